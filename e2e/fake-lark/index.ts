@@ -1,0 +1,21 @@
+export { FakeLarkPlatform } from './server.js';
+export type {
+  ClientConfig,
+  ConnectionInfo,
+  FakeApp,
+  FakeLarkOptions,
+  InjectedResponse,
+  MessageMention,
+  PushCardActionInput,
+  PushMessageInput,
+  PushOptions,
+  PushRecord,
+  RecordedRequest,
+  RequestMatch,
+  SentMessage,
+} from './types.js';
+export type { HandshakeRejection } from './long-connection.js';
+export { buildCardActionEvent, buildMessageReceiveEvent, DEFAULT_GROUP_CHAT_ID, DEFAULT_SENDER_OPEN_ID, p2pChatIdFor } from './events.js';
+export type { EventSource } from './events.js';
+export { decodeFrame, encodeFrame, FrameMethod } from './frames.js';
+export type { Frame, FrameHeader } from './frames.js';

@@ -1,0 +1,64 @@
+import { derivedHex } from './ids.js';
+import { p2pChatIdFor } from './events.js';
+import type { SentMessage } from './types.js';
+
+/** What the fake knows about a message id: enough to route a reply into the right chat/thread. */
+interface KnownMessage {
+  chatId: string;
+  threadId?: string;
+  rootId?: string;
+}
+
+/** Messages the fake has seen (pushed to the bot) or created (sent by the bot). */
+export class MessageStore {
+  private readonly known = new Map<string, KnownMessage>();
+  private readonly p2pChats = new Map<string, string>();
+  private readonly sent: SentMessage[] = [];
+  private readonly byUuid = new Map<string, SentMessage>();
+
+  constructor(private readonly onChange: () => void) {}
+
+  rememberIncoming(appId: string, m: { messageId: string; chatId: string; chatType: string; senderOpenId: string; threadId?: string; rootId?: string }): void {
+    this.known.set(m.messageId, { chatId: m.chatId, ...(m.threadId ? { threadId: m.threadId } : {}), ...(m.rootId ? { rootId: m.rootId } : {}) });
+    if (m.chatType === 'p2p') this.p2pChats.set(`${appId}:${m.senderOpenId}`, m.chatId);
+  }
+
+  lookup(messageId: string): KnownMessage | undefined {
+    return this.known.get(messageId);
+  }
+
+  /** Marks a message as the root of a new thread so later replies to it join that thread. */
+  startThread(messageId: string, chatId: string, threadId: string): void {
+    const existing = this.known.get(messageId);
+    this.known.set(messageId, { ...(existing ?? { chatId }), threadId });
+  }
+
+  /** The chat a send lands in (§5.3): chat_id verbatim, a user id maps to the bot's p2p chat with that user. */
+  chatFor(appId: string, receiveIdType: string, receiveId: string): string {
+    if (receiveIdType === 'chat_id') return receiveId;
+    if (receiveIdType === 'open_id') return this.p2pChats.get(`${appId}:${receiveId}`) ?? p2pChatIdFor(appId, receiveId);
+    return `oc_${derivedHex(`p2p:${appId}:${receiveIdType}:${receiveId}`)}`;
+  }
+
+  /** §5.3: the same uuid from the same app yields the message created the first time. */
+  findByUuid(appId: string, uuid: string | undefined): SentMessage | undefined {
+    return uuid === undefined ? undefined : this.byUuid.get(`${appId}:${uuid}`);
+  }
+
+  add(appId: string, message: SentMessage): void {
+    this.sent.push(message);
+    if (message.uuid !== undefined) this.byUuid.set(`${appId}:${message.uuid}`, message);
+    this.known.set(message.messageId, {
+      chatId: message.chatId,
+      ...(message.threadId ? { threadId: message.threadId } : {}),
+      ...(message.rootId ? { rootId: message.rootId } : {}),
+    });
+    this.onChange();
+  }
+
+  list(filter: { chatId?: string; replyTo?: string } = {}): SentMessage[] {
+    return this.sent.filter(
+      (m) => (filter.chatId === undefined || m.chatId === filter.chatId) && (filter.replyTo === undefined || m.replyTo === filter.replyTo),
+    );
+  }
+}

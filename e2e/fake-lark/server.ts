@@ -1,0 +1,253 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { AppRegistry } from './apps.js';
+import { Delivery } from './delivery.js';
+import { buildCardActionEvent, buildMessageReceiveEvent, envelopeIdentity } from './events.js';
+import { json, parseBody, queryOf, readBody, writeReply } from './http-util.js';
+import type { HttpReply } from './http-util.js';
+import { hex } from './ids.js';
+import { FaultInjector } from './injection.js';
+import { LongConnectionServer } from './long-connection.js';
+import type { HandshakeRejection } from './long-connection.js';
+import { MessageStore } from './messages.js';
+import { RestApi, notFound } from './rest.js';
+import { TimerSet } from './timers.js';
+import { TokenStore } from './tokens.js';
+import type {
+  ClientConfig,
+  ConnectionInfo,
+  FakeApp,
+  FakeLarkOptions,
+  InjectedResponse,
+  PushCardActionInput,
+  PushMessageInput,
+  PushOptions,
+  PushRecord,
+  RecordedRequest,
+  RequestMatch,
+  SentMessage,
+} from './types.js';
+import { Waiters } from './waiters.js';
+
+const DEFAULT_CLIENT_CONFIG: ClientConfig = { PingInterval: 5, ReconnectCount: -1, ReconnectInterval: 1, ReconnectNonce: 0 };
+const DEFAULT_WAIT_MS = 5000;
+
+/**
+ * A loopback Lark/Feishu Open Platform speaking the real wire protocol (docs: lark-platform.md),
+ * so the unmodified `@larksuiteoapi/node-sdk` can run against `url`.
+ */
+export class FakeLarkPlatform {
+  readonly url: string;
+  private readonly timers = new TimerSet();
+  private readonly waiters = new Waiters(this.timers);
+  private readonly apps = new AppRegistry();
+  private readonly tokens = new TokenStore();
+  private readonly messages = new MessageStore(() => this.waiters.notify());
+  private readonly rest = new RestApi(this.apps, this.tokens, this.messages);
+  private readonly faults = new FaultInjector();
+  private readonly recorded: RecordedRequest[] = [];
+  private readonly longConn: LongConnectionServer;
+  private readonly delivery: Delivery;
+  private closed = false;
+
+  private constructor(
+    private readonly server: Server,
+    opts: FakeLarkOptions,
+  ) {
+    const { port } = server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    for (const app of opts.apps ?? []) this.apps.add(app);
+    this.longConn = new LongConnectionServer(this.apps, { ...(opts.clientConfig ?? DEFAULT_CLIENT_CONFIG) }, () => `ws://127.0.0.1:${port}`, () =>
+      this.waiters.notify(),
+    );
+    this.delivery = new Delivery(this.longConn, this.timers, this.waiters, {
+      ackTimeoutMs: opts.ackTimeoutMs ?? 3000,
+      repushDelaysMs: [...(opts.repushDelaysMs ?? [500, 1000, 2000, 4000])],
+      fragmentBytes: opts.fragmentBytes ?? 0,
+    });
+    this.longConn.listener = {
+      ready: (conn) => this.delivery.connectionReady(conn),
+      closed: (conn) => this.delivery.connectionClosed(conn),
+      dataFrame: (conn, frame) => this.delivery.ackFrame(conn, frame),
+    };
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+      this.record(req, undefined);
+      this.longConn.upgrade(req, socket, head);
+    });
+  }
+
+  static async start(opts: FakeLarkOptions = {}): Promise<FakeLarkPlatform> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new FakeLarkPlatform(server, opts);
+  }
+
+  addApp(app: FakeApp): void {
+    this.apps.add(app);
+  }
+
+  // ---- long connection -------------------------------------------------------------------
+
+  connections(appId?: string): ConnectionInfo[] {
+    return this.longConn.list(appId).map(({ id, appId: app, deviceId, openedAt, pings }) => ({ id, appId: app, deviceId, openedAt, pings }));
+  }
+
+  /** Resolves once `n` sockets of the app are open and have sent their first ping (i.e. can receive pushes). */
+  waitForConnections(appId: string, n = 1, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    return this.wait(
+      () => (this.longConn.readyFor(appId).length >= n ? true : undefined),
+      timeoutMs,
+      () => `${n} connection(s) of ${appId} (have ${this.longConn.readyFor(appId).length})`,
+    ).then(() => undefined);
+  }
+
+  dropConnections(appId?: string): void {
+    this.longConn.drop(appId);
+  }
+
+  setDiscoveryError(appId: string, err: { code: number; msg: string } | null): void {
+    this.longConn.setDiscoveryError(appId, err);
+  }
+
+  rejectHandshakes(appId: string, headers: HandshakeRejection | null): void {
+    this.longConn.rejectHandshakes(appId, headers);
+  }
+
+  push(appId: string, envelope: object, opts?: PushOptions): PushRecord {
+    this.apps.require(appId);
+    return this.delivery.push(appId, randomUUID(), envelopeIdentity(envelope), envelope, opts);
+  }
+
+  pushMessage(appId: string, m: PushMessageInput): { messageId: string; eventId: string; push: PushRecord } {
+    const app = this.apps.require(appId);
+    const built = buildMessageReceiveEvent(app, m);
+    this.messages.rememberIncoming(appId, {
+      messageId: built.messageId,
+      chatId: built.chatId,
+      chatType: built.chatType,
+      senderOpenId: built.senderOpenId,
+      ...(built.threadId ? { threadId: built.threadId } : {}),
+      ...(built.rootId ? { rootId: built.rootId } : {}),
+    });
+    const push = this.push(appId, built.envelope);
+    return { messageId: built.messageId, eventId: built.eventId, push };
+  }
+
+  pushCardAction(appId: string, a: PushCardActionInput): PushRecord {
+    const app = this.apps.require(appId);
+    return this.push(appId, buildCardActionEvent(app, a).envelope);
+  }
+
+  /** Resolves when acked with code 200; rejects once the push gave up (retries exhausted) or on timeout. */
+  waitForAck(pushId: string, timeoutMs = DEFAULT_WAIT_MS): Promise<PushRecord> {
+    if (this.closed) return Promise.reject(new Error('fake-lark: closed'));
+    return this.delivery.waitForAck(pushId, timeoutMs);
+  }
+
+  pushes(): PushRecord[] {
+    return this.delivery.list();
+  }
+
+  // ---- REST observation ------------------------------------------------------------------
+
+  requests(filter: { method?: string; path?: string | RegExp } = {}): RecordedRequest[] {
+    return this.recorded.filter((r) => {
+      if (filter.method && filter.method.toUpperCase() !== r.method) return false;
+      if (filter.path === undefined) return true;
+      return typeof filter.path === 'string' ? filter.path === r.path : filter.path.test(r.path);
+    });
+  }
+
+  sentMessages(filter: { chatId?: string; replyTo?: string } = {}): SentMessage[] {
+    return this.messages.list(filter);
+  }
+
+  waitForMessages(filter: { chatId?: string; replyTo?: string }, n = 1, timeoutMs = DEFAULT_WAIT_MS): Promise<SentMessage[]> {
+    return this.wait(
+      () => {
+        const found = this.messages.list(filter);
+        return found.length >= n ? found : undefined;
+      },
+      timeoutMs,
+      () => `${n} message(s) matching ${JSON.stringify(filter)} (have ${this.messages.list(filter).length})`,
+    );
+  }
+
+  // ---- error injection -------------------------------------------------------------------
+
+  failNext(match: RequestMatch, response: InjectedResponse, times = 1): void {
+    this.faults.failNext(match, response, times);
+  }
+
+  delayNext(match: RequestMatch, ms: number, times = 1): void {
+    this.faults.delayNext(match, ms, times);
+  }
+
+  expireTokens(): void {
+    this.tokens.expireAll();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.clearAll();
+    this.waiters.rejectAll('fake-lark: closed');
+    this.longConn.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      // Keep-alive sockets (Node 20's default agent) and requests parked by delayNext would
+      // otherwise hold close() open.
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private wait<T>(probe: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('fake-lark: closed'));
+    return this.waiters.until(probe, timeoutMs, describe);
+  }
+
+  private record(req: IncomingMessage, body: unknown): URL {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    this.recorded.push({ method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), headers: { ...req.headers }, body, at: Date.now() });
+    return url;
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let reply: HttpReply;
+    try {
+      const body = parseBody(await readBody(req));
+      const url = this.record(req, body);
+      const method = req.method ?? 'GET';
+      const fault = this.faults.next(method, url.pathname);
+      if (fault && 'fail' in fault) {
+        reply = json(fault.fail.status, fault.fail.body, fault.fail.headers);
+      } else {
+        if (fault) await this.timers.sleep(fault.delayMs);
+        reply = this.route(method, url, req, body);
+      }
+    } catch (err) {
+      reply = json(500, { code: 500, msg: `fake-lark internal error: ${String(err)}` });
+    }
+    if (!reply.headers?.['x-tt-logid']) reply = { ...reply, headers: { 'x-tt-logid': hex(32).toUpperCase(), ...(reply.headers ?? {}) } };
+    writeReply(res, reply);
+  }
+
+  private route(method: string, url: URL, req: IncomingMessage, body: unknown): HttpReply {
+    if (url.pathname === '/callback/ws/endpoint') return method === 'POST' ? this.longConn.discovery(body) : notFound();
+    if (url.pathname.startsWith('/open-apis/')) {
+      return this.rest.handle({ method, path: url.pathname, query: queryOf(url), headers: req.headers, body });
+    }
+    return notFound();
+  }
+}

@@ -1,0 +1,120 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeOpenAiOptions {
+  /** What the model answers; defaults to "You said: <last user message>". */
+  reply?: (request: ChatRequest) => string;
+  /** Characters per streamed chunk. */
+  chunkChars?: number;
+  /** Pause between chunks, to play a slow model. */
+  chunkDelayMs?: number;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  stream?: boolean;
+  messages: Array<{ role: string; content: unknown }>;
+  [key: string]: unknown;
+}
+
+/** A loopback stand-in for an OpenAI-compatible `/v1/chat/completions` endpoint, streaming as SSE. */
+export class FakeOpenAi {
+  readonly requests: ChatRequest[] = [];
+  /** Requests whose client went away before the answer was complete (cancellation). */
+  aborted = 0;
+  private failures: Array<{ status: number; body: object }> = [];
+  private readonly sockets = new Set<import('node:net').Socket>();
+
+  private constructor(private readonly server: http.Server, public options: FakeOpenAiOptions) {}
+
+  static async start(options: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
+    let fake: FakeOpenAi | undefined;
+    const server = http.createServer((req, res) => void fake!.handle(req, res));
+    fake = new FakeOpenAi(server, options);
+    server.on('connection', (s) => {
+      fake!.sockets.add(s);
+      s.on('close', () => fake!.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  }
+
+  /** The next request fails with this HTTP status and OpenAI-style error body. */
+  failNext(status: number, message = 'injected failure'): void {
+    this.failures.push({ status, body: { error: { message, type: 'invalid_request_error', code: null } } });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      return json(res, 404, { error: { message: 'not found' } });
+    }
+    if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+      return json(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    }
+    const failure = this.failures.shift();
+    if (failure) return json(res, failure.status, failure.body);
+    let body: ChatRequest;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatRequest;
+    } catch {
+      return json(res, 400, { error: { message: 'invalid JSON' } });
+    }
+    this.requests.push(body);
+    const text = (this.options.reply ?? defaultReply)(body);
+    const id = `chatcmpl-${this.requests.length}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (!body.stream) {
+      return json(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+      });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    let closed = false;
+    res.on('close', () => {
+      if (!res.writableEnded) {
+        closed = true;
+        this.aborted++;
+      }
+    });
+    const send = (delta: object, finish: string | null) =>
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+    send({ role: 'assistant', content: '' }, null);
+    const size = this.options.chunkChars ?? 8;
+    const chars = [...text];
+    for (let i = 0; i < chars.length && !closed; i += size) {
+      if (this.options.chunkDelayMs) await new Promise((r) => setTimeout(r, this.options.chunkDelayMs));
+      if (closed) break;
+      send({ content: chars.slice(i, i + size).join('') }, null);
+    }
+    if (closed) return;
+    send({}, 'stop');
+    res.end('data: [DONE]\n\n');
+  }
+}
+
+function defaultReply(request: ChatRequest): string {
+  const last = [...request.messages].reverse().find((m) => m.role === 'user');
+  return `You said: ${typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content)}`;
+}
+
+function json(res: http.ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

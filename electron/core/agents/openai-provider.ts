@@ -1,0 +1,80 @@
+import OpenAI from 'openai';
+import { AgentError, type AgentProvider, type AgentRequest } from './provider';
+
+export interface OpenAiProviderOptions {
+  baseUrl?: string;
+  apiKey?: string;
+  model: string;
+  temperature?: number;
+  timeoutMs?: number;
+}
+
+/** Any OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, LM Studio, vLLM…), streamed. */
+export class OpenAiProvider implements AgentProvider {
+  private readonly client: OpenAI;
+
+  constructor(private readonly opts: OpenAiProviderOptions) {
+    this.client = new OpenAI({
+      baseURL: opts.baseUrl,
+      // Local servers (Ollama, LM Studio) accept any key; the client insists on one.
+      apiKey: opts.apiKey || 'not-needed',
+      timeout: opts.timeoutMs ?? 120_000,
+      maxRetries: 2,
+    });
+  }
+
+  async *stream(request: AgentRequest): AsyncIterable<string> {
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
+    if (request.systemPrompt) messages.push({ role: 'system', content: request.systemPrompt });
+    for (const turn of request.turns) messages.push({ role: turn.role, content: turn.text });
+
+    let stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
+    try {
+      stream = await this.client.chat.completions.create(
+        {
+          model: this.opts.model,
+          messages,
+          stream: true,
+          ...(this.opts.temperature !== undefined ? { temperature: this.opts.temperature } : {}),
+        },
+        { signal: request.signal },
+      );
+    } catch (err) {
+      throw describeOpenAiError(err, this.opts);
+    }
+    try {
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta?.content;
+        if (delta) yield delta;
+      }
+    } catch (err) {
+      throw describeOpenAiError(err, this.opts);
+    }
+    // The client ends the stream quietly on abort; a cut-off answer must not pass for a whole one.
+    request.signal.throwIfAborted();
+  }
+}
+
+function describeOpenAiError(err: unknown, opts: OpenAiProviderOptions): Error {
+  if (err instanceof OpenAI.APIUserAbortError) return err;
+  const where = opts.baseUrl ?? 'api.openai.com';
+  if (err instanceof OpenAI.AuthenticationError) {
+    return new AgentError(`model endpoint ${where} rejected the API key (401)`, 'The agent\'s API key was rejected. Ask the bot\'s owner to check it.');
+  }
+  if (err instanceof OpenAI.NotFoundError) {
+    return new AgentError(`model "${opts.model}" not found at ${where}`, `The agent's model "${opts.model}" was not found. Ask the bot's owner to check it.`);
+  }
+  if (err instanceof OpenAI.RateLimitError) {
+    return new AgentError(`model endpoint ${where} is rate limiting`, 'The agent is busy right now (rate limited). Please try again in a moment.');
+  }
+  if (err instanceof OpenAI.APIConnectionTimeoutError) {
+    return new AgentError(`model endpoint ${where} timed out`, 'The agent took too long to answer. Please try again.');
+  }
+  if (err instanceof OpenAI.APIConnectionError) {
+    return new AgentError(`cannot reach model endpoint ${where}`, 'The agent could not be reached. Ask the bot\'s owner to check that it is running.');
+  }
+  if (err instanceof OpenAI.APIError) {
+    return new AgentError(`model endpoint ${where} failed: ${err.status ?? ''} ${err.message}`, 'The agent failed to answer. Please try again later.');
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,314 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { BotStatus, ConnectionState } from '../../../shared/bot-status';
+import type { AgentConfig, BotConfig } from '../../../shared/config-schema';
+import { PLATFORM_DOMAIN } from '../../../shared/platform';
+import { AgentError, type AgentProvider } from '../agents/provider';
+import { type BotInfo, LarkApi } from '../lark/api';
+import { LarkConnection } from '../lark/connection';
+import { LarkApiError, toLarkApiError } from '../lark/errors';
+import { isFromUser, type MessageEvent, mentionsBot, parseMessageEvent } from '../lark/inbound';
+import { postContent, splitMarkdown } from '../lark/outbound-text';
+import type { RetryPolicy } from '../lark/retry';
+import type { Logger } from '../log/logger';
+import type { ChatScheduler } from './chat-scheduler';
+import { DedupeStore } from './dedupe';
+import { DurableInbox, type InboxEntry } from './inbox';
+
+export interface BotRuntimeOptions {
+  bot: BotConfig;
+  agent: { config: AgentConfig; provider: AgentProvider };
+  dataDir: string;
+  logger: Logger;
+  scheduler: ChatScheduler;
+  onStatus: (status: BotStatus) => void;
+  retry?: RetryPolicy;
+  /** Delay before an answer that failed on a transient platform error is tried again. */
+  redeliverDelayMs?: number;
+  maxAttempts?: number;
+  agentTimeoutMs?: number;
+  pingTimeoutSec?: number;
+  now?: () => number;
+}
+
+const MESSAGE_EVENT = 'im.message.receive_v1';
+
+/**
+ * One bot: its long connection, its durable inbox and the path from an accepted message to the
+ * agent's reply. The event handler only validates, persists and enqueues, so the platform's ack
+ * never waits for the agent.
+ */
+export class BotRuntime {
+  private readonly api: LarkApi;
+  private readonly connection: LarkConnection;
+  private inbox!: DurableInbox;
+  private dedupe!: DedupeStore;
+  private identity: BotInfo | undefined;
+  private readonly claimed = new Set<string>();
+  private readonly runs = new Set<AbortController>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private accepting = false;
+  private stopping = false;
+  private status: BotStatus;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: BotRuntimeOptions) {
+    this.now = opts.now ?? Date.now;
+    const { bot, logger } = opts;
+    const domain = bot.domain ?? PLATFORM_DOMAIN[bot.platform];
+    this.status = { botId: bot.id, state: 'stopped', since: this.now() };
+    this.api = new LarkApi({ appId: bot.appId, appSecret: bot.appSecret, domain, logger, retry: opts.retry });
+    this.connection = new LarkConnection({
+      appId: bot.appId,
+      appSecret: bot.appSecret,
+      domain,
+      logger,
+      pingTimeoutSec: opts.pingTimeoutSec,
+      onState: (state, reason) => this.setState(state, reason),
+    });
+  }
+
+  get currentStatus(): BotStatus {
+    return { ...this.status };
+  }
+
+  private get log(): Logger {
+    return this.opts.logger;
+  }
+
+  private setState(state: ConnectionState, reason?: string): void {
+    this.status = { ...this.status, state, reason, since: this.now() };
+    const level = state === 'failed' ? 'error' : state === 'reconnecting' ? 'warn' : 'info';
+    this.log.log(level, `bot.${state}`, reason ? { reason } : {});
+    this.opts.onStatus(this.currentStatus);
+  }
+
+  async start(): Promise<void> {
+    const dir = path.join(this.opts.dataDir, 'bots', this.opts.bot.id);
+    this.inbox = await DurableInbox.open(path.join(dir, 'inbox'), this.log);
+    this.dedupe = await DedupeStore.open(path.join(dir, 'dedupe.jsonl'));
+    this.setState('connecting');
+
+    try {
+      await this.api.verifyCredentials();
+    } catch (err) {
+      const e = toLarkApiError(err);
+      // Wrong credentials will not fix themselves; a network problem will, so keep going then.
+      if (e.kind === 'credentials' || e.kind === 'permanent') {
+        this.setState('failed', `${e.hint || e.platformMessage} (code ${e.code ?? 'none'})`);
+        return;
+      }
+      this.log.log('warn', 'bot.credentials_unchecked', { error: e.message });
+    }
+    await this.refreshIdentity();
+
+    // Answer what was accepted before the last shutdown or crash before taking new messages.
+    const pending = await this.inbox.list();
+    if (pending.length > 0) this.log.log('info', 'inbox.recovered', { count: pending.length });
+    for (const entry of pending) {
+      if (!this.dedupe.has(entry.messageId)) await this.dedupe.add(entry.messageId);
+      this.schedule(entry);
+    }
+
+    this.accepting = true;
+    this.connection.start({ eventTypes: [MESSAGE_EVENT], onEvent: (type, data) => this.onEvent(type, data) });
+  }
+
+  /** Stop taking messages; what is queued stays in the inbox for next time. Running answers go on. */
+  stopAccepting(): void {
+    this.accepting = false;
+    this.connection.stop();
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    if (this.status.state !== 'failed') this.setState('stopped');
+  }
+
+  /** Abort agent runs still going after the grace period; their messages stay in the inbox. */
+  abortRuns(): void {
+    this.stopping = true;
+    for (const run of this.runs) run.abort();
+  }
+
+  private async refreshIdentity(): Promise<BotInfo | undefined> {
+    try {
+      this.identity = await this.api.botInfo();
+      this.status = { ...this.status, botName: this.identity.name, botOpenId: this.identity.openId };
+      this.log.log('info', 'bot.identity', { openId: this.identity.openId, name: this.identity.name });
+      if (this.identity.activateStatus !== 2) {
+        this.log.log('warn', 'bot.not_activated', {
+          activateStatus: this.identity.activateStatus,
+          hint: 'publish the app and have it approved so members can use the bot',
+        });
+      }
+    } catch (err) {
+      const e = toLarkApiError(err);
+      this.log.log('error', 'bot.identity_failed', {
+        error: e.message,
+        hint: 'enable the Bot capability under "Add Features" and publish a version; group @mentions cannot be recognised until then',
+      });
+    }
+    return this.identity;
+  }
+
+  /** The event handler: validate, persist, enqueue — nothing slow, the ack waits for this. */
+  private async onEvent(type: string, data: unknown): Promise<void> {
+    if (type !== MESSAGE_EVENT) return;
+    if (!this.accepting) {
+      // Refusing makes the platform deliver it again later, to us after restart.
+      throw new Error('bot is shutting down');
+    }
+    const parsed = parseMessageEvent(data);
+    if (!parsed.ok) {
+      this.log.log('warn', 'message.invalid', { error: parsed.error });
+      return;
+    }
+    const event = parsed.event;
+    const { message_id: messageId, chat_id: chatId, chat_type: chatType } = event.message;
+    if (!isFromUser(event)) {
+      this.log.log('info', 'message.ignored', { messageId, chatId, reason: 'sent by a bot' });
+      return;
+    }
+    if (this.dedupe.has(messageId) || this.claimed.has(messageId)) {
+      this.log.log('info', 'message.duplicate', { messageId, chatId });
+      return;
+    }
+    if (chatType === 'group' && this.identity && !mentionsBot(event, this.identity.openId)) {
+      this.log.log('info', 'message.ignored', { messageId, chatId, reason: 'group message without an @mention of the bot' });
+      return;
+    }
+    this.claimed.add(messageId);
+    const entry: InboxEntry = { messageId, chatId, receivedAt: this.now(), event: data, attempts: 0 };
+    try {
+      await this.inbox.put(entry);
+      await this.dedupe.add(messageId);
+    } catch (err) {
+      this.claimed.delete(messageId);
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : err instanceof Error ? err.message : String(err);
+      this.log.log('error', 'message.persist_failed', { messageId, chatId, error: reason, hint: 'the platform will deliver it again; free disk space' });
+      throw err;
+    }
+    this.claimed.delete(messageId);
+    this.status = { ...this.status, lastMessageAt: entry.receivedAt };
+    this.opts.onStatus(this.currentStatus);
+    this.log.log('info', 'message.accepted', { messageId, chatId, chatType });
+    this.schedule(entry);
+  }
+
+  private schedule(entry: InboxEntry): void {
+    const accepted = this.opts.scheduler.enqueue(`${this.opts.bot.id}/${entry.chatId}`, () => this.answer(entry));
+    if (!accepted) this.log.log('info', 'message.deferred', { messageId: entry.messageId, reason: 'shutting down; answered at next start' });
+  }
+
+  /** From inbox entry to reply. Removes the entry only when it is answered or can never be. */
+  private async answer(entry: InboxEntry): Promise<void> {
+    const parsed = parseMessageEvent(entry.event);
+    if (!parsed.ok) {
+      this.log.log('error', 'message.invalid', { messageId: entry.messageId, error: parsed.error });
+      await this.inbox.remove(entry.messageId);
+      return;
+    }
+    const event = parsed.event;
+    const identity = this.identity ?? (await this.refreshIdentity());
+    if (event.message.chat_type === 'group') {
+      if (!identity) return this.retryLater(entry, new LarkApiError('transient', undefined, 'bot identity unknown', 'cannot tell whether the bot was @mentioned'));
+      if (!mentionsBot(event, identity.openId)) {
+        this.log.log('info', 'message.ignored', { messageId: entry.messageId, chatId: entry.chatId, reason: 'group message without an @mention of the bot' });
+        await this.inbox.remove(entry.messageId);
+        return;
+      }
+    }
+
+    const reply = await this.runAgent(event, identity);
+    if (reply === undefined) return; // aborted by shutdown: stays in the inbox
+
+    const parts = splitMarkdown(reply.text);
+    try {
+      let lastId = '';
+      for (const [i, part] of parts.entries()) {
+        const sent = await this.api.replyMessage(entry.messageId, {
+          msgType: 'post',
+          content: postContent(part),
+          // The same uuid after a crash and restart makes the platform return the first reply instead of a second.
+          uuid: replyUuid(entry.messageId, i),
+          replyInThread: Boolean(event.message.thread_id),
+        });
+        lastId = sent.messageId;
+      }
+      await this.inbox.remove(entry.messageId);
+      this.log.log('info', 'reply.sent', { messageId: entry.messageId, chatId: entry.chatId, replyId: lastId, parts: parts.length, agentFailed: reply.failed });
+    } catch (err) {
+      const e = toLarkApiError(err);
+      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token') return this.retryLater(entry, e);
+      if (e.kind === 'credentials') this.setState('failed', `${e.hint} (code ${e.code})`);
+      this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, code: e.code, error: e.platformMessage, hint: e.hint || 'see the platform error code' });
+      if (e.kind !== 'credentials') await this.inbox.remove(entry.messageId);
+    }
+  }
+
+  private async runAgent(event: MessageEvent, identity: BotInfo | undefined): Promise<{ text: string; failed: boolean } | undefined> {
+    const { bot, agent } = this.opts;
+    const normalized = await lark.normalize(event as unknown as lark.RawMessageEvent, {
+      botIdentity: { openId: identity?.openId ?? '', name: identity?.name ?? '' },
+      stripBotMentions: true,
+    });
+    const controller = new AbortController();
+    this.runs.add(controller);
+    const timeout = setTimeout(() => controller.abort(new Error('agent timed out')), this.opts.agentTimeoutMs ?? 10 * 60_000);
+    const started = this.now();
+    try {
+      let text = '';
+      for await (const delta of agent.provider.stream({
+        systemPrompt: agent.config.systemPrompt,
+        turns: [{ role: 'user', text: normalized.content.trim() }],
+        context: {
+          platform: bot.platform,
+          botId: bot.id,
+          chatId: event.message.chat_id,
+          chatType: event.message.chat_type,
+          senderOpenId: event.sender.sender_id.open_id ?? '',
+          threadId: event.message.thread_id ?? event.message.root_id,
+        },
+        signal: controller.signal,
+      })) {
+        text += delta;
+      }
+      this.log.log('info', 'agent.answered', { messageId: event.message.message_id, agentId: agent.config.id, ms: this.now() - started, chars: text.length });
+      return { text: text.trim() ? text : '(The agent returned an empty answer.)', failed: false };
+    } catch (err) {
+      if (this.stopping) return undefined;
+      const timedOut = controller.signal.aborted;
+      this.log.log('error', 'agent.failed', { messageId: event.message.message_id, agentId: agent.config.id, error: err instanceof Error ? err.message : String(err) });
+      const userMessage =
+        err instanceof AgentError ? err.userMessage : timedOut ? 'The agent took too long to answer. Please try again.' : 'The agent failed to answer. Please try again later.';
+      return { text: `⚠️ ${userMessage}`, failed: true };
+    } finally {
+      clearTimeout(timeout);
+      this.runs.delete(controller);
+    }
+  }
+
+  private async retryLater(entry: InboxEntry, err: LarkApiError): Promise<void> {
+    const attempts = entry.attempts + 1;
+    const max = this.opts.maxAttempts ?? 8;
+    if (attempts >= max) {
+      this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, attempts, code: err.code, error: err.message, hint: 'gave up after repeated failures' });
+      await this.inbox.remove(entry.messageId);
+      return;
+    }
+    const next = { ...entry, attempts };
+    await this.inbox.put(next);
+    const delay = (this.opts.redeliverDelayMs ?? 30_000) * attempts;
+    this.log.log('warn', 'reply.retry_scheduled', { messageId: entry.messageId, attempts, delayMs: delay, error: err.message });
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.accepting) this.schedule(next);
+    }, delay);
+    this.retryTimers.add(timer);
+  }
+}
+
+export function replyUuid(messageId: string, part: number): string {
+  // ≤ 50 characters (docs §5.3); stable for a given message and part.
+  return `kocoro-${createHash('sha256').update(messageId).digest('hex').slice(0, 32)}-${part}`;
+}

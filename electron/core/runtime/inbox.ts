@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Logger } from '../log/logger';
+import { syncDir, writeFileAtomic } from '../store/atomic-file';
+
+export const inboxEntrySchema = z.object({
+  /** The IM message id (`om_…`): the dedupe key and the target of the reply. */
+  messageId: z.string(),
+  chatId: z.string(),
+  receivedAt: z.number(),
+  /** The event exactly as it arrived, so nothing is lost if our parsing changes. */
+  event: z.unknown(),
+  attempts: z.number().default(0),
+});
+export type InboxEntry = z.infer<typeof inboxEntrySchema>;
+
+/**
+ * Messages that were accepted (acknowledged to the platform) but not yet answered, one file each.
+ * An entry is on disk before the ack goes out and is removed only once the reply is sent, so a
+ * crash in between loses nothing: the next start answers it.
+ */
+export class DurableInbox {
+  private constructor(private readonly dir: string, private readonly logger: Logger) {}
+
+  static async open(dir: string, logger: Logger): Promise<DurableInbox> {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    return new DurableInbox(dir, logger);
+  }
+
+  private fileFor(messageId: string): string {
+    // Message ids are platform strings: hash them rather than trust them as file names.
+    return path.join(this.dir, `${createHash('sha256').update(messageId).digest('hex').slice(0, 40)}.json`);
+  }
+
+  /** Idempotent: the same message written twice is one entry. */
+  async put(entry: InboxEntry): Promise<void> {
+    await writeFileAtomic(this.fileFor(entry.messageId), JSON.stringify(entry));
+  }
+
+  async remove(messageId: string): Promise<void> {
+    await fs.rm(this.fileFor(messageId), { force: true });
+    await syncDir(this.dir);
+  }
+
+  /** Every pending entry, oldest first. Unreadable files are set aside, never silently dropped. */
+  async list(): Promise<InboxEntry[]> {
+    const names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    const entries: InboxEntry[] = [];
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      try {
+        entries.push(inboxEntrySchema.parse(JSON.parse(await fs.readFile(file, 'utf8'))));
+      } catch (err) {
+        const aside = `${file}.corrupt`;
+        await fs.rename(file, aside).catch(() => undefined);
+        this.logger.log('error', 'inbox.corrupt_entry', { file: aside, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return entries.sort((a, b) => a.receivedAt - b.receivedAt);
+  }
+}

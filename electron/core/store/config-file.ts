@@ -1,0 +1,57 @@
+import { promises as fs } from 'node:fs';
+import { type ConfigFile, configFileSchema, formatZodError } from '../../../shared/config-schema';
+import type { SecretRedactor } from '../log/redact';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates a config file, then resolves `env:NAME` secrets from the environment.
+ * Every problem names the file and the field.
+ */
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv, redactor: SecretRedactor): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${file}: cannot read the config file (${code === 'ENOENT' ? 'no such file' : (code ?? String(err))})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${file}: invalid config\n${formatZodError(parsed.error)}`);
+  return resolveSecrets(parsed.data, env, redactor, file);
+}
+
+export function resolveSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, redactor: SecretRedactor, file = 'config'): ConfigFile {
+  const problems: string[] = [];
+  const resolve = (value: string | undefined, field: string): string | undefined => {
+    if (value === undefined) return undefined;
+    const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
+    const resolved = m ? env[m[1]!] : value;
+    if (m && (resolved === undefined || resolved === '')) problems.push(`${field}: environment variable ${m[1]} is not set`);
+    redactor.add(resolved);
+    return resolved;
+  };
+  const agents = config.agents.map((agent, i) =>
+    agent.provider.type === 'openai'
+      ? { ...agent, provider: { ...agent.provider, apiKey: resolve(agent.provider.apiKey, `agents[${i}].provider.apiKey`) } }
+      : agent,
+  );
+  const bots = config.bots.map((bot, i) => ({
+    ...bot,
+    appSecret: resolve(bot.appSecret, `bots[${i}].appSecret`) ?? '',
+    encryptKey: resolve(bot.encryptKey, `bots[${i}].encryptKey`),
+  }));
+  if (problems.length > 0) throw new ConfigError(`${file}: invalid config\n${problems.join('\n')}`);
+  return { agents, bots };
+}

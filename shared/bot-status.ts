@@ -1,0 +1,13 @@
+/** What the rest of the app (logs, UI, tray) can observe about one bot's connection. */
+export type ConnectionState = 'stopped' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
+
+export interface BotStatus {
+  botId: string;
+  state: ConnectionState;
+  /** Why the bot failed or is reconnecting, in words a person can act on. */
+  reason?: string;
+  since: number;
+  botName?: string;
+  botOpenId?: string;
+  lastMessageAt?: number;
+}

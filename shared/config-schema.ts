@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** The SDK refuses any other shape (lib `WSClient.start`), so we reject it up front with a clear message. */
+export const APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
+
+/** Ids name directories in the data dir, so keep them filesystem-safe on every OS. */
+const idSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters: lowercase letters, digits, "-" or "_"');
+
+/**
+ * A secret may be written literally or as `env:NAME`, so config files can be committed without the
+ * secret itself. Resolution happens in the core (it needs the process environment).
+ */
+const secretSchema = z.string();
+
+export const platformSchema = z.enum(['feishu', 'lark']);
+export type Platform = z.infer<typeof platformSchema>;
+
+const httpUrlSchema = z
+  .string()
+  .url('must be an http(s) URL')
+  .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://');
+
+export const echoProviderSchema = z.object({ type: z.literal('echo') }).strict();
+
+export const openAiProviderSchema = z
+  .object({
+    type: z.literal('openai'),
+    baseUrl: httpUrlSchema.optional(),
+    apiKey: secretSchema.optional(),
+    model: z.string().min(1, 'must name a model'),
+    temperature: z.number().min(0).max(2).optional(),
+  })
+  .strict();
+
+export const providerSchema = z.discriminatedUnion('type', [echoProviderSchema, openAiProviderSchema]);
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+export const agentSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().min(1, 'must not be empty'),
+    systemPrompt: z.string().optional(),
+    provider: providerSchema,
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof agentSchema>;
+
+export const botSchema = z
+  .object({
+    id: idSchema,
+    platform: platformSchema,
+    appId: z.string().regex(APP_ID_PATTERN, 'must look like cli_ followed by 16 hex characters'),
+    appSecret: secretSchema.min(1, 'must not be empty'),
+    encryptKey: secretSchema.optional(),
+    agentId: idSchema,
+    displayName: z.string().optional(),
+    domain: httpUrlSchema.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+export type BotConfig = z.infer<typeof botSchema>;
+
+export const configFileSchema = z
+  .object({
+    agents: z.array(agentSchema).default([]),
+    bots: z.array(botSchema).default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const agentIds = new Set<string>();
+    cfg.agents.forEach((a, i) => {
+      if (agentIds.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id "${a.id}"` });
+      agentIds.add(a.id);
+    });
+    const botIds = new Set<string>();
+    const appIds = new Set<string>();
+    cfg.bots.forEach((b, i) => {
+      if (botIds.has(b.id)) ctx.addIssue({ code: 'custom', path: ['bots', i, 'id'], message: `duplicate bot id "${b.id}"` });
+      botIds.add(b.id);
+      // Two connections for one app split its events at random between them (cluster mode).
+      if (appIds.has(b.appId))
+        ctx.addIssue({ code: 'custom', path: ['bots', i, 'appId'], message: `app ${b.appId} is already used by another bot` });
+      appIds.add(b.appId);
+      if (!agentIds.has(b.agentId))
+        ctx.addIssue({ code: 'custom', path: ['bots', i, 'agentId'], message: `no agent with id "${b.agentId}"` });
+    });
+  });
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** "bots[0].appId: must look like …" — names the field so the person can find it. */
+export function formatZodError(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path
+        .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+        .join('');
+      const where = prefix ? (path ? `${prefix}.${path}` : prefix) : path || '(root)';
+      return `${where}: ${issue.message}`;
+    })
+    .join('\n');
+}
