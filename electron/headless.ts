@@ -48,6 +48,9 @@ async function main(): Promise<number> {
     throw err;
   }
 
+  // A library bug must show up in the log, not silently kill every bot.
+  process.on('unhandledRejection', (reason) => logger.log('error', 'runtime.unhandled_rejection', { error: reason instanceof Error ? reason.message : String(reason) }));
+
   const dataDir = args.values['data-dir'] ?? defaultDataDir();
   const manager = new BotManager({ dataDir, logger });
   logger.log('info', 'runtime.starting', { bots: config.bots.length, agents: config.agents.length, dataDir });

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeOpenAiOptions {
   /** What the model answers; defaults to "You said: <last user message>". */
@@ -24,18 +24,20 @@ export class FakeOpenAi {
   readonly requests: ChatRequest[] = [];
   /** Requests whose client went away before the answer was complete (cancellation). */
   aborted = 0;
+  /** Most answers streamed at the same time, to observe parallelism. */
+  maxConcurrent = 0;
+  private inFlight = 0;
   private failures: Array<{ status: number; body: object }> = [];
-  private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly sockets = new Set<Socket>();
 
   private constructor(private readonly server: http.Server, public options: FakeOpenAiOptions) {}
 
   static async start(options: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
-    let fake: FakeOpenAi | undefined;
-    const server = http.createServer((req, res) => void fake!.handle(req, res));
-    fake = new FakeOpenAi(server, options);
+    const server = http.createServer((req, res) => void fake.handle(req, res));
+    const fake = new FakeOpenAi(server, options);
     server.on('connection', (s) => {
-      fake!.sockets.add(s);
-      s.on('close', () => fake!.sockets.delete(s));
+      fake.sockets.add(s);
+      s.on('close', () => fake.sockets.delete(s));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
@@ -87,7 +89,10 @@ export class FakeOpenAi {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     let closed = false;
+    this.inFlight++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
     res.on('close', () => {
+      this.inFlight--;
       if (!res.writableEnded) {
         closed = true;
         this.aborted++;

@@ -1,4 +1,9 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { replyUuid } from '../../electron/core/runtime/bot-runtime';
+import { DurableInbox } from '../../electron/core/runtime/inbox';
 import { buildMessageReceiveEvent } from '../fake-lark';
 import { APP, APP2, postText, RuntimeHarness } from './harness';
 
@@ -148,5 +153,126 @@ describe('acknowledgement and duplicates', () => {
     expect((await h.lark.waitForAck(push.pushId)).ackCode).toBe(200);
     const [reply] = await h.lark.waitForMessages({ replyTo: built.messageId });
     expect(postText(reply!.content)).toBe(long);
+  });
+});
+
+describe('order and fairness', () => {
+  it('answers one chat in order while different chats proceed in parallel', async () => {
+    h = await RuntimeHarness.create({ model: { chunkChars: 4, chunkDelayMs: 60 } });
+    await h.start();
+    await h.lark.waitForConnections(APP.appId);
+    const a = ['first', 'second', 'third'].map((text) => h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: 'ou_alice00000000000000000000000001', text }));
+    const b = h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: 'ou_bob0000000000000000000000000001', text: 'from bob' });
+    await h.lark.waitForMessages({ replyTo: a[2]!.messageId }, 1, 15_000);
+    await h.lark.waitForMessages({ replyTo: b.messageId }, 1, 15_000);
+    const aliceChat = h.lark.sentMessages({ replyTo: a[0]!.messageId })[0]!.chatId;
+    const replies = h.lark.sentMessages({ chatId: aliceChat }).map((m) => postText(m.content));
+    expect(replies).toEqual(['You said: first', 'You said: second', 'You said: third']);
+    expect(h.model.maxConcurrent).toBe(2);
+  });
+});
+
+describe('platform and agent errors', () => {
+  it('retries 5xx and rate limits (99991400, 230020) and still answers exactly once', async () => {
+    h = await RuntimeHarness.create();
+    await h.start(h.config([h.bot({ agentId: 'echo' })]));
+    await h.lark.waitForConnections(APP.appId);
+    const reply = { method: 'POST', path: /\/reply$/ };
+    h.lark.failNext(reply, { status: 502, body: { code: 1, msg: 'bad gateway' } });
+    h.lark.failNext(reply, { status: 429, body: { code: 99991400, msg: 'request trigger frequency limit' }, headers: { 'x-ogw-ratelimit-reset': '0' } });
+    h.lark.failNext(reply, { status: 400, body: { code: 230020, msg: 'operation triggers the frequency limit' } });
+    const m = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'hello' });
+    const [sent] = await h.lark.waitForMessages({ replyTo: m.messageId }, 1, 15_000);
+    expect(postText(sent!.content)).toBe('hello');
+    expect(h.lark.requests({ method: 'POST', path: /\/reply$/ })).toHaveLength(4);
+    expect(h.events('lark.retry')).toHaveLength(3);
+  });
+
+  it('fetches a new tenant token when the platform rejects the old one (99991663)', async () => {
+    h = await RuntimeHarness.create();
+    await h.start(h.config([h.bot({ agentId: 'echo' })]));
+    await h.lark.waitForConnections(APP.appId);
+    const m1 = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'one' });
+    await h.lark.waitForMessages({ replyTo: m1.messageId });
+    const tokensBefore = h.lark.requests({ path: '/open-apis/auth/v3/tenant_access_token/internal' }).length;
+    h.lark.expireTokens();
+    const m2 = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'two' });
+    const [sent] = await h.lark.waitForMessages({ replyTo: m2.messageId });
+    expect(postText(sent!.content)).toBe('two');
+    expect(h.lark.requests({ path: '/open-apis/auth/v3/tenant_access_token/internal' }).length).toBe(tokensBefore + 1);
+  });
+
+  it('gives up on a permanent error at once with a log line that says what to fix', async () => {
+    h = await RuntimeHarness.create();
+    await h.start(h.config([h.bot({ agentId: 'echo' })]));
+    await h.lark.waitForConnections(APP.appId);
+    h.lark.failNext({ method: 'POST', path: /\/reply$/ }, { status: 400, body: { code: 230002, msg: 'Bot is not in the chat' } });
+    const m = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_gone', text: '@_user_1 hi', mentions: [BOT] });
+    const [failure] = await h.waitForEvent('reply.failed');
+    expect(failure).toMatchObject({ messageId: m.messageId, code: 230002, hint: expect.stringMatching(/add the bot to the group/) });
+    expect(h.lark.requests({ method: 'POST', path: /\/reply$/ })).toHaveLength(1);
+    expect(h.lark.sentMessages({ replyTo: m.messageId })).toHaveLength(0);
+  });
+
+  it('tells the user in a short message when the agent fails, instead of staying silent', async () => {
+    h = await RuntimeHarness.create();
+    await h.start();
+    await h.lark.waitForConnections(APP.appId);
+    h.model.failNext(500, 'model crashed');
+    h.model.failNext(500, 'model crashed');
+    h.model.failNext(500, 'model crashed');
+    const m = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'are you there?' });
+    const [sent] = await h.lark.waitForMessages({ replyTo: m.messageId }, 1, 15_000);
+    expect(postText(sent!.content)).toBe('⚠️ The agent failed to answer. Please try again later.');
+    expect(h.events('agent.failed')[0]).toMatchObject({ messageId: m.messageId, error: expect.stringMatching(/500/) });
+  });
+
+  it('says so when the model endpoint cannot be reached', async () => {
+    h = await RuntimeHarness.create();
+    const cfg = h.config();
+    cfg.agents[1]!.provider = { type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' };
+    await h.start(cfg);
+    await h.lark.waitForConnections(APP.appId);
+    const m = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'hi' });
+    const [sent] = await h.lark.waitForMessages({ replyTo: m.messageId }, 1, 20_000);
+    expect(postText(sent!.content)).toMatch(/could not be reached/);
+  });
+});
+
+describe('nothing accepted is lost', () => {
+  it('does not post a second reply when the first went out just before a crash (reply uuid)', async () => {
+    h = await RuntimeHarness.create();
+    const built = buildMessageReceiveEvent({ appId: APP.appId, tenantKey: 'tenant1', verificationToken: 'vtok' }, { chatType: 'p2p', text: 'crash right after replying' });
+    const env = built.envelope as { schema: string; header: object; event: object };
+    // What the SDK hands the handler (header and event flattened), as the crashed run stored it.
+    const inbox = await DurableInbox.open(path.join(h.dataDir, 'bots', 'team-bot', 'inbox'), h.logger);
+    await inbox.put({ messageId: built.messageId, chatId: built.chatId, receivedAt: Date.now(), event: { schema: env.schema, ...env.header, ...env.event }, attempts: 0 });
+    const client = new lark.Client({ appId: APP.appId, appSecret: APP.appSecret, domain: h.lark.url, cache: new lark.DefaultCache(), loggerLevel: lark.LoggerLevel.error });
+    await client.im.v1.message.reply({ path: { message_id: built.messageId }, data: { msg_type: 'text', content: JSON.stringify({ text: 'first reply' }), uuid: replyUuid(built.messageId, 0) } });
+
+    await h.start(h.config([h.bot({ agentId: 'echo' })]));
+    expect((await h.waitForEvent('inbox.recovered'))[0]).toMatchObject({ count: 1 });
+    await h.waitForEvent('reply.sent');
+    expect(h.lark.sentMessages({ replyTo: built.messageId })).toHaveLength(1);
+    expect(await inbox.list()).toEqual([]);
+  });
+
+  it('refuses the ack when the message cannot be written to disk, and answers the platform re-push once it can', async () => {
+    h = await RuntimeHarness.create({ lark: { repushDelaysMs: [300, 300, 300, 300] } });
+    await h.start(h.config([h.bot({ agentId: 'echo' })]));
+    await h.lark.waitForConnections(APP.appId);
+    const inboxDir = path.join(h.dataDir, 'bots', 'team-bot', 'inbox');
+    await fs.rm(inboxDir, { recursive: true });
+    await fs.writeFile(inboxDir, 'not a directory');
+    const m = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'keep me safe' });
+    const [failure] = await h.waitForEvent('message.persist_failed');
+    expect(failure).toMatchObject({ messageId: m.messageId, hint: expect.stringMatching(/deliver it again/) });
+    await fs.rm(inboxDir);
+    await fs.mkdir(inboxDir);
+    const [reply] = await h.lark.waitForMessages({ replyTo: m.messageId }, 1, 10_000);
+    expect(postText(reply!.content)).toBe('keep me safe');
+    const push = h.lark.pushes().find((p) => p.pushId === m.push.pushId)!;
+    expect(push.attempts).toBeGreaterThan(1);
+    expect(h.lark.sentMessages({ replyTo: m.messageId })).toHaveLength(1);
   });
 });

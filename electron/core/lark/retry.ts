@@ -1,4 +1,4 @@
-import { LarkApiError, toLarkApiError } from './errors';
+import { type LarkApiError, toLarkApiError } from './errors';
 
 export interface RetryPolicy {
   attempts: number;

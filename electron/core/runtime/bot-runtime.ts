@@ -179,24 +179,36 @@ export class BotRuntime {
     }
     this.claimed.add(messageId);
     const entry: InboxEntry = { messageId, chatId, receivedAt: this.now(), event: data, attempts: 0 };
+    const persisted = this.persist(entry);
+    // Take the chat's queue slot now, before any await, so a chat's messages are answered in the
+    // order they arrived even when their disk writes finish out of order.
+    this.schedule(entry, persisted);
+    await persisted;
+    this.log.log('info', 'message.accepted', { messageId, chatId, chatType });
+  }
+
+  private async persist(entry: InboxEntry): Promise<void> {
+    const { messageId, chatId } = entry;
     try {
       await this.inbox.put(entry);
       await this.dedupe.add(messageId);
     } catch (err) {
-      this.claimed.delete(messageId);
       const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : err instanceof Error ? err.message : String(err);
       this.log.log('error', 'message.persist_failed', { messageId, chatId, error: reason, hint: 'the platform will deliver it again; free disk space' });
       throw err;
+    } finally {
+      this.claimed.delete(messageId);
     }
-    this.claimed.delete(messageId);
     this.status = { ...this.status, lastMessageAt: entry.receivedAt };
     this.opts.onStatus(this.currentStatus);
-    this.log.log('info', 'message.accepted', { messageId, chatId, chatType });
-    this.schedule(entry);
   }
 
-  private schedule(entry: InboxEntry): void {
-    const accepted = this.opts.scheduler.enqueue(`${this.opts.bot.id}/${entry.chatId}`, () => this.answer(entry));
+  /** Queues the answer; with `persisted`, only once the entry is safely on disk (else the platform re-pushes it). */
+  private schedule(entry: InboxEntry, persisted: Promise<void> = Promise.resolve()): void {
+    const task = async () => {
+      if (await persisted.then(() => true, () => false)) await this.answer(entry);
+    };
+    const accepted = this.opts.scheduler.enqueue(`${this.opts.bot.id}/${entry.chatId}`, task);
     if (!accepted) this.log.log('info', 'message.deferred', { messageId: entry.messageId, reason: 'shutting down; answered at next start' });
   }
 

@@ -1,0 +1,51 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** `npm run headless` as a real child process (node + tsx, no npm in between so signals reach it). */
+export class HeadlessProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(readonly child: ChildProcess) {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  static start(args: string[], env: NodeJS.ProcessEnv = {}): HeadlessProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron/headless.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new HeadlessProcess(child);
+  }
+
+  /** Parsed JSON log lines; throws if any stdout line is not JSON. */
+  lines(): Array<Record<string, unknown>> {
+    return this.stdout
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  async waitForLog(event: string, match: Record<string, unknown> = {}, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines().find((l) => l.event === event && Object.entries(match).every(([k, v]) => l[k] === v));
+      if (found) return found;
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        throw new Error(`no "${event}" log line${this.child.exitCode !== null ? ' (process exited)' : ''}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}

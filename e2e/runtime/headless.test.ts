@@ -1,0 +1,121 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeLarkPlatform } from '../fake-lark';
+import { FakeOpenAi } from '../fake-openai/server';
+import { APP, APP2, postText } from './harness';
+import { HeadlessProcess } from './headless-process';
+
+let lark: FakeLarkPlatform;
+let model: FakeOpenAi;
+let dir: string;
+const procs: HeadlessProcess[] = [];
+
+beforeEach(async () => {
+  lark = await FakeLarkPlatform.start({ apps: [APP, APP2] });
+  model = await FakeOpenAi.start({ apiKey: 'sk-model-key-0042' });
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-headless-'));
+});
+afterEach(async () => {
+  for (const p of procs.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+  await lark.close();
+  await model.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function writeConfig(config: object): Promise<string> {
+  const file = path.join(dir, 'config.json');
+  await fs.writeFile(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+function config(bots: object[] = [teamBot()]) {
+  return {
+    agents: [
+      { id: 'echo', name: 'Echo', provider: { type: 'echo' } },
+      { id: 'assistant', name: 'Assistant', provider: { type: 'openai', baseUrl: model.baseUrl, apiKey: 'env:TEST_MODEL_KEY', model: 'test' } },
+    ],
+    bots,
+  };
+}
+
+function teamBot(overrides: object = {}) {
+  return { id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: 'env:TEST_APP_SECRET', agentId: 'assistant', domain: lark.url, ...overrides };
+}
+
+const ENV = { TEST_APP_SECRET: APP.appSecret, TEST_MODEL_KEY: 'sk-model-key-0042' };
+
+function start(configFile: string, env: NodeJS.ProcessEnv = ENV): HeadlessProcess {
+  const p = HeadlessProcess.start(['--config', configFile, '--data-dir', path.join(dir, 'data')], env);
+  procs.push(p);
+  return p;
+}
+
+describe('npm run headless', () => {
+  it('exits non-zero naming the bad field when the config is invalid', async () => {
+    const file = await writeConfig(config([teamBot({ appId: 'cli_nothex' })]));
+    const p = start(file);
+    const { code } = await p.exited;
+    expect(code).toBe(2);
+    expect(p.stderr).toMatch(/bots\[0\]\.appId: must look like cli_ followed by 16 hex characters/);
+  });
+
+  it('answers DMs, logs one JSON line per event and never prints a secret, while a bot with a wrong secret fails alone', async () => {
+    const file = await writeConfig(config([teamBot(), { id: 'broken', platform: 'lark', appId: APP2.appId, appSecret: 'wrong-secret-value-999', agentId: 'echo', domain: lark.url }]));
+    const p = start(file);
+    await p.waitForLog('bot.connected', { bot: 'team-bot' });
+    const failed = await p.waitForLog('bot.failed', { bot: 'broken' });
+    expect(failed.reason).toMatch(/App ID or App Secret is wrong/);
+    const m = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'hello from Feishu' });
+    await p.waitForLog('reply.sent', { messageId: m.messageId });
+    const [reply] = lark.sentMessages({ replyTo: m.messageId });
+    expect(postText(reply!.content)).toBe('You said: hello from Feishu');
+    const events = p.lines().map((l) => l.event);
+    expect(events).toEqual(expect.arrayContaining(['runtime.starting', 'bot.connected', 'message.accepted', 'agent.answered', 'reply.sent', 'bot.failed']));
+    for (const secret of [APP.appSecret, 'wrong-secret-value-999', 'sk-model-key-0042']) expect(p.stdout + p.stderr).not.toContain(secret);
+    expect(p.stdout).not.toMatch(/\bt-[A-Za-z0-9]{8,}/);
+  });
+
+  it('on SIGTERM stops taking messages, finishes the reply in flight and exits 0', async () => {
+    model.options = { ...model.options, chunkChars: 2, chunkDelayMs: 150, reply: () => 'finishing my thought' };
+    const p = start(await writeConfig(config()));
+    await p.waitForLog('bot.connected');
+    const m = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'long one' });
+    await p.waitForLog('message.accepted', { messageId: m.messageId });
+    p.kill('SIGTERM');
+    const { code } = await p.exited;
+    expect(code).toBe(0);
+    expect(postText(lark.sentMessages({ replyTo: m.messageId })[0]!.content)).toBe('finishing my thought');
+    expect(p.lines().find((l) => l.event === 'runtime.stopped')).toMatchObject({ finishedInFlight: true });
+  });
+
+  it('after kill -9 between ack and reply, answers the message exactly once on restart', async () => {
+    model.options = { ...model.options, chunkChars: 1, chunkDelayMs: 200, reply: () => 'answer after crash' };
+    const file = await writeConfig(config());
+    const first = start(file);
+    await first.waitForLog('bot.connected');
+    const m = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'do not lose me' });
+    expect((await lark.waitForAck(m.push.pushId)).ackCode).toBe(200);
+    await first.waitForLog('message.accepted', { messageId: m.messageId });
+    first.kill('SIGKILL');
+    await first.exited;
+    expect(lark.sentMessages({ replyTo: m.messageId })).toHaveLength(0);
+
+    model.options = { ...model.options, chunkDelayMs: 0 };
+    const second = start(file);
+    expect(await second.waitForLog('inbox.recovered')).toMatchObject({ count: 1 });
+    await second.waitForLog('reply.sent', { messageId: m.messageId });
+    // A late re-push of the same message after the restart is recognised too.
+    const again = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'do not lose me', messageId: m.messageId });
+    await lark.waitForAck(again.push.pushId);
+    await second.waitForLog('message.duplicate', { messageId: m.messageId });
+    expect(lark.sentMessages({ replyTo: m.messageId })).toHaveLength(1);
+    expect(postText(lark.sentMessages({ replyTo: m.messageId })[0]!.content)).toBe('answer after crash');
+  });
+});
