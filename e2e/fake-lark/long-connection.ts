@@ -20,6 +20,8 @@ export interface Connection extends ConnectionInfo {
   serviceId: number;
   /** Set once the first ping arrived; see `onFrame`. */
   ready: boolean;
+  /** See `silence`. */
+  silent?: boolean;
   socket: WebSocket;
   nextSeqId: number;
 }
@@ -128,7 +130,7 @@ export class LongConnectionServer {
   }
 
   readyFor(appId: string): Connection[] {
-    return this.list(appId).filter((c) => c.ready);
+    return this.list(appId).filter((c) => c.ready && !c.silent);
   }
 
   /** Writes one data frame per part; false when the socket is no longer open. */
@@ -146,6 +148,14 @@ export class LongConnectionServer {
       this.forget(conn);
       conn.socket.close(1001, 'server going away');
     }
+  }
+
+  /**
+   * Half-open sockets, as after a laptop sleeps or a NAT drops state: they stay open but nothing
+   * arrives on them any more (no pongs, no pushes). Only the client's own watchdog can notice.
+   */
+  silence(appId?: string): void {
+    for (const conn of this.list(appId)) conn.silent = true;
   }
 
   close(): void {
@@ -179,7 +189,7 @@ export class LongConnectionServer {
 
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
     // Messages that race a server-side drop belong to a connection the platform already let go.
-    if (!this.conns.has(conn.id) || !isBinary) return;
+    if (!this.conns.has(conn.id) || !isBinary || conn.silent) return;
     let frame: Frame;
     try {
       frame = decodeFrame(toBytes(data));

@@ -110,6 +110,11 @@ export class FakeLarkPlatform {
     ).then(() => undefined);
   }
 
+  /** Keeps the sockets open but stops answering pings or pushing on them (a half-open connection). */
+  silenceConnections(appId?: string): void {
+    this.longConn.silence(appId);
+  }
+
   dropConnections(appId?: string): void {
     this.longConn.drop(appId);
   }

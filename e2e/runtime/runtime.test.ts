@@ -170,6 +170,15 @@ describe('order and fairness', () => {
     expect(replies).toEqual(['You said: first', 'You said: second', 'You said: third']);
     expect(h.model.maxConcurrent).toBe(2);
   });
+
+  it('never runs more chats at once than the concurrency limit', async () => {
+    h = await RuntimeHarness.create({ model: { chunkChars: 2, chunkDelayMs: 40 } });
+    await h.start(h.config(), { concurrency: 3 });
+    await h.lark.waitForConnections(APP.appId);
+    const pushed = Array.from({ length: 7 }, (_, i) => h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: `ou_user${String(i).padStart(27, '0')}`, text: `chat ${i}` }));
+    await Promise.all(pushed.map((m) => h.lark.waitForMessages({ replyTo: m.messageId }, 1, 20_000)));
+    expect(h.model.maxConcurrent).toBe(3);
+  });
 });
 
 describe('platform and agent errors', () => {
@@ -274,5 +283,21 @@ describe('nothing accepted is lost', () => {
     const push = h.lark.pushes().find((p) => p.pushId === m.push.pushId)!;
     expect(push.attempts).toBeGreaterThan(1);
     expect(h.lark.sentMessages({ replyTo: m.messageId })).toHaveLength(1);
+  });
+});
+
+describe('liveness', () => {
+  it('notices a half-open socket through the ping watchdog and reconnects by itself', async () => {
+    h = await RuntimeHarness.create({ lark: { clientConfig: { PingInterval: 1, ReconnectCount: -1, ReconnectInterval: 1, ReconnectNonce: 0 } } });
+    await h.start(h.config([h.bot({ agentId: 'echo' })]), { pingTimeoutSec: 1 });
+    await h.lark.waitForConnections(APP.appId);
+    const [before] = h.lark.connections(APP.appId);
+    h.lark.silenceConnections(APP.appId);
+    await expect.poll(() => h.statuses.some((s) => s.state === 'reconnecting'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => h.lark.connections(APP.appId).some((c) => c.id !== before!.id && c.pings > 0), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => h.manager.statuses()[0]?.state).toBe('connected');
+    const m = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'back online' });
+    const [reply] = await h.lark.waitForMessages({ replyTo: m.messageId }, 1, 10_000);
+    expect(postText(reply!.content)).toBe('back online');
   });
 });
