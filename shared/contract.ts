@@ -1,0 +1,305 @@
+/**
+ * The one contract between the UI and the core: request methods (name, zod schema of the input,
+ * schema of the result) and push events. The IPC bridge (desktop), the HTTP + WebSocket server
+ * (headless UI) and the renderer client are all generic over it: a new method is one entry here
+ * plus one handler, and a missing handler is a compile error (see `Handlers`).
+ *
+ * Pure: no Node, no Electron, no DOM. Secrets travel only UI → core; views carry `hasX` flags.
+ */
+import { z } from 'zod';
+import { APP_ID_PATTERN, platformSchema } from './config-schema';
+
+// ---------- shared pieces ----------
+
+const nonEmpty = (what: string) => z.string().trim().min(1, `${what} must not be empty`);
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((u) => /^https?:\/\/[^\s/]+/i.test(u), 'must be an http(s) URL');
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'is not a valid id');
+
+export const connectionStateSchema = z.enum(['stopped', 'connecting', 'connected', 'reconnecting', 'failed']);
+
+export const botStatusSchema = z.object({
+  botId: z.string(),
+  state: connectionStateSchema,
+  reason: z.string().optional(),
+  since: z.number(),
+  botName: z.string().optional(),
+  botOpenId: z.string().optional(),
+  lastMessageAt: z.number().optional(),
+});
+
+/** Who owns a record: a `--config` file (read-only in the UI) or the app's own store. */
+export const managedBySchema = z.enum(['config', 'app']);
+
+// ---------- agents ----------
+
+export const providerTypeSchema = z.enum(['echo', 'openai']);
+
+/** A provider as the UI sees it: never the key itself. */
+export const providerViewSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('echo') }),
+  z.object({
+    type: z.literal('openai'),
+    baseUrl: z.string().optional(),
+    model: z.string(),
+    temperature: z.number().optional(),
+    hasApiKey: z.boolean(),
+  }),
+]);
+
+/**
+ * A provider as the UI sends it. `apiKey`: a new key replaces the saved one, `null` clears it,
+ * absent keeps it unchanged.
+ */
+export const providerInputSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('echo') }),
+  z.object({
+    type: z.literal('openai'),
+    baseUrl: httpUrl.optional(),
+    model: nonEmpty('Model'),
+    temperature: z.number().min(0).max(2).optional(),
+    apiKey: z.string().nullable().optional(),
+  }),
+]);
+
+export const agentViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  systemPrompt: z.string().optional(),
+  provider: providerViewSchema,
+  managedBy: managedBySchema,
+  /** Ids of the bots this agent answers for (an agent in use cannot be deleted). */
+  usedBy: z.array(z.string()),
+});
+
+export const agentInputSchema = z.object({
+  name: nonEmpty('Name'),
+  systemPrompt: z.string().optional(),
+  provider: providerInputSchema,
+});
+
+// ---------- bots ----------
+
+export const botViewSchema = z.object({
+  id: z.string(),
+  platform: platformSchema,
+  appId: z.string(),
+  displayName: z.string().optional(),
+  agentId: z.string(),
+  /** Open Platform base URL when it is not the platform's default. */
+  domain: z.string().optional(),
+  enabled: z.boolean(),
+  hasAppSecret: z.boolean(),
+  hasEncryptKey: z.boolean(),
+  managedBy: managedBySchema,
+  status: botStatusSchema,
+});
+
+const appIdSchema = z.string().trim().regex(APP_ID_PATTERN, 'App ID must look like cli_ followed by 16 hex characters');
+
+export const credentialsInputSchema = z.object({
+  platform: platformSchema,
+  appId: appIdSchema,
+  appSecret: nonEmpty('App Secret'),
+  domain: httpUrl.optional(),
+});
+
+/**
+ * Why a credentials check failed, so the UI can say the right thing:
+ * `credentials` wrong App ID/Secret, `network` platform unreachable, `platform` anything else.
+ */
+export const credentialsCheckSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(false), reason: z.enum(['credentials', 'network', 'platform']), message: z.string() }),
+]);
+
+export const botCreateInputSchema = credentialsInputSchema.extend({
+  encryptKey: z.string().optional(),
+  agentId: id,
+  displayName: z.string().trim().max(64).optional(),
+});
+
+/** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
+export const botUpdateInputSchema = z.object({
+  id,
+  agentId: id.optional(),
+  displayName: z.string().trim().max(64).optional(),
+  appSecret: z.string().min(1).optional(),
+  encryptKey: z.string().optional(),
+});
+
+/** What happened to one incoming message, for the live checklist and "last message". */
+export const botActivitySchema = z.object({
+  botId: z.string(),
+  messageId: z.string(),
+  chatType: z.enum(['p2p', 'group']),
+  /** The message text as the agent saw it, shortened for display. */
+  preview: z.string(),
+  stage: z.enum(['received', 'answered', 'failed']),
+  at: z.number(),
+});
+
+// ---------- app ----------
+
+/**
+ * How saved secrets are protected on this machine, said plainly in the UI:
+ * `keychain` OS keyring via safeStorage; `weak-keyring` Linux basic_text (plaintext with a fixed
+ * key); `file` headless: a file only this user can read.
+ */
+export const secretProtectionSchema = z.object({
+  kind: z.enum(['keychain', 'weak-keyring', 'file']),
+  detail: z.string(),
+});
+
+export const languageSchema = z.enum(['system', 'en', 'zh-CN']);
+
+export const settingsSchema = z.object({
+  language: languageSchema,
+  /** Desktop only: start the app at login (undefined where the host cannot). */
+  startAtLogin: z.boolean().optional(),
+});
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  mode: z.enum(['desktop', 'headless']),
+  secretProtection: secretProtectionSchema,
+  /** Path of the `--config` file whose bots and agents are read-only, if any. */
+  configFile: z.string().optional(),
+  dataDir: z.string(),
+});
+
+// ---------- the methods ----------
+
+const none = z.object({}).strict();
+
+export const methods = {
+  'app.info': { input: none, output: appInfoSchema },
+  'settings.get': { input: none, output: settingsSchema },
+  'settings.update': { input: settingsSchema.partial(), output: settingsSchema },
+
+  'bots.list': { input: none, output: z.array(botViewSchema) },
+  'bots.checkCredentials': { input: credentialsInputSchema, output: credentialsCheckSchema },
+  /** Saves the bot and starts its long connection; fails if the App ID is already registered. */
+  'bots.create': { input: botCreateInputSchema, output: botViewSchema },
+  'bots.update': { input: botUpdateInputSchema, output: botViewSchema },
+  'bots.setEnabled': { input: z.object({ id, enabled: z.boolean() }), output: botViewSchema },
+  'bots.remove': { input: z.object({ id }), output: z.object({ removed: z.literal(true) }) },
+  /** Recent activity of one bot, newest last (the live checklist starts from it). */
+  'bots.activity': { input: z.object({ id }), output: z.array(botActivitySchema) },
+
+  'agents.list': { input: none, output: z.array(agentViewSchema) },
+  'agents.create': { input: agentInputSchema, output: agentViewSchema },
+  'agents.update': { input: agentInputSchema.extend({ id }), output: agentViewSchema },
+  'agents.remove': { input: z.object({ id }), output: z.object({ removed: z.literal(true) }) },
+  /** Starts a test run; deltas and the end arrive as `agent.test` events with the same runId. */
+  'agents.test': { input: z.object({ id, text: nonEmpty('Message') }), output: z.object({ runId: z.string() }) },
+
+  /** Opens an allowlisted console or docs link in the OS browser (desktop); headless returns opened:false. */
+  'links.open': { input: z.object({ url: z.string() }), output: z.object({ opened: z.boolean() }) },
+} as const;
+
+export const events = {
+  'bot.status': botStatusSchema,
+  'bot.activity': botActivitySchema,
+  /** The bot list changed (created, edited, removed): refetch `bots.list`. */
+  'bots.changed': none,
+  'agents.changed': none,
+  'agent.test': z.object({
+    runId: z.string(),
+    delta: z.string().optional(),
+    done: z.boolean().optional(),
+    error: z.string().optional(),
+  }),
+  'settings.changed': settingsSchema,
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type ParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+/** What the core implements: one handler per method, given already-validated input. */
+export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<MethodOutput<M>> };
+
+/** What the renderer talks to, whatever the transport. */
+export interface KocoroClient {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+export const METHOD_NAMES = Object.keys(methods) as MethodName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(methods, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}
+
+export type BotView = z.output<typeof botViewSchema>;
+export type AgentView = z.output<typeof agentViewSchema>;
+export type BotActivity = z.output<typeof botActivitySchema>;
+export type AppInfo = z.output<typeof appInfoSchema>;
+export type Settings = z.output<typeof settingsSchema>;
+export type CredentialsCheck = z.output<typeof credentialsCheckSchema>;
+export type SecretProtection = z.output<typeof secretProtectionSchema>;
+export type ProviderInput = z.output<typeof providerInputSchema>;
+
+/**
+ * Errors crossing the transport. `code` lets the UI pick its words; `field` names the input field
+ * at fault (e.g. "appId") so the form can point at it.
+ */
+export const rpcErrorSchema = z.object({
+  code: z.enum(['invalid_input', 'not_found', 'conflict', 'read_only', 'in_use', 'unauthorized', 'internal']),
+  message: z.string(),
+  field: z.string().optional(),
+});
+export type RpcErrorBody = z.output<typeof rpcErrorSchema>;
+
+export class RpcError extends Error {
+  constructor(
+    readonly code: RpcErrorBody['code'],
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+
+  toBody(): RpcErrorBody {
+    return { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) };
+  }
+}
+
+/** The reply envelope both transports use. */
+export type RpcReply<T> = { ok: true; result: T } | { ok: false; error: RpcErrorBody };
+
+/**
+ * Validates a raw call at a transport boundary and runs the handler: the single place where
+ * untrusted input meets the core. Errors come back as an envelope, never as a thrown exception.
+ */
+export async function dispatch(handlers: Handlers, method: unknown, rawInput: unknown): Promise<RpcReply<unknown>> {
+  if (!isMethodName(method)) return { ok: false, error: { code: 'not_found', message: `unknown method ${String(method)}` } };
+  const parsed = methods[method].input.safeParse(rawInput ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join('.') || undefined;
+    return { ok: false, error: { code: 'invalid_input', message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`, ...(field ? { field } : {}) } };
+  }
+  try {
+    const handler = handlers[method] as (input: unknown) => Promise<unknown>;
+    return { ok: true, result: await handler(parsed.data) };
+  } catch (err) {
+    if (err instanceof RpcError) return { ok: false, error: err.toBody() };
+    return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } };
+  }
+}
