@@ -1,0 +1,48 @@
+import type { Platform } from './config-schema';
+import { PLATFORM_DOMAIN } from './platform';
+
+/** The 10 scopes of the user guide (step 7), in its order. */
+export const REQUIRED_SCOPES = [
+  'im:resource',
+  'contact:contact.base:readonly',
+  'contact:user.base:readonly',
+  'im:message.group_at_msg:readonly',
+  'im:message.p2p_msg:readonly',
+  'im:message:send_as_bot',
+  'im:message',
+  'cardkit:card:write',
+  'im:message:readonly',
+  'im:message.reactions:read',
+] as const;
+
+export const MESSAGE_EVENT = 'im.message.receive_v1';
+export const CARD_CALLBACK = 'card.action.trigger';
+
+/**
+ * The developer console is on the platform's own host even when the API goes through a custom
+ * domain (a proxy or private deployment has no console of its own we could know about).
+ */
+export function consoleHost(platform: Platform): string {
+  return PLATFORM_DOMAIN[platform];
+}
+
+/** Deep links into an app's console pages (docs/lark-platform.md §9). */
+export function consoleLinks(platform: Platform, appId?: string) {
+  const host = consoleHost(platform);
+  const app = appId ? `${host}/app/${encodeURIComponent(appId)}` : `${host}/app`;
+  return {
+    appList: `${host}/app`,
+    credentials: appId ? `${app}/baseinfo` : `${host}/app`,
+    botCapability: appId ? `${app}/bot` : `${host}/app`,
+    events: appId ? `${app}/event` : `${host}/app`,
+    callbacks: appId ? `${app}/event?tab=callback` : `${host}/app`,
+    encryption: appId ? `${app}/event?tab=safe` : `${host}/app`,
+    /** Pre-fills the scopes in the platform's own format: comma-joined, not URL-encoded. */
+    permissions: appId ? permissionsLink(platform, appId, REQUIRED_SCOPES) : `${host}/app`,
+    release: appId ? `${app}/version` : `${host}/app`,
+  };
+}
+
+export function permissionsLink(platform: Platform, appId: string, scopes: readonly string[]): string {
+  return `${consoleHost(platform)}/app/${encodeURIComponent(appId)}/auth?q=${scopes.join(',')}&op_from=openapi&token_type=tenant`;
+}
