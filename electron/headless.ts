@@ -1,15 +1,56 @@
+/**
+ * `npm run headless`: the same core as the desktop app, without Electron. Logs one JSON object
+ * per line on stdout. With `--ui PORT` it also serves the Kocoro UI on 127.0.0.1 behind a per-run
+ * access link, printed as the one line of stdout that is not JSON: `UI: http://127.0.0.1:PORT/?token=…`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { ConfigFile } from '../shared/config-schema';
+import { createKocoroService } from './core/api/create-service';
 import { createJsonLineLogger } from './core/log/logger';
 import { SecretRedactor } from './core/log/redact';
-import { BotManager } from './core/runtime/bot-manager';
 import { ConfigError, loadConfigFile } from './core/store/config-file';
 import { defaultDataDir } from './core/store/data-dir';
+import { FileVault } from './core/store/file-vault';
+import { startUiServer, type UiServer } from './server/ui-server';
 
-const USAGE = `Usage: npm run headless -- --config FILE [--data-dir DIR]
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** How long SIGTERM/SIGINT wait for replies in flight. */
+const STOP_GRACE_MS = 10_000;
 
-  --config FILE     bots and agents to run (JSON; see README "Config file")
-  --data-dir DIR    durable state (inbox, dedupe records); default: ${defaultDataDir()}
+const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT]
+
+  --config FILE     bots and agents to run (JSON; see README "Config file"); read-only in the UI
+  --data-dir DIR    durable state: inbox, dedupe records, the bots and agents made in the UI and
+                    their secrets; default: ${defaultDataDir()}
+  --ui PORT         also serve the Kocoro UI on http://127.0.0.1:PORT (0 picks a free port), behind
+                    an access link printed on stdout (a new one every run)
+
+At least one of --config and --ui is needed.
 `;
+
+const UI_NOT_BUILT = 'The UI is not built yet: run `npm run build` first.';
+
+function fail(message: string, withUsage = false): number {
+  process.stderr.write(`${message}\n${withUsage ? `\n${USAGE}` : ''}`);
+  return 2;
+}
+
+function parsePort(raw: string): number | null {
+  if (!/^\d{1,5}$/.test(raw)) return null;
+  const port = Number(raw);
+  return port <= 65_535 ? port : null;
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
 
 async function main(): Promise<number> {
   let args;
@@ -18,48 +59,78 @@ async function main(): Promise<number> {
       options: {
         config: { type: 'string' },
         'data-dir': { type: 'string' },
+        ui: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     });
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
+    return fail(err instanceof Error ? err.message : String(err), true);
   }
   if (args.values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!args.values.config) {
-    process.stderr.write(`Missing --config FILE\n\n${USAGE}`);
-    return 2;
+  const configPath = args.values.config;
+  if (configPath === undefined && args.values.ui === undefined) return fail('Missing --config FILE or --ui PORT', true);
+
+  let uiPort: number | null = null;
+  // KOCORO_UI_DIR: serve another build (tests point it at an empty directory).
+  const staticDir = path.resolve(process.env.KOCORO_UI_DIR || path.join(REPO_ROOT, 'dist'));
+  if (args.values.ui !== undefined) {
+    uiPort = parsePort(args.values.ui);
+    if (uiPort === null) return fail(`--ui: "${args.values.ui}" is not a port (0-65535; 0 picks a free one)`, true);
+    if (!existsSync(path.join(staticDir, 'index.html'))) return fail(`${UI_NOT_BUILT}\n(no index.html in ${staticDir})`);
   }
 
   const redactor = new SecretRedactor();
   const logger = createJsonLineLogger((line) => process.stdout.write(line), redactor);
-  let config;
-  try {
-    config = await loadConfigFile(args.values.config, process.env, redactor);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
+  let config: ConfigFile | undefined;
+  if (configPath !== undefined) {
+    try {
+      config = await loadConfigFile(configPath, process.env, redactor);
+    } catch (err) {
+      if (err instanceof ConfigError) return fail(err.message);
+      throw err;
     }
-    throw err;
   }
 
   // A library bug must show up in the log, not silently kill every bot.
   process.on('unhandledRejection', (reason) => logger.log('error', 'runtime.unhandled_rejection', { error: reason instanceof Error ? reason.message : String(reason) }));
 
-  const dataDir = args.values['data-dir'] ?? defaultDataDir();
-  const manager = new BotManager({ dataDir, logger });
-  logger.log('info', 'runtime.starting', { bots: config.bots.length, agents: config.agents.length, dataDir });
+  const dataDir = path.resolve(args.values['data-dir'] ?? defaultDataDir());
+  const vault = await FileVault.open(path.join(dataDir, 'secrets.json'), { logger });
+  const service = await createKocoroService({
+    mode: 'headless',
+    version: readVersion(),
+    dataDir,
+    logger,
+    redactor,
+    vault,
+    ...(config && configPath !== undefined ? { config: { file: path.resolve(configPath), content: config } } : {}),
+  });
+
+  let ui: UiServer | null = null;
+  if (uiPort !== null) {
+    try {
+      ui = await startUiServer({ port: uiPort, handlers: service.handlers, events: service.events, staticDir, logger });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') return fail(`--ui ${uiPort}: the port is already in use; choose another (0 picks a free one)`);
+      if (code === 'EACCES') return fail(`--ui ${uiPort}: not allowed to listen on this port; choose one above 1023 (0 picks a free one)`);
+      throw err;
+    }
+    redactor.add(ui.token); // the token never reaches the JSON log, whatever logs it
+  }
+
+  logger.log('info', 'runtime.starting', { bots: config?.bots.length ?? 0, agents: config?.agents.length ?? 0, dataDir });
 
   let stopping: Promise<number> | undefined;
   const stop = (signal: string): Promise<number> => {
     stopping ??= (async () => {
       logger.log('info', 'runtime.stopping', { signal });
-      const { finished } = await manager.stopAll(10_000);
+      await ui?.close();
+      const { finished } = await service.stop(STOP_GRACE_MS);
       logger.log('info', 'runtime.stopped', { finishedInFlight: finished });
       return 0;
     })();
@@ -70,7 +141,12 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => void stop('SIGINT').then(resolve));
   });
 
-  await manager.startAll(config);
+  await service.start();
+  if (ui !== null) {
+    // The one non-JSON line, written whole. The JSON event carries no token.
+    process.stdout.write(`UI: ${ui.url}\n`);
+    logger.log('info', 'ui.listening', { url: `${ui.origin}/`, port: ui.port });
+  }
   return exitCode;
 }
 

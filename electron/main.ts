@@ -1,22 +1,53 @@
 /**
- * Composition root of the desktop app: lifecycle, the main window, the app:// protocol, the
- * security policy that applies to every web contents, and IPC registration.
+ * Composition root of the desktop app: lifecycle, the main window, the tray, the app:// protocol,
+ * the security policy that applies to every web contents, and the IPC transport of the contract.
  *
- * Built by vite-plugin-electron to dist-electron/main.js (ESM). The runtime core (electron/core)
- * is plain Node and gets wired in here in a later task.
+ * Built by vite-plugin-electron to dist-electron/main.js (ESM). Everything that works lives in
+ * electron/core (plain Node); this file only wires it to Electron:
+ * - the service (createKocoroService) with the safeStorage vault and the host hooks (links,
+ *   start at login);
+ * - `kocoro:call` (IPC invoke) → sender frame check → `dispatch()`; every EventBus event →
+ *   `kocoro:event` to our windows;
+ * - closing the window hides it (the bots keep running); Quit in the tray stops the service
+ *   gracefully, then exits.
  */
-import { app, BrowserWindow, ipcMain, nativeTheme, protocol, session, type WebContents } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  nativeTheme,
+  powerMonitor,
+  protocol,
+  safeStorage,
+  session,
+  Tray,
+  type NativeImage,
+  type WebContents,
+} from 'electron';
+import { createWriteStream, promises as fs } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CHANNELS } from '../shared/bridge';
 import { APP_CSP } from '../shared/csp';
+import { createCallHandler } from './adapters/ipc-bridge';
 import { openExternal } from './adapters/open-external';
+import { DESKTOP_VAULT_FILE, SafeStorageVault } from './adapters/safe-storage-vault';
+import { summarizeBots, trayIconPng, type TrayHealth } from './adapters/tray-status';
+import { createKocoroService, type HostHooks, type KocoroService } from './core/api/create-service';
+import { createJsonLineLogger, type Logger } from './core/log/logger';
+import { SecretRedactor } from './core/log/redact';
 import { APP_ENTRY_URL, APP_SCHEME, resolveAppAsset } from './security/app-protocol';
-import { assertTrustedSender, isSameRendererOrigin, rendererOriginOf } from './security/ipc-sender';
+import { isSameRendererOrigin, rendererOriginOf } from './security/ipc-sender';
 
 const mainDir = path.dirname(fileURLToPath(import.meta.url)); // …/dist-electron
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** How long Quit waits for replies in flight before exiting anyway. */
+const QUIT_GRACE_MS = 10_000;
+const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
 
 // Must happen before `ready`. `standard` gives app://kocoro a real (tuple) origin, so relative
 // URLs, 'self' in the CSP and same-origin module scripts work; `secure` makes it a secure context.
@@ -50,6 +81,15 @@ const rendererUrl = devUrl ?? APP_ENTRY_URL;
 const rendererOrigin = rendererOriginOf(rendererUrl);
 
 let mainWindow: BrowserWindow | null = null;
+/** Kept referenced: a Tray that is garbage-collected disappears from the menu bar. */
+let tray: Tray | null = null;
+/** Set once Quit was chosen: from then on closing a window really closes it. */
+let quitting = false;
+let service: KocoroService | null = null;
+let serviceStopped = false;
+let logger: Logger | null = null;
+
+// ---------- windows ----------
 
 function createMainWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -74,6 +114,12 @@ function createMainWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  // Closing the window hides it: the bots keep answering, the tray brings it back.
+  win.on('close', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    win.hide();
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
@@ -150,20 +196,150 @@ function hardenWebContents(contents: WebContents): void {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
-function registerIpc(): void {
-  // Placeholder method; the real contract (shared/) and its generic registration come later.
-  // Every handler validates the sender frame first.
-  ipcMain.handle(IPC_CHANNELS.getVersion, (event) => {
-    assertTrustedSender(event, rendererOrigin);
-    return app.getVersion();
+// ---------- the service and its transport ----------
+
+/** JSON lines to `<userData>/logs/kocoro.log` (and stdout when unpackaged); secrets redacted. */
+async function createLogger(dataDir: string, redactor: SecretRedactor): Promise<Logger> {
+  const dir = path.join(dataDir, 'logs');
+  const file = path.join(dir, 'kocoro.log');
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const size = await fs.stat(file).then((s) => s.size, () => 0);
+  if (size > LOG_ROTATE_BYTES) await fs.rename(file, `${file}.1`).catch(() => undefined);
+  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
+  stream.on('error', (error) => console.error('[main] cannot write the log file:', error));
+  const toStdout = !app.isPackaged;
+  return createJsonLineLogger((line) => {
+    stream.write(line);
+    if (toStdout) process.stdout.write(line);
+  }, redactor);
+}
+
+function hostHooks(): HostHooks {
+  const hooks: HostHooks = { openExternal: (url) => openExternal(url) };
+  // Login items exist on macOS and Windows only; elsewhere the setting is simply not offered.
+  if (process.platform === 'darwin' || process.platform === 'win32') {
+    hooks.getStartAtLogin = () => app.getLoginItemSettings().openAtLogin;
+    hooks.setStartAtLogin = (on) => app.setLoginItemSettings({ openAtLogin: on });
+  }
+  return hooks;
+}
+
+async function createService(): Promise<KocoroService> {
+  const dataDir = app.getPath('userData');
+  const redactor = new SecretRedactor();
+  logger = await createLogger(dataDir, redactor);
+  // After `ready`: before it, Linux reports the keyring backend as 'unknown'.
+  const vault = await SafeStorageVault.open(path.join(dataDir, DESKTOP_VAULT_FILE), safeStorage, { logger });
+  return createKocoroService({
+    mode: 'desktop',
+    version: app.getVersion(),
+    dataDir,
+    logger,
+    redactor,
+    vault,
+    host: hostHooks(),
   });
 }
+
+/** `kocoro:call`: only from the top frame of our own page, then validated by `dispatch()`. */
+function registerIpc(ready: Promise<KocoroService>): void {
+  const handleCall = createCallHandler(() => ready, rendererOrigin);
+  ipcMain.handle(IPC_CHANNELS.call, (event, method: unknown, input: unknown) => handleCall(event, method, input));
+}
+
+/** Every EventBus event to every window showing our page (never to a page elsewhere). */
+function forwardEvents(svc: KocoroService): void {
+  svc.events.subscribe((name, payload) => {
+    for (const win of BrowserWindow.getAllWindows()) {
+      const contents = win.webContents;
+      if (win.isDestroyed() || contents.isDestroyed()) continue;
+      if (!isSameRendererOrigin(contents.getURL(), rendererOrigin)) continue;
+      contents.send(IPC_CHANNELS.event, name, payload);
+    }
+  });
+}
+
+// ---------- tray ----------
+
+function trayImage(health: TrayHealth): NativeImage {
+  const template = process.platform === 'darwin'; // the menu bar tints template images itself
+  const image = nativeImage.createFromBuffer(trayIconPng(health, 32, template), { scaleFactor: 2 });
+  if (template) image.setTemplateImage(true);
+  return image;
+}
+
+function createTray(svc: KocoroService): void {
+  const icon = new Tray(trayImage('idle'));
+  tray = icon;
+  let lastHealth: TrayHealth | null = null;
+  const update = (): void => {
+    const summary = summarizeBots(svc.statuses());
+    if (summary.health !== lastHealth) icon.setImage(trayImage(summary.health));
+    lastHealth = summary.health;
+    icon.setToolTip(`Kocoro: ${summary.text}`);
+    icon.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: summary.text, enabled: false },
+        { type: 'separator' },
+        { label: 'Open Kocoro', click: () => focusMainWindow() },
+        { label: 'Quit Kocoro', click: () => app.quit() },
+      ]),
+    );
+  };
+  svc.events.subscribe((name) => {
+    if (name === 'bot.status' || name === 'bots.changed') update();
+  });
+  // Windows/Linux: a click on the icon opens the window (macOS shows the menu instead).
+  if (process.platform !== 'darwin') icon.on('click', () => focusMainWindow());
+  update();
+}
+
+// ---------- lifecycle ----------
 
 function onReady(): void {
   denyAllPermissions();
   registerAppProtocol();
-  registerIpc();
+  const ready = createService();
+  registerIpc(ready);
   mainWindow = createMainWindow();
+  ready
+    .then(async (svc) => {
+      service = svc;
+      forwardEvents(svc);
+      createTray(svc);
+      // After sleep the long connections are dead but may not know it yet: reconnect now.
+      powerMonitor.on('resume', () => svc.reconnectAll());
+      await svc.start();
+    })
+    .catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      logger?.log('error', 'runtime.start_failed', { error: message });
+      dialog.showErrorBox('Kocoro could not start', message);
+      quitting = true;
+      app.exit(1);
+    });
+}
+
+/** Quit: stop taking messages, let replies in flight finish (up to 10 s), then exit. */
+function onBeforeQuit(event: Electron.Event): void {
+  quitting = true;
+  if (service === null || serviceStopped) return;
+  event.preventDefault();
+  const svc = service;
+  service = null; // a second Quit while stopping does not stop twice
+  logger?.log('info', 'runtime.stopping', { signal: 'quit' });
+  // Belt and braces: whatever happens inside stop(), the app does exit.
+  setTimeout(() => app.exit(0), QUIT_GRACE_MS + 5_000).unref();
+  svc
+    .stop(QUIT_GRACE_MS)
+    .then(
+      ({ finished }) => logger?.log('info', 'runtime.stopped', { finishedInFlight: finished }),
+      (error: unknown) => logger?.log('error', 'runtime.stop_failed', { error: error instanceof Error ? error.message : String(error) }),
+    )
+    .finally(() => {
+      serviceStopped = true;
+      app.quit();
+    });
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -173,12 +349,18 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', () => focusMainWindow());
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
   app.on('activate', () => {
-    // macOS: clicking the dock icon with no window open.
-    if (app.isReady() && BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow();
+    // macOS: clicking the dock icon.
+    if (app.isReady()) focusMainWindow();
   });
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+  // Windows only close for real while quitting; until then the app lives in the tray.
+  app.on('window-all-closed', () => {});
+  app.on('before-quit', onBeforeQuit);
+  // Remove the icon explicitly: on Windows a tray icon can linger until hovered otherwise.
+  app.on('will-quit', () => {
+    tray?.destroy();
+    tray = null;
   });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
   if (devUrl !== null) {
     // vite-plugin-electron rebuilt the preload: reload the pages instead of restarting the app.
     process.on('message', (message) => {

@@ -25,12 +25,25 @@ export class HeadlessProcess {
     return new HeadlessProcess(child);
   }
 
-  /** Parsed JSON log lines; throws if any stdout line is not JSON. */
+  /** Parsed JSON log lines; throws if any stdout line is not JSON (except the one `UI: ` line). */
   lines(): Array<Record<string, unknown>> {
     return this.stdout
       .split('\n')
-      .filter((l) => l.trim())
+      .filter((l) => l.trim() && !l.startsWith('UI: '))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  /** The access link printed by `--ui`, once it is there. */
+  async waitForUiUrl(timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = /^UI: (http:\/\/\S+)$/m.exec(this.stdout);
+      if (m) return m[1]!;
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        throw new Error(`no "UI: " line${this.child.exitCode !== null ? ' (process exited)' : ''}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   async waitForLog(event: string, match: Record<string, unknown> = {}, timeoutMs = 20_000): Promise<Record<string, unknown>> {

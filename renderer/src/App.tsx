@@ -1,62 +1,146 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Settings } from '../../shared/contract';
+import { useClient, useConnection, useEvent } from './api/ClientContext';
+import { AgentsPage } from './agents/AgentsPage';
+import { Icon, Spinner } from './components/Icon';
+import { ConnectorsPage } from './connectors/ConnectorsPage';
+import { applyLanguage } from './i18n';
+import { SettingsPage } from './settings/SettingsPage';
+import { useReconnectEpoch } from './shell/connection';
+import { routeHref, useHashRoute, type Route } from './shell/route';
 
-/** The app version from the main process, or null outside Electron / until it arrives. */
-function useAppVersion(): string | null {
-  const [version, setVersion] = useState<string | null>(null);
+/** Settings live here: the language applies to the whole shell, at once. */
+function useSettings() {
+  const client = useClient();
+  const epoch = useReconnectEpoch();
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const latest = useRef<Settings | null>(null);
+
+  const accept = useCallback((next: Settings) => {
+    latest.current = next;
+    setSettings(next);
+    applyLanguage(next.language);
+  }, []);
+
   useEffect(() => {
-    const bridge = window.kocoro;
-    if (bridge === undefined) return; // plain browser (dev server or headless UI): no bridge
     let cancelled = false;
-    bridge.getVersion().then(
+    client.call('settings.get', {}).then(
       (value) => {
-        if (!cancelled) setVersion(value);
+        if (!cancelled) {
+          accept(value);
+          setError(null);
+        }
       },
-      () => {
-        // Refused or failed: leave the version out rather than break the page.
+      (err: unknown) => {
+        if (!cancelled) setError(err);
       },
     );
     return () => {
       cancelled = true;
     };
+  }, [client, epoch, accept]);
+
+  useEvent('settings.changed', accept);
+
+  // "System" follows the OS language even when it changes while Kocoro runs.
+  useEffect(() => {
+    const onLanguageChange = () => {
+      if (latest.current?.language === 'system') applyLanguage('system');
+    };
+    window.addEventListener('languagechange', onLanguageChange);
+    return () => window.removeEventListener('languagechange', onLanguageChange);
   }, []);
-  return version;
+
+  const update = useCallback(
+    async (patch: Partial<Settings>) => {
+      const before = latest.current;
+      if (before) accept({ ...before, ...patch }); // optimistic: the switch shows at once
+      try {
+        accept(await client.call('settings.update', patch));
+      } catch (err) {
+        if (before) accept(before);
+        throw err;
+      }
+    },
+    [client, accept],
+  );
+
+  return { settings, error, update };
 }
 
-/** Placeholder shell: navigation and empty sections. The real UI comes in a later task. */
+function NavLink({ route, current, icon, children }: { route: Route; current: Route; icon: 'plug' | 'bot' | 'settings'; children: string }) {
+  return (
+    <a className="nav__link" href={routeHref(route)} aria-current={route === current ? 'page' : undefined}>
+      <Icon name={icon} className="nav__icon" />
+      {children}
+    </a>
+  );
+}
+
 export function App() {
-  const version = useAppVersion();
+  const { t } = useTranslation();
+  const route = useHashRoute();
+  const online = useConnection() === 'online';
+  const { settings, error, update } = useSettings();
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRoute = useRef(true);
+
+  // Moving between pages puts the keyboard and screen reader at the new page's title.
+  useEffect(() => {
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    mainRef.current?.querySelector<HTMLElement>('h1')?.focus();
+  }, [route]);
+
+  useEffect(() => {
+    document.title = `${t(`nav.${route}`)} — ${t('app.name')}`;
+  }, [route, t]);
+
   return (
     <div className="shell">
-      <header className="shell__header">
-        <h1>Kocoro Desktop</h1>
-        {version !== null && <p className="shell__version">Version {version}</p>}
-      </header>
-
-      <nav className="shell__nav" aria-label="Main">
-        <ul>
+      {!online && (
+        <div className="offline" role="status">
+          <Spinner /> {t('app.offline')}
+        </div>
+      )}
+      <nav className="nav" aria-label={t('nav.label')}>
+        <div className="nav__brand">
+          <span className="nav__logo" aria-hidden="true">
+            K
+          </span>
+          {t('app.name')}
+        </div>
+        <p className="nav__group" id="nav-capabilities">
+          {t('nav.capabilities')}
+        </p>
+        <ul className="nav__list" aria-labelledby="nav-capabilities">
           <li>
-            <span className="shell__nav-group">Capabilities</span>
-            <ul>
-              <li>
-                <a href="#connectors">Connectors</a>
-              </li>
-            </ul>
+            <NavLink route="connectors" current={route} icon="plug">
+              {t('nav.connectors')}
+            </NavLink>
+          </li>
+        </ul>
+        <ul className="nav__list nav__list--spaced">
+          <li>
+            <NavLink route="agents" current={route} icon="bot">
+              {t('nav.agents')}
+            </NavLink>
           </li>
           <li>
-            <a href="#agents">Agents</a>
+            <NavLink route="settings" current={route} icon="settings">
+              {t('nav.settings')}
+            </NavLink>
           </li>
         </ul>
       </nav>
-
-      <main className="shell__main">
-        <section id="connectors" aria-labelledby="connectors-heading">
-          <h2 id="connectors-heading">Capabilities → Connectors</h2>
-          <p>Connect a Lark or Feishu bot. Coming soon.</p>
-        </section>
-        <section id="agents" aria-labelledby="agents-heading">
-          <h2 id="agents-heading">Agents</h2>
-          <p>Choose the AI agent that answers your bot. Coming soon.</p>
-        </section>
+      <main className="main" ref={mainRef}>
+        {route === 'connectors' && <ConnectorsPage />}
+        {route === 'agents' && <AgentsPage />}
+        {route === 'settings' && <SettingsPage settings={settings} settingsError={error} onChange={update} />}
       </main>
     </div>
   );

@@ -4,7 +4,8 @@ declare global {
   interface Window {
     /**
      * Exposed by electron/preload.ts inside the desktop app. Absent in a plain browser (the Vite
-     * dev server, the headless UI), so always check before use.
+     * dev server, the headless UI): use `createClient()` (renderer/src/api/client.ts), which
+     * picks the bridge or HTTP + WebSocket.
      */
     readonly kocoro?: KocoroBridge;
   }

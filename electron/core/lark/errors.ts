@@ -19,6 +19,11 @@ export class LarkApiError extends Error {
     readonly httpStatus?: number,
     readonly retryAfterMs?: number,
     readonly missingScopes: string[] = [],
+    /**
+     * Set when no HTTP response came back at all (refused, DNS, timeout), in a few words
+     * ("connection refused"): the host was not reached, so this is not the platform's answer.
+     */
+    readonly networkCause?: string,
   ) {
     super(code === undefined ? `${platformMessage}${hint ? ` — ${hint}` : ''}` : `Lark error ${code}: ${platformMessage}${hint ? ` — ${hint}` : ''}`);
     this.name = 'LarkApiError';
@@ -79,7 +84,7 @@ export function toLarkApiError(err: unknown): LarkApiError {
   }
   if (typeof e.code === 'string' || e.isAxiosError) {
     // No response at all: DNS, refused connection, timeout.
-    return new LarkApiError('transient', undefined, describeNetworkError(e.code, e.message), 'check the network connection', undefined);
+    return new LarkApiError('transient', undefined, describeNetworkError(e.code, e.message), 'check the network connection', undefined, undefined, [], networkCause(e.code, e.message));
   }
   return new LarkApiError('permanent', undefined, err instanceof Error ? err.message : String(err), '');
 }
@@ -113,5 +118,27 @@ function describeNetworkError(code: string | undefined, message: string | undefi
       return 'the Open Platform did not answer in time';
     default:
       return `network error${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
+  }
+}
+
+function networkCause(code: string | undefined, message: string | undefined): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    case 'ETIMEDOUT':
+    case 'ECONNABORTED':
+      return 'no answer in time';
+    case 'ECONNRESET':
+      return 'connection reset';
+    case 'CERT_HAS_EXPIRED':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      return 'its TLS certificate is not trusted';
+    default:
+      return code ? `network error ${code}` : (message ?? 'network error');
   }
 }

@@ -1,5 +1,6 @@
 import type { BotStatus } from '../../../shared/bot-status';
-import type { ConfigFile } from '../../../shared/config-schema';
+import type { AgentConfig, BotConfig, ConfigFile } from '../../../shared/config-schema';
+import type { BotActivity } from '../../../shared/contract';
 import { createProvider } from '../agents/create-provider';
 import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';
@@ -17,27 +18,60 @@ export interface BotManagerOptions {
   pingTimeoutSec?: number;
   /** Lets tests swap in providers; defaults to building them from config. */
   providerFor?: (agentId: string, fallback: () => AgentProvider) => AgentProvider;
+  now?: () => number;
 }
 
-/** Starts and stops every configured bot; a failing bot never takes the others down. */
+/** Time an answer in progress gets when one bot is paused, edited or removed, before it is aborted (it stays in the inbox). */
+export const BOT_STOP_GRACE_MS = 5_000;
+
+/**
+ * Starts and stops bots, all at once or one at a time; a failing bot never takes the others down.
+ * Operations on one bot run one after another, so a quick pause-resume-edit cannot leave two
+ * connections for one app.
+ */
 export class BotManager {
   private readonly bots = new Map<string, BotRuntime>();
+  private readonly known = new Map<string, BotStatus>();
+  private readonly ops = new Map<string, Promise<unknown>>();
   private readonly scheduler: ChatScheduler;
-  private readonly listeners = new Set<(status: BotStatus) => void>();
+  private readonly statusListeners = new Set<(status: BotStatus) => void>();
+  private readonly activityListeners = new Set<(activity: BotActivity) => void>();
+  private readonly now: () => number;
+  private stopped = false;
 
   constructor(private readonly opts: BotManagerOptions) {
+    this.now = opts.now ?? Date.now;
     this.scheduler = new ChatScheduler(opts.concurrency ?? 4, (err) =>
       opts.logger.log('error', 'runtime.task_failed', { error: err instanceof Error ? err.message : String(err) }),
     );
   }
 
   onStatus(listener: (status: BotStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
+  onActivity(listener: (activity: BotActivity) => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
+  }
+
+  /** Every bot this manager has started, running or not, until `forget`. */
   statuses(): BotStatus[] {
-    return [...this.bots.values()].map((b) => b.currentStatus);
+    return [...this.known.values()].map((s) => ({ ...s }));
+  }
+
+  /** The bot's last status; a bot never started here is `stopped`. */
+  status(botId: string): BotStatus {
+    const known = this.known.get(botId);
+    if (known) return { ...known };
+    const status: BotStatus = { botId, state: 'stopped', since: this.now() };
+    this.known.set(botId, status);
+    return { ...status };
+  }
+
+  isRunning(botId: string): boolean {
+    return this.bots.has(botId);
   }
 
   async startAll(config: ConfigFile): Promise<void> {
@@ -48,35 +82,81 @@ export class BotManager {
         .map(async (bot) => {
           const agent = agents.get(bot.agentId);
           if (!agent) throw new Error(`bot ${bot.id}: no agent with id "${bot.agentId}"`);
-          const build = () => createProvider(agent.provider);
-          const provider = this.opts.providerFor ? this.opts.providerFor(agent.id, build) : build();
-          const runtime = new BotRuntime({
-            bot,
-            agent: { config: agent, provider },
-            dataDir: this.opts.dataDir,
-            logger: this.opts.logger.child({ bot: bot.id }),
-            scheduler: this.scheduler,
-            retry: this.opts.retry,
-            redeliverDelayMs: this.opts.redeliverDelayMs,
-            pingTimeoutSec: this.opts.pingTimeoutSec,
-            onStatus: (status) => this.listeners.forEach((l) => l(status)),
-          });
-          this.bots.set(bot.id, runtime);
-          try {
-            await runtime.start();
-          } catch (err) {
-            this.opts.logger.log('error', 'bot.start_failed', { bot: bot.id, error: err instanceof Error ? err.message : String(err) });
-          }
+          await this.startBot(bot, agent);
         }),
     );
   }
 
   /**
-   * Graceful stop: no new messages, running answers get up to `graceMs` to finish; anything left
-   * stays in the inbox and is answered at the next start.
+   * Starts one bot, first stopping the runtime it replaces (same id) if there is one. Resolves
+   * once the start is over: credentials checked and the connection opening (it then reconnects by
+   * itself), or failed.
+   * The status says `connecting` from the moment this is called.
+   */
+  async startBot(bot: BotConfig, agent: AgentConfig): Promise<void> {
+    if (this.stopped) throw new Error('the bot manager has been stopped');
+    if (!this.bots.has(bot.id)) this.publish({ botId: bot.id, state: 'connecting', since: this.now() });
+    const runtime = await this.serial(bot.id, async () => {
+      const old = this.bots.get(bot.id);
+      // Detached first, so the old runtime's "stopped" does not flash between two connected states.
+      this.bots.delete(bot.id);
+      if (old) await old.stop(BOT_STOP_GRACE_MS);
+      if (this.stopped) return undefined;
+      const created = this.createRuntime(bot, agent);
+      this.bots.set(bot.id, created);
+      return created;
+    });
+    try {
+      await runtime?.start();
+    } catch (err) {
+      this.opts.logger.log('error', 'bot.start_failed', { bot: bot.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** Stops one bot: answers in progress get `graceMs`, the rest stays in its inbox for the next start. */
+  async stopBot(botId: string, graceMs = BOT_STOP_GRACE_MS): Promise<{ finished: boolean }> {
+    return this.serial(botId, async () => {
+      const runtime = this.bots.get(botId);
+      if (!runtime) {
+        // A bot marked failed without ever running is now simply stopped.
+        this.publish({ botId, state: 'stopped', since: this.now() });
+        return { finished: true };
+      }
+      try {
+        return await runtime.stop(graceMs);
+      } finally {
+        if (this.bots.get(botId) === runtime) this.bots.delete(botId);
+      }
+    });
+  }
+
+  /** Marks a bot that cannot start at all (a secret missing, its app used twice) as failed, saying why. */
+  fail(botId: string, reason: string): void {
+    this.publish({ botId, state: 'failed', reason, since: this.now() });
+  }
+
+  /** Drops what is remembered about a removed bot (call after `stopBot`). */
+  forget(botId: string): void {
+    this.known.delete(botId);
+  }
+
+  /** Forces the long connection of one bot to reconnect now instead of waiting for the watchdog. */
+  reconnect(botId: string): void {
+    this.bots.get(botId)?.reconnect();
+  }
+
+  reconnectAll(): void {
+    for (const runtime of this.bots.values()) runtime.reconnect();
+  }
+
+  /**
+   * Graceful stop of everything, for good: no new messages, running answers get up to `graceMs`
+   * to finish; anything left stays in the inbox and is answered at the next start.
    */
   async stopAll(graceMs = 10_000): Promise<{ finished: boolean }> {
+    this.stopped = true;
     for (const bot of this.bots.values()) bot.stopAccepting();
+    await Promise.all([...this.bots.values()].map((bot) => bot.folderReady()));
     const finished = await this.scheduler.drain(graceMs);
     if (!finished) {
       for (const bot of this.bots.values()) bot.abortRuns();
@@ -84,4 +164,55 @@ export class BotManager {
     }
     return { finished };
   }
+
+  private createRuntime(bot: BotConfig, agent: AgentConfig): BotRuntime {
+    const build = () => createProvider(agent.provider);
+    const provider = this.opts.providerFor ? this.opts.providerFor(agent.id, build) : build();
+    const runtime: BotRuntime = new BotRuntime({
+      bot,
+      agent: { config: agent, provider },
+      dataDir: this.opts.dataDir,
+      logger: this.opts.logger.child({ bot: bot.id }),
+      scheduler: this.scheduler,
+      retry: this.opts.retry,
+      redeliverDelayMs: this.opts.redeliverDelayMs,
+      pingTimeoutSec: this.opts.pingTimeoutSec,
+      now: this.opts.now,
+      // A replaced runtime finishing its last answers no longer speaks for the bot.
+      onStatus: (status) => {
+        if (this.bots.get(bot.id) === runtime) this.publish(status);
+      },
+      onActivity: (activity) => this.activityListeners.forEach((l) => l(activity)),
+    });
+    return runtime;
+  }
+
+  private publish(status: BotStatus): void {
+    const before = this.known.get(status.botId);
+    // The same news twice (e.g. "connecting" from us and then from the runtime) keeps its original time.
+    if (before && sameExceptTime(before, status)) return;
+    this.known.set(status.botId, { ...status });
+    for (const listener of this.statusListeners) listener({ ...status });
+  }
+
+  private serial<T>(botId: string, op: () => Promise<T>): Promise<T> {
+    const previous = this.ops.get(botId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(op);
+    const settled = next.catch(() => undefined);
+    this.ops.set(botId, settled);
+    void settled.then(() => {
+      if (this.ops.get(botId) === settled) this.ops.delete(botId);
+    });
+    return next;
+  }
+}
+
+function sameExceptTime(a: BotStatus, b: BotStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.reason === b.reason &&
+    a.botName === b.botName &&
+    a.botOpenId === b.botOpenId &&
+    a.lastMessageAt === b.lastMessageAt
+  );
 }

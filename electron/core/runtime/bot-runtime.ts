@@ -3,10 +3,11 @@ import path from 'node:path';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { BotStatus, ConnectionState } from '../../../shared/bot-status';
 import type { AgentConfig, BotConfig } from '../../../shared/config-schema';
+import type { BotActivity } from '../../../shared/contract';
 import { PLATFORM_DOMAIN } from '../../../shared/platform';
 import { AgentError, type AgentProvider } from '../agents/provider';
 import { type BotInfo, LarkApi } from '../lark/api';
-import { LarkConnection } from '../lark/connection';
+import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import { LarkApiError, toLarkApiError } from '../lark/errors';
 import { isFromUser, type MessageEvent, mentionsBot, parseMessageEvent } from '../lark/inbound';
 import { postContent, splitMarkdown } from '../lark/outbound-text';
@@ -15,6 +16,7 @@ import type { Logger } from '../log/logger';
 import type { ChatScheduler } from './chat-scheduler';
 import { DedupeStore } from './dedupe';
 import { DurableInbox, type InboxEntry } from './inbox';
+import { previewText } from './message-preview';
 
 export interface BotRuntimeOptions {
   bot: BotConfig;
@@ -23,6 +25,8 @@ export interface BotRuntimeOptions {
   logger: Logger;
   scheduler: ChatScheduler;
   onStatus: (status: BotStatus) => void;
+  /** What happens to each message: `received` once accepted, then `answered` or `failed`. */
+  onActivity?: (activity: BotActivity) => void;
   retry?: RetryPolicy;
   /** Delay before an answer that failed on a transient platform error is tried again. */
   redeliverDelayMs?: number;
@@ -48,10 +52,16 @@ export class BotRuntime {
   private readonly claimed = new Set<string>();
   private readonly runs = new Set<AbortController>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Answers this bot is working on (the scheduler is shared, so a single bot's stop waits on these). */
+  private readonly inFlight = new Set<Promise<void>>();
   private accepting = false;
   private stopping = false;
+  /** Set once stopped: this runtime is done for good; a restart builds a new one. */
+  private closed = false;
+  private opening: Promise<void> | undefined;
   private status: BotStatus;
   private readonly now: () => number;
+  private readonly handlers: ConnectionHandlers = { eventTypes: [MESSAGE_EVENT], onEvent: (type, data) => this.onEvent(type, data) };
 
   constructor(private readonly opts: BotRuntimeOptions) {
     this.now = opts.now ?? Date.now;
@@ -65,7 +75,10 @@ export class BotRuntime {
       domain,
       logger,
       pingTimeoutSec: opts.pingTimeoutSec,
-      onState: (state, reason) => this.setState(state, reason),
+      // A closed client can still report a late error or reconnect; this runtime no longer speaks for the bot.
+      onState: (state, reason) => {
+        if (!this.closed) this.setState(state, reason);
+      },
     });
   }
 
@@ -78,22 +91,40 @@ export class BotRuntime {
   }
 
   private setState(state: ConnectionState, reason?: string): void {
+    // The SDK repeats itself (e.g. "connecting" from us and then from the connection): nothing new to say.
+    if (state === this.status.state && reason === this.status.reason) return;
     this.status = { ...this.status, state, reason, since: this.now() };
     const level = state === 'failed' ? 'error' : state === 'reconnecting' ? 'warn' : 'info';
     this.log.log(level, `bot.${state}`, reason ? { reason } : {});
     this.opts.onStatus(this.currentStatus);
   }
 
+  /**
+   * Opens the bot's data folder, checks its credentials, answers what the last run left in the
+   * inbox, then connects. `stop()` may be called at any point; the start then ends quietly.
+   */
   async start(): Promise<void> {
-    const dir = path.join(this.opts.dataDir, 'bots', this.opts.bot.id);
-    this.inbox = await DurableInbox.open(path.join(dir, 'inbox'), this.log);
-    this.dedupe = await DedupeStore.open(path.join(dir, 'dedupe.jsonl'));
+    if (this.closed) return;
     this.setState('connecting');
+    const dir = path.join(this.opts.dataDir, 'bots', this.opts.bot.id);
+    this.opening = (async () => {
+      this.inbox = await DurableInbox.open(path.join(dir, 'inbox'), this.log);
+      this.dedupe = await DedupeStore.open(path.join(dir, 'dedupe.jsonl'));
+    })();
+    try {
+      await this.opening;
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : err instanceof Error ? err.message : String(err);
+      if (!this.closed) this.setState('failed', `cannot open the bot's data folder ${dir}: ${reason}`);
+      throw err;
+    }
+    if (this.closed) return;
 
     try {
       await this.api.verifyCredentials();
     } catch (err) {
       const e = toLarkApiError(err);
+      if (this.closed) return;
       // Wrong credentials will not fix themselves; a network problem will, so keep going then.
       if (e.kind === 'credentials' || e.kind === 'permanent') {
         this.setState('failed', `${e.hint || e.platformMessage} (code ${e.code ?? 'none'})`);
@@ -101,22 +132,61 @@ export class BotRuntime {
       }
       this.log.log('warn', 'bot.credentials_unchecked', { error: e.message });
     }
+    if (this.closed) return;
     await this.refreshIdentity();
+    if (this.closed) return;
 
     // Answer what was accepted before the last shutdown or crash before taking new messages.
     const pending = await this.inbox.list();
     if (pending.length > 0) this.log.log('info', 'inbox.recovered', { count: pending.length });
     for (const entry of pending) {
+      if (this.closed) return;
       if (!this.dedupe.has(entry.messageId)) await this.dedupe.add(entry.messageId);
-      this.schedule(entry);
+      const parsed = parseMessageEvent(entry.event);
+      const received = parsed.ok ? this.announceReceived(parsed.event, entry.receivedAt) : Promise.resolve();
+      this.schedule(entry, received);
     }
+    if (this.closed) return;
 
     this.accepting = true;
-    this.connection.start({ eventTypes: [MESSAGE_EVENT], onEvent: (type, data) => this.onEvent(type, data) });
+    this.connection.start(this.handlers);
   }
 
-  /** Stop taking messages; what is queued stays in the inbox for next time. Running answers go on. */
+  /**
+   * Stops this bot alone (the scheduler is shared with the other bots): no new messages, answers
+   * in progress get `graceMs`, then are aborted and stay in the inbox for the next start.
+   */
+  async stop(graceMs = 5_000): Promise<{ finished: boolean }> {
+    this.stopAccepting();
+    // Paused is paused, even for a bot that had failed: the reason no longer applies.
+    this.setState('stopped');
+    await this.folderReady();
+    const finished = await settleWithin(this.inFlight, graceMs);
+    if (!finished) {
+      this.abortRuns();
+      await settleWithin(this.inFlight, 2_000);
+    }
+    return { finished };
+  }
+
+  /** Resolves once a start has finished opening the bot's data folder (stopping waits for it, so the folder can be deleted). */
+  async folderReady(): Promise<void> {
+    await this.opening?.catch(() => undefined);
+  }
+
+  /** Drops the long connection and opens a new one now, e.g. after the machine wakes up. */
+  reconnect(): void {
+    if (!this.accepting || this.closed) return;
+    this.log.log('info', 'bot.reconnect_requested');
+    this.connection.restart(this.handlers);
+  }
+
+  /**
+   * Stop taking messages, for good; what is queued stays in the inbox for next time. Running
+   * answers go on. A start still under way (checking credentials) ends without connecting.
+   */
   stopAccepting(): void {
+    this.closed = true;
     this.accepting = false;
     this.connection.stop();
     for (const t of this.retryTimers) clearTimeout(t);
@@ -180,11 +250,43 @@ export class BotRuntime {
     this.claimed.add(messageId);
     const entry: InboxEntry = { messageId, chatId, receivedAt: this.now(), event: data, attempts: 0 };
     const persisted = this.persist(entry);
+    // `received` is announced before the answer can start, so the UI never sees "answered" first.
+    const accepted = persisted.then(() => {
+      this.log.log('info', 'message.accepted', { messageId, chatId, chatType });
+      return this.announceReceived(event, entry.receivedAt);
+    });
     // Take the chat's queue slot now, before any await, so a chat's messages are answered in the
     // order they arrived even when their disk writes finish out of order.
-    this.schedule(entry, persisted);
-    await persisted;
-    this.log.log('info', 'message.accepted', { messageId, chatId, chatType });
+    this.schedule(entry, accepted);
+    await accepted;
+  }
+
+  /** The message as the agent will see it: the bot's own @mention removed, other mentions as @Name. */
+  private async agentText(event: MessageEvent, identity: BotInfo | undefined): Promise<string> {
+    const normalized = await lark.normalize(event as unknown as lark.RawMessageEvent, {
+      botIdentity: { openId: identity?.openId ?? '', name: identity?.name ?? '' },
+      stripBotMentions: true,
+    });
+    return normalized.content.trim();
+  }
+
+  private async announceReceived(event: MessageEvent, at: number): Promise<void> {
+    if (!this.opts.onActivity) return;
+    let text: string;
+    try {
+      text = await this.agentText(event, this.identity);
+    } catch {
+      text = '';
+    }
+    this.activity(event, 'received', text, at);
+  }
+
+  private activity(event: MessageEvent, stage: BotActivity['stage'], text: string, at = this.now()): void {
+    try {
+      this.opts.onActivity?.({ botId: this.opts.bot.id, messageId: event.message.message_id, chatType: event.message.chat_type, preview: previewText(text), stage, at });
+    } catch (err) {
+      this.log.log('warn', 'activity.listener_failed', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private async persist(entry: InboxEntry): Promise<void> {
@@ -206,7 +308,17 @@ export class BotRuntime {
   /** Queues the answer; with `persisted`, only once the entry is safely on disk (else the platform re-pushes it). */
   private schedule(entry: InboxEntry, persisted: Promise<void> = Promise.resolve()): void {
     const task = async () => {
-      if (await persisted.then(() => true, () => false)) await this.answer(entry);
+      // A stopped bot's queued messages stay in the inbox: the next start answers them.
+      if (this.closed) return;
+      const run = (async () => {
+        if (await persisted.then(() => true, () => false)) await this.answer(entry);
+      })();
+      this.inFlight.add(run);
+      try {
+        await run;
+      } finally {
+        this.inFlight.delete(run);
+      }
     };
     const accepted = this.opts.scheduler.enqueue(`${this.opts.bot.id}/${entry.chatId}`, task);
     if (!accepted) this.log.log('info', 'message.deferred', { messageId: entry.messageId, reason: 'shutting down; answered at next start' });
@@ -231,7 +343,8 @@ export class BotRuntime {
       }
     }
 
-    const reply = await this.runAgent(event, identity);
+    const text = await this.agentText(event, identity);
+    const reply = await this.runAgent(event, text);
     if (reply === undefined) return; // aborted by shutdown: stays in the inbox
 
     const parts = splitMarkdown(reply.text);
@@ -249,30 +362,28 @@ export class BotRuntime {
       }
       await this.inbox.remove(entry.messageId);
       this.log.log('info', 'reply.sent', { messageId: entry.messageId, chatId: entry.chatId, replyId: lastId, parts: parts.length, agentFailed: reply.failed });
+      this.activity(event, reply.failed ? 'failed' : 'answered', text);
     } catch (err) {
       const e = toLarkApiError(err);
-      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token') return this.retryLater(entry, e);
+      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token') return this.retryLater(entry, e, () => this.activity(event, 'failed', text));
       if (e.kind === 'credentials') this.setState('failed', `${e.hint} (code ${e.code})`);
       this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, code: e.code, error: e.platformMessage, hint: e.hint || 'see the platform error code' });
       if (e.kind !== 'credentials') await this.inbox.remove(entry.messageId);
+      this.activity(event, 'failed', text);
     }
   }
 
-  private async runAgent(event: MessageEvent, identity: BotInfo | undefined): Promise<{ text: string; failed: boolean } | undefined> {
+  private async runAgent(event: MessageEvent, text: string): Promise<{ text: string; failed: boolean } | undefined> {
     const { bot, agent } = this.opts;
-    const normalized = await lark.normalize(event as unknown as lark.RawMessageEvent, {
-      botIdentity: { openId: identity?.openId ?? '', name: identity?.name ?? '' },
-      stripBotMentions: true,
-    });
     const controller = new AbortController();
     this.runs.add(controller);
     const timeout = setTimeout(() => controller.abort(new Error('agent timed out')), this.opts.agentTimeoutMs ?? 10 * 60_000);
     const started = this.now();
     try {
-      let text = '';
+      let answer = '';
       for await (const delta of agent.provider.stream({
         systemPrompt: agent.config.systemPrompt,
-        turns: [{ role: 'user', text: normalized.content.trim() }],
+        turns: [{ role: 'user', text }],
         context: {
           platform: bot.platform,
           botId: bot.id,
@@ -283,10 +394,10 @@ export class BotRuntime {
         },
         signal: controller.signal,
       })) {
-        text += delta;
+        answer += delta;
       }
-      this.log.log('info', 'agent.answered', { messageId: event.message.message_id, agentId: agent.config.id, ms: this.now() - started, chars: text.length });
-      return { text: text.trim() ? text : '(The agent returned an empty answer.)', failed: false };
+      this.log.log('info', 'agent.answered', { messageId: event.message.message_id, agentId: agent.config.id, ms: this.now() - started, chars: answer.length });
+      return { text: answer.trim() ? answer : '(The agent returned an empty answer.)', failed: false };
     } catch (err) {
       if (this.stopping) return undefined;
       const timedOut = controller.signal.aborted;
@@ -300,16 +411,19 @@ export class BotRuntime {
     }
   }
 
-  private async retryLater(entry: InboxEntry, err: LarkApiError): Promise<void> {
+  private async retryLater(entry: InboxEntry, err: LarkApiError, onGiveUp: () => void = () => {}): Promise<void> {
     const attempts = entry.attempts + 1;
     const max = this.opts.maxAttempts ?? 8;
     if (attempts >= max) {
       this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, attempts, code: err.code, error: err.message, hint: 'gave up after repeated failures' });
       await this.inbox.remove(entry.messageId);
+      onGiveUp();
       return;
     }
     const next = { ...entry, attempts };
     await this.inbox.put(next);
+    // Stopped meanwhile: the entry waits in the inbox for the next start rather than on a timer.
+    if (!this.accepting) return;
     const delay = (this.opts.redeliverDelayMs ?? 30_000) * attempts;
     this.log.log('warn', 'reply.retry_scheduled', { messageId: entry.messageId, attempts, delayMs: delay, error: err.message });
     const timer = setTimeout(() => {
@@ -323,4 +437,21 @@ export class BotRuntime {
 export function replyUuid(messageId: string, part: number): string {
   // ≤ 50 characters (docs §5.3); stable for a given message and part.
   return `kocoro-${createHash('sha256').update(messageId).digest('hex').slice(0, 32)}-${part}`;
+}
+
+/** Whether every promise in `running` (which may grow meanwhile) settled within `ms`. */
+async function settleWithin(running: Set<Promise<void>>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (running.size > 0) {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), left);
+    });
+    const settled = await Promise.race([Promise.allSettled([...running]).then(() => true as const), timeout]);
+    clearTimeout(timer);
+    if (!settled) return false;
+  }
+  return true;
 }

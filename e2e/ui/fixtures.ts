@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { FakeLarkPlatform } from '../fake-lark';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Every run saves its screenshots as artifacts; `KOCORO_UPDATE_SCREENSHOTS=1` also refreshes the README's copies. */
+const ARTIFACT_DIR = path.join(ROOT, 'test-results/ui/screens');
+export const README_SCREENSHOT_DIR = path.join(ROOT, 'e2e/ui/screenshots');
+
+export const FEISHU_APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'feishu-secret-0001', botOpenId: 'ou_feishubot0000000000000000000001', botName: 'Team Bot' };
+export const LARK_APP = { appId: 'cli_b1b2c3d4e5f60719', appSecret: 'lark-secret-0002', botOpenId: 'ou_larkbot00000000000000000000002', botName: 'Global Bot' };
+
+/** The headless core with its UI on loopback, as `npm run headless -- --ui 0` runs it. */
+export interface KocoroUi {
+  /** The URL printed on the `UI:` line, token included. */
+  url: string;
+  origin: string;
+  token: string;
+  dataDir: string;
+  /** Calls the contract directly (test set-up), authenticated like the page. */
+  call<T = unknown>(method: string, input?: unknown): Promise<T>;
+}
+
+interface Options {
+  /** A `--config` file's content, written to the data dir's parent. */
+  kocoroConfig: object | undefined;
+}
+
+export const test = base.extend<Options & { lark: FakeLarkPlatform; kocoro: KocoroUi }>({
+  kocoroConfig: [undefined, { option: true }],
+
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires a destructuring pattern for fixtures without dependencies
+  lark: async ({}, use) => {
+    const lark = await FakeLarkPlatform.start({ apps: [FEISHU_APP, LARK_APP] });
+    await use(lark);
+    await lark.close();
+  },
+
+  kocoro: async ({ kocoroConfig }, use) => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-ui-'));
+    const args = ['--import', 'tsx', path.join(ROOT, 'electron/headless.ts'), '--ui', '0', '--data-dir', path.join(dir, 'data')];
+    if (kocoroConfig) {
+      await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(kocoroConfig));
+      args.push('--config', path.join(dir, 'config.json'));
+    }
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await uiLine(child);
+    const parsed = new URL(url);
+    const token = parsed.searchParams.get('token') ?? '';
+    const ui: KocoroUi = {
+      url,
+      origin: parsed.origin,
+      token,
+      dataDir: path.join(dir, 'data'),
+      async call<T>(method: string, input: unknown = {}) {
+        const res = await fetch(`${parsed.origin}/api/call`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ method, input }),
+        });
+        const reply = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
+        if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
+        return reply.result as T;
+      },
+    };
+    await use(ui);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await fs.rm(dir, { recursive: true, force: true });
+  },
+});
+
+function uiLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`no UI line from headless\nstdout:\n${out}\nstderr:\n${err}`)), 30_000);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /^UI: (\S+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`headless exited with ${code}\nstdout:\n${out}\nstderr:\n${err}`)));
+  });
+}
+
+/** Presses Tab until `target` has focus: keyboard-only navigation, as a person without a mouse would. */
+export async function tabTo(page: Page, target: Locator, maxPresses = 40): Promise<void> {
+  for (let i = 0; i < maxPresses; i++) {
+    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`could not reach ${target.toString()} with Tab`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await fs.mkdir(ARTIFACT_DIR, { recursive: true });
+  const file = path.join(ARTIFACT_DIR, `${name}.png`);
+  await page.screenshot({ path: file });
+  await test.info().attach(name, { path: file, contentType: 'image/png' });
+  if (process.env.KOCORO_UPDATE_SCREENSHOTS === '1') {
+    await fs.mkdir(README_SCREENSHOT_DIR, { recursive: true });
+    await fs.copyFile(file, path.join(README_SCREENSHOT_DIR, `${name}.png`));
+  }
+}
+
+export { expect };

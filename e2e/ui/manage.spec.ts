@@ -1,0 +1,80 @@
+import { expect, LARK_APP, screenshot, test } from './fixtures';
+
+const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
+test.use({ kocoroConfig: ECHO_CONFIG });
+
+test('a bot can be edited (agent, name, secret) and removed after confirmation', async ({ page, kocoro, lark }) => {
+  await kocoro.call('agents.create', { name: 'Second', provider: { type: 'echo' } });
+  await kocoro.call('bots.create', { platform: 'lark', appId: LARK_APP.appId, appSecret: LARK_APP.appSecret, domain: lark.url, agentId: 'echo', displayName: 'Desk Helper' });
+  await lark.waitForConnections(LARK_APP.appId);
+  await page.goto(kocoro.url);
+  const section = page.getByRole('region', { name: 'Lark' });
+  await expect(section.getByText('Desk Helper')).toBeVisible();
+  await expect(section.getByText('Connected')).toBeVisible();
+
+  await section.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog');
+  await expect(edit.getByLabel('App Secret', { exact: true })).toHaveValue('');
+  await edit.getByLabel('Display Name').fill('Support Bot');
+  await edit.getByLabel('Choose Agent').selectOption({ label: 'Second' });
+  await screenshot(page, 'edit-bot');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit).toBeHidden();
+  await expect(section.getByText('Support Bot')).toBeVisible();
+  const [bot] = await kocoro.call<Array<{ displayName: string; agentId: string }>>('bots.list');
+  expect(bot).toMatchObject({ displayName: 'Support Bot', agentId: 'second' });
+
+  await section.getByRole('button', { name: 'Pause' }).click();
+  await expect(section.getByText('Paused')).toBeVisible();
+  await expect.poll(() => lark.connections(LARK_APP.appId).length).toBe(0);
+  await section.getByRole('button', { name: 'Resume' }).click();
+  await expect(section.getByText('Connected')).toBeVisible();
+
+  await section.getByRole('button', { name: 'Remove' }).click();
+  const confirm = page.getByRole('dialog');
+  await expect(confirm.getByText(/Support Bot/)).toBeVisible();
+  await confirm.getByRole('button', { name: 'Remove' }).click();
+  await expect(section.getByText('Support Bot')).toBeHidden();
+  expect(await kocoro.call<unknown[]>('bots.list')).toEqual([]);
+  await expect.poll(() => lark.connections(LARK_APP.appId).length).toBe(0);
+});
+
+test('a new agent is created on the Agents page and its Test box streams the answer', async ({ page, kocoro }) => {
+  await page.goto(kocoro.url);
+  await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
+  await page.getByRole('button', { name: 'Create agent' }).click();
+  await page.getByLabel('Name').fill('Parrot');
+  await page.getByLabel('System prompt').fill('Repeat after me.');
+  await page.getByLabel('Provider').selectOption('echo');
+  await page.getByRole('button', { name: 'Save' }).click();
+  const card = page.getByRole('article').filter({ hasText: 'Parrot' });
+  await expect(card).toBeVisible();
+  await card.getByLabel(/Test message/).fill('testing one two');
+  await card.getByRole('button', { name: 'Send' }).click();
+  await expect(card.getByText('testing one two', { exact: true }).last()).toBeVisible();
+  await screenshot(page, 'agents');
+  const agents = await kocoro.call<Array<{ name: string; systemPrompt?: string }>>('agents.list');
+  expect(agents.find((a) => a.name === 'Parrot')).toMatchObject({ systemPrompt: 'Repeat after me.' });
+});
+
+test('the UI server refuses requests without the per-run token', async ({ page, kocoro, request }) => {
+  const call = await request.post(`${kocoro.origin}/api/call`, { data: { method: 'bots.list', input: {} } });
+  expect(call.status()).toBe(401);
+  const anon = await page.goto(kocoro.origin + '/');
+  expect(anon!.status()).toBe(401);
+  const wrong = await page.goto(`${kocoro.origin}/?token=wrong-token`);
+  expect(wrong!.status()).toBe(401);
+  // With the printed URL the page works.
+  const ok = await page.goto(kocoro.url);
+  expect(ok!.status()).toBe(200);
+  await expect(page.getByRole('region', { name: 'Feishu' })).toBeVisible();
+});
+
+test('settings say how secrets are protected in headless mode', async ({ page, kocoro }) => {
+  await page.goto(kocoro.url);
+  await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByText(/readable only by your user account/)).toBeVisible();
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await expect(page.getByRole('navigation').getByRole('link', { name: '智能体' })).toBeVisible();
+});
+

@@ -1,0 +1,161 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { PLATFORM_DOMAIN } from '../../../shared/platform';
+import { type Handlers, RpcError } from '../../../shared/contract';
+import type { AppBot } from '../store/app-store';
+import { type BotRecord, secretKeys } from './catalog';
+import { checkCredentials, openPlatformBase } from './check-credentials';
+import { configFileName } from './config-file-name';
+import { botIdFor } from './ids';
+import type { ServiceContext } from './service-context';
+
+type BotHandlers = Pick<Handlers, 'bots.list' | 'bots.checkCredentials' | 'bots.create' | 'bots.update' | 'bots.setEnabled' | 'bots.remove' | 'bots.activity'>;
+
+export function botHandlers(ctx: ServiceContext): BotHandlers {
+  const { catalog, store, vault, views, launcher, events, redactor } = ctx;
+
+  /** The app's own bot with this id; config bots are read-only and unknown ids say so. */
+  const editable = (id: string): BotRecord & { managedBy: 'app' } => {
+    const record = catalog.bot(id);
+    if (!record) throw new RpcError('not_found', `There is no bot "${id}".`, 'id');
+    if (record.managedBy === 'config') {
+      throw new RpcError('read_only', `Bot "${id}" comes from ${configFileName(ctx.configFile)}: change it there; the app does not edit that file.`, 'id');
+    }
+    return record as BotRecord & { managedBy: 'app' };
+  };
+
+  const requireAgent = (agentId: string) => {
+    if (!catalog.agent(agentId)) throw new RpcError('not_found', `There is no agent "${agentId}": choose one of the listed agents, or create one first.`, 'agentId');
+  };
+
+  const viewOf = async (id: string) => {
+    const record = catalog.bot(id);
+    if (!record) throw new RpcError('not_found', `There is no bot "${id}".`, 'id');
+    return views.bot(record);
+  };
+
+  const saveSecret = async (key: string, value: string | undefined) => {
+    if (value) {
+      redactor.add(value);
+      await vault.set(key, value);
+    } else {
+      await vault.delete(key);
+    }
+  };
+
+  return {
+    'bots.list': async () => Promise.all(catalog.bots().map((b) => views.bot(b))),
+
+    'bots.checkCredentials': async (input) => {
+      redactor.add(input.appSecret);
+      return checkCredentials(input, { logger: ctx.logger.child({ op: 'bots.checkCredentials', appId: input.appId }) });
+    },
+
+    'bots.create': (input) =>
+      ctx.exclusive(async () => {
+        requireAgent(input.agentId);
+        const twin = catalog.botWithAppId(input.appId) ?? store.bots().find((b) => b.appId.toLowerCase() === input.appId.toLowerCase());
+        if (twin) {
+          throw new RpcError(
+            'conflict',
+            `This app is already registered as bot ${describe(twin)}. One app can serve only one bot: the platform would split its messages between two connections.`,
+            'appId',
+          );
+        }
+        const id = botIdFor(input.platform, input.appId, (candidate) => catalog.botIdTaken(candidate));
+        const domain = customDomain(input.platform, input.domain);
+        const displayName = input.displayName || undefined;
+        const record: AppBot = {
+          id,
+          platform: input.platform,
+          appId: input.appId,
+          agentId: input.agentId,
+          ...(displayName ? { displayName } : {}),
+          ...(domain ? { domain } : {}),
+        };
+        await saveSecret(secretKeys.appSecret(id), input.appSecret);
+        await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
+        try {
+          store.putBot(record);
+        } catch (err) {
+          // Not saved, so nothing may be left behind under its id.
+          await vault.delete(secretKeys.appSecret(id)).catch(() => undefined);
+          await vault.delete(secretKeys.encryptKey(id)).catch(() => undefined);
+          throw err;
+        }
+        ctx.logger.log('info', 'bot.created', { bot: id, platform: input.platform, appId: input.appId });
+        await launcher.launch(id);
+        events.emit('bots.changed', {});
+        return viewOf(id);
+      }),
+
+    'bots.update': (input) =>
+      ctx.exclusive(async () => {
+        const current = editable(input.id);
+        if (input.agentId !== undefined) requireAgent(input.agentId);
+        const { managedBy: _managedBy, ...saved } = current;
+        const displayName = input.displayName === undefined ? saved.displayName : input.displayName || undefined;
+        const next: AppBot = { ...saved, agentId: input.agentId ?? saved.agentId };
+        delete next.displayName;
+        if (displayName) next.displayName = displayName;
+
+        if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
+        if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
+        store.putBot(next);
+        // A new name alone needs no reconnect; anything the running bot uses does.
+        const restart = next.agentId !== saved.agentId || input.appSecret !== undefined || input.encryptKey !== undefined;
+        if (restart && next.enabled !== false) await launcher.launch(input.id);
+        events.emit('bots.changed', {});
+        return viewOf(input.id);
+      }),
+
+    'bots.setEnabled': (input) =>
+      ctx.exclusive(async () => {
+        const { managedBy: _managedBy, ...saved } = editable(input.id);
+        const next: AppBot = { ...saved };
+        delete next.enabled;
+        if (!input.enabled) next.enabled = false;
+        store.putBot(next);
+        if (!input.enabled) {
+          await launcher.stop(input.id);
+        } else {
+          const state = ctx.manager.status(input.id).state;
+          // Resuming a bot that is running is a no-op; resuming a failed one is a retry.
+          if (!ctx.manager.isRunning(input.id) || state === 'failed' || state === 'stopped') await launcher.launch(input.id);
+        }
+        events.emit('bots.changed', {});
+        return viewOf(input.id);
+      }),
+
+    'bots.remove': (input) =>
+      ctx.exclusive(async () => {
+        editable(input.id);
+        await launcher.stop(input.id);
+        store.removeBot(input.id);
+        await vault.delete(secretKeys.appSecret(input.id));
+        await vault.delete(secretKeys.encryptKey(input.id));
+        await fs.rm(path.join(ctx.dataDir, 'bots', input.id), { recursive: true, force: true });
+        ctx.manager.forget(input.id);
+        ctx.activity.forget(input.id);
+        ctx.logger.log('info', 'bot.removed', { bot: input.id });
+        events.emit('bots.changed', {});
+        return { removed: true as const };
+      }),
+
+    'bots.activity': async (input) => {
+      if (!catalog.bot(input.id)) throw new RpcError('not_found', `There is no bot "${input.id}".`, 'id');
+      return ctx.activity.list(input.id);
+    },
+  };
+}
+
+function describe(bot: { id: string; displayName?: string }): string {
+  return bot.displayName ? `"${bot.displayName}" (${bot.id})` : bot.id;
+}
+
+/** Only a URL that differs from the platform's own is worth remembering. */
+function customDomain(platform: keyof typeof PLATFORM_DOMAIN, domain: string | undefined): string | undefined {
+  if (!domain) return undefined;
+  const base = openPlatformBase(platform, domain);
+  return base === PLATFORM_DOMAIN[platform] ? undefined : base;
+}

@@ -1,0 +1,118 @@
+import type { BotStatus } from '../../../shared/bot-status';
+import type { ConfigFile } from '../../../shared/config-schema';
+import type { Handlers } from '../../../shared/contract';
+import { createProvider } from '../agents/create-provider';
+import type { Logger } from '../log/logger';
+import type { SecretRedactor } from '../log/redact';
+import { BotManager, type BotManagerOptions } from '../runtime/bot-manager';
+import { AppStore } from '../store/app-store';
+import type { SecretVault } from '../store/secret-vault';
+import { ActivityLog } from './activity-log';
+import { agentHandlers } from './agent-handlers';
+import { AgentTestRunner } from './agent-test';
+import { appHandlers } from './app-handlers';
+import { BotLauncher } from './bot-launcher';
+import { botHandlers } from './bot-handlers';
+import { Catalog } from './catalog';
+import { EventBus } from './event-bus';
+import { createExclusive, type ServiceContext } from './service-context';
+import { Views } from './views';
+
+export interface HostHooks {
+  openExternal?(url: string): Promise<boolean>;
+  getStartAtLogin?(): boolean;
+  setStartAtLogin?(on: boolean): void;
+}
+
+export interface ServiceOptions {
+  mode: 'desktop' | 'headless';
+  version: string;
+  dataDir: string;
+  logger: Logger;
+  /** Every secret read from the vault or received from the UI is registered here. */
+  redactor: SecretRedactor;
+  vault: SecretVault;
+  /** Already validated and env-resolved by loadConfigFile; its bots and agents are read-only. */
+  config?: { file: string; content: ConfigFile };
+  /** Supplied by the desktop shell; absent in headless. */
+  host?: HostHooks;
+  runtime?: Pick<BotManagerOptions, 'retry' | 'redeliverDelayMs' | 'pingTimeoutSec' | 'concurrency'>;
+}
+
+export interface KocoroService {
+  readonly handlers: Handlers;
+  readonly events: EventBus;
+  /**
+   * Starts every enabled bot (config file and app store). Resolves once each has checked its
+   * credentials and opened its connection, or failed; `bot.status` events say when it is connected.
+   */
+  start(): Promise<void>;
+  /** Graceful and final, like BotManager.stopAll: answers in flight get `graceMs`, the rest waits in the inboxes. */
+  stop(graceMs?: number): Promise<{ finished: boolean }>;
+  /** After the machine wakes up: every bot's long connection reconnects now instead of after the watchdog. */
+  reconnectAll(): void;
+  /** Every listed bot's status, running or not. */
+  statuses(): BotStatus[];
+}
+
+/** The core behind the UI contract, shared by the desktop IPC bridge and the headless HTTP server. */
+export async function createKocoroService(opts: ServiceOptions): Promise<KocoroService> {
+  const { logger, redactor, vault } = opts;
+  const store = await AppStore.open({ dataDir: opts.dataDir, logger });
+  const catalog = new Catalog({ config: opts.config?.content, store, vault, redactor });
+  const events = new EventBus();
+  const activity = new ActivityLog();
+  const manager = new BotManager({ dataDir: opts.dataDir, logger, ...opts.runtime });
+  const views = new Views({ catalog, manager, redactor });
+  const launcher = new BotLauncher({ catalog, manager, logger });
+  const agentTests = new AgentTestRunner({ events, logger, providerFor: (agent) => createProvider(agent.provider) });
+
+  manager.onStatus((status) => events.emit('bot.status', views.status(status)));
+  manager.onActivity((a) => {
+    if (activity.add(a)) events.emit('bot.activity', a);
+  });
+  reportShadowed(catalog, logger, opts.config?.file);
+
+  const ctx: ServiceContext = {
+    mode: opts.mode,
+    version: opts.version,
+    dataDir: opts.dataDir,
+    configFile: opts.config?.file,
+    host: opts.host,
+    logger,
+    redactor,
+    vault,
+    store,
+    catalog,
+    manager,
+    launcher,
+    views,
+    activity,
+    events,
+    agentTests,
+    exclusive: createExclusive(),
+  };
+  const handlers: Handlers = { ...appHandlers(ctx), ...botHandlers(ctx), ...agentHandlers(ctx) };
+
+  return {
+    handlers,
+    events,
+    start: () => launcher.launchAll(),
+    async stop(graceMs) {
+      agentTests.abortAll();
+      return manager.stopAll(graceMs);
+    },
+    reconnectAll: () => manager.reconnectAll(),
+    statuses: () => catalog.bots().map((b) => views.statusOf(b.id)),
+  };
+}
+
+function reportShadowed(catalog: Catalog, logger: Logger, configFile: string | undefined): void {
+  const { bots, agents } = catalog.shadowed();
+  for (const id of bots) {
+    logger.log('error', 'store.shadowed', { bot: id, configFile, hint: 'the config file defines a bot with the same id; the app\'s own bot is hidden until one of them is renamed' });
+  }
+  for (const id of agents) {
+    logger.log('error', 'store.shadowed', { agent: id, configFile, hint: 'the config file defines an agent with the same id; the app\'s own agent is hidden and its bots use the config\'s' });
+  }
+}

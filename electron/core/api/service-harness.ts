@@ -1,0 +1,144 @@
+/**
+ * Test support (not shipped): the core service over a fresh data dir, wired to the fake Lark
+ * platform and a fake model endpoint on loopback, called through the contract's `dispatch` the way
+ * both transports call it.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ConfigFile } from '../../../shared/config-schema';
+import { dispatch, type EventName, type EventPayload, type MethodInput, type MethodName, type MethodOutput, type RpcErrorBody } from '../../../shared/contract';
+import { FakeLarkPlatform } from '../../../e2e/fake-lark';
+import { FakeOpenAi, type FakeOpenAiOptions } from '../../../e2e/fake-openai/server';
+import { MemoryLogger } from '../log/logger';
+import { SecretRedactor } from '../log/redact';
+import { FileVault } from '../store/file-vault';
+import { createKocoroService, type HostHooks, type KocoroService } from './create-service';
+
+export const APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'secret-team-bot-0001', botOpenId: 'ou_bot00000000000000000000000001', botName: 'Team Bot' };
+export const APP2 = { appId: 'cli_b1b2c3d4e5f60719', appSecret: 'secret-other-bot-002', botOpenId: 'ou_bot00000000000000000000000002', botName: 'Other Bot' };
+export const MODEL_KEY = 'sk-model-key-0123456789';
+
+export type SeenEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+export class CallError extends Error {
+  constructor(readonly body: RpcErrorBody) {
+    super(`${body.code}${body.field ? ` (${body.field})` : ''}: ${body.message}`);
+  }
+}
+
+export interface HarnessOptions {
+  config?: (h: { lark: FakeLarkPlatform; model: FakeOpenAi }) => ConfigFile;
+  host?: HostHooks;
+  model?: FakeOpenAiOptions;
+}
+
+export class ServiceHarness {
+  readonly logger = new MemoryLogger();
+  readonly redactor = new SecretRedactor();
+  readonly seen: SeenEvent[] = [];
+  /** Every result returned through `call`, to check none carries a secret. */
+  readonly results: unknown[] = [];
+  service!: KocoroService;
+  vault!: FileVault;
+  private readonly services: KocoroService[] = [];
+
+  private constructor(
+    readonly lark: FakeLarkPlatform,
+    readonly model: FakeOpenAi,
+    readonly dataDir: string,
+    private readonly opts: HarnessOptions,
+  ) {}
+
+  static async create(opts: HarnessOptions = {}): Promise<ServiceHarness> {
+    const lark = await FakeLarkPlatform.start({ apps: [APP, APP2] });
+    const model = await FakeOpenAi.start({ apiKey: MODEL_KEY, ...opts.model });
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-service-'));
+    const h = new ServiceHarness(lark, model, dataDir, opts);
+    await h.open();
+    return h;
+  }
+
+  get vaultFile(): string {
+    return path.join(this.dataDir, 'secrets.json');
+  }
+
+  get configFile(): string {
+    return path.join(this.dataDir, '..', 'kocoro-config.json');
+  }
+
+  /** A (new) service over the same data dir, as after an app restart; `config` replaces the config file's content. */
+  async open(config = this.opts.config): Promise<KocoroService> {
+    this.opts.config = config;
+    this.vault = await FileVault.open(this.vaultFile, { logger: this.logger });
+    const content = config?.({ lark: this.lark, model: this.model });
+    this.service = await createKocoroService({
+      mode: this.opts.host ? 'desktop' : 'headless',
+      version: '0.1.0-test',
+      dataDir: this.dataDir,
+      logger: this.logger,
+      redactor: this.redactor,
+      vault: this.vault,
+      ...(content ? { config: { file: this.configFile, content } } : {}),
+      ...(this.opts.host ? { host: this.opts.host } : {}),
+      runtime: { retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 }, redeliverDelayMs: 100 },
+    });
+    this.services.push(this.service);
+    this.service.events.subscribe((event, payload) => this.seen.push({ event, payload } as SeenEvent));
+    return this.service;
+  }
+
+  async reply(method: string, input: unknown): Promise<Awaited<ReturnType<typeof dispatch>>> {
+    const reply = await dispatch(this.service.handlers, method, input);
+    this.results.push(reply);
+    return reply;
+  }
+
+  async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+    const reply = await this.reply(method, input);
+    if (!reply.ok) throw new CallError(reply.error);
+    return reply.result as MethodOutput<M>;
+  }
+
+  /** The error a call fails with (the test fails if it succeeds). */
+  async failure(method: MethodName, input: unknown): Promise<RpcErrorBody> {
+    const reply = await this.reply(method, input);
+    if (reply.ok) throw new Error(`${method} was expected to fail but returned ${JSON.stringify(reply.result)}`);
+    return reply.error;
+  }
+
+  events<E extends EventName>(event: E): Array<EventPayload<E>> {
+    return this.seen.filter((e) => e.event === event).map((e) => e.payload as EventPayload<E>);
+  }
+
+  async waitForEvent<E extends EventName>(event: E, match: (p: EventPayload<E>) => boolean = () => true, timeoutMs = 10_000): Promise<EventPayload<E>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events(event).find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for a matching ${event} event; saw ${JSON.stringify(this.events(event))}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async createModelAgent(name = 'Model', extra: { systemPrompt?: string } = {}) {
+    return this.call('agents.create', { name, ...extra, provider: { type: 'openai', baseUrl: this.model.baseUrl, model: 'test-model', apiKey: MODEL_KEY } });
+  }
+
+  async createBot(agentId: string, overrides: Partial<MethodInput<'bots.create'>> = {}) {
+    return this.call('bots.create', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, domain: this.lark.url, agentId, ...overrides });
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of this.services) await s.stop(500).catch(() => undefined);
+    await this.lark.close();
+    await this.model.close();
+    await fs.rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The markdown inside a `post` reply sent by the bot. */
+export function postText(content: string): string {
+  const post = JSON.parse(content) as { zh_cn?: { content?: Array<Array<{ tag: string; text?: string }>> } };
+  return (post.zh_cn?.content ?? []).flat().map((el) => el.text ?? '').join('');
+}

@@ -1,0 +1,60 @@
+import type { BotStatus } from '../../../shared/bot-status';
+import type { AgentView, BotView } from '../../../shared/contract';
+import type { SecretRedactor } from '../log/redact';
+import type { BotManager } from '../runtime/bot-manager';
+import type { AgentRecord, BotRecord, Catalog } from './catalog';
+
+/**
+ * What the UI gets to see of bots and agents. Built field by field, so a secret can only reach the
+ * UI if someone writes it here: it gets `hasX` flags instead.
+ */
+export class Views {
+  constructor(private readonly deps: { catalog: Catalog; manager: BotManager; redactor: SecretRedactor }) {}
+
+  /** A status as it leaves the core: reasons can quote platform or library text, so they are redacted. */
+  status(status: BotStatus): BotStatus {
+    return status.reason === undefined ? status : { ...status, reason: this.deps.redactor.redact(status.reason) };
+  }
+
+  statusOf(botId: string): BotStatus {
+    return this.status(this.deps.manager.status(botId));
+  }
+
+  async bot(record: BotRecord): Promise<BotView> {
+    const secrets = await this.deps.catalog.botSecrets(record);
+    return {
+      id: record.id,
+      platform: record.platform,
+      appId: record.appId,
+      ...(record.displayName ? { displayName: record.displayName } : {}),
+      agentId: record.agentId,
+      ...(record.domain ? { domain: record.domain } : {}),
+      enabled: record.enabled !== false,
+      hasAppSecret: secrets.appSecret !== undefined,
+      hasEncryptKey: secrets.encryptKey !== undefined,
+      managedBy: record.managedBy,
+      status: this.statusOf(record.id),
+    };
+  }
+
+  async agent(record: AgentRecord): Promise<AgentView> {
+    const { provider } = record;
+    return {
+      id: record.id,
+      name: record.name,
+      ...(record.systemPrompt !== undefined ? { systemPrompt: record.systemPrompt } : {}),
+      provider:
+        provider.type === 'echo'
+          ? { type: 'echo' }
+          : {
+              type: 'openai',
+              ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
+              model: provider.model,
+              ...(provider.temperature !== undefined ? { temperature: provider.temperature } : {}),
+              hasApiKey: (await this.deps.catalog.apiKey(record)) !== undefined,
+            },
+      managedBy: record.managedBy,
+      usedBy: this.deps.catalog.usedBy(record.id),
+    };
+  }
+}

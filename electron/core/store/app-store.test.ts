@@ -1,0 +1,72 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryLogger } from '../log/logger';
+import { AppStore } from './app-store';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-store-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const bot = { id: 'feishu-a1b2c3d4', platform: 'feishu' as const, appId: 'cli_a1b2c3d4e5f60718', agentId: 'echo' };
+
+describe('AppStore', () => {
+  it('persists agents, bots and settings in <dataDir>/kocoro.json and reads them back', async () => {
+    const logger = new MemoryLogger();
+    const store = await AppStore.open({ dataDir: dir, logger });
+    expect(store.settings()).toEqual({ language: 'system' });
+    store.putAgent({ id: 'echo', name: 'Echo', provider: { type: 'echo' } });
+    store.putBot(bot);
+    store.putBot({ ...bot, displayName: 'Team Bot' });
+    store.updateSettings({ language: 'zh-CN' });
+
+    const again = await AppStore.open({ dataDir: dir, logger });
+    expect(again.file).toBe(path.join(dir, 'kocoro.json'));
+    expect(again.agents()).toEqual([{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }]);
+    expect(again.bots()).toEqual([{ ...bot, displayName: 'Team Bot' }]);
+    expect(again.settings()).toEqual({ language: 'zh-CN' });
+    again.removeBot(bot.id);
+    expect((await AppStore.open({ dataDir: dir, logger })).bots()).toEqual([]);
+    expect(logger.records).toEqual([]);
+  });
+
+  it('keeps an invalid file as a backup, starts empty and names the field in the error', async () => {
+    const file = path.join(dir, 'kocoro.json');
+    const content = JSON.stringify({ bots: [{ ...bot, appId: 'cli_123' }], settings: { language: 'fr' } });
+    await fs.writeFile(file, content);
+    const logger = new MemoryLogger();
+    const store = await AppStore.open({ dataDir: dir, logger });
+    expect(store.bots()).toEqual([]);
+    expect(store.settings()).toEqual({ language: 'system' });
+    expect(await fs.readFile(`${file}.invalid`, 'utf8')).toBe(content);
+    const [record] = logger.records;
+    expect(record).toMatchObject({ level: 'error', event: 'store.invalid', backup: `${file}.invalid` });
+    expect(record!.error).toMatch(/bots\[0\]\.appId: must look like cli_/);
+    expect(record!.error).toMatch(/settings\.language/);
+
+    // The app goes on working with a fresh file.
+    store.putBot(bot);
+    expect((await AppStore.open({ dataDir: dir, logger })).bots()).toEqual([bot]);
+  });
+
+  it('keeps a file that is not JSON at all as a backup too', async () => {
+    const file = path.join(dir, 'kocoro.json');
+    await fs.writeFile(file, '{"bots": [');
+    const logger = new MemoryLogger();
+    const store = await AppStore.open({ dataDir: dir, logger });
+    expect(store.agents()).toEqual([]);
+    expect(await fs.readFile(`${file}.invalid`, 'utf8')).toBe('{"bots": [');
+    expect(logger.records[0]).toMatchObject({ event: 'store.invalid', error: expect.stringMatching(/not valid JSON/) });
+  });
+
+  it('refuses to write a record that would make the file unreadable next time', async () => {
+    const store = await AppStore.open({ dataDir: dir, logger: new MemoryLogger() });
+    expect(() => store.putBot({ ...bot, id: 'Not An Id' })).toThrow();
+    expect(store.bots()).toEqual([]);
+  });
+});

@@ -1,0 +1,376 @@
+/**
+ * The headless UI transport: the built renderer plus the shared contract over HTTP + WebSocket on
+ * 127.0.0.1, behind a random per-run token. The HTTP/WS twin of the desktop app's IPC bridge:
+ *
+ * - `POST /api/call` `{ method, input }` → the `RpcReply` of `dispatch()` (HTTP 200 for results
+ *   and for error envelopes alike; 400 malformed JSON; 413 over 1 MiB; 415 not JSON);
+ * - `GET /api/events` (WebSocket) → one `{ event, payload }` text frame per EventBus event;
+ * - anything else: a file of `staticDir`, with `index.html` for client-side routes.
+ *
+ * Every request and socket is checked, in this order: the Host header (DNS rebinding), the Origin
+ * header (cross-site requests, cross-site WebSockets), then the token (cookie, or for /api/* also
+ * `Authorization: Bearer`). The printed URL carries the token once as `?token=`: that request
+ * sets an HttpOnly, SameSite=Strict cookie and redirects to `/`, so the token leaves the address
+ * bar and the history. No CORS headers are ever sent. Generic over any `Handlers`.
+ */
+import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { APP_CSP } from '../../shared/csp';
+import { dispatch, type Handlers, type RpcReply } from '../../shared/contract';
+import type { EventBus } from '../core/api/event-bus';
+import type { Logger } from '../core/log/logger';
+import { generateToken, isOwnHost, isOwnOrigin, readBearer, readCookie, cookieName, tokenCookie, tokenMatches, TOKEN_PATTERN } from './access';
+import { readStaticFile } from './static-files';
+
+export interface UiServerOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly handlers: Handlers;
+  readonly events: EventBus;
+  /** The built renderer (dist/). */
+  readonly staticDir: string;
+  /** Defaults to 32 random bytes (base64url). */
+  readonly token?: string;
+  readonly logger: Logger;
+  /** WebSocket keep-alive: ping every interval, drop a client that missed a pong. */
+  readonly pingIntervalMs?: number;
+  /** Largest accepted `/api/call` body. */
+  readonly maxBodyBytes?: number;
+}
+
+export interface UiServer {
+  /** What the user opens: `http://127.0.0.1:PORT/?token=T`. Contains the token: never log it. */
+  readonly url: string;
+  readonly origin: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_PING_MS = 25_000;
+/** A client this far behind on events is dropped (it reconnects and refetches). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/** On every response, including refusals. Deliberately no Access-Control-* header. */
+const SECURITY_HEADERS: OutgoingHttpHeaders = {
+  'Content-Security-Policy': APP_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const unauthorizedText = (port: number): string =>
+  'Kocoro: this page needs its access link.\n\n' +
+  `Open the URL printed by \`npm run headless -- --ui ${port}\` (the line starting with "UI: ",\n` +
+  'ending in ?token=...). The link changes every time the command starts.\n';
+
+type Refusal = { status: 400 | 401 | 403 | 404; reason: string; text: string };
+
+export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
+  const token = opts.token ?? generateToken();
+  if (!TOKEN_PATTERN.test(token)) throw new Error('UI token must be 16-256 characters of A-Z a-z 0-9 - _');
+  const { handlers, events, staticDir } = opts;
+  const logger = opts.logger.child({ component: 'ui' });
+  const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  let port = opts.port;
+
+  const server = http.createServer();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false, clientTracking: false });
+  const clients = new Map<WebSocket, { alive: boolean; unsubscribe: () => void }>();
+
+  /** Host, Origin and token, shared by plain requests and WebSocket upgrades. */
+  const check = (req: IncomingMessage, allowBearer: boolean): Refusal | null => {
+    const host = req.headers.host;
+    if (!isOwnHost(host, port)) {
+      return { status: 403, reason: 'host', text: `Forbidden: this server only answers to http://127.0.0.1:${port}.\n` };
+    }
+    if (!isOwnOrigin(req.headers.origin, host!)) {
+      return { status: 403, reason: 'origin', text: 'Forbidden: cross-origin requests are not allowed.\n' };
+    }
+    const presented = readCookie(req.headers.cookie, cookieName(port)) ?? (allowBearer ? readBearer(req.headers.authorization) : undefined);
+    if (!tokenMatches(presented, token)) return { status: 401, reason: 'token', text: unauthorizedText(port) };
+    return null;
+  };
+
+  // A tab left open across a restart retries its socket every few seconds with the old cookie:
+  // log each kind of refusal at most once a minute, with how many were not logged.
+  const lastLogged = new Map<string, { at: number; suppressed: number }>();
+  const logRefusal = (refusal: Refusal, target: string | undefined, websocket: boolean): void => {
+    const key = `${refusal.reason}:${websocket}`;
+    const now = Date.now();
+    const entry = lastLogged.get(key);
+    if (entry && now - entry.at < REFUSAL_LOG_INTERVAL_MS) {
+      entry.suppressed++;
+      return;
+    }
+    lastLogged.set(key, { at: now, suppressed: 0 });
+    logger.log('warn', 'ui.refused', {
+      reason: refusal.reason,
+      status: refusal.status,
+      path: pathOf(target),
+      ...(websocket ? { websocket } : {}),
+      ...(entry?.suppressed ? { alsoRefusedSinceLastLog: entry.suppressed } : {}),
+    });
+  };
+
+  const refuse = (req: IncomingMessage, res: ServerResponse, refusal: Refusal): void => {
+    logRefusal(refusal, req.url, false);
+    send(res, refusal.status, 'text/plain; charset=utf-8', refusal.text);
+  };
+
+  const handleApiCall = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') {
+      send(res, 405, 'text/plain; charset=utf-8', 'Use POST.\n', { Allow: 'POST' });
+      return;
+    }
+    // A cross-site HTML form can only send text/plain, urlencoded or multipart bodies: requiring
+    // JSON means a "simple" cross-site POST can never reach a handler (on top of the Origin check).
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+      sendJson(res, 415, envelope('Send the call as Content-Type: application/json.'));
+      return;
+    }
+    const body = await readBody(req, maxBody);
+    if (body === 'too_large') {
+      sendJson(res, 413, envelope(`The request body is larger than ${maxBody} bytes.`), { Connection: 'close' });
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      sendJson(res, 400, envelope('The request body is not valid JSON.'));
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      sendJson(res, 400, envelope('The request body must be a JSON object { "method": ..., "input": ... }.'));
+      return;
+    }
+    const { method, input } = parsed as { method?: unknown; input?: unknown };
+    const reply = await dispatch(handlers, method, input);
+    if (!reply.ok && reply.error.code === 'internal') {
+      logger.log('warn', 'ui.call_failed', { method: String(method), error: reply.error.message });
+    }
+    sendJson(res, 200, reply);
+  };
+
+  const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const host = req.headers.host;
+    if (!isOwnHost(host, port) || !isOwnOrigin(req.headers.origin, host!)) {
+      refuse(req, res, check(req, false)!);
+      return;
+    }
+    // Origin-form targets only ("/path?query"): a browser sends nothing else to an origin server.
+    // Prefixing (rather than resolving against a base) keeps "//x" a path, never a host.
+    let url: URL;
+    try {
+      if (!req.url?.startsWith('/')) throw new Error('not origin-form');
+      url = new URL(`http://${host!}${req.url}`);
+    } catch {
+      send(res, 400, 'text/plain; charset=utf-8', 'Bad request.\n');
+      return;
+    }
+
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      const refusal = check(req, true);
+      if (refusal) return refuse(req, res, refusal);
+      if (url.pathname === '/api/call') return handleApiCall(req, res);
+      if (url.pathname === '/api/events') {
+        send(res, 426, 'text/plain; charset=utf-8', 'This endpoint is a WebSocket.\n', { Upgrade: 'websocket', Connection: 'Upgrade' });
+        return;
+      }
+      sendJson(res, 404, { ok: false, error: { code: 'not_found', message: `no such endpoint ${url.pathname}` } });
+      return;
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed.\n', { Allow: 'GET, HEAD' });
+      return;
+    }
+    // The printed link: trade the token in the URL for a cookie, and drop it from the address
+    // bar. Always to "/" (never a path taken from the request: no open redirect via "//host").
+    if (url.searchParams.has('token')) {
+      if (!tokenMatches(url.searchParams.get('token') ?? undefined, token)) {
+        return refuse(req, res, { status: 401, reason: 'token', text: unauthorizedText(port) });
+      }
+      send(res, 303, 'text/plain; charset=utf-8', 'Signed in: continue to /\n', { Location: '/', 'Set-Cookie': tokenCookie(port, token) });
+      return;
+    }
+    const refusal = check(req, false);
+    if (refusal) return refuse(req, res, refusal);
+
+    const file = await readStaticFile(staticDir, url.pathname);
+    if (!file.ok) {
+      send(res, file.status, 'text/plain; charset=utf-8', file.status === 404 ? 'Not found.\n' : 'Refused.\n');
+      return;
+    }
+    send(res, 200, file.contentType, file.body, { 'Cache-Control': file.cacheControl });
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handleRequest(req, res).catch((err: unknown) => {
+      logger.log('error', 'ui.request_failed', { path: pathOf(req.url), error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal error.\n');
+      else res.destroy();
+    });
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const refusal: Refusal | null =
+      pathOf(req.url) !== '/api/events'
+        ? // Host/Origin first even here, so a rebinding page learns nothing from the status.
+          (check(req, true) ?? { status: 404, reason: 'path', text: 'Not found.\n' })
+        : check(req, true);
+    if (refusal) {
+      logRefusal(refusal, req.url, true);
+      rejectUpgrade(socket, refusal.status, refusal.text);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+  });
+
+  const onSocket = (ws: WebSocket): void => {
+    const unsubscribe = events.subscribe((event, payload) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+        logger.log('warn', 'ui.socket_dropped', { reason: 'slow client' });
+        ws.terminate();
+        return;
+      }
+      ws.send(JSON.stringify({ event, payload }));
+    });
+    const state = { alive: true, unsubscribe };
+    clients.set(ws, state);
+    ws.on('pong', () => (state.alive = true));
+    ws.on('message', () => {}); // nothing is expected from the client; maxPayload bounds it
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      unsubscribe();
+      clients.delete(ws);
+    });
+  };
+
+  const pinger = setInterval(() => {
+    for (const [ws, state] of clients) {
+      if (!state.alive) {
+        ws.terminate();
+        continue;
+      }
+      state.alive = false;
+      ws.ping();
+    }
+  }, opts.pingIntervalMs ?? DEFAULT_PING_MS);
+  pinger.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      clearInterval(pinger);
+      reject(err);
+    };
+    server.once('error', onError);
+    server.listen({ port: opts.port, host: '127.0.0.1' }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  port = (server.address() as { port: number }).port;
+  server.on('error', (err) => logger.log('error', 'ui.server_error', { error: err.message }));
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    token,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        clearInterval(pinger);
+        for (const [ws, state] of clients) {
+          state.unsubscribe();
+          ws.terminate();
+        }
+        clients.clear();
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function envelope(message: string): RpcReply<never> {
+  return { ok: false, error: { code: 'invalid_input', message } };
+}
+
+/** The path of a request target, without the query (which may hold the token). */
+function pathOf(target: string | undefined): string {
+  const raw = target ?? '/';
+  const q = raw.indexOf('?');
+  return (q < 0 ? raw : raw.slice(0, q)).slice(0, 200);
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, extra: OutgoingHttpHeaders = {}): void {
+  const buffer = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Cache-Control': 'no-store',
+    ...extra,
+    'Content-Type': contentType,
+    'Content-Length': buffer.length,
+  });
+  res.end(buffer);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, extra: OutgoingHttpHeaders = {}): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), extra);
+}
+
+/** The body, or 'too_large' as soon as it passes `limit` bytes (declared or actual). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        req.off('data', onData);
+        req.resume(); // discard the rest; the 413 goes out with Connection: close
+        resolve('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!done) reject(err);
+    });
+  });
+}
+
+/** Refuse a WebSocket upgrade with a plain HTTP response on the raw socket. */
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  const body = Buffer.from(text, 'utf8');
+  const reason = http.STATUS_CODES[status] ?? 'Error';
+  const headers = [
+    `HTTP/1.1 ${status} ${reason}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${body.length}`,
+    'Cache-Control: no-store',
+    ...Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${String(v)}`),
+  ];
+  socket.end(Buffer.concat([Buffer.from(headers.join('\r\n') + '\r\n\r\n', 'utf8'), body]));
+}

@@ -1,0 +1,111 @@
+import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AgentView, BotView } from '../../../shared/contract';
+import { useClient } from '../api/ClientContext';
+import { Badge } from '../components/Badge';
+import { RelativeTime } from '../components/RelativeTime';
+import { pillKind, StatusPill } from '../components/StatusPill';
+import { errorText } from '../lib/errors';
+
+/** The core's reasons start lower-case ("connection lost, reconnecting"): show them as a sentence. */
+export function sentence(text: string | undefined): string {
+  if (!text) return '';
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function botName(bot: Pick<BotView, 'displayName' | 'appId'>): string {
+  return bot.displayName?.trim() || bot.appId;
+}
+
+interface BotItemProps {
+  bot: BotView;
+  agent: AgentView | undefined;
+  agentsLoaded: boolean;
+  lastActivity: number | undefined;
+  onEdit: () => void;
+  onRemove: () => void;
+}
+
+export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemove }: BotItemProps) {
+  const { t } = useTranslation();
+  const client = useClient();
+  const titleId = useId();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const name = botName(bot);
+  const kind = pillKind(bot);
+  const lastAt = Math.max(bot.status.lastMessageAt ?? 0, lastActivity ?? 0) || undefined;
+  const showReason = bot.status.reason && (kind === 'failed' || kind === 'reconnecting');
+  const readOnly = bot.managedBy === 'config';
+
+  const toggle = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await client.call('bots.setEnabled', { id: bot.id, enabled: !bot.enabled });
+    } catch (err) {
+      setError(errorText(t, err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <li className={`bot bot--${kind}`} aria-labelledby={titleId}>
+      <div className="bot__main">
+        <div className="bot__title-row">
+          <h3 id={titleId} className="bot__name">
+            {name}
+          </h3>
+          <StatusPill kind={kind} />
+          {readOnly && <Badge>{t('common.managedByConfig')}</Badge>}
+        </div>
+        <p className="bot__meta">
+          <span>
+            {agent
+              ? t('connectors.agent', { name: agent.name })
+              : agentsLoaded
+                ? t('connectors.agentMissing', { id: bot.agentId })
+                : t('connectors.agent', { name: bot.agentId })}
+          </span>
+          {bot.displayName && <span className="mono">{bot.appId}</span>}
+          <span>{lastAt ? <LastMessage at={lastAt} /> : t('connectors.noMessages')}</span>
+        </p>
+        {showReason && <p className={kind === 'failed' ? 'bot__reason bot__reason--failed' : 'bot__reason'}>{sentence(bot.status.reason)}</p>}
+        {error && (
+          <p className="bot__reason bot__reason--failed" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      {readOnly && <p className="bot__managed">{t('common.managedByConfigHint')}</p>}
+      {!readOnly && (
+        <div className="bot__actions" role="group" aria-label={t('connectors.actionsFor', { name })}>
+          <button type="button" className="button button--small" onClick={() => void toggle()} disabled={busy}>
+            {bot.enabled ? t('connectors.pause') : t('connectors.resume')}
+          </button>
+          <button type="button" className="button button--small" onClick={onEdit}>
+            {t('common.edit')}
+          </button>
+          <button type="button" className="button button--small button--danger-ghost" onClick={onRemove}>
+            {t('common.remove')}
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** "Last message 2 min ago", with the time as a <time> element. */
+function LastMessage({ at }: { at: number }) {
+  const { t } = useTranslation();
+  const marker = '\u0000';
+  const [before = '', after = ''] = t('connectors.lastMessage', { time: marker }).split(marker);
+  return (
+    <>
+      {before}
+      <RelativeTime at={at} />
+      {after}
+    </>
+  );
+}

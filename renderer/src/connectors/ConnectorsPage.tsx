@@ -1,0 +1,150 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AgentView, BotView } from '../../../shared/contract';
+import type { Platform } from '../../../shared/config-schema';
+import { useClient } from '../api/ClientContext';
+import { useAgents } from '../agents/useAgents';
+import { Banner } from '../components/Banner';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Icon, Spinner } from '../components/Icon';
+import { errorText } from '../lib/errors';
+import { AddBotDialog } from './add-bot/AddBotDialog';
+import { BotItem, botName } from './BotItem';
+import { EditBotDialog } from './EditBotDialog';
+import { useBots } from './useBots';
+
+const PLATFORMS: readonly Platform[] = ['lark', 'feishu'];
+
+export function ConnectorsPage() {
+  const { t } = useTranslation();
+  const client = useClient();
+  const { bots, error, lastActivity, reload } = useBots();
+  const { agents } = useAgents();
+  const [adding, setAdding] = useState<Platform | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<BotView | null>(null);
+
+  const editingBot = bots?.find((b) => b.id === editing) ?? null;
+
+  return (
+    <div className="page">
+      <header className="page__header">
+        <div>
+          <h1 className="page__title" tabIndex={-1}>{t('connectors.title')}</h1>
+          <p className="page__lede">{t('connectors.lede')}</p>
+        </div>
+      </header>
+
+      {error !== null && bots === null && (
+        <Banner tone="error" title={t('errors.loadBots')}>
+          <p>{errorText(t, error)}</p>
+          <button type="button" className="button button--small" onClick={reload}>
+            {t('app.retry')}
+          </button>
+        </Banner>
+      )}
+
+      {bots === null && error === null && (
+        <p className="loading" role="status">
+          <Spinner /> {t('app.loading')}
+        </p>
+      )}
+
+      {bots !== null && bots.length === 0 && (
+        <div className="intro-card">
+          <Icon name="plug" className="intro-card__icon" />
+          <div>
+            <h2 className="intro-card__title">{t('connectors.intro.title')}</h2>
+            <p>{t('connectors.intro.body')}</p>
+            <p className="muted">{t('connectors.intro.steps')}</p>
+          </div>
+        </div>
+      )}
+
+      {bots !== null &&
+        PLATFORMS.map((platform) => (
+          <PlatformSection
+            key={platform}
+            platform={platform}
+            bots={bots.filter((b) => b.platform === platform)}
+            agents={agents}
+            lastActivity={lastActivity}
+            onAdd={() => setAdding(platform)}
+            onEdit={(bot) => setEditing(bot.id)}
+            onRemove={setRemoving}
+          />
+        ))}
+
+      {adding !== null && (
+        <AddBotDialog platform={adding} registeredAppIds={bots?.map((b) => b.appId) ?? []} onClose={() => setAdding(null)} />
+      )}
+      {editingBot !== null && <EditBotDialog bot={editingBot} agents={agents ?? []} onClose={() => setEditing(null)} />}
+      {removing !== null && (
+        <ConfirmDialog
+          title={t('removeBot.title', { name: botName(removing) })}
+          confirmLabel={t('removeBot.confirm')}
+          busyLabel={t('common.removing')}
+          onClose={() => setRemoving(null)}
+          onConfirm={async () => {
+            await client.call('bots.remove', { id: removing.id });
+          }}
+        >
+          <p>{t('removeBot.body', { platform: t(`platform.${removing.platform}`) })}</p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+interface PlatformSectionProps {
+  platform: Platform;
+  bots: BotView[];
+  agents: AgentView[] | null;
+  lastActivity: ReadonlyMap<string, number>;
+  onAdd: () => void;
+  onEdit: (bot: BotView) => void;
+  onRemove: (bot: BotView) => void;
+}
+
+function PlatformSection({ platform, bots, agents, lastActivity, onAdd, onEdit, onRemove }: PlatformSectionProps) {
+  const { t } = useTranslation();
+  const name = t(`platform.${platform}`);
+  const headingId = `platform-${platform}`;
+  return (
+    <section className="platform" aria-label={name}>
+      <header className="platform__header">
+        <div className="platform__heading">
+          <span className={`platform__logo platform__logo--${platform}`} aria-hidden="true">
+            {platform === 'lark' ? 'L' : 'F'}
+          </span>
+          <div>
+            <h2 id={headingId} className="platform__title">
+              {name}
+            </h2>
+            <p className="platform__hint">{t(`connectors.sectionHint.${platform}`)}</p>
+          </div>
+        </div>
+        <button type="button" className="button button--primary" onClick={onAdd}>
+          {t('connectors.addBot')}
+        </button>
+      </header>
+      {bots.length === 0 ? (
+        <p className="platform__empty">{t('connectors.empty', { platform: name })}</p>
+      ) : (
+        <ul className="bot-list" aria-labelledby={headingId}>
+          {bots.map((bot) => (
+            <BotItem
+              key={bot.id}
+              bot={bot}
+              agent={agents?.find((a) => a.id === bot.agentId)}
+              agentsLoaded={agents !== null}
+              lastActivity={lastActivity.get(bot.id)}
+              onEdit={() => onEdit(bot)}
+              onRemove={() => onRemove(bot)}
+            />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

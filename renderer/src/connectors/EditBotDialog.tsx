@@ -1,0 +1,133 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AgentView, BotView, MethodInput } from '../../../shared/contract';
+import { useClient } from '../api/ClientContext';
+import { Banner } from '../components/Banner';
+import { Checkbox, SecretField, SelectField, TextField } from '../components/Field';
+import { Modal } from '../components/Modal';
+import { errorField, errorText } from '../lib/errors';
+import { botName } from './BotItem';
+
+type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey';
+
+/** Agent, display name and replacement secrets of one bot. Secrets are never shown or pre-filled. */
+export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: AgentView[]; onClose: () => void }) {
+  const { t } = useTranslation();
+  const client = useClient();
+  const [agentId, setAgentId] = useState(bot.agentId);
+  const [displayName, setDisplayName] = useState(bot.displayName ?? '');
+  const [appSecret, setAppSecret] = useState('');
+  const [encryptKey, setEncryptKey] = useState('');
+  const [clearEncryptKey, setClearEncryptKey] = useState(false);
+  const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
+  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
+  const [banner, setBanner] = useState<string | null>(null);
+  const platform = t(`platform.${bot.platform}`);
+
+  const save = async () => {
+    setErrors({});
+    setBanner(null);
+    const input: MethodInput<'bots.update'> = { id: bot.id };
+    if (agentId !== bot.agentId) input.agentId = agentId;
+    if (displayName.trim() !== (bot.displayName ?? '')) input.displayName = displayName.trim();
+    if (appSecret.trim() !== '') input.appSecret = appSecret.trim();
+    if (encryptKey.trim() !== '') input.encryptKey = encryptKey.trim();
+    else if (clearEncryptKey) input.encryptKey = '';
+
+    try {
+      if (input.appSecret !== undefined) {
+        // A wrong secret would only show up later as a failed connection: say it here instead.
+        setBusy('checking');
+        const check = await client.call('bots.checkCredentials', {
+          platform: bot.platform,
+          appId: bot.appId,
+          appSecret: input.appSecret,
+          ...(bot.domain ? { domain: bot.domain } : {}),
+        });
+        if (!check.ok && check.reason === 'credentials') {
+          setErrors({ appSecret: t('editBot.wrongSecret', { platform }) });
+          setBusy(null);
+          return;
+        }
+      }
+      setBusy('saving');
+      await client.call('bots.update', input);
+      onClose();
+    } catch (err) {
+      const field = errorField(err);
+      if (field === 'agentId' || field === 'displayName' || field === 'appSecret' || field === 'encryptKey') {
+        setErrors({ [field]: errorText(t, err) });
+      } else {
+        setBanner(errorText(t, err));
+      }
+      setBusy(null);
+    }
+  };
+
+  const agentOptions = agents.map((a) => ({ value: a.id, label: a.name }));
+  if (!agents.some((a) => a.id === bot.agentId)) agentOptions.unshift({ value: bot.agentId, label: bot.agentId });
+
+  return (
+    <Modal
+      title={t('editBot.title', { name: botName(bot) })}
+      aside={<span className="mono">{bot.appId}</span>}
+      size="small"
+      busy={busy !== null}
+      onClose={onClose}
+      onSubmit={() => void save()}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} disabled={busy !== null}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="button button--primary" disabled={busy !== null}>
+            {busy === 'checking' ? t('editBot.checking') : busy === 'saving' ? t('common.saving') : t('common.save')}
+          </button>
+        </>
+      }
+    >
+      <div className="stack">
+        <SelectField label={t('addBot.agent.choose')} value={agentId} onChange={setAgentId} options={agentOptions} error={errors.agentId} />
+        <TextField
+          label={t('editBot.displayName')}
+          value={displayName}
+          onChange={setDisplayName}
+          placeholder={bot.appId}
+          hint={t('editBot.displayNameHint')}
+          error={errors.displayName}
+          optional
+        />
+        <SecretField
+          label={t('editBot.appSecret')}
+          value={appSecret}
+          onChange={setAppSecret}
+          saved={bot.hasAppSecret}
+          hint={t('editBot.appSecretHint')}
+          error={errors.appSecret}
+        />
+        <SecretField
+          label={t('editBot.encryptKey')}
+          value={encryptKey}
+          onChange={(v) => {
+            setEncryptKey(v);
+            if (v !== '') setClearEncryptKey(false);
+          }}
+          saved={bot.hasEncryptKey && !clearEncryptKey}
+          placeholder={t('common.notSet')}
+          hint={bot.hasEncryptKey ? t('editBot.encryptKeyHint') : t('addBot.encryption.note')}
+          error={errors.encryptKey}
+          optional
+        />
+        {bot.hasEncryptKey && (
+          <Checkbox
+            label={t('editBot.clearEncryptKey')}
+            checked={clearEncryptKey}
+            disabled={encryptKey !== ''}
+            onChange={setClearEncryptKey}
+          />
+        )}
+        {banner && <Banner tone="error">{banner}</Banner>}
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,282 @@
+import { useCallback, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { BotView, EventPayload, MethodInput } from '../../../../shared/contract';
+import type { Platform } from '../../../../shared/config-schema';
+import { useClient, useEvent } from '../../api/ClientContext';
+import { Modal } from '../../components/Modal';
+import { errorField, errorText, isRpcError } from '../../lib/errors';
+import { isHttpUrl, isValidAppId, optionalText } from '../../lib/validation';
+import { AgentStep } from './AgentStep';
+import { CredentialsStep } from './CredentialsStep';
+import { EncryptionStep } from './EncryptionStep';
+import { LiveChecklist } from './LiveChecklist';
+import { FIELD_IDS, type Draft, type FieldErrors, type StepBanner } from './types';
+
+const TOTAL_STEPS = 3;
+
+const emptyDraft: Draft = {
+  appId: '',
+  appSecret: '',
+  domain: '',
+  encryptKey: '',
+  botAdded: false,
+  scopesAdded: false,
+  agentId: '',
+  displayName: '',
+};
+
+function focusField(id: string): void {
+  // After React has rendered the error: move the caret to the field to fix.
+  requestAnimationFrame(() => document.getElementById(id)?.focus());
+}
+
+/**
+ * The guide's "Add Bot" dialog: 1 credentials, 2 Encrypt Key + console checklist, 3 agent and
+ * register, then a live checklist until the first message is answered. Everything typed is kept
+ * in one draft, across Back/Next and failed checks.
+ */
+interface AddBotDialogProps {
+  platform: Platform;
+  /** App IDs Kocoro already has a bot for: caught in step 1 instead of at "Register Bot". */
+  registeredAppIds: readonly string[];
+  onClose: () => void;
+}
+
+export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDialogProps) {
+  const { t } = useTranslation();
+  const client = useClient();
+  const [step, setStep] = useState(1);
+  const [draft, setDraft] = useState<Draft>(emptyDraft);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [banner, setBanner] = useState<StepBanner | null>(null);
+  const [busy, setBusy] = useState<'checking' | 'registering' | null>(null);
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const [reminderShown, setReminderShown] = useState(false);
+  const [creatingAgent, setCreatingAgent] = useState(false);
+  const [created, setCreated] = useState<BotView | null>(null);
+  /** The credentials last accepted by the platform: going back and forth does not re-check them. */
+  const verified = useRef<string | null>(null);
+  /** Status events seen while registering: one may beat the `bots.create` answer. */
+  const earlyStatus = useRef(new Map<string, EventPayload<'bot.status'>>());
+
+  useEvent('bot.status', (status) => {
+    earlyStatus.current.set(status.botId, status);
+  });
+
+  const platformName = t(`platform.${platform}`);
+
+  const update = useCallback((patch: Partial<Draft>) => {
+    setDraft((d) => ({ ...d, ...patch }));
+    // Editing a field clears what was said about it (never the value itself).
+    setErrors((e) => {
+      const next = { ...e };
+      for (const key of Object.keys(patch) as Array<keyof Draft>) {
+        if (key in next) delete next[key as keyof FieldErrors];
+        if (key === 'appId' || key === 'appSecret') next.credentials = undefined;
+      }
+      return next;
+    });
+  }, []);
+
+  const credentialsKey = () => JSON.stringify([draft.appId.trim(), draft.appSecret.trim(), draft.domain.trim()]);
+
+  const checkCredentials = async () => {
+    const next: FieldErrors = {};
+    const appId = draft.appId.trim();
+    if (appId === '') next.appId = t('addBot.errors.appIdRequired');
+    else if (!isValidAppId(appId)) next.appId = t('addBot.errors.appIdFormat');
+    else if (registeredAppIds.some((id) => id.toLowerCase() === appId.toLowerCase())) next.appId = t('addBot.errors.conflict');
+    if (draft.appSecret.trim() === '') next.appSecret = t('addBot.errors.appSecretRequired');
+    if (draft.domain.trim() !== '' && !isHttpUrl(draft.domain)) {
+      next.domain = t('addBot.errors.domain');
+      setAdvancedOpen(true);
+    }
+    setErrors(next);
+    setBanner(null);
+    const first = (['appId', 'appSecret', 'domain'] as const).find((f) => next[f]);
+    if (first) {
+      focusField(FIELD_IDS[first]);
+      return;
+    }
+    if (verified.current === credentialsKey()) {
+      setStep(2);
+      return;
+    }
+
+    setBusy('checking');
+    try {
+      const result = await client.call('bots.checkCredentials', {
+        platform,
+        appId,
+        appSecret: draft.appSecret.trim(),
+        ...(optionalText(draft.domain) !== undefined ? { domain: draft.domain.trim() } : {}),
+      });
+      if (result.ok) {
+        verified.current = credentialsKey();
+        setStep(2);
+      } else if (result.reason === 'credentials') {
+        setErrors({ appSecret: t('addBot.errors.credentials', { platform: platformName }), credentials: true });
+        focusField(FIELD_IDS.appSecret);
+      } else if (result.reason === 'network') {
+        setBanner({ tone: 'error', text: t('addBot.errors.network', { platform: platformName }), detail: result.message });
+        if (draft.domain.trim() !== '') setAdvancedOpen(true);
+      } else {
+        setBanner({ tone: 'error', text: t('addBot.errors.platform'), detail: result.message });
+      }
+    } catch (err) {
+      const field = errorField(err);
+      if (field === 'appId' || field === 'appSecret' || field === 'domain') {
+        setErrors({ [field]: errorText(t, err) });
+        if (field === 'domain') setAdvancedOpen(true);
+        focusField(FIELD_IDS[field]);
+      } else {
+        setBanner({ tone: 'error', text: errorText(t, err) });
+      }
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const continueFromChecklist = () => {
+    if ((!draft.botAdded || !draft.scopesAdded) && !reminderShown) {
+      setReminderShown(true);
+      return;
+    }
+    setStep(3);
+  };
+
+  const register = async () => {
+    const next: FieldErrors = {};
+    if (draft.agentId === '') next.agentId = t('addBot.errors.agentRequired');
+    setErrors(next);
+    setBanner(null);
+    if (next.agentId) {
+      focusField(FIELD_IDS.agentId);
+      return;
+    }
+    const input: MethodInput<'bots.create'> = {
+      platform,
+      appId: draft.appId.trim(),
+      appSecret: draft.appSecret.trim(),
+      agentId: draft.agentId,
+      ...(optionalText(draft.domain) !== undefined ? { domain: draft.domain.trim() } : {}),
+      ...(optionalText(draft.encryptKey) !== undefined ? { encryptKey: draft.encryptKey.trim() } : {}),
+      ...(optionalText(draft.displayName) !== undefined ? { displayName: draft.displayName.trim() } : {}),
+    };
+    earlyStatus.current.clear();
+    setBusy('registering');
+    try {
+      const bot = await client.call('bots.create', input);
+      const early = earlyStatus.current.get(bot.id);
+      setCreated(early && early.since >= bot.status.since ? { ...bot, status: early } : bot);
+    } catch (err) {
+      const field = errorField(err);
+      if (isRpcError(err, 'conflict')) {
+        setErrors({ appId: t('addBot.errors.conflict') });
+        setBanner({ tone: 'error', text: t('addBot.errors.conflict'), backToStep1: true });
+      } else if (field === 'appId' || field === 'appSecret' || field === 'domain') {
+        setErrors({ [field]: errorText(t, err) });
+        setBanner({ tone: 'error', text: errorText(t, err), backToStep1: true });
+      } else if (field === 'agentId' || field === 'displayName' || field === 'encryptKey') {
+        setErrors({ [field]: errorText(t, err) });
+      } else {
+        setBanner({ tone: 'error', text: errorText(t, err) });
+      }
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const submit = () => {
+    if (busy !== null) return;
+    if (created !== null) onClose();
+    else if (step === 1) void checkCredentials();
+    else if (step === 2) continueFromChecklist();
+    else if (!creatingAgent) void register();
+  };
+
+  const back = () => {
+    setBanner(null);
+    setErrors((e) => (step === 3 ? e : {}));
+    setStep((s) => Math.max(1, s - 1));
+  };
+
+  const footer =
+    created !== null ? (
+      <button key="done" type="submit" className="button button--primary">
+        {t('common.done')}
+      </button>
+    ) : (
+      <>
+        <button key="cancel" type="button" className="button button--ghost modal__footer-start" onClick={onClose} disabled={busy !== null}>
+          {t('common.cancel')}
+        </button>
+        {step > 1 && (
+          <button key="back" type="button" className="button" onClick={back} disabled={busy !== null}>
+            {t('common.back')}
+          </button>
+        )}
+        {step < 3 ? (
+          <button key="next" type="submit" className="button button--primary" aria-disabled={busy !== null} aria-busy={busy === 'checking'}>
+            {busy === 'checking' ? t('addBot.credentials.checking') : t('common.next')}
+          </button>
+        ) : (
+          <button key="register" type="submit" className="button button--primary" aria-disabled={busy !== null || creatingAgent} aria-busy={busy === 'registering'}>
+            {busy === 'registering' ? t('addBot.agent.registering') : t('addBot.agent.register')}
+          </button>
+        )}
+      </>
+    );
+
+  const stepNames = [t('addBot.stepNames.credentials'), t('addBot.stepNames.console'), t('addBot.stepNames.agent')];
+
+  return (
+    <Modal
+      title={t(`addBot.title.${platform}`)}
+      aside={t('addBot.step', { current: step, total: TOTAL_STEPS })}
+      onClose={onClose}
+      onSubmit={submit}
+      busy={busy !== null}
+      footer={footer}
+    >
+      <ol className="stepper" aria-hidden="true">
+        {stepNames.map((name, index) => (
+          <li
+            key={name}
+            className={index + 1 === step ? 'stepper__step stepper__step--current' : index + 1 < step ? 'stepper__step stepper__step--done' : 'stepper__step'}
+          >
+            <span className="stepper__bar" />
+            <span className="stepper__name">{name}</span>
+          </li>
+        ))}
+      </ol>
+      {step === 1 && (
+        <CredentialsStep
+          platform={platform}
+          draft={draft}
+          update={update}
+          errors={errors}
+          banner={banner}
+          advancedOpen={advancedOpen}
+          onAdvancedToggle={setAdvancedOpen}
+        />
+      )}
+      {step === 2 && <EncryptionStep platform={platform} draft={draft} update={update} showReminder={reminderShown && (!draft.botAdded || !draft.scopesAdded)} />}
+      {step === 3 && created === null && (
+        <AgentStep
+          draft={draft}
+          update={update}
+          errors={errors}
+          banner={banner}
+          creatingAgent={creatingAgent}
+          setCreatingAgent={setCreatingAgent}
+          onBackToStep1={() => {
+            setBanner(null);
+            setStep(1);
+          }}
+        />
+      )}
+      {created !== null && <LiveChecklist bot={created} />}
+    </Modal>
+  );
+}

@@ -1,0 +1,83 @@
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Platform } from '../../../../shared/config-schema';
+import { consoleLinks, REQUIRED_SCOPES } from '../../../../shared/lark-console';
+import { Banner } from '../../components/Banner';
+import { CopyButton } from '../../components/CopyButton';
+import { ExternalLink } from '../../components/ExternalLink';
+import { Checkbox, SecretField } from '../../components/Field';
+import { FIELD_IDS, type Draft } from './types';
+
+interface EncryptionStepProps {
+  platform: Platform;
+  draft: Draft;
+  update: (patch: Partial<Draft>) => void;
+  showReminder: boolean;
+}
+
+/** Step 2 (guide steps 5–7): Encrypt Key, then Bot capability and the 10 scopes in the console. */
+export function EncryptionStep({ platform, draft, update, showReminder }: EncryptionStepProps) {
+  const { t } = useTranslation();
+  const links = consoleLinks(platform, draft.appId.trim());
+  const reminderRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (showReminder) reminderRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }, [showReminder]);
+  return (
+    <div className="step">
+      <h3 className="step__heading">{t('addBot.encryption.heading')}</h3>
+      <p>{t('addBot.encryption.instructions')}</p>
+      <p className="step__links">
+        <ExternalLink href={links.encryption}>{t('addBot.encryption.openEncryption')}</ExternalLink>
+      </p>
+      <SecretField
+        id={FIELD_IDS.encryptKey}
+        label={t('addBot.encryption.label')}
+        value={draft.encryptKey}
+        onChange={(encryptKey) => update({ encryptKey })}
+        hint={t('addBot.encryption.note')}
+        autoFocus
+        optional
+      />
+
+      <h3 className="step__heading step__heading--spaced">{t('addBot.checklist.heading')}</h3>
+      <p className="muted">{t('addBot.checklist.intro')}</p>
+      <ol className="tasks">
+        <li className="task">
+          <span className="task__number" aria-hidden="true">
+            1
+          </span>
+          <div className="task__body">
+            <h4 className="task__title">{t('addBot.checklist.botTitle')}</h4>
+            <p>{t('addBot.checklist.botBody')}</p>
+            <p className="step__links">
+              <ExternalLink href={links.botCapability}>{t('addBot.checklist.openBot')}</ExternalLink>
+            </p>
+            <Checkbox label={t('addBot.checklist.botDone')} checked={draft.botAdded} onChange={(botAdded) => update({ botAdded })} />
+          </div>
+        </li>
+        <li className="task">
+          <span className="task__number" aria-hidden="true">
+            2
+          </span>
+          <div className="task__body">
+            <h4 className="task__title">{t('addBot.checklist.scopesTitle')}</h4>
+            <p>{t('addBot.checklist.scopesBody')}</p>
+            <div className="step__links">
+              <ExternalLink href={links.permissions}>{t('addBot.checklist.openPermissions')}</ExternalLink>
+              <CopyButton text={REQUIRED_SCOPES.join(',')} label={t('addBot.checklist.copyScopes')} />
+            </div>
+            <figure className="code-figure">
+              <figcaption className="code-figure__caption">{t('addBot.checklist.scopesLabel')}</figcaption>
+              <pre className="code">
+                <code>{REQUIRED_SCOPES.join('\n')}</code>
+              </pre>
+            </figure>
+            <Checkbox label={t('addBot.checklist.scopesDone')} checked={draft.scopesAdded} onChange={(scopesAdded) => update({ scopesAdded })} />
+          </div>
+        </li>
+      </ol>
+      <div ref={reminderRef}>{showReminder && <Banner tone="warning" announce>{t('addBot.checklist.reminder')}</Banner>}</div>
+    </div>
+  );
+}

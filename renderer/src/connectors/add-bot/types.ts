@@ -1,0 +1,40 @@
+/** Everything the person typed or ticked in the Add Bot dialog, kept across steps. */
+export interface Draft {
+  appId: string;
+  appSecret: string;
+  domain: string;
+  encryptKey: string;
+  botAdded: boolean;
+  scopesAdded: boolean;
+  agentId: string;
+  displayName: string;
+}
+
+export interface FieldErrors {
+  appId?: string;
+  appSecret?: string;
+  domain?: string;
+  encryptKey?: string;
+  agentId?: string;
+  displayName?: string;
+  /** The platform refused the App ID + Secret pair: both fields are marked. */
+  credentials?: boolean;
+}
+
+export interface StepBanner {
+  tone: 'error' | 'warning';
+  text: string;
+  detail?: string;
+  /** The fix is in step 1 (App ID taken, bad secret…): offer a way back. */
+  backToStep1?: boolean;
+}
+
+/** Fixed ids, so a failed check can focus the field to fix and fields can point at each other. */
+export const FIELD_IDS = {
+  appId: 'add-bot-app-id',
+  appSecret: 'add-bot-app-secret',
+  domain: 'add-bot-domain',
+  encryptKey: 'add-bot-encrypt-key',
+  agentId: 'add-bot-agent',
+  displayName: 'add-bot-display-name',
+} as const;

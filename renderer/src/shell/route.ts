@@ -1,0 +1,24 @@
+import { useEffect, useState } from 'react';
+
+export const ROUTES = ['connectors', 'agents', 'settings'] as const;
+export type Route = (typeof ROUTES)[number];
+
+/** "#/agents" (or "#agents") → "agents"; anything else is the Connectors page. */
+export function parseRoute(hash: string): Route {
+  const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
+  return (ROUTES as readonly string[]).includes(name) ? (name as Route) : 'connectors';
+}
+
+export function routeHref(route: Route): string {
+  return `#/${route}`;
+}
+
+export function useHashRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
