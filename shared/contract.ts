@@ -107,12 +107,13 @@ export const credentialsInputSchema = z.object({
 });
 
 /**
- * Why a credentials check failed, so the UI can say the right thing:
- * `credentials` wrong App ID/Secret, `network` platform unreachable, `platform` anything else.
+ * Why a credentials check failed, so the UI can say the right thing: `unknown_app` no app with
+ * this App ID on this platform, `credentials` wrong App Secret (or an App ID/secret pair the
+ * platform rejects without saying which), `network` platform unreachable, `platform` anything else.
  */
 export const credentialsCheckSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true) }),
-  z.object({ ok: z.literal(false), reason: z.enum(['credentials', 'network', 'platform']), message: z.string() }),
+  z.object({ ok: z.literal(false), reason: z.enum(['unknown_app', 'credentials', 'network', 'platform']), message: z.string() }),
 ]);
 
 export const botCreateInputSchema = credentialsInputSchema.extend({

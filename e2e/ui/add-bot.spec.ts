@@ -114,3 +114,32 @@ test('the whole dialog can be completed with the keyboard alone', async ({ page,
   await expect(dialog).toBeHidden();
   await expect(section.getByText('Connected')).toBeVisible();
 });
+
+test('step 1 tells an unknown app, a wrong secret and an unreachable platform apart, keeping what was typed', async ({ page, kocoro, lark }) => {
+  await page.goto(kocoro.url);
+  await page.getByRole('region', { name: 'Feishu' }).getByRole('button', { name: 'Add Bot' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });
+  await dialog.getByText('Advanced').click();
+  await dialog.getByLabel('Open Platform URL').fill(lark.url);
+
+  await dialog.getByLabel('App ID').fill('cli_0000000000000000');
+  await dialog.getByLabel('App Secret', { exact: true }).fill('whatever-secret');
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByText(/Feishu has no app with this App ID/)).toBeVisible();
+
+  await dialog.getByLabel('App ID').fill(FEISHU_APP.appId);
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByText(/App ID or App Secret is wrong/)).toBeVisible();
+  await expect(dialog.getByText(/has no app with this App ID/)).toBeHidden();
+
+  // A platform that does not answer at all: a closed port on loopback.
+  await dialog.getByLabel('Open Platform URL').fill('http://127.0.0.1:9');
+  await dialog.getByLabel('App Secret', { exact: true }).fill(FEISHU_APP.appSecret);
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByText(/could not reach the Feishu Open Platform/)).toBeVisible();
+  await expect(dialog.getByText(/Cannot reach 127\.0\.0\.1:9/)).toBeVisible();
+  await expect(dialog.getByLabel('App ID')).toHaveValue(FEISHU_APP.appId);
+  await expect(dialog.getByLabel('App Secret', { exact: true })).toHaveValue(FEISHU_APP.appSecret);
+  await expect(dialog.getByText('Step 1/3')).toBeVisible();
+  await screenshot(page, 'feishu-step-1-network');
+});

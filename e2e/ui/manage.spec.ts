@@ -1,3 +1,4 @@
+import { FakeOpenAi } from '../fake-openai/server';
 import { expect, LARK_APP, screenshot, test } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
@@ -15,6 +16,11 @@ test('a bot can be edited (agent, name, secret) and removed after confirmation',
   await section.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog');
   await expect(edit.getByLabel('App Secret', { exact: true })).toHaveValue('');
+  // A replacement secret is checked before it is saved.
+  await edit.getByLabel('App Secret', { exact: true }).fill('not-the-right-secret');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit.getByText(/did not accept this App Secret|App Secret is wrong/)).toBeVisible();
+  await edit.getByLabel('App Secret', { exact: true }).fill(LARK_APP.appSecret);
   await edit.getByLabel('Display Name').fill('Support Bot');
   await edit.getByLabel('Choose Agent').selectOption({ label: 'Second' });
   await screenshot(page, 'edit-bot');
@@ -39,22 +45,36 @@ test('a bot can be edited (agent, name, secret) and removed after confirmation',
   await expect.poll(() => lark.connections(LARK_APP.appId).length).toBe(0);
 });
 
-test('a new agent is created on the Agents page and its Test box streams the answer', async ({ page, kocoro }) => {
-  await page.goto(kocoro.url);
-  await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
-  await page.getByRole('button', { name: 'Create agent' }).click();
-  await page.getByLabel('Name').fill('Parrot');
-  await page.getByLabel('System prompt').fill('Repeat after me.');
-  await page.getByLabel('Provider').selectOption('echo');
-  await page.getByRole('button', { name: 'Save' }).click();
-  const card = page.getByRole('article').filter({ hasText: 'Parrot' });
-  await expect(card).toBeVisible();
-  await card.getByLabel(/Test message/).fill('testing one two');
-  await card.getByRole('button', { name: 'Send' }).click();
-  await expect(card.getByText('testing one two', { exact: true }).last()).toBeVisible();
-  await screenshot(page, 'agents');
-  const agents = await kocoro.call<Array<{ name: string; systemPrompt?: string }>>('agents.list');
-  expect(agents.find((a) => a.name === 'Parrot')).toMatchObject({ systemPrompt: 'Repeat after me.' });
+test('a new OpenAI-compatible agent is created on the Agents page and its Test box streams the answer', async ({ page, kocoro }) => {
+  const model = await FakeOpenAi.start({ apiKey: 'sk-ui-test-key', chunkChars: 2, chunkDelayMs: 60, reply: (r) => `Streaming reply to: ${String(r.messages.at(-1)?.content)}` });
+  try {
+    await page.goto(kocoro.url);
+    await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    await page.getByLabel('Name').fill('Research Assistant');
+    await page.getByLabel('System prompt').fill('You are a careful researcher.');
+    await page.getByLabel('Provider').selectOption('openai');
+    await page.getByLabel('Base URL').fill(model.baseUrl);
+    await page.getByLabel('Model').fill('local-model');
+    await page.getByLabel('API key').fill('sk-ui-test-key');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const card = page.getByRole('article').filter({ hasText: 'Research Assistant' });
+    await expect(card).toBeVisible();
+
+    await card.getByLabel(/Test message/).fill('what is new?');
+    await card.getByRole('button', { name: 'Send' }).click();
+    // Deltas show up as they stream: a partial answer first, then the whole of it.
+    await expect(card.getByText(/^Streaming re/)).toBeVisible();
+    await expect(card.getByText('Streaming reply to: what is new?', { exact: true })).toBeVisible();
+    await screenshot(page, 'agents');
+    expect(model.requests[0]).toMatchObject({ model: 'local-model', messages: [{ role: 'system', content: 'You are a careful researcher.' }, { role: 'user', content: 'what is new?' }] });
+
+    const agents = await kocoro.call<unknown[]>('agents.list');
+    expect(JSON.stringify(agents)).not.toContain('sk-ui-test-key');
+    expect(agents).toContainEqual(expect.objectContaining({ name: 'Research Assistant', provider: expect.objectContaining({ type: 'openai', hasApiKey: true }) }));
+  } finally {
+    await model.close();
+  }
 });
 
 test('the UI server refuses requests without the per-run token', async ({ page, kocoro, request }) => {

@@ -1,6 +1,6 @@
 import type { Platform } from '../../../shared/config-schema';
 import type { CredentialsCheck } from '../../../shared/contract';
-import { PLATFORM_DOMAIN } from '../../../shared/platform';
+import { PLATFORM_DOMAIN, PLATFORM_LABEL } from '../../../shared/platform';
 import { LarkApi } from '../lark/api';
 import { toLarkApiError } from '../lark/errors';
 import type { Logger } from '../log/logger';
@@ -35,6 +35,14 @@ export async function checkCredentials(input: CredentialsInput, opts: { logger: 
   } catch (err) {
     const e = toLarkApiError(err);
     const host = hostOf(domain);
+    // The token API says which half is wrong only in its message (docs §5.1: "app id not exists").
+    if (e.kind === 'credentials' && /app ?id not exist/i.test(e.platformMessage)) {
+      return {
+        ok: false,
+        reason: 'unknown_app',
+        message: `${PLATFORM_LABEL[input.platform]} has no app with this App ID (code ${e.code}: ${e.platformMessage}). Check the App ID, and that the app was created on ${hostOf(PLATFORM_DOMAIN[input.platform])}.`,
+      };
+    }
     if (e.kind === 'credentials') {
       return {
         ok: false,

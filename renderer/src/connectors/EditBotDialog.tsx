@@ -44,7 +44,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
           appSecret: input.appSecret,
           ...(bot.domain ? { domain: bot.domain } : {}),
         });
-        if (!check.ok && check.reason === 'credentials') {
+        if (!check.ok && (check.reason === 'credentials' || check.reason === 'unknown_app')) {
           setErrors({ appSecret: t('editBot.wrongSecret', { platform }) });
           setBusy(null);
           return;

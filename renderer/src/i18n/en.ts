@@ -219,6 +219,7 @@ export const en = {
       appIdRequired: 'Paste the App ID.',
       appSecretRequired: 'Paste the App Secret.',
       domain: 'Enter a full address that starts with https:// or http://.',
+      unknownApp: '{{platform}} has no app with this App ID. Check the App ID in “Credentials & Basic Info” — and that the app was created on {{platform}}, not on the other platform.',
       credentials: 'The App ID or App Secret is wrong: {{platform}} did not accept them. Copy both again from “Credentials & Basic Info” — if you reset the secret, use the new one.',
       network: 'Kocoro could not reach the {{platform}} Open Platform. Check your internet connection — or, for a private deployment, the Open Platform URL under Advanced.',
       platform: 'The Open Platform answered with an error.',

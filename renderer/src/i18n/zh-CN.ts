@@ -221,6 +221,7 @@ export const zhCN: Dictionary = {
       appIdRequired: '请粘贴 App ID。',
       appSecretRequired: '请粘贴 App Secret。',
       domain: '请输入以 https:// 或 http:// 开头的完整地址。',
+      unknownApp: '{{platform}}上没有这个 App ID 对应的应用。请在“凭证与基础信息”核对 App ID，并确认应用是在{{platform}}开放平台创建的。',
       credentials: 'App ID 或 App Secret 不正确，{{platform}}未接受。请到“凭证与基础信息”重新复制；如果重置过密钥，请使用新的密钥。',
       network: 'Kocoro 无法访问{{platform}}开放平台。请检查网络连接；如果是私有化部署，请检查“高级”中的开放平台地址。',
       platform: '开放平台返回了错误。',

@@ -114,6 +114,9 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
       if (result.ok) {
         verified.current = credentialsKey();
         setStep(2);
+      } else if (result.reason === 'unknown_app') {
+        setErrors({ appId: t('addBot.errors.unknownApp', { platform: platformName }), credentials: true });
+        focusField(FIELD_IDS.appId);
       } else if (result.reason === 'credentials') {
         setErrors({ appSecret: t('addBot.errors.credentials', { platform: platformName }), credentials: true });
         focusField(FIELD_IDS.appSecret);
