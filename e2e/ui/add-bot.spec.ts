@@ -68,6 +68,9 @@ for (const [platform, label, app] of [
 
     await expect(section.getByText(`${label} Team Bot`)).toBeVisible();
     await expect(section.getByText('Connected')).toBeVisible();
+    await screenshot(page, `${platform}-connectors`);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, `${platform}-connectors-dark`);
     // The secret never comes back to the UI.
     const bots = await kocoro.call<unknown[]>('bots.list');
     expect(JSON.stringify(bots)).not.toContain(app.appSecret);

@@ -1,10 +1,33 @@
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from '../log/logger';
 
+const MAX_CHARS = 500;
+
+/** The SDK logs whole axios errors (request config, sockets…): keep the part a person can act on. */
+function describe(part: unknown): string {
+  if (typeof part === 'string') return part;
+  if (part instanceof Error) return part.message;
+  if (part && typeof part === 'object') {
+    const { message, code, response } = part as { message?: unknown; code?: unknown; response?: { status?: unknown; data?: unknown } };
+    if (typeof message === 'string') {
+      const status = response?.status !== undefined ? ` (HTTP ${String(response.status)})` : '';
+      return `${message}${typeof code === 'string' ? ` [${code}]` : ''}${status}`;
+    }
+    try {
+      return JSON.stringify(part);
+    } catch {
+      return String(part);
+    }
+  }
+  return String(part);
+}
+
 /** Routes the SDK's own log lines into ours (warnings and errors only; the debug level prints socket URLs with tickets). */
 export function sdkLogger(logger: Logger): lark.Logger {
-  const write = (level: 'warn' | 'error') => (...msg: unknown[]) =>
-    logger.log(level, 'sdk.log', { message: msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ') });
+  const write = (level: 'warn' | 'error') => (...msg: unknown[]) => {
+    const text = msg.map(describe).join(' ');
+    logger.log(level, 'sdk.log', { message: text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS)}…` : text });
+  };
   const ignore = () => {};
   return { error: write('error'), warn: write('warn'), info: ignore, debug: ignore, trace: ignore };
 }
