@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** What a route handler answers; the server writes it (after recording and fault injection). */
+/**
+ * What a route handler answers; the server writes it (after recording and fault injection).
+ * A Buffer body is written as-is (resource downloads, §5.8) with the handler's own content-type.
+ */
 export interface HttpReply {
   status: number;
   body: unknown;
@@ -9,6 +12,12 @@ export interface HttpReply {
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): HttpReply =>
   headers ? { status, body, headers } : { status, body };
+
+/** §5.0: business errors come back with HTTP 400 (unless stated otherwise) and a non-zero code. */
+export const apiError = (code: number, msg: string, status = 400): HttpReply => json(status, { code, msg });
+
+/** The `{code:0,msg:"success",data}` envelope of §5.0. */
+export const ok = (data: unknown): HttpReply => json(200, { code: 0, msg: 'success', data });
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -35,6 +44,11 @@ export function parseBody(raw: Buffer): unknown {
 
 export function writeReply(res: ServerResponse, reply: HttpReply): void {
   if (res.writableEnded || res.destroyed) return;
+  if (Buffer.isBuffer(reply.body)) {
+    res.writeHead(reply.status, { 'content-length': reply.body.byteLength, ...(reply.headers ?? {}) });
+    res.end(reply.body);
+    return;
+  }
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json; charset=utf-8',

@@ -9,6 +9,11 @@ export interface FakeApp {
   activateStatus?: number;
   /** Goes into `header.token` of pushed events (§3.1, §4.4); a fixed placeholder when omitted. */
   verificationToken?: string;
+  /**
+   * Scopes the tenant granted this app (§5.12, §6). Undefined = every scope; when set, a call needing
+   * a scope outside the list fails with 99991672.
+   */
+  grantedScopes?: string[];
 }
 
 /** Discovery / pong `ClientConfig` (§2.2). Seconds, as on the wire. */
@@ -28,6 +33,13 @@ export interface FakeLarkOptions {
   repushDelaysMs?: number[];
   /** Payloads larger than this are split into several frames. 0 = never split (default). */
   fragmentBytes?: number;
+  /** §5.11: streaming mode closes this long after it was last enabled. Default 10 minutes. */
+  streamingTimeoutMs?: number;
+  /**
+   * §5.11/§8: at most this many CardKit operations per second per card, else 429 / 99991400.
+   * Undefined (default) = only record the timestamps (`FakeCard.requestedAt`).
+   */
+  cardOpsPerSecond?: number;
 }
 
 export interface RecordedRequest {
@@ -49,6 +61,8 @@ export interface SentMessage {
   replyInThread?: boolean;
   threadId?: string;
   rootId?: string;
+  /** Set when the message is a CardKit card entity (`{"type":"card","data":{"card_id"}}`, §5.11). */
+  cardId?: string;
   createdAt: number;
 }
 
@@ -103,6 +117,8 @@ export interface PushMessageInput {
   messageId?: string;
   eventId?: string;
   createTime?: number;
+  /** Downloadable binaries of this message (§5.8), registered as if by `addResource`. */
+  resources?: Array<FakeResourceInput & { fileKey: string }>;
 }
 
 export interface PushCardActionInput {
@@ -111,6 +127,62 @@ export interface PushCardActionInput {
   operatorOpenId?: string;
   value: unknown;
   tag?: string;
+  /** §3.5 per-component fields: `name` / `form_value` for forms, `input_value`, `option(s)`, `checked`. */
+  name?: string;
+  formValue?: Record<string, unknown>;
+  inputValue?: string;
+  option?: string;
+  options?: string[];
+  checked?: boolean;
+  /** `im_message` (default) or `im_top_notice`. */
+  host?: string;
+}
+
+export type CardOpKind = 'create' | 'content' | 'settings' | 'update' | 'elements';
+
+export interface CardOp {
+  kind: CardOpKind;
+  sequence?: number;
+  at: number;
+  uuid?: string;
+  /** The streamed text of a `content` op. */
+  content?: string;
+  elementId?: string;
+}
+
+/** A CardKit card entity (§5.11). Live object: it keeps changing as the bot operates on the card. */
+export interface FakeCard {
+  cardId: string;
+  appId: string;
+  /** The current card JSON, with streamed contents, settings and updates applied. */
+  json: Record<string, unknown>;
+  /** Streaming mode is on and has not yet auto-closed. */
+  streaming: boolean;
+  /** Applied operations in order (an idempotent uuid replay is not applied again, so not listed). */
+  ops: CardOp[];
+  /** Arrival time of every request addressed to this card, rejected ones included (§8 per-card limit). */
+  requestedAt: number[];
+  /** The message id the entity was sent as (a card entity can be sent once). */
+  sentAs?: string;
+}
+
+export interface FakeReaction {
+  reactionId: string;
+  emojiType: string;
+  operatorType: 'app' | 'user';
+  operatorId: string;
+  active: boolean;
+  addedAt: number;
+  removedAt?: number;
+}
+
+export interface FakeResourceInput {
+  type: 'image' | 'file';
+  bytes: Buffer;
+  contentType: string;
+  fileName?: string;
+  /** Pretend size in bytes (to trigger the 100 MB limit, 234037) without allocating it. */
+  size?: number;
 }
 
 export interface RequestMatch {

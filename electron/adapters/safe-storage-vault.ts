@@ -17,26 +17,17 @@
  *
  * Takes the safeStorage API as a port, so it is tested under plain Node with a fake cipher.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { SafeStorage } from 'electron';
 import type { SecretProtection } from '../../shared/contract';
 import { type Logger, silentLogger } from '../core/log/logger';
-import { writeFileAtomic } from '../core/store/atomic-file';
+import { SecretMapFile } from '../core/store/secret-map-file';
 import type { SecretVault } from '../core/store/secret-vault';
-import { setAside } from '../core/store/set-aside';
 
 /** The file name inside `app.getPath('userData')`. */
 export const DESKTOP_VAULT_FILE = 'desktop-secrets.json';
 
 /** The part of Electron's `safeStorage` the vault uses. */
 export type SafeStorageLike = Pick<SafeStorage, 'encryptStringAsync' | 'decryptStringAsync' | 'getSelectedStorageBackend'>;
-
-interface VaultFile {
-  version: 1;
-  /** key → base64 ciphertext */
-  secrets: Record<string, string>;
-}
 
 export const WEAK_KEYRING_DETAIL =
   'No keyring was found on this Linux desktop, so saved secrets are only obfuscated with a fixed key: ' +
@@ -58,11 +49,10 @@ export function describeProtection(platform: NodeJS.Platform, backend: string | 
 
 export class SafeStorageVault implements SecretVault {
   readonly protection: SecretProtection;
-  private writes: Promise<void> = Promise.resolve();
 
   private constructor(
-    readonly file: string,
-    private readonly ciphertexts: Map<string, string>,
+    /** key → base64 ciphertext */
+    private readonly ciphertexts: SecretMapFile,
     private readonly storage: SafeStorageLike,
     private readonly logger: Logger,
     platform: NodeJS.Platform,
@@ -78,9 +68,7 @@ export class SafeStorageVault implements SecretVault {
     opts: { logger?: Logger; platform?: NodeJS.Platform } = {},
   ): Promise<SafeStorageVault> {
     const logger = opts.logger ?? silentLogger;
-    const absolute = path.resolve(file);
-    await fs.mkdir(path.dirname(absolute), { recursive: true, mode: 0o700 });
-    const vault = new SafeStorageVault(absolute, await readVaultFile(absolute, logger), storage, logger, opts.platform ?? process.platform);
+    const vault = new SafeStorageVault(await SecretMapFile.open(file, logger), storage, logger, opts.platform ?? process.platform);
     if (vault.protection.kind === 'weak-keyring') logger.log('warn', 'vault.weak_keyring', { hint: WEAK_KEYRING_DETAIL });
     return vault;
   }
@@ -112,46 +100,14 @@ export class SafeStorageVault implements SecretVault {
 
   async set(key: string, value: string): Promise<void> {
     const encrypted = await this.storage.encryptStringAsync(value);
-    this.ciphertexts.set(key, encrypted.toString('base64'));
-    await this.persist();
+    await this.ciphertexts.set(key, encrypted.toString('base64'));
   }
 
-  async delete(key: string): Promise<void> {
-    if (!this.ciphertexts.delete(key)) return;
-    await this.persist();
+  get file(): string {
+    return this.ciphertexts.file;
   }
 
-  /** One write at a time, each the whole current map: the file always ends as the latest state. */
-  private persist(): Promise<void> {
-    const content: VaultFile = { version: 1, secrets: Object.fromEntries(this.ciphertexts) };
-    const write = this.writes
-      .catch(() => undefined)
-      .then(() => writeFileAtomic(this.file, JSON.stringify(content, null, 2), 0o600));
-    this.writes = write;
-    return write;
+  delete(key: string): Promise<void> {
+    return this.ciphertexts.delete(key);
   }
-}
-
-async function readVaultFile(file: string, logger: Logger): Promise<Map<string, string>> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw err;
-  }
-  if (process.platform !== 'win32') await fs.chmod(file, 0o600).catch(() => undefined);
-  try {
-    const parsed = JSON.parse(text) as Partial<VaultFile> | null;
-    const secrets = parsed?.secrets;
-    if (parsed?.version === 1 && typeof secrets === 'object' && secrets !== null && !Array.isArray(secrets)) {
-      const entries = Object.entries(secrets).filter((e): e is [string, string] => typeof e[1] === 'string');
-      if (entries.length === Object.keys(secrets).length) return new Map(entries);
-    }
-  } catch {
-    // falls through to set the file aside
-  }
-  const aside = await setAside(file, 'corrupt');
-  logger.log('error', 'vault.corrupt', { file, movedTo: aside, hint: 'saved secrets could not be read; enter the App Secrets and API keys again' });
-  return new Map();
 }

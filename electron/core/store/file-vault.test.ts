@@ -48,7 +48,7 @@ describe('FileVault', () => {
   it('closes up a vault file that others could read', async () => {
     if (!posix) return;
     const file = path.join(dir, 'secrets.json');
-    await fs.writeFile(file, JSON.stringify({ k: 'v' }), { mode: 0o644 });
+    await fs.writeFile(file, JSON.stringify({ version: 1, secrets: { k: 'v' } }), { mode: 0o644 });
     await FileVault.open(file);
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
   });
@@ -63,10 +63,10 @@ describe('FileVault', () => {
     expect(logger.records).toEqual([expect.objectContaining({ level: 'error', event: 'vault.corrupt', movedTo: `${file}.corrupt`, error: expect.stringMatching(/not valid JSON/) })]);
 
     // A second bad file does not overwrite the first one set aside.
-    await fs.writeFile(file, JSON.stringify({ k: 42 }));
+    await fs.writeFile(file, JSON.stringify({ version: 1, secrets: { k: 42 } }));
     await FileVault.open(file, { logger });
     expect(await fs.readFile(`${file}.corrupt`, 'utf8')).toBe('{ not json');
-    expect(await fs.readFile(`${file}.corrupt-2`, 'utf8')).toBe('{"k":42}');
-    expect(logger.records[1]).toMatchObject({ error: expect.stringMatching(/^k: must be a string/) });
+    expect(await fs.readFile(`${file}.corrupt-2`, 'utf8')).toBe('{"version":1,"secrets":{"k":42}}');
+    expect(logger.records[1]).toMatchObject({ error: expect.stringMatching(/^secrets\.k: must be a string/) });
   });
 });
