@@ -97,8 +97,8 @@ describe('creating a bot in the UI', () => {
       expect.objectContaining({ id: bot.id, managedBy: 'app', hasAppSecret: true, hasEncryptKey: true }),
     ]);
     // The secrets themselves are in the vault, a file only this user can read.
-    const saved = JSON.parse(await fs.readFile(h.vaultFile, 'utf8')) as Record<string, string>;
-    expect(saved).toEqual({ [`bot:${bot.id}:appSecret`]: APP.appSecret, [`bot:${bot.id}:encryptKey`]: ENCRYPT_KEY, [`agent:${agent.id}:apiKey`]: MODEL_KEY });
+    const saved = JSON.parse(await fs.readFile(h.vaultFile, 'utf8')) as { secrets: Record<string, string> };
+    expect(saved.secrets).toEqual({ [`bot:${bot.id}:appSecret`]: APP.appSecret, [`bot:${bot.id}:encryptKey`]: ENCRYPT_KEY, [`agent:${agent.id}:apiKey`]: MODEL_KEY });
     if (process.platform !== 'win32') expect((await fs.stat(h.vaultFile)).mode & 0o777).toBe(0o600);
     expect(await fs.readFile(path.join(h.dataDir, 'kocoro.json'), 'utf8')).not.toContain(APP.appSecret);
   });
