@@ -1,4 +1,6 @@
+import { isObject } from './http-util.js';
 import { derivedHex, newCardToken, newEventId, newMessageId } from './ids.js';
+import type { StoredMessage } from './messages.js';
 import type { PushCardActionInput, PushMessageInput } from './types.js';
 
 /** Per-app facts every event header needs (§3.1). */
@@ -120,8 +122,17 @@ export function buildCardActionEvent(src: EventSource, a: PushCardActionInput): 
     event: {
       operator: { tenant_key: src.tenantKey, open_id: operatorOpenId, union_id: unionIdFor(operatorOpenId) },
       token: cardToken,
-      action: { value: a.value, tag: a.tag ?? 'button' },
-      host: 'im_message',
+      action: {
+        value: a.value,
+        tag: a.tag ?? 'button',
+        ...(a.name !== undefined ? { name: a.name } : {}),
+        ...(a.formValue !== undefined ? { form_value: a.formValue } : {}),
+        ...(a.inputValue !== undefined ? { input_value: a.inputValue } : {}),
+        ...(a.option !== undefined ? { option: a.option } : {}),
+        ...(a.options !== undefined ? { options: a.options } : {}),
+        ...(a.checked !== undefined ? { checked: a.checked } : {}),
+      },
+      host: a.host ?? 'im_message',
       context: { open_message_id: a.openMessageId, open_chat_id: a.openChatId },
     },
   };
@@ -136,5 +147,53 @@ export function envelopeIdentity(envelope: object): { eventId: string; eventType
   return {
     eventId: typeof eventId === 'string' ? eventId : '',
     eventType: typeof eventType === 'string' ? eventType : '',
+  };
+}
+
+/**
+ * The message inside an `im.message.receive_v1` envelope (§3.2) in the read-API shape, so messages
+ * pushed with `push()` as well as `pushMessage()` can be read back, reacted to and downloaded from.
+ */
+export function incomingFromEnvelope(envelope: object): (StoredMessage & { chatType: string; senderOpenId: string }) | undefined {
+  const e = envelope as { header?: { event_type?: unknown }; event?: unknown };
+  if (e.header?.event_type !== 'im.message.receive_v1' || !isObject(e.event)) return undefined;
+  const { message, sender } = e.event;
+  if (!isObject(message) || typeof message.message_id !== 'string' || typeof message.chat_id !== 'string') return undefined;
+  const senderId = isObject(sender) && isObject(sender.sender_id) ? sender.sender_id : {};
+  const senderOpenId = typeof senderId.open_id === 'string' ? senderId.open_id : '';
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const mentions = Array.isArray(message.mentions) ? message.mentions.filter(isObject) : [];
+  const rootId = str(message.root_id);
+  const parentId = str(message.parent_id);
+  const threadId = str(message.thread_id);
+  return {
+    messageId: message.message_id,
+    chatId: message.chat_id,
+    chatType: str(message.chat_type) ?? 'p2p',
+    senderOpenId,
+    msgType: str(message.message_type) ?? 'text',
+    content: str(message.content) ?? '{}',
+    createTime: str(message.create_time) ?? String(Date.now()),
+    ...(rootId ? { rootId } : {}),
+    ...(parentId ? { parentId } : {}),
+    ...(threadId ? { threadId } : {}),
+    sender: {
+      id: senderOpenId,
+      id_type: 'open_id',
+      sender_type: isObject(sender) ? (str(sender.sender_type) ?? 'user') : 'user',
+      tenant_key: isObject(sender) ? (str(sender.tenant_key) ?? '') : '',
+    },
+    // The read API flattens mention ids to one id + id_type (SDK type of message.get).
+    ...(mentions.length > 0
+      ? {
+          mentions: mentions.map((m) => ({
+            key: str(m.key) ?? '',
+            id: isObject(m.id) ? (str(m.id.open_id) ?? '') : '',
+            id_type: 'open_id',
+            name: str(m.name) ?? '',
+            ...(str(m.tenant_key) ? { tenant_key: str(m.tenant_key) } : {}),
+          })),
+        }
+      : {}),
   };
 }

@@ -9,28 +9,52 @@ interface KnownMessage {
   rootId?: string;
 }
 
+/** A message as `GET /im/v1/messages/:id` returns it (§5.3 response shape), minus content post-processing. */
+export interface StoredMessage {
+  messageId: string;
+  chatId: string;
+  msgType: string;
+  content: string;
+  createTime: string;
+  rootId?: string;
+  parentId?: string;
+  threadId?: string;
+  sender: { id: string; id_type: string; sender_type: string; tenant_key: string };
+  mentions?: Array<{ key: string; id: string; id_type: string; name: string; tenant_key?: string }>;
+}
+
 /** Messages the fake has seen (pushed to the bot) or created (sent by the bot). */
 export class MessageStore {
   private readonly known = new Map<string, KnownMessage>();
+  private readonly records = new Map<string, StoredMessage>();
   private readonly p2pChats = new Map<string, string>();
   private readonly sent: SentMessage[] = [];
   private readonly byUuid = new Map<string, SentMessage>();
 
   constructor(private readonly onChange: () => void) {}
 
-  rememberIncoming(appId: string, m: { messageId: string; chatId: string; chatType: string; senderOpenId: string; threadId?: string; rootId?: string }): void {
+  rememberIncoming(appId: string, m: StoredMessage & { chatType: string; senderOpenId: string }): void {
+    const { chatType, senderOpenId, ...record } = m;
+    this.records.set(m.messageId, record);
     this.known.set(m.messageId, { chatId: m.chatId, ...(m.threadId ? { threadId: m.threadId } : {}), ...(m.rootId ? { rootId: m.rootId } : {}) });
-    if (m.chatType === 'p2p') this.p2pChats.set(`${appId}:${m.senderOpenId}`, m.chatId);
+    if (chatType === 'p2p') this.p2pChats.set(`${appId}:${senderOpenId}`, m.chatId);
   }
 
   lookup(messageId: string): KnownMessage | undefined {
     return this.known.get(messageId);
   }
 
+  /** Full record of a pushed or bot-sent message, for message reads, reactions and resources. */
+  record(messageId: string): StoredMessage | undefined {
+    return this.records.get(messageId);
+  }
+
   /** Marks a message as the root of a new thread so later replies to it join that thread. */
   startThread(messageId: string, chatId: string, threadId: string): void {
     const existing = this.known.get(messageId);
     this.known.set(messageId, { ...(existing ?? { chatId }), threadId });
+    const record = this.records.get(messageId);
+    if (record) record.threadId = threadId;
   }
 
   /** The chat a send lands in (§5.3): chat_id verbatim, a user id maps to the bot's p2p chat with that user. */
@@ -45,20 +69,34 @@ export class MessageStore {
     return uuid === undefined ? undefined : this.byUuid.get(`${appId}:${uuid}`);
   }
 
-  add(appId: string, message: SentMessage): void {
+  add(app: { appId: string; tenantKey: string }, message: SentMessage): void {
     this.sent.push(message);
-    if (message.uuid !== undefined) this.byUuid.set(`${appId}:${message.uuid}`, message);
+    if (message.uuid !== undefined) this.byUuid.set(`${app.appId}:${message.uuid}`, message);
     this.known.set(message.messageId, {
       chatId: message.chatId,
       ...(message.threadId ? { threadId: message.threadId } : {}),
       ...(message.rootId ? { rootId: message.rootId } : {}),
     });
+    this.records.set(message.messageId, {
+      messageId: message.messageId,
+      chatId: message.chatId,
+      msgType: message.msgType,
+      content: message.content,
+      createTime: String(message.createdAt),
+      ...(message.rootId ? { rootId: message.rootId } : {}),
+      ...(message.replyTo ? { parentId: message.replyTo } : {}),
+      ...(message.threadId ? { threadId: message.threadId } : {}),
+      sender: { id: app.appId, id_type: 'app_id', sender_type: 'app', tenant_key: app.tenantKey },
+    });
     this.onChange();
   }
 
-  list(filter: { chatId?: string; replyTo?: string } = {}): SentMessage[] {
+  list(filter: { chatId?: string; replyTo?: string; cardId?: string } = {}): SentMessage[] {
     return this.sent.filter(
-      (m) => (filter.chatId === undefined || m.chatId === filter.chatId) && (filter.replyTo === undefined || m.replyTo === filter.replyTo),
+      (m) =>
+        (filter.chatId === undefined || m.chatId === filter.chatId) &&
+        (filter.replyTo === undefined || m.replyTo === filter.replyTo) &&
+        (filter.cardId === undefined || m.cardId === filter.cardId),
     );
   }
 }

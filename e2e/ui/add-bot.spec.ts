@@ -70,6 +70,8 @@ for (const [platform, label, app] of [
     await expect(section.getByText('Connected')).toBeVisible();
     await screenshot(page, `${platform}-connectors`);
     await page.emulateMedia({ colorScheme: 'dark' });
+    // Let the 120 ms colour transitions finish so the picture shows the dark theme, not a blend.
+    await page.waitForTimeout(400);
     await screenshot(page, `${platform}-connectors-dark`);
     // The secret never comes back to the UI.
     const bots = await kocoro.call<unknown[]>('bots.list');
