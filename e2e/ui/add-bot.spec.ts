@@ -148,3 +148,35 @@ test('step 1 tells an unknown app, a wrong secret and an unreachable platform ap
   await expect(dialog.getByText('Step 1/3')).toBeVisible();
   await screenshot(page, 'feishu-step-1-network');
 });
+
+test.describe('with no agent yet', () => {
+  test.use({ kocoroConfig: undefined });
+
+  test('step 3 offers to create an agent on the spot, without losing the dialog', async ({ page, kocoro, lark }) => {
+    await page.goto(kocoro.url);
+    await page.getByRole('region', { name: 'Feishu' }).getByRole('button', { name: 'Add Bot' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });
+    await dialog.getByLabel('App ID').fill(FEISHU_APP.appId);
+    await dialog.getByLabel('App Secret', { exact: true }).fill(FEISHU_APP.appSecret);
+    await dialog.getByText('Advanced').click();
+    await dialog.getByLabel('Open Platform URL').fill(lark.url);
+    await dialog.getByRole('button', { name: 'Next' }).click();
+    await expect(dialog.getByText('Step 2/3')).toBeVisible();
+    await dialog.getByRole('button', { name: 'Next' }).click();
+    if (!(await dialog.getByText('Step 3/3').isVisible())) await dialog.getByRole('button', { name: 'Next' }).click();
+    await expect(dialog.getByText(/You have no agent yet/)).toBeVisible();
+
+    await dialog.getByRole('button', { name: 'Create an agent' }).click();
+    await dialog.getByLabel('Name').fill('First Agent');
+    await dialog.getByLabel('Provider').selectOption('echo');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByLabel('Choose Agent')).toHaveValue('first-agent');
+    await expect(dialog.getByText('Step 3/3')).toBeVisible();
+
+    await dialog.getByRole('button', { name: 'Register Bot' }).click();
+    await expect(dialog.getByText(/Connected to the Open Platform/)).toBeVisible();
+    const dm = lark.pushMessage(FEISHU_APP.appId, { chatType: 'p2p', text: 'first words' });
+    await lark.waitForMessages({ replyTo: dm.messageId });
+    await expect(dialog.getByText(/first words/)).toBeVisible();
+  });
+});
