@@ -32,7 +32,8 @@ export interface CardOpRequest {
  * What an operation does to a draft copy of the card JSON. Returns an error (nothing is committed)
  * or whether it turned streaming on (true), off (false) or left it alone (undefined).
  */
-export type CardMutation = (draft: CardNode, card: FakeCard) => CardError | { streaming?: boolean };
+export type MutationResult = CardError | { streaming?: boolean };
+export type CardMutation = (draft: CardNode, card: FakeCard) => MutationResult;
 
 interface CardState {
   card: FakeCard;

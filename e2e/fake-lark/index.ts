@@ -2,8 +2,13 @@ export { FakeLarkPlatform } from './server.js';
 export type {
   ClientConfig,
   ConnectionInfo,
+  CardOp,
+  CardOpKind,
   FakeApp,
+  FakeCard,
   FakeLarkOptions,
+  FakeReaction,
+  FakeResourceInput,
   InjectedResponse,
   MessageMention,
   PushCardActionInput,
@@ -19,3 +24,6 @@ export { buildCardActionEvent, buildMessageReceiveEvent, DEFAULT_GROUP_CHAT_ID, 
 export type { EventSource } from './events.js';
 export { decodeFrame, encodeFrame, FrameMethod } from './frames.js';
 export type { Frame, FrameHeader } from './frames.js';
+export { messageContent, newFileKey, newImageKey } from './content.js';
+export { EMOJI_TYPES } from './reactions.js';
+export { scopeGrantUrl } from './scopes.js';

@@ -1,6 +1,6 @@
 import { findElement, isStreamable, parentArrayOf, parseCardJson } from './card-json.js';
 import type { CardNode } from './card-json.js';
-import type { CardError, CardMutation, CardOpRequest, CardStore } from './cardkit.js';
+import type { CardError, CardMutation, CardOpRequest, CardStore, MutationResult } from './cardkit.js';
 import { apiError, isObject, json, ok } from './http-util.js';
 import type { HttpReply } from './http-util.js';
 
@@ -53,7 +53,7 @@ function create(cards: CardStore, appId: string, b: Record<string, unknown>): Ht
 function streamContent(b: Record<string, unknown>, elementId: string, op: Op): HttpReply {
   const content = b.content;
   if (typeof content !== 'string' || content.length < 1 || content.length > MAX_STREAM_CHARS) return invalid('content must be 1-100000 chars');
-  return op({ kind: 'content', content, elementId }, (draft, card) => {
+  return op({ kind: 'content', content, elementId }, (draft, card): MutationResult => {
     if (!card.streaming) return { code: 300309, msg: 'card streaming mode is closed; enable it with the settings API' };
     const el = findElement(draft, elementId);
     if (!el || !isStreamable(el)) return { code: 300310, msg: `element ${elementId} not found or not a markdown / plain_text element` };
@@ -67,7 +67,7 @@ function settings(b: Record<string, unknown>, op: Op): HttpReply {
   const parsed = parseObject(b.settings);
   if (!parsed || (!isObject(parsed.config) && !isObject(parsed.card_link))) return invalid('settings must be a JSON string with config and/or card_link');
   const { config, card_link: cardLink } = parsed;
-  return op({ kind: 'settings' }, (draft) => {
+  return op({ kind: 'settings' }, (draft): MutationResult => {
     if (isObject(config)) draft.config = { ...(isObject(draft.config) ? draft.config : {}), ...config };
     if (isObject(cardLink)) draft.card_link = cardLink;
     const mode = isObject(config) ? config.streaming_mode : undefined;
@@ -81,7 +81,7 @@ function updateCard(b: Record<string, unknown>, op: Op): HttpReply {
   if (card?.type !== 'card_json') return invalid('card.type must be "card_json"');
   const parsed = parseCardJson(card.data);
   if (!parsed.ok) return apiError(parsed.code, parsed.msg);
-  return op({ kind: 'update' }, (draft) => {
+  return op({ kind: 'update' }, (draft): MutationResult => {
     for (const key of Object.keys(draft)) delete draft[key];
     Object.assign(draft, parsed.card);
     const config = isObject(parsed.card.config) ? parsed.card.config : {};
@@ -105,7 +105,7 @@ function addElements(b: Record<string, unknown>, op: Op): HttpReply {
     return invalid('elements must be a non-empty array of components');
   }
   const added = elements as CardNode[];
-  return op({ kind: 'elements' }, (draft) => {
+  return op({ kind: 'elements' }, (draft): MutationResult => {
     // "Element not found" has no documented code; 300310 (the element-targeting error of §5.11) is the fake's choice.
     const missing = { code: 300310, msg: `target element ${String(target)} not found` };
     if (type === 'append') {

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { AppRegistry } from './apps.js';
 import { Delivery } from './delivery.js';
-import { buildCardActionEvent, buildMessageReceiveEvent, envelopeIdentity } from './events.js';
+import { textOf } from './card-json.js';
+import { CardStore } from './cardkit.js';
+import { buildCardActionEvent, buildMessageReceiveEvent, envelopeIdentity, incomingFromEnvelope } from './events.js';
 import { json, parseBody, queryOf, readBody, writeReply } from './http-util.js';
 import type { HttpReply } from './http-util.js';
 import { hex } from './ids.js';
@@ -12,14 +14,20 @@ import { FaultInjector } from './injection.js';
 import { LongConnectionServer } from './long-connection.js';
 import type { HandshakeRejection } from './long-connection.js';
 import { MessageStore } from './messages.js';
+import { ReactionStore } from './reactions.js';
+import { ResourceStore } from './resources.js';
 import { RestApi, notFound } from './rest.js';
+import { ScopeGrants } from './scopes.js';
 import { TimerSet } from './timers.js';
 import { TokenStore } from './tokens.js';
 import type {
   ClientConfig,
   ConnectionInfo,
   FakeApp,
+  FakeCard,
   FakeLarkOptions,
+  FakeReaction,
+  FakeResourceInput,
   InjectedResponse,
   PushCardActionInput,
   PushMessageInput,
@@ -33,6 +41,8 @@ import { Waiters } from './waiters.js';
 
 const DEFAULT_CLIENT_CONFIG: ClientConfig = { PingInterval: 5, ReconnectCount: -1, ReconnectInterval: 1, ReconnectNonce: 0 };
 const DEFAULT_WAIT_MS = 5000;
+/** §5.11: streaming mode auto-closes 10 minutes after it was last enabled. */
+const DEFAULT_STREAMING_TIMEOUT_MS = 10 * 60 * 1000;
 
 /**
  * A loopback Lark/Feishu Open Platform speaking the real wire protocol (docs: lark-platform.md),
@@ -45,7 +55,11 @@ export class FakeLarkPlatform {
   private readonly apps = new AppRegistry();
   private readonly tokens = new TokenStore();
   private readonly messages = new MessageStore(() => this.waiters.notify());
-  private readonly rest = new RestApi(this.apps, this.tokens, this.messages);
+  private readonly reactionStore = new ReactionStore();
+  private readonly resources = new ResourceStore();
+  private readonly scopes = new ScopeGrants();
+  private readonly cardStore: CardStore;
+  private readonly rest: RestApi;
   private readonly faults = new FaultInjector();
   private readonly recorded: RecordedRequest[] = [];
   private readonly longConn: LongConnectionServer;
@@ -58,7 +72,20 @@ export class FakeLarkPlatform {
   ) {
     const { port } = server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
-    for (const app of opts.apps ?? []) this.apps.add(app);
+    this.cardStore = new CardStore(this.timers, {
+      streamingTimeoutMs: opts.streamingTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS,
+      ...(opts.cardOpsPerSecond !== undefined ? { cardOpsPerSecond: opts.cardOpsPerSecond } : {}),
+    });
+    this.rest = new RestApi({
+      apps: this.apps,
+      tokens: this.tokens,
+      messages: this.messages,
+      cards: this.cardStore,
+      reactions: this.reactionStore,
+      resources: this.resources,
+      scopes: this.scopes,
+    });
+    for (const app of opts.apps ?? []) this.addApp(app);
     this.longConn = new LongConnectionServer(this.apps, { ...(opts.clientConfig ?? DEFAULT_CLIENT_CONFIG) }, () => `ws://127.0.0.1:${port}`, () =>
       this.waiters.notify(),
     );
@@ -93,6 +120,13 @@ export class FakeLarkPlatform {
 
   addApp(app: FakeApp): void {
     this.apps.add(app);
+    this.scopes.set(app.appId, app.grantedScopes);
+  }
+
+  /** Scopes the tenant granted the app (§5.12); `undefined` = all. Missing ones fail calls with 99991672 (§6). */
+  setGrantedScopes(appId: string, scopes: string[] | undefined): void {
+    this.apps.require(appId);
+    this.scopes.set(appId, scopes);
   }
 
   // ---- long connection -------------------------------------------------------------------
@@ -127,29 +161,56 @@ export class FakeLarkPlatform {
     this.longConn.rejectHandshakes(appId, headers);
   }
 
+  /** Pushes any envelope; an `im.message.receive_v1` one also makes its message readable / reactable (§5.7, §5.8). */
   push(appId: string, envelope: object, opts?: PushOptions): PushRecord {
     this.apps.require(appId);
+    const incoming = incomingFromEnvelope(envelope);
+    if (incoming) this.messages.rememberIncoming(appId, incoming);
     return this.delivery.push(appId, randomUUID(), envelopeIdentity(envelope), envelope, opts);
   }
 
   pushMessage(appId: string, m: PushMessageInput): { messageId: string; eventId: string; push: PushRecord } {
     const app = this.apps.require(appId);
     const built = buildMessageReceiveEvent(app, m);
-    this.messages.rememberIncoming(appId, {
-      messageId: built.messageId,
-      chatId: built.chatId,
-      chatType: built.chatType,
-      senderOpenId: built.senderOpenId,
-      ...(built.threadId ? { threadId: built.threadId } : {}),
-      ...(built.rootId ? { rootId: built.rootId } : {}),
-    });
+    for (const { fileKey, ...resource } of m.resources ?? []) this.resources.add(built.messageId, fileKey, resource);
     const push = this.push(appId, built.envelope);
     return { messageId: built.messageId, eventId: built.eventId, push };
   }
 
+  /**
+   * `card.action.trigger` (§3.5). The handler's response (toast / card) lands decoded in the record's
+   * `ackData`, with `ackLatencyMs` against the 3 s callback deadline.
+   */
   pushCardAction(appId: string, a: PushCardActionInput): PushRecord {
     const app = this.apps.require(appId);
     return this.push(appId, buildCardActionEvent(app, a).envelope);
+  }
+
+  /** Makes `fileKey` of `messageId` downloadable through §5.8 (keys belong to one message). */
+  addResource(messageId: string, fileKey: string, resource: FakeResourceInput): void {
+    this.resources.add(messageId, fileKey, resource);
+  }
+
+  // ---- CardKit and reactions --------------------------------------------------------------
+
+  /** Card entities created through CardKit (§5.11); live objects. */
+  cards(): FakeCard[] {
+    return this.cardStore.list();
+  }
+
+  card(cardId: string): FakeCard | undefined {
+    return this.cardStore.get(cardId);
+  }
+
+  /** Current text of the element (or of the first markdown element) of a card entity. */
+  cardText(cardId: string, elementId?: string): string | undefined {
+    const card = this.cardStore.get(cardId);
+    return card ? textOf(card.json, elementId) : undefined;
+  }
+
+  /** Reactions the bot added to a message (§5.7), removed ones included with `active: false`. */
+  reactions(messageId: string): FakeReaction[] {
+    return this.reactionStore.list(messageId);
   }
 
   /** Resolves when acked with code 200; rejects once the push gave up (retries exhausted) or on timeout. */
@@ -172,7 +233,7 @@ export class FakeLarkPlatform {
     });
   }
 
-  sentMessages(filter: { chatId?: string; replyTo?: string } = {}): SentMessage[] {
+  sentMessages(filter: { chatId?: string; replyTo?: string; cardId?: string } = {}): SentMessage[] {
     return this.messages.list(filter);
   }
 

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
-import * as lark from '@larksuiteoapi/node-sdk';
 import type { BotStatus, ConnectionState } from '../../../shared/bot-status';
 import type { AgentConfig, BotConfig } from '../../../shared/config-schema';
 import type { BotActivity } from '../../../shared/contract';
@@ -10,13 +8,14 @@ import { type BotInfo, LarkApi } from '../lark/api';
 import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import { LarkApiError, toLarkApiError } from '../lark/errors';
 import { isFromUser, type MessageEvent, mentionsBot, parseMessageEvent } from '../lark/inbound';
-import { postContent, splitMarkdown } from '../lark/outbound-text';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
 import type { ChatScheduler } from './chat-scheduler';
 import { DedupeStore } from './dedupe';
 import { DurableInbox, type InboxEntry } from './inbox';
 import { previewText } from './message-preview';
+import { PostReplySink, type ReplySink } from './reply-sink';
+import { buildTurn, messageText, type PreparedTurn } from './turn-builder';
 
 export interface BotRuntimeOptions {
   bot: BotConfig;
@@ -261,20 +260,11 @@ export class BotRuntime {
     await accepted;
   }
 
-  /** The message as the agent will see it: the bot's own @mention removed, other mentions as @Name. */
-  private async agentText(event: MessageEvent, identity: BotInfo | undefined): Promise<string> {
-    const normalized = await lark.normalize(event as unknown as lark.RawMessageEvent, {
-      botIdentity: { openId: identity?.openId ?? '', name: identity?.name ?? '' },
-      stripBotMentions: true,
-    });
-    return normalized.content.trim();
-  }
-
   private async announceReceived(event: MessageEvent, at: number): Promise<void> {
     if (!this.opts.onActivity) return;
     let text: string;
     try {
-      text = await this.agentText(event, this.identity);
+      text = await messageText(event, this.identity);
     } catch {
       text = '';
     }
@@ -343,37 +333,33 @@ export class BotRuntime {
       }
     }
 
-    const text = await this.agentText(event, identity);
-    const reply = await this.runAgent(event, text);
+    const turn = await buildTurn(event, identity);
+    const sink = this.replySink(entry, event);
+    await sink.begin();
+    const reply = await this.runAgent(event, turn, (delta) => sink.push(delta));
     if (reply === undefined) return; // aborted by shutdown: stays in the inbox
 
-    const parts = splitMarkdown(reply.text);
     try {
-      let lastId = '';
-      for (const [i, part] of parts.entries()) {
-        const sent = await this.api.replyMessage(entry.messageId, {
-          msgType: 'post',
-          content: postContent(part),
-          // The same uuid after a crash and restart makes the platform return the first reply instead of a second.
-          uuid: replyUuid(entry.messageId, i),
-          replyInThread: Boolean(event.message.thread_id),
-        });
-        lastId = sent.messageId;
-      }
+      const sent = await sink.finish({ text: reply.text, outcome: reply.failed ? 'failed' : 'answered' });
       await this.inbox.remove(entry.messageId);
-      this.log.log('info', 'reply.sent', { messageId: entry.messageId, chatId: entry.chatId, replyId: lastId, parts: parts.length, agentFailed: reply.failed });
-      this.activity(event, reply.failed ? 'failed' : 'answered', text);
+      this.log.log('info', 'reply.sent', { messageId: entry.messageId, chatId: entry.chatId, replyId: sent.replyId, parts: sent.parts, agentFailed: reply.failed });
+      this.activity(event, reply.failed ? 'failed' : 'answered', turn.text);
     } catch (err) {
       const e = toLarkApiError(err);
-      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token') return this.retryLater(entry, e, () => this.activity(event, 'failed', text));
+      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token') return this.retryLater(entry, e, () => this.activity(event, 'failed', turn.text));
       if (e.kind === 'credentials') this.setState('failed', `${e.hint} (code ${e.code})`);
       this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, code: e.code, error: e.platformMessage, hint: e.hint || 'see the platform error code' });
       if (e.kind !== 'credentials') await this.inbox.remove(entry.messageId);
-      this.activity(event, 'failed', text);
+      this.activity(event, 'failed', turn.text);
     }
   }
 
-  private async runAgent(event: MessageEvent, text: string): Promise<{ text: string; failed: boolean } | undefined> {
+  /** How this answer reaches Lark. */
+  private replySink(entry: InboxEntry, event: MessageEvent): ReplySink {
+    return new PostReplySink(this.api, { messageId: entry.messageId, inThread: Boolean(event.message.thread_id) });
+  }
+
+  private async runAgent(event: MessageEvent, turn: PreparedTurn, onDelta: (delta: string) => void): Promise<{ text: string; failed: boolean } | undefined> {
     const { bot, agent } = this.opts;
     const controller = new AbortController();
     this.runs.add(controller);
@@ -383,7 +369,7 @@ export class BotRuntime {
       let answer = '';
       for await (const delta of agent.provider.stream({
         systemPrompt: agent.config.systemPrompt,
-        turns: [{ role: 'user', text }],
+        turns: turn.turns,
         context: {
           platform: bot.platform,
           botId: bot.id,
@@ -395,6 +381,7 @@ export class BotRuntime {
         signal: controller.signal,
       })) {
         answer += delta;
+        onDelta(delta);
       }
       this.log.log('info', 'agent.answered', { messageId: event.message.message_id, agentId: agent.config.id, ms: this.now() - started, chars: answer.length });
       return { text: answer.trim() ? answer : '(The agent returned an empty answer.)', failed: false };
@@ -433,12 +420,6 @@ export class BotRuntime {
     this.retryTimers.add(timer);
   }
 }
-
-export function replyUuid(messageId: string, part: number): string {
-  // ≤ 50 characters (docs §5.3); stable for a given message and part.
-  return `kocoro-${createHash('sha256').update(messageId).digest('hex').slice(0, 32)}-${part}`;
-}
-
 /** Whether every promise in `running` (which may grow meanwhile) settled within `ms`. */
 async function settleWithin(running: Set<Promise<void>>, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
