@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { APP_ID_PATTERN, platformSchema } from './config-schema';
+import { isMethodName } from './contract-names';
 
 // ---------- shared pieces ----------
 
@@ -237,14 +238,7 @@ export interface KocoroClient {
 
 export const METHOD_NAMES = Object.keys(methods) as MethodName[];
 export const EVENT_NAMES = Object.keys(events) as EventName[];
-
-export function isMethodName(name: unknown): name is MethodName {
-  return typeof name === 'string' && Object.hasOwn(methods, name);
-}
-
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.hasOwn(events, name);
-}
+export { isEventName, isMethodName } from './contract-names';
 
 export type BotView = z.output<typeof botViewSchema>;
 export type AgentView = z.output<typeof agentViewSchema>;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { IPC_CHANNELS } from '../../shared/bridge';
 import { METHOD_NAMES, RpcError, type Handlers } from '../../shared/contract';
 import { rendererOriginOf, UntrustedSenderError, type IpcSenderLike } from '../security/ipc-sender';
-import { createCallHandler, createPreloadBridge, type IpcRendererLike } from './ipc-bridge';
+import { createCallHandler } from './ipc-bridge';
+import { createPreloadBridge, type IpcRendererLike } from './preload-bridge';
 
 class FakeIpcRenderer implements IpcRendererLike {
   readonly invoked: unknown[][] = [];
