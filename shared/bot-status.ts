@@ -10,4 +10,6 @@ export interface BotStatus {
   botName?: string;
   botOpenId?: string;
   lastMessageAt?: number;
+  /** Something the bot owner should fix although the bot works, e.g. a missing scope, with a link to fix it. */
+  notice?: { message: string; link?: string };
 }

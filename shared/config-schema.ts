@@ -47,6 +47,10 @@ export const agentSchema = z
   .strict();
 export type AgentConfig = z.infer<typeof agentSchema>;
 
+/** `card`: a streaming CardKit card; `message`: one markdown message once the answer is complete. */
+export const replyModeSchema = z.enum(['card', 'message']);
+export type ReplyMode = z.infer<typeof replyModeSchema>;
+
 export const botSchema = z
   .object({
     id: idSchema,
@@ -58,6 +62,8 @@ export const botSchema = z
     displayName: z.string().optional(),
     domain: httpUrlSchema.optional(),
     enabled: z.boolean().optional(),
+    /** Per chat type; both default to `card`. */
+    replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).strict().optional(),
   })
   .strict();
 export type BotConfig = z.infer<typeof botSchema>;

@@ -7,7 +7,7 @@
  * Pure: no Node, no Electron, no DOM. Secrets travel only UI → core; views carry `hasX` flags.
  */
 import { z } from 'zod';
-import { APP_ID_PATTERN, platformSchema } from './config-schema';
+import { APP_ID_PATTERN, platformSchema, replyModeSchema } from './config-schema';
 import { isMethodName } from './contract-names';
 
 // ---------- shared pieces ----------
@@ -29,6 +29,7 @@ export const botStatusSchema = z.object({
   botName: z.string().optional(),
   botOpenId: z.string().optional(),
   lastMessageAt: z.number().optional(),
+  notice: z.object({ message: z.string(), link: z.string().optional() }).optional(),
 });
 
 /** Who owns a record: a `--config` file (read-only in the UI) or the app's own store. */
@@ -95,8 +96,13 @@ export const botViewSchema = z.object({
   hasAppSecret: z.boolean(),
   hasEncryptKey: z.boolean(),
   managedBy: managedBySchema,
+  /** How the bot answers in direct messages and in groups (defaults resolved). */
+  replyMode: z.object({ dm: replyModeSchema, group: replyModeSchema }),
   status: botStatusSchema,
 });
+
+/** Reply modes as edited in the UI: either chat type may be left out (unchanged on update, default on create). */
+const replyModeInputSchema = z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() });
 
 const appIdSchema = z.string().trim().regex(APP_ID_PATTERN, 'App ID must look like cli_ followed by 16 hex characters');
 
@@ -121,6 +127,7 @@ export const botCreateInputSchema = credentialsInputSchema.extend({
   encryptKey: z.string().optional(),
   agentId: id,
   displayName: z.string().trim().max(64).optional(),
+  replyMode: replyModeInputSchema.optional(),
 });
 
 /** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
@@ -130,6 +137,7 @@ export const botUpdateInputSchema = z.object({
   displayName: z.string().trim().max(64).optional(),
   appSecret: z.string().min(1).optional(),
   encryptKey: z.string().optional(),
+  replyMode: replyModeInputSchema.optional(),
 });
 
 /** What happened to one incoming message, for the live checklist and "last message". */

@@ -116,7 +116,16 @@ export class FakeOpenAi {
 
 function defaultReply(request: ChatRequest): string {
   const last = [...request.messages].reverse().find((m) => m.role === 'user');
-  return `You said: ${typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content)}`;
+  return `You said: ${contentText(last?.content)}`;
+}
+
+/** A message's content as text: a string as is; content parts as their text, each image as `[image]`. */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return JSON.stringify(content);
+  return content
+    .map((part: { type?: string; text?: string }) => (part.type === 'text' ? (part.text ?? '') : part.type === 'image_url' ? '[image]' : `[${part.type ?? '?'}]`))
+    .join(' ');
 }
 
 function json(res: http.ServerResponse, status: number, body: object): void {

@@ -36,8 +36,9 @@ export class RuntimeHarness {
       : { id: 'model', name: 'Model', systemPrompt: 'You are a helpful teammate.', provider: { type: 'openai', baseUrl: this.model.baseUrl, model: 'test-model' } };
   }
 
+  /** Replies as one `post` per answer unless `replyMode` says otherwise (streaming cards: e2e/runtime/streaming.test.ts). */
   bot(overrides: Partial<BotConfig> = {}): BotConfig {
-    return { id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'model', domain: this.lark.url, ...overrides };
+    return { id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'model', domain: this.lark.url, replyMode: { dm: 'message', group: 'message' }, ...overrides };
   }
 
   config(bots: BotConfig[] = [this.bot()]): ConfigFile {

@@ -115,8 +115,9 @@ describe('npm run headless -- --ui PORT', () => {
       appSecret: APP.appSecret,
       domain: lark.url,
       agentId: agent.id,
+      replyMode: { dm: 'message' },
     });
-    expect(bot).toMatchObject({ managedBy: 'app', hasAppSecret: true });
+    expect(bot).toMatchObject({ managedBy: 'app', hasAppSecret: true, replyMode: { dm: 'message', group: 'card' } });
     expect(JSON.stringify(bot)).not.toContain(APP.appSecret);
     await first.p.waitForLog('bot.connected', { bot: bot.id });
     first.p.kill('SIGTERM');

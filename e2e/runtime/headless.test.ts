@@ -46,7 +46,7 @@ function config(bots: object[] = [teamBot()]) {
 }
 
 function teamBot(overrides: object = {}) {
-  return { id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: 'env:TEST_APP_SECRET', agentId: 'assistant', domain: lark.url, ...overrides };
+  return { id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: 'env:TEST_APP_SECRET', agentId: 'assistant', domain: lark.url, replyMode: { dm: 'message', group: 'message' }, ...overrides };
 }
 
 const ENV = { TEST_APP_SECRET: APP.appSecret, TEST_MODEL_KEY: 'sk-model-key-0042' };

@@ -60,7 +60,9 @@ for (const [platform, label, app] of [
 
     const dm = lark.pushMessage(app.appId, { chatType: 'p2p', text: `hello ${label}` });
     const [reply] = await lark.waitForMessages({ replyTo: dm.messageId });
-    expect(reply!.content).toContain(`hello ${label}`);
+    // A bot made in the UI answers with a streaming card (the default reply mode).
+    expect(reply!.cardId).toBeTruthy();
+    await expect.poll(() => lark.cardText(reply!.cardId!)).toContain(`hello ${label}`);
     await expect(dialog.getByText(`hello ${label}`)).toBeVisible();
     await screenshot(page, `${platform}-step-3-answered`);
     await dialog.getByRole('button', { name: 'Done' }).click();

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { AgentError, type AgentProvider, type AgentRequest } from './provider';
+import { AgentError, type AgentImage, type AgentProvider, type AgentRequest, type AgentTurn } from './provider';
 
 export interface OpenAiProviderOptions {
   baseUrl?: string;
@@ -7,13 +7,20 @@ export interface OpenAiProviderOptions {
   model: string;
   temperature?: number;
   timeoutMs?: number;
+  /**
+   * Whether the model is sent the user's images (as `image_url` parts with data URLs). Default true;
+   * turn it off for text-only models, which reject such parts.
+   */
+  acceptsImages?: boolean;
 }
 
 /** Any OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, LM Studio, vLLM…), streamed. */
 export class OpenAiProvider implements AgentProvider {
   private readonly client: OpenAI;
+  readonly acceptsImages: boolean;
 
   constructor(private readonly opts: OpenAiProviderOptions) {
+    this.acceptsImages = opts.acceptsImages ?? true;
     this.client = new OpenAI({
       baseURL: opts.baseUrl,
       // Local servers (Ollama, LM Studio) accept any key; the client insists on one.
@@ -26,7 +33,7 @@ export class OpenAiProvider implements AgentProvider {
   async *stream(request: AgentRequest): AsyncIterable<string> {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
     if (request.systemPrompt) messages.push({ role: 'system', content: request.systemPrompt });
-    for (const turn of request.turns) messages.push({ role: turn.role, content: turn.text });
+    for (const turn of request.turns) messages.push(this.message(turn));
 
     let stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
     try {
@@ -53,6 +60,21 @@ export class OpenAiProvider implements AgentProvider {
     // The client ends the stream quietly on abort; a cut-off answer must not pass for a whole one.
     request.signal.throwIfAborted();
   }
+
+  /** A user turn with images becomes text plus `image_url` parts (data URLs); everything else is plain text. */
+  private message(turn: AgentTurn): OpenAI.Chat.ChatCompletionMessageParam {
+    if (turn.role === 'assistant') return { role: 'assistant', content: turn.text };
+    const images = this.acceptsImages ? (turn.images ?? []) : [];
+    if (images.length === 0) return { role: 'user', content: turn.text };
+    return {
+      role: 'user',
+      content: [{ type: 'text', text: turn.text }, ...images.map((image) => ({ type: 'image_url' as const, image_url: { url: dataUrl(image) } }))],
+    };
+  }
+}
+
+function dataUrl(image: AgentImage): string {
+  return `data:${image.mimeType};base64,${image.dataBase64}`;
 }
 
 function describeOpenAiError(err: unknown, opts: OpenAiProviderOptions): Error {

@@ -1,7 +1,16 @@
+/** An image the user sent, for providers that accept images (`AgentProvider.acceptsImages`). */
+export interface AgentImage {
+  /** e.g. `image/png`. */
+  mimeType: string;
+  dataBase64: string;
+}
+
 /** One turn of a conversation as the agent sees it. */
 export interface AgentTurn {
   role: 'user' | 'assistant';
   text: string;
+  /** Images sent with this (user) turn; only given to providers that accept images. */
+  images?: AgentImage[];
 }
 
 /** Where a message came from, so providers that keep their own sessions can key them. */
@@ -30,6 +39,8 @@ export interface AgentRequest {
  * must honour `signal`.
  */
 export interface AgentProvider {
+  /** Whether the agent can look at images (`AgentTurn.images`); when not, images become a textual stand-in. */
+  readonly acceptsImages?: boolean;
   stream(request: AgentRequest): AsyncIterable<string>;
 }
 

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PLATFORM_DOMAIN } from '../../../shared/platform';
 import { type Handlers, RpcError } from '../../../shared/contract';
+import { resolvedReplyMode } from '../runtime/reply-mode';
 import type { AppBot } from '../store/app-store';
 import { type BotRecord, secretKeys } from './catalog';
 import { checkCredentials, openPlatformBase } from './check-credentials';
@@ -72,6 +73,7 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           agentId: input.agentId,
           ...(displayName ? { displayName } : {}),
           ...(domain ? { domain } : {}),
+          ...(input.replyMode ? { replyMode: input.replyMode } : {}),
         };
         await saveSecret(secretKeys.appSecret(id), input.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
@@ -98,12 +100,14 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         const next: AppBot = { ...saved, agentId: input.agentId ?? saved.agentId };
         delete next.displayName;
         if (displayName) next.displayName = displayName;
+        if (input.replyMode) next.replyMode = { ...saved.replyMode, ...input.replyMode };
+        const replyModeChanged = JSON.stringify(resolvedReplyMode(next)) !== JSON.stringify(resolvedReplyMode(saved));
 
         if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
         store.putBot(next);
         // A new name alone needs no reconnect; anything the running bot uses does.
-        const restart = next.agentId !== saved.agentId || input.appSecret !== undefined || input.encryptKey !== undefined;
+        const restart = next.agentId !== saved.agentId || replyModeChanged || input.appSecret !== undefined || input.encryptKey !== undefined;
         if (restart && next.enabled !== false) await launcher.launch(input.id);
         events.emit('bots.changed', {});
         return viewOf(input.id);

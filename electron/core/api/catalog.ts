@@ -43,6 +43,7 @@ export class Catalog {
       ...(b.displayName ? { displayName: b.displayName } : {}),
       ...(b.domain ? { domain: b.domain } : {}),
       ...(b.enabled === false ? { enabled: false } : {}),
+      ...(b.replyMode ? { replyMode: b.replyMode } : {}),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((b) => b.id));

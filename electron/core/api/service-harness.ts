@@ -126,7 +126,7 @@ export class ServiceHarness {
   }
 
   async createBot(agentId: string, overrides: Partial<MethodInput<'bots.create'>> = {}) {
-    return this.call('bots.create', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, domain: this.lark.url, agentId, ...overrides });
+    return this.call('bots.create', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, domain: this.lark.url, agentId, replyMode: { dm: 'message', group: 'message' }, ...overrides });
   }
 
   async dispose(): Promise<void> {

@@ -2,6 +2,7 @@ import type { BotStatus } from '../../../shared/bot-status';
 import type { AgentView, BotView } from '../../../shared/contract';
 import type { SecretRedactor } from '../log/redact';
 import type { BotManager } from '../runtime/bot-manager';
+import { resolvedReplyMode } from '../runtime/reply-mode';
 import type { AgentRecord, BotRecord, Catalog } from './catalog';
 
 /**
@@ -33,6 +34,7 @@ export class Views {
       hasAppSecret: secrets.appSecret !== undefined,
       hasEncryptKey: secrets.encryptKey !== undefined,
       managedBy: record.managedBy,
+      replyMode: resolvedReplyMode(record),
       status: this.statusOf(record.id),
     };
   }

@@ -33,6 +33,23 @@ export interface ReplyInput {
   replyInThread?: boolean;
 }
 
+/** A message resource as downloaded; `tooLarge` when it was over the caller's limit (and not kept). */
+export type ResourceDownload = { tooLarge: false; bytes: Buffer; contentType: string } | { tooLarge: true; size?: number };
+
+/** A message as `GET /open-apis/im/v1/messages/:id` returns it. */
+export interface ReadMessageItem {
+  messageId: string;
+  upperMessageId?: string;
+  msgType: string;
+  /** JSON, shaped per `msgType` (docs/lark-platform.md §3.3). */
+  content: string;
+  /** `senderType` is `user` or `app` (then `id` is the app id). */
+  sender: { id: string; idType: string; senderType: string };
+  /** Unlike in events, `id` is a plain string (an open_id when `idType` is `open_id`). */
+  mentions: Array<{ key: string; id: string; idType: string; name: string }>;
+  createTime?: string;
+}
+
 /** The Open Platform REST calls a bot makes, with retries, token refresh and readable errors. */
 export class LarkApi {
   readonly client: lark.Client;
@@ -96,6 +113,121 @@ export class LarkApi {
     return { messageId: res.data?.message_id ?? '' };
   }
 
+  // ---- CardKit (docs/lark-platform.md §5.11) and reactions (§5.7): used by the streaming reply ----
+
+  /** Creates a card entity from card JSON 2.0; returns its card_id. */
+  async createCard(card: object): Promise<string> {
+    const res = (await this.call('cardkit.create', () =>
+      this.client.request({ method: 'POST', url: '/open-apis/cardkit/v1/cards', data: { type: 'card_json', data: JSON.stringify(card) } }),
+    )) as { data?: { card_id?: string } };
+    const cardId = res.data?.card_id;
+    if (!cardId) throw new LarkApiError('permanent', undefined, 'card creation returned no card_id', '');
+    return cardId;
+  }
+
+  /** Replaces the text of a markdown element (the client types out the difference when it extends the old text). */
+  async setCardText(cardId: string, elementId: string, content: string, sequence: number): Promise<void> {
+    await this.call('cardkit.content', () =>
+      this.client.request({
+        method: 'PUT',
+        url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}/elements/${encodeURIComponent(elementId)}/content`,
+        data: { content, sequence, uuid: `c_${cardId}_${sequence}` },
+      }),
+    );
+  }
+
+  /** Card settings, e.g. `{config:{streaming_mode:false, summary:{content}}}`. */
+  async setCardSettings(cardId: string, settings: object, sequence: number): Promise<void> {
+    await this.call('cardkit.settings', () =>
+      this.client.request({
+        method: 'PATCH',
+        url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}/settings`,
+        data: { settings: JSON.stringify(settings), sequence, uuid: `s_${cardId}_${sequence}` },
+      }),
+    );
+  }
+
+  /** Replaces the whole card. */
+  async updateCard(cardId: string, card: object, sequence: number): Promise<void> {
+    await this.call('cardkit.update', () =>
+      this.client.request({
+        method: 'PUT',
+        url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}`,
+        data: { card: { type: 'card_json', data: JSON.stringify(card) }, sequence, uuid: `u_${cardId}_${sequence}` },
+      }),
+    );
+  }
+
+  async addReaction(messageId: string, emojiType: string): Promise<string> {
+    const res = (await this.call('reaction.add', () =>
+      this.client.request({
+        method: 'POST',
+        url: `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reactions`,
+        data: { reaction_type: { emoji_type: emojiType } },
+      }),
+    )) as { data?: { reaction_id?: string } };
+    return res.data?.reaction_id ?? '';
+  }
+
+  async removeReaction(messageId: string, reactionId: string): Promise<void> {
+    await this.call('reaction.remove', () =>
+      this.client.request({
+        method: 'DELETE',
+        url: `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(reactionId)}`,
+      }),
+    );
+  }
+
+  /**
+   * Downloads a resource (image, file, audio, video) of a received message (docs/lark-platform.md
+   * §5.8). Nothing larger than `maxBytes` is kept: the answer is then `tooLarge`, with the size when
+   * the platform announced it.
+   */
+  async downloadResource(messageId: string, fileKey: string, type: 'image' | 'file', maxBytes: number): Promise<ResourceDownload> {
+    const res = await this.call('message.resource', async () => {
+      let got: Awaited<ReturnType<lark.Client['im']['v1']['messageResource']['get']>>;
+      try {
+        got = await this.client.im.v1.messageResource.get({ params: { type }, path: { message_id: messageId, file_key: fileKey } });
+      } catch (err) {
+        throw await withJsonErrorBody(err);
+      }
+      const headers = (got.headers ?? {}) as Record<string, unknown>;
+      const stream = got.getReadableStream();
+      const announced = Number(headers['content-length']);
+      if (Number.isFinite(announced) && announced > maxBytes) {
+        stream.destroy();
+        return { code: 0, download: { tooLarge: true, size: announced } satisfies ResourceDownload };
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          stream.destroy();
+          return { code: 0, download: { tooLarge: true } satisfies ResourceDownload };
+        }
+        chunks.push(chunk);
+      }
+      const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : 'application/octet-stream';
+      return { code: 0, download: { tooLarge: false, bytes: Buffer.concat(chunks), contentType } satisfies ResourceDownload };
+    });
+    return res.download;
+  }
+
+  /** Reads one message (e.g. the one a user replied to); for a merged forward, also its children. */
+  async readMessage(messageId: string): Promise<ReadMessageItem[]> {
+    const res = await this.call('message.get', () => this.client.im.v1.message.get({ path: { message_id: messageId } }));
+    return (res.data?.items ?? []).map((item) => ({
+      messageId: item.message_id ?? '',
+      upperMessageId: item.upper_message_id,
+      msgType: item.msg_type ?? 'text',
+      content: item.body?.content ?? '',
+      sender: { id: item.sender?.id ?? '', idType: item.sender?.id_type ?? '', senderType: item.sender?.sender_type ?? '' },
+      mentions: (item.mentions ?? []).map((m) => ({ key: m.key, id: m.id, idType: m.id_type, name: m.name })),
+      createTime: item.create_time,
+    }));
+  }
+
   private async call<T extends { code?: number; msg?: string }>(op: string, fn: () => Promise<T>): Promise<T> {
     return withLarkRetry(
       async () => {
@@ -127,4 +259,27 @@ export function withTimeout(timeoutMs: number): lark.HttpInstance {
       return Reflect.get(target, prop, receiver);
     },
   });
+}
+
+/**
+ * A failed stream download carries the platform's JSON error as a stream; read it (capped) into
+ * `response.data` so the error code can be told apart.
+ */
+async function withJsonErrorBody(err: unknown): Promise<unknown> {
+  const response = (err as { response?: { data?: unknown } } | undefined)?.response;
+  const data = response?.data;
+  if (!response || !data || typeof (data as AsyncIterable<Buffer>)[Symbol.asyncIterator] !== 'function') return err;
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of data as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size > 64 * 1024) break;
+    }
+    response.data = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    response.data = {};
+  }
+  return err;
 }

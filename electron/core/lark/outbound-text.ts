@@ -44,7 +44,7 @@ export function splitMarkdown(markdown: string, budget = POST_MD_BUDGET_BYTES): 
 }
 
 /** Index (in UTF-16 units) of the best place to cut `text` so the head fits in `budget` bytes. */
-function findCut(text: string, budget: number): number {
+export function findCut(text: string, budget: number): number {
   let end = 0;
   let bytes = 0;
   for (const ch of text) {
@@ -62,7 +62,7 @@ function findCut(text: string, budget: number): number {
 }
 
 /** The info string of a fence left open at the end of `text`, or undefined if all fences are closed. */
-function openFence(text: string): string | undefined {
+export function openFence(text: string): string | undefined {
   let open: string | undefined;
   for (const line of text.split('\n')) {
     const m = /^\s*```(.*)$/.exec(line);

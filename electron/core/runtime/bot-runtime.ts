@@ -2,20 +2,27 @@ import path from 'node:path';
 import type { BotStatus, ConnectionState } from '../../../shared/bot-status';
 import type { AgentConfig, BotConfig } from '../../../shared/config-schema';
 import type { BotActivity } from '../../../shared/contract';
+import { CARD_CALLBACK, permissionsLink } from '../../../shared/lark-console';
 import { PLATFORM_DOMAIN } from '../../../shared/platform';
 import { AgentError, type AgentProvider } from '../agents/provider';
 import { type BotInfo, LarkApi } from '../lark/api';
+import { isStopValue } from '../lark/card-json';
 import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import { LarkApiError, toLarkApiError } from '../lark/errors';
 import { isFromUser, type MessageEvent, mentionsBot, parseMessageEvent } from '../lark/inbound';
+import { TypingIndicator } from '../lark/reactions';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
 import type { ChatScheduler } from './chat-scheduler';
 import { DedupeStore } from './dedupe';
 import { DurableInbox, type InboxEntry } from './inbox';
 import { previewText } from './message-preview';
-import { PostReplySink, type ReplySink } from './reply-sink';
-import { buildTurn, messageText, type PreparedTurn } from './turn-builder';
+import { replyModeFor } from './reply-mode';
+import { CardReplySink, PostReplySink, type ReplyOutcome, type ReplySink, TypingReplySink } from './reply-sink';
+import { isStopMessage, StopRegistry, StoppedByUser } from './stop-registry';
+import { type ChatCommand, parseChatCommand, runChatCommand } from './chat-commands';
+import { ConversationStore, conversationKey } from './conversation-store';
+import { buildTurn, messageText, type PreparedTurn, rememberTurn } from './turn-builder';
 
 export interface BotRuntimeOptions {
   bot: BotConfig;
@@ -44,6 +51,8 @@ const MESSAGE_EVENT = 'im.message.receive_v1';
  */
 export class BotRuntime {
   private readonly api: LarkApi;
+  /** Each chat's (or thread's) remembered turns. */
+  private readonly conversations: ConversationStore;
   private readonly connection: LarkConnection;
   private inbox!: DurableInbox;
   private dedupe!: DedupeStore;
@@ -60,7 +69,11 @@ export class BotRuntime {
   private opening: Promise<void> | undefined;
   private status: BotStatus;
   private readonly now: () => number;
-  private readonly handlers: ConnectionHandlers = { eventTypes: [MESSAGE_EVENT], onEvent: (type, data) => this.onEvent(type, data) };
+  private readonly handlers: ConnectionHandlers = { eventTypes: [MESSAGE_EVENT, CARD_CALLBACK], onEvent: (type, data) => this.onEvent(type, data) };
+  /** Agent runs by message and chat, for the Stop button and stop words. */
+  private readonly stops = new StopRegistry();
+  /** Scopes already reported missing in this run (the owner is told once). */
+  private readonly missingScopes = new Set<string>();
 
   constructor(private readonly opts: BotRuntimeOptions) {
     this.now = opts.now ?? Date.now;
@@ -68,6 +81,7 @@ export class BotRuntime {
     const domain = bot.domain ?? PLATFORM_DOMAIN[bot.platform];
     this.status = { botId: bot.id, state: 'stopped', since: this.now() };
     this.api = new LarkApi({ appId: bot.appId, appSecret: bot.appSecret, domain, logger, retry: opts.retry });
+    this.conversations = new ConversationStore(path.join(opts.dataDir, 'bots', bot.id, 'conversations'), logger);
     this.connection = new LarkConnection({
       appId: bot.appId,
       appSecret: bot.appSecret,
@@ -221,7 +235,8 @@ export class BotRuntime {
   }
 
   /** The event handler: validate, persist, enqueue — nothing slow, the ack waits for this. */
-  private async onEvent(type: string, data: unknown): Promise<void> {
+  private async onEvent(type: string, data: unknown): Promise<unknown> {
+    if (type === CARD_CALLBACK) return this.onCardAction(data);
     if (type !== MESSAGE_EVENT) return;
     if (!this.accepting) {
       // Refusing makes the platform deliver it again later, to us after restart.
@@ -246,6 +261,8 @@ export class BotRuntime {
       this.log.log('info', 'message.ignored', { messageId, chatId, reason: 'group message without an @mention of the bot' });
       return;
     }
+    // A stop word acts now: the chat's queue is busy with the very answer it stops.
+    if (isStopMessage(event.message.message_type, event.message.content)) return this.onStopWord(event);
     this.claimed.add(messageId);
     const entry: InboxEntry = { messageId, chatId, receivedAt: this.now(), event: data, attempts: 0 };
     const persisted = this.persist(entry);
@@ -333,16 +350,28 @@ export class BotRuntime {
       }
     }
 
-    const turn = await buildTurn(event, identity);
+    const command = parseChatCommand(await messageText(event, identity).catch(() => ''));
+    if (command) return this.answerCommand(entry, event, command);
+
+    const turn = await buildTurn(event, identity, {
+      api: this.api,
+      appId: this.opts.bot.appId,
+      acceptsImages: this.opts.agent.provider.acceptsImages ?? false,
+      filesDir: path.join(this.opts.dataDir, 'bots', this.opts.bot.id, 'files'),
+      conversations: this.conversations,
+      logger: this.log,
+    });
     const sink = this.replySink(entry, event);
     await sink.begin();
     const reply = await this.runAgent(event, turn, (delta) => sink.push(delta));
     if (reply === undefined) return; // aborted by shutdown: stays in the inbox
 
     try {
-      const sent = await sink.finish({ text: reply.text, outcome: reply.failed ? 'failed' : 'answered' });
+      const sent = await sink.finish({ text: reply.text, outcome: reply.outcome ?? (reply.failed ? 'failed' : 'answered') });
       await this.inbox.remove(entry.messageId);
-      this.log.log('info', 'reply.sent', { messageId: entry.messageId, chatId: entry.chatId, replyId: sent.replyId, parts: sent.parts, agentFailed: reply.failed });
+      this.log.log('info', 'reply.sent', { messageId: entry.messageId, chatId: entry.chatId, replyId: sent.replyId, parts: sent.parts, agentFailed: reply.failed, ...(reply.outcome ? { outcome: reply.outcome } : {}) });
+      // Remembered only once really sent; a failed answer is not remembered as the agent's.
+      await rememberTurn(this.conversations, turn, reply.failed || !reply.text.trim() ? undefined : { text: reply.text, messageId: sent.replyId });
       this.activity(event, reply.failed ? 'failed' : 'answered', turn.text);
     } catch (err) {
       const e = toLarkApiError(err);
@@ -354,19 +383,90 @@ export class BotRuntime {
     }
   }
 
-  /** How this answer reaches Lark. */
-  private replySink(entry: InboxEntry, event: MessageEvent): ReplySink {
-    return new PostReplySink(this.api, { messageId: entry.messageId, inThread: Boolean(event.message.thread_id) });
+  /** `/new`, `/help`: answered by the runtime in the chat's order, never sent to the agent. */
+  private async answerCommand(entry: InboxEntry, event: MessageEvent, command: ChatCommand): Promise<void> {
+    const text = `/${command}`;
+    try {
+      const reply = await runChatCommand(command, { conversations: this.conversations, key: conversationKey(event), first: entry.attempts === 0 });
+      const sent = await new PostReplySink(this.api, { messageId: entry.messageId, inThread: Boolean(event.message.thread_id) }).finish({ text: reply, outcome: 'answered' });
+      await this.inbox.remove(entry.messageId);
+      this.log.log('info', 'command.answered', { messageId: entry.messageId, chatId: entry.chatId, command, replyId: sent.replyId });
+      this.activity(event, 'answered', text);
+    } catch (err) {
+      const e = toLarkApiError(err);
+      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token') return this.retryLater(entry, e, () => this.activity(event, 'failed', text));
+      this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, command, code: e.code, error: e.platformMessage, hint: e.hint || 'see the platform error code' });
+      if (e.kind !== 'credentials') await this.inbox.remove(entry.messageId);
+      this.activity(event, 'failed', text);
+    }
   }
 
-  private async runAgent(event: MessageEvent, turn: PreparedTurn, onDelta: (delta: string) => void): Promise<{ text: string; failed: boolean } | undefined> {
+  /** How this answer reaches Lark. */
+  private replySink(entry: InboxEntry, event: MessageEvent): ReplySink {
+    const target = { messageId: entry.messageId, inThread: Boolean(event.message.thread_id) };
+    const sink =
+      replyModeFor(this.opts.bot, event.message.chat_type) === 'card'
+        ? new CardReplySink(this.api, target, {
+            stopLabel: 'Stop',
+            onCardError: (err) => {
+              this.log.log('warn', 'reply.card_failed', { messageId: entry.messageId, code: err.code, error: err.platformMessage, fallback: 'post' });
+              if (err.kind === 'permission') this.reportMissingScope('cardkit:card:write', 'Streaming cards are off: the app lacks the cardkit:card:write permission, so answers arrive as plain messages.');
+            },
+          })
+        : new PostReplySink(this.api, target);
+    return new TypingReplySink(sink, new TypingIndicator(this.api, entry.messageId, this.log));
+  }
+
+  /** Tells the bot owner, once per run, which scope to grant: a log line and a notice on the status, both with the grant link. */
+  private reportMissingScope(scope: string, message: string): void {
+    if (this.missingScopes.has(scope)) return;
+    this.missingScopes.add(scope);
+    const link = permissionsLink(this.opts.bot.platform, this.opts.bot.appId, [scope]);
+    this.log.log('warn', 'bot.missing_scope', { scope, link, hint: 'grant the permission, then publish a new version of the app' });
+    this.status = { ...this.status, notice: { message, link } };
+    this.opts.onStatus(this.currentStatus);
+  }
+
+  /** The Stop button of a streaming card (§2.12, §3.5): answered at once with a toast, the ack carries it. */
+  private onCardAction(data: unknown): object {
+    const event = (data ?? {}) as { action?: { value?: unknown }; context?: { open_chat_id?: string }; open_chat_id?: string };
+    const value = event.action?.value;
+    if (!isStopValue(value)) return {};
+    const stopped = this.stops.stopMessage(value.messageId);
+    this.log.log('info', 'reply.stop_requested', { messageId: value.messageId, via: 'button', stopped });
+    return { toast: { type: 'info', content: stopped ? 'Stopped' : 'Already finished', i18n: { en_us: stopped ? 'Stopped' : 'Already finished', zh_cn: stopped ? '已停止' : '已经结束' } } };
+  }
+
+  /** "stop" / "停止" / "/stop": stops the chat's running answer, is remembered as seen, and never goes to the agent. */
+  private async onStopWord(event: MessageEvent): Promise<void> {
+    const { message_id: messageId, chat_id: chatId } = event.message;
+    await this.dedupe.add(messageId);
+    const stopped = this.stops.stopChat(chatId);
+    this.log.log('info', 'reply.stop_requested', { messageId, chatId, via: 'message', stopped: stopped > 0 });
+    // Acknowledged to the user without blocking the platform's ack.
+    void (async () => {
+      try {
+        if (stopped > 0) await this.api.addReaction(messageId, 'DONE');
+        else await new PostReplySink(this.api, { messageId, inThread: Boolean(event.message.thread_id) }).post('Nothing to stop.');
+      } catch (err) {
+        this.log.log('warn', 'reply.stop_ack_failed', { messageId, error: toLarkApiError(err).message });
+      }
+    })();
+  }
+
+  private async runAgent(
+    event: MessageEvent,
+    turn: PreparedTurn,
+    onDelta: (delta: string) => void,
+  ): Promise<{ text: string; failed: boolean; outcome?: ReplyOutcome } | undefined> {
     const { bot, agent } = this.opts;
     const controller = new AbortController();
     this.runs.add(controller);
+    const unregister = this.stops.add(event.message.message_id, event.message.chat_id, controller);
+    let answer = '';
     const timeout = setTimeout(() => controller.abort(new Error('agent timed out')), this.opts.agentTimeoutMs ?? 10 * 60_000);
     const started = this.now();
     try {
-      let answer = '';
       for await (const delta of agent.provider.stream({
         systemPrompt: agent.config.systemPrompt,
         turns: turn.turns,
@@ -387,6 +487,10 @@ export class BotRuntime {
       return { text: answer.trim() ? answer : '(The agent returned an empty answer.)', failed: false };
     } catch (err) {
       if (this.stopping) return undefined;
+      if (controller.signal.reason instanceof StoppedByUser) {
+        this.log.log('info', 'agent.stopped', { messageId: event.message.message_id, agentId: agent.config.id, chars: answer.length });
+        return { text: answer, failed: false, outcome: 'stopped' };
+      }
       const timedOut = controller.signal.aborted;
       this.log.log('error', 'agent.failed', { messageId: event.message.message_id, agentId: agent.config.id, error: err instanceof Error ? err.message : String(err) });
       const userMessage =
@@ -395,6 +499,7 @@ export class BotRuntime {
     } finally {
       clearTimeout(timeout);
       this.runs.delete(controller);
+      unregister();
     }
   }
 

@@ -1,5 +1,8 @@
 import type { LarkApi } from '../lark/api';
+import { CardStream, type CardApi } from '../lark/card-stream';
+import { type LarkApiError, toLarkApiError } from '../lark/errors';
 import { postContent, splitMarkdown } from '../lark/outbound-text';
+import type { TypingIndicator } from '../lark/reactions';
 import { replyUuid } from './reply-uuid';
 
 export type ReplyOutcome = 'answered' | 'failed' | 'stopped';
@@ -9,6 +12,9 @@ export type ReplyOutcome = 'answered' | 'failed' | 'stopped';
  * starts, `push` for every delta, then `finish` with the whole text. Implementations decide how the
  * answer shows up in Lark (one final message, a streaming card…). `finish` throws Lark errors as
  * they are; the runtime decides about retries.
+ *
+ * `text` given to `finish` is: the full answer (`answered`); the error message (`failed`); what
+ * the agent had written when it was stopped (`stopped`).
  */
 export interface ReplySink {
   begin(): Promise<void>;
@@ -23,13 +29,24 @@ export interface ReplyTarget {
   inThread: boolean;
 }
 
+/** Appended to an answer the user stopped. */
+export const STOPPED_NOTE = '_Stopped._';
+
+/** What the user finally sees for `result`, given the text already shown while streaming. */
+export function finalText({ text, outcome }: { text: string; outcome: ReplyOutcome }, shown = ''): string {
+  if (outcome === 'stopped') return text.trim() ? `${text}\n\n${STOPPED_NOTE}` : STOPPED_NOTE;
+  // A failure after part of the answer was shown keeps that part and says what went wrong below it.
+  if (outcome === 'failed' && shown.trim()) return `${shown}\n\n${text}`;
+  return text;
+}
+
 /**
  * The answer as markdown `post` replies once it is complete, split before the platform's size
  * limit. Each part carries a stable uuid, so a reply sent just before a crash is not sent twice.
  */
 export class PostReplySink implements ReplySink {
   constructor(
-    private readonly api: LarkApi,
+    private readonly api: Pick<LarkApi, 'replyMessage'>,
     private readonly target: ReplyTarget,
   ) {}
 
@@ -37,8 +54,13 @@ export class PostReplySink implements ReplySink {
 
   push(): void {}
 
-  async finish({ text }: { text: string }): Promise<{ replyId: string; parts: number }> {
-    const parts = splitMarkdown(text);
+  async finish(result: { text: string; outcome?: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
+    return this.post(finalText({ text: result.text, outcome: result.outcome ?? 'answered' }));
+  }
+
+  /** Posts `markdown` as is. */
+  async post(markdown: string): Promise<{ replyId: string; parts: number }> {
+    const parts = splitMarkdown(markdown);
     let replyId = '';
     for (const [i, part] of parts.entries()) {
       const sent = await this.api.replyMessage(this.target.messageId, {
@@ -50,5 +72,85 @@ export class PostReplySink implements ReplySink {
       replyId = sent.messageId;
     }
     return { replyId, parts: parts.length };
+  }
+}
+
+export interface CardReplySinkOptions {
+  /** Label of the card's Stop button. */
+  stopLabel: string;
+  /** A card operation failed (the answer then goes out as posts); e.g. 99991672 for a missing `cardkit:card:write`. */
+  onCardError: (err: LarkApiError) => void;
+  minIntervalMs?: number;
+  budgetBytes?: number;
+  now?: () => number;
+}
+
+/**
+ * The answer streamed into CardKit cards as the agent writes it (see CardStream). When a card
+ * cannot be created, sent or updated, what no card shows for good goes out as `post` replies
+ * instead: nothing already written is lost.
+ */
+export class CardReplySink implements ReplySink {
+  readonly stream: CardStream;
+  private opening: Promise<void> | undefined;
+
+  constructor(
+    private readonly api: CardApi,
+    private readonly target: ReplyTarget,
+    private readonly opts: CardReplySinkOptions,
+  ) {
+    this.stream = new CardStream({ api, target, stopLabel: opts.stopLabel, minIntervalMs: opts.minIntervalMs, budgetBytes: opts.budgetBytes, now: opts.now });
+  }
+
+  /** Creates and sends the card in the background: the agent starts meanwhile. */
+  async begin(): Promise<void> {
+    this.opening = this.stream.open().catch(() => undefined);
+  }
+
+  push(delta: string): void {
+    this.stream.push(delta);
+  }
+
+  async finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
+    await this.opening;
+    const text = finalText(result, this.stream.text);
+    try {
+      const cards = await this.stream.finish(text);
+      return { replyId: cards.at(-1)?.messageId ?? '', parts: cards.length };
+    } catch (err) {
+      this.opts.onCardError(toLarkApiError(err));
+      const finished = this.stream.cards.filter((c) => c.text !== undefined);
+      const sent = await new PostReplySink(this.api, this.target).post(this.stream.undelivered() || text);
+      return { replyId: sent.replyId, parts: finished.length + sent.parts };
+    }
+  }
+}
+
+/** Adds the Typing reaction while `inner` works; removed when done, an error mark when the answer failed. */
+export class TypingReplySink implements ReplySink {
+  constructor(
+    private readonly inner: ReplySink,
+    private readonly typing: TypingIndicator,
+  ) {}
+
+  async begin(): Promise<void> {
+    this.typing.start();
+    await this.inner.begin();
+  }
+
+  push(delta: string): void {
+    this.inner.push(delta);
+  }
+
+  async finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
+    let sent;
+    try {
+      sent = await this.inner.finish(result);
+    } catch (err) {
+      await this.typing.done(true);
+      throw err;
+    }
+    await this.typing.done(result.outcome === 'failed');
+    return sent;
   }
 }

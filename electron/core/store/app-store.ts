@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
-import { APP_ID_PATTERN, formatZodError, platformSchema } from '../../../shared/config-schema';
+import { APP_ID_PATTERN, formatZodError, platformSchema, replyModeSchema } from '../../../shared/config-schema';
 import { languageSchema } from '../../../shared/contract';
 import type { Logger } from '../log/logger';
 import { setAside } from './set-aside';
@@ -35,6 +35,7 @@ export const appBotSchema = z.object({
   displayName: z.string().optional(),
   domain: z.string().optional(),
   enabled: z.boolean().optional(),
+  replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).optional(),
 });
 export type AppBot = z.infer<typeof appBotSchema>;
 

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { AgentView, BotView } from '../../../shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Badge } from '../components/Badge';
+import { ExternalLink } from '../components/ExternalLink';
 import { RelativeTime } from '../components/RelativeTime';
 import { pillKind, StatusPill } from '../components/StatusPill';
 import { errorText } from '../lib/errors';
@@ -72,6 +73,17 @@ export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemo
           <span>{lastAt ? <LastMessage at={lastAt} /> : t('connectors.noMessages')}</span>
         </p>
         {showReason && <p className={kind === 'failed' ? 'bot__reason bot__reason--failed' : 'bot__reason'}>{sentence(bot.status.reason)}</p>}
+        {bot.status.notice && (
+          <p className="bot__reason bot__notice">
+            {sentence(bot.status.notice.message)}
+            {bot.status.notice.link && (
+              <>
+                {' '}
+                <ExternalLink href={bot.status.notice.link}>{t('connectors.noticeLink')}</ExternalLink>
+              </>
+            )}
+          </p>
+        )}
         {error && (
           <p className="bot__reason bot__reason--failed" role="alert">
             {error}

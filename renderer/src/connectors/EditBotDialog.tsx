@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ReplyMode } from '../../../shared/config-schema';
 import type { AgentView, BotView, MethodInput } from '../../../shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Banner } from '../components/Banner';
@@ -19,6 +20,8 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [appSecret, setAppSecret] = useState('');
   const [encryptKey, setEncryptKey] = useState('');
   const [clearEncryptKey, setClearEncryptKey] = useState(false);
+  const [replyDm, setReplyDm] = useState<ReplyMode>(bot.replyMode.dm);
+  const [replyGroup, setReplyGroup] = useState<ReplyMode>(bot.replyMode.group);
   const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [banner, setBanner] = useState<string | null>(null);
@@ -33,6 +36,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     if (appSecret.trim() !== '') input.appSecret = appSecret.trim();
     if (encryptKey.trim() !== '') input.encryptKey = encryptKey.trim();
     else if (clearEncryptKey) input.encryptKey = '';
+    if (replyDm !== bot.replyMode.dm || replyGroup !== bot.replyMode.group) input.replyMode = { dm: replyDm, group: replyGroup };
 
     try {
       if (input.appSecret !== undefined) {
@@ -64,6 +68,10 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     }
   };
 
+  const replyOptions: Array<{ value: ReplyMode; label: string }> = [
+    { value: 'card', label: t('editBot.replyCard') },
+    { value: 'message', label: t('editBot.replyMessage') },
+  ];
   const agentOptions = agents.map((a) => ({ value: a.id, label: a.name }));
   if (!agents.some((a) => a.id === bot.agentId)) agentOptions.unshift({ value: bot.agentId, label: bot.agentId });
 
@@ -97,6 +105,8 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
           error={errors.displayName}
           optional
         />
+        <SelectField label={t('editBot.replyDm')} value={replyDm} onChange={setReplyDm} options={replyOptions} />
+        <SelectField label={t('editBot.replyGroup')} value={replyGroup} onChange={setReplyGroup} options={replyOptions} />
         <SecretField
           label={t('editBot.appSecret')}
           value={appSecret}

@@ -87,6 +87,7 @@ export const en = {
     pause: 'Pause',
     resume: 'Resume',
     actionsFor: 'Actions for {{name}}',
+    noticeLink: 'Grant it in the console',
   },
   editBot: {
     title: 'Edit {{name}}',
@@ -99,6 +100,10 @@ export const en = {
     clearEncryptKey: 'Remove the saved Encrypt Key',
     checking: 'Checking the new App Secret…',
     wrongSecret: '{{platform}} did not accept this App Secret. Copy it again from “Credentials & Basic Info”.',
+    replyDm: 'Reply in direct messages',
+    replyGroup: 'Reply in groups',
+    replyCard: 'Streaming card',
+    replyMessage: 'One message when done',
   },
   removeBot: {
     title: 'Remove {{name}}?',

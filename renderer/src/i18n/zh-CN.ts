@@ -89,6 +89,7 @@ export const zhCN: Dictionary = {
     pause: '暂停',
     resume: '恢复',
     actionsFor: '{{name}} 的操作',
+    noticeLink: '去开发者后台开通',
   },
   editBot: {
     title: '编辑 {{name}}',
@@ -101,6 +102,10 @@ export const zhCN: Dictionary = {
     clearEncryptKey: '删除已保存的 Encrypt Key',
     checking: '正在校验新的 App Secret…',
     wrongSecret: '{{platform}}不接受这个 App Secret。请到“凭证与基础信息”重新复制。',
+    replyDm: '单聊中的回复方式',
+    replyGroup: '群聊中的回复方式',
+    replyCard: '流式卡片',
+    replyMessage: '完成后发送一条消息',
   },
   removeBot: {
     title: '移除 {{name}}？',

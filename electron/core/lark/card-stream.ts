@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import type { LarkApi } from './api';
+import { CARD_JSON_BUDGET_BYTES, cardBytes, cardSummary, finalCard, STREAM_ELEMENT_ID, streamingCard } from './card-json';
+import { toLarkApiError, type LarkApiError } from './errors';
+import { findCut, openFence } from './outbound-text';
+
+/** The LarkApi calls a card stream makes (a narrow port, so tests and the bench can count them). */
+export type CardApi = Pick<LarkApi, 'createCard' | 'setCardText' | 'setCardSettings' | 'updateCard' | 'replyMessage'>;
+
+export interface CardStreamOptions {
+  api: CardApi;
+  /** The user's message the cards answer, and whether it sits in a thread. */
+  target: { messageId: string; inThread: boolean };
+  /** Label of the Stop button; no button when undefined. */
+  stopLabel?: string;
+  /**
+   * Least time between two operations on one card. The platform allows 10 per second per card
+   * (§5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
+   */
+  minIntervalMs?: number;
+  /** Card JSON budget in bytes (the platform's limit is 30 KB). */
+  budgetBytes?: number;
+  placeholder?: string;
+  now?: () => number;
+}
+
+export interface DeliveredCard {
+  cardId: string;
+  messageId: string;
+  /** The card's final text, once it is finished. */
+  text?: string;
+}
+
+interface OpenCard extends DeliveredCard {
+  sequence: number;
+  lastOpAt: number;
+  /** Text the card shows now (after its last content operation). */
+  shown: string;
+}
+
+/**
+ * One answer streamed into CardKit cards (docs/lark-platform.md §5.11): create the card entity in
+ * streaming mode, send it as the reply, replace its markdown with the growing text at most every
+ * `minIntervalMs`, then finish it (final text, button removed, streaming closed). Before a card
+ * would pass the size budget it is finished and the text continues in a new card, never inside a
+ * code block: a fence open at the cut is closed (`\n```` appended) and reopened at the top of the
+ * next card (```` ```lang ```` prepended, followed by the text's own newline).
+ *
+ * Operations on the cards run one at a time. The first failure stops the stream (`failure`); what
+ * the finished cards hold is delivered, `undelivered()` is the rest, for a fallback.
+ */
+export class CardStream {
+  private full = '';
+  /** Index in `full` where the open card's own text starts. */
+  private segStart = 0;
+  /** Fence reopened at the top of the open card, if the previous one was cut inside a code block. */
+  private reopen = '';
+  private card: OpenCard | undefined;
+  readonly cards: DeliveredCard[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private finishing = false;
+  failure: LarkApiError | undefined;
+  /** When the first card message was sent, and when the first non-empty text reached a card (for the bench). */
+  readonly timings: { cardSentAt?: number; firstTextAt?: number } = {};
+  private readonly now: () => number;
+  private readonly minInterval: number;
+  private readonly budget: number;
+
+  constructor(private readonly opts: CardStreamOptions) {
+    this.now = opts.now ?? Date.now;
+    this.minInterval = opts.minIntervalMs ?? 130;
+    this.budget = opts.budgetBytes ?? CARD_JSON_BUDGET_BYTES;
+  }
+
+  /** Creates and sends the first card. Rejects (and sets `failure`) when that is not possible. */
+  open(): Promise<void> {
+    return this.enqueue(() => this.openCard());
+  }
+
+  push(delta: string): void {
+    if (!delta) return;
+    this.full += delta;
+    this.schedule();
+  }
+
+  /**
+   * Brings the cards to exactly `text` (which extends what finished cards already hold) and
+   * finishes the last one. Resolves when done; rejects with the first card error.
+   */
+  async finish(text: string): Promise<DeliveredCard[]> {
+    this.finishing = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const committed = this.full.slice(0, this.segStart);
+    this.full = text.startsWith(committed) ? text : committed + text;
+    await this.enqueue(async () => {
+      await this.sync();
+      const card = this.card;
+      if (card) await this.closeCard(card, this.reopen + this.full.slice(this.segStart));
+    });
+    return this.cards;
+  }
+
+  /** Text no card shows for good (the open card's part), for a fallback after a failure. */
+  undelivered(): string {
+    const rest = this.full.slice(this.segStart);
+    return rest ? this.reopen + rest : '';
+  }
+
+  /** Everything pushed so far. */
+  get text(): string {
+    return this.full;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.finishing || this.failure) return;
+    const last = this.card?.lastOpAt ?? this.now();
+    const wait = Math.max(0, last + this.minInterval - this.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.enqueue(() => this.sync()).then(
+        () => {
+          // Not open yet, or text arrived meanwhile: go again.
+          if (!this.card || this.reopen + this.full.slice(this.segStart) !== this.card.shown) this.schedule();
+        },
+        () => undefined,
+      );
+    }, wait);
+  }
+
+  /** Runs `fn` after the operations before it; after a failure, nothing runs any more. */
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.failure) throw this.failure;
+      try {
+        await fn();
+      } catch (err) {
+        this.failure = toLarkApiError(err);
+        throw this.failure;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Shows the text so far, rolling over to new cards while it does not fit. */
+  private async sync(): Promise<void> {
+    if (!this.card) return;
+    for (;;) {
+      const rest = this.full.slice(this.segStart);
+      if (this.fits(this.reopen + rest)) break;
+      const { head, cut, reopen } = this.cutPoint(rest);
+      await this.closeCard(this.card, head);
+      this.segStart += cut;
+      this.reopen = reopen;
+      await this.openCard();
+    }
+    const body = this.reopen + this.full.slice(this.segStart);
+    const card = this.card;
+    if (body.length === 0 || body === card.shown || this.finishing) return;
+    await this.op(card, (seq) => this.opts.api.setCardText(card.cardId, STREAM_ELEMENT_ID, body, seq));
+    card.shown = body;
+    if (this.timings.firstTextAt === undefined && body.trim()) this.timings.firstTextAt = this.now();
+  }
+
+  private fits(body: string): boolean {
+    return cardBytes(streamingCard(body, this.stopButton())) <= this.budget;
+  }
+
+  /** Where to end the open card: the longest head (at a paragraph or line break if possible) that fits. */
+  private cutPoint(rest: string): { head: string; cut: number; reopen: string } {
+    const overhead = cardBytes(streamingCard('', this.stopButton()));
+    let room = this.budget - overhead - Buffer.byteLength(this.reopen, 'utf8') - 8;
+    for (;;) {
+      let cut = findCut(rest, Math.max(1, room));
+      if (cut === 0) cut = String.fromCodePoint(rest.codePointAt(0)!).length;
+      let head = this.reopen + rest.slice(0, cut);
+      const fence = openFence(head);
+      let reopen = '';
+      if (fence !== undefined) {
+        head += '\n```';
+        reopen = '```' + fence + (rest[cut] === '\n' ? '' : '\n');
+      }
+      // JSON escaping can make the card larger than its text: shrink until it fits.
+      if (this.fits(head) || room <= 64) return { head, cut, reopen };
+      room = Math.floor(room * 0.8);
+    }
+  }
+
+  private stopButton(): { messageId: string; label: string } | undefined {
+    return this.opts.stopLabel ? { messageId: this.opts.target.messageId, label: this.opts.stopLabel } : undefined;
+  }
+
+  private async openCard(): Promise<void> {
+    const { api, target } = this.opts;
+    const cardId = await api.createCard(streamingCard(this.opts.placeholder ?? '…', this.stopButton()));
+    const createdAt = this.now();
+    const sent = await api.replyMessage(target.messageId, {
+      msgType: 'interactive',
+      content: JSON.stringify({ type: 'card', data: { card_id: cardId } }),
+      uuid: cardReplyUuid(target.messageId, cardId),
+      replyInThread: target.inThread,
+    });
+    this.timings.cardSentAt ??= this.now();
+    this.card = { cardId, messageId: sent.messageId, sequence: 0, lastOpAt: createdAt, shown: '' };
+    this.cards.push({ cardId, messageId: sent.messageId });
+  }
+
+  /** Final text without the button, then streaming off so the chat preview stops saying "generating". */
+  private async closeCard(card: OpenCard, text: string): Promise<void> {
+    const body = text || '…';
+    await this.op(card, (seq) => this.opts.api.updateCard(card.cardId, finalCard(body), seq));
+    card.shown = body;
+    await this.op(card, (seq) =>
+      this.opts.api.setCardSettings(card.cardId, { config: { streaming_mode: false, summary: { content: cardSummary(body) } } }, seq),
+    );
+    const delivered = this.cards.find((c) => c.cardId === card.cardId);
+    if (delivered) delivered.text = body;
+    if (this.card === card) this.card = undefined;
+  }
+
+  /** One CardKit operation on `card`: the next sequence number, no sooner than `minIntervalMs` after the last one. */
+  private async op(card: OpenCard, fn: (sequence: number) => Promise<void>): Promise<void> {
+    const wait = card.lastOpAt + this.minInterval - this.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    card.sequence += 1;
+    card.lastOpAt = this.now();
+    await fn(card.sequence);
+  }
+}
+
+/** The card message's idempotency key (≤ 50 chars): one per card entity, stable across SDK retries. */
+export function cardReplyUuid(messageId: string, cardId: string): string {
+  return `kocoro-card-${createHash('sha256').update(`${messageId}:${cardId}`).digest('hex').slice(0, 32)}`;
+}
