@@ -264,6 +264,18 @@ describe('fallbacks and reply modes', () => {
     expect(h.lark.cardText(cardsFor(messageId)[0]!.card.cardId)).toMatch(/^⚠️/);
   });
 
+  it('leaves no error mark when sending failed for a while and a later retry answered', async () => {
+    await startCardBot({}, { replyMode: { dm: 'message' } });
+    // More 502s than one attempt's retries: the answer is tried again later, and then goes through.
+    h.lark.failNext({ method: 'POST', path: /\/reply$/ }, { status: 502, body: { code: 1, msg: 'bad gateway' } }, 4);
+    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'eventually' });
+    await h.waitForEvent('reply.retry_scheduled');
+    await answered(messageId);
+    expect(h.lark.sentMessages({ replyTo: messageId })).toHaveLength(1);
+    await expect.poll(() => h.lark.reactions(messageId).filter((r) => r.active).map((r) => r.emojiType)).toEqual([]);
+    expect(h.lark.reactions(messageId).some((r) => r.emojiType === 'CrossMark')).toBe(false);
+  });
+
   it('with reply mode "message" in groups sends one post there while direct messages stream a card', async () => {
     await startCardBot({ reply: () => ANSWER, chunkChars: 20, chunkDelayMs: 5 }, { replyMode: { group: 'message' } });
     const dm = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'dm' });

@@ -147,7 +147,9 @@ export class TypingReplySink implements ReplySink {
     try {
       sent = await this.inner.finish(result);
     } catch (err) {
-      await this.typing.done(true);
+      // A transient failure is answered later by a retry: an error mark now would outlive its success.
+      const kind = toLarkApiError(err).kind;
+      await this.typing.done(!(kind === 'transient' || kind === 'rate_limit' || kind === 'token'));
       throw err;
     }
     await this.typing.done(result.outcome === 'failed');
