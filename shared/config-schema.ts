@@ -34,7 +34,45 @@ export const openAiProviderSchema = z
   })
   .strict();
 
-export const providerSchema = z.discriminatedUnion('type', [echoProviderSchema, openAiProviderSchema]);
+/** A local Kocoro daemon (`shan daemon start`); `url` defaults to http://127.0.0.1:7533. */
+export const kocoroProviderSchema = z
+  .object({
+    type: z.literal('kocoro'),
+    url: httpUrlSchema.optional(),
+    agent: z.string().min(1, 'must name one of the daemon\'s agents'),
+  })
+  .strict();
+
+export const anthropicProviderSchema = z
+  .object({
+    type: z.literal('anthropic'),
+    apiKey: secretSchema.optional(),
+    model: z.string().min(1, 'must name a model'),
+    baseUrl: httpUrlSchema.optional(),
+  })
+  .strict();
+
+/** A local program run for each message (never through a shell). */
+export const commandProviderSchema = z
+  .object({
+    type: z.literal('command'),
+    command: z.string().min(1, 'must name a program'),
+    /** Placeholders: {message}, {chat_id}, {sender}, {thread_id}, {platform}. */
+    args: z.array(z.string()).optional(),
+    /** How the message reaches the program; default `stdin`. */
+    input: z.enum(['stdin', 'arg']).optional(),
+    cwd: z.string().min(1).optional(),
+    timeoutSec: z.number().int().min(1).max(24 * 3600).optional(),
+  })
+  .strict();
+
+export const providerSchema = z.discriminatedUnion('type', [
+  echoProviderSchema,
+  openAiProviderSchema,
+  kocoroProviderSchema,
+  anthropicProviderSchema,
+  commandProviderSchema,
+]);
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
 export const agentSchema = z
@@ -51,6 +89,26 @@ export type AgentConfig = z.infer<typeof agentSchema>;
 export const replyModeSchema = z.enum(['card', 'message']);
 export type ReplyMode = z.infer<typeof replyModeSchema>;
 
+/**
+ * Who gets an answer (README "Who gets an answer"). Every field is optional; `resolveAccess`
+ * (electron/core/runtime/access-policy.ts) fills the defaults: dm open, group mention, bots ignore.
+ */
+export const dmAccessSchema = z.enum(['open', 'allowlist']);
+export const groupAccessSchema = z.enum(['mention', 'all', 'off']);
+export const botsAccessSchema = z.enum(['ignore', 'mention']);
+export const accessSchema = z
+  .object({
+    dm: dmAccessSchema.optional(),
+    /** open_ids allowed to DM the bot when `dm` is `allowlist`. */
+    dmAllow: z.array(z.string().min(1)).optional(),
+    group: groupAccessSchema.optional(),
+    /** chat_ids the bot answers in; empty or absent = every group. */
+    groupAllow: z.array(z.string().min(1)).optional(),
+    bots: botsAccessSchema.optional(),
+  })
+  .strict();
+export type AccessConfig = z.infer<typeof accessSchema>;
+
 export const botSchema = z
   .object({
     id: idSchema,
@@ -64,6 +122,7 @@ export const botSchema = z
     enabled: z.boolean().optional(),
     /** Per chat type; both default to `card`. */
     replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).strict().optional(),
+    access: accessSchema.optional(),
   })
   .strict();
 export type BotConfig = z.infer<typeof botSchema>;

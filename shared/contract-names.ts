@@ -16,11 +16,15 @@ export const METHOD_NAME_LIST = [
   'bots.setEnabled',
   'bots.remove',
   'bots.activity',
+  'bots.searchPeople',
+  'bots.searchChats',
   'agents.list',
   'agents.create',
   'agents.update',
   'agents.remove',
   'agents.test',
+  'agents.health',
+  'agents.kocoroAgents',
   'links.open',
 ] as const satisfies readonly MethodName[];
 

@@ -7,7 +7,7 @@
  * Pure: no Node, no Electron, no DOM. Secrets travel only UI → core; views carry `hasX` flags.
  */
 import { z } from 'zod';
-import { APP_ID_PATTERN, platformSchema, replyModeSchema } from './config-schema';
+import { accessSchema, APP_ID_PATTERN, botsAccessSchema, dmAccessSchema, groupAccessSchema, platformSchema, replyModeSchema } from './config-schema';
 import { isMethodName } from './contract-names';
 
 // ---------- shared pieces ----------
@@ -37,7 +37,7 @@ export const managedBySchema = z.enum(['config', 'app']);
 
 // ---------- agents ----------
 
-export const providerTypeSchema = z.enum(['echo', 'openai']);
+export const providerTypeSchema = z.enum(['echo', 'openai', 'kocoro', 'anthropic', 'command']);
 
 /** A provider as the UI sees it: never the key itself. */
 export const providerViewSchema = z.discriminatedUnion('type', [
@@ -48,6 +48,16 @@ export const providerViewSchema = z.discriminatedUnion('type', [
     model: z.string(),
     temperature: z.number().optional(),
     hasApiKey: z.boolean(),
+  }),
+  z.object({ type: z.literal('kocoro'), url: z.string().optional(), agent: z.string() }),
+  z.object({ type: z.literal('anthropic'), baseUrl: z.string().optional(), model: z.string(), hasApiKey: z.boolean() }),
+  z.object({
+    type: z.literal('command'),
+    command: z.string(),
+    args: z.array(z.string()).optional(),
+    input: z.enum(['stdin', 'arg']).optional(),
+    cwd: z.string().optional(),
+    timeoutSec: z.number().optional(),
   }),
 ]);
 
@@ -63,6 +73,22 @@ export const providerInputSchema = z.discriminatedUnion('type', [
     model: nonEmpty('Model'),
     temperature: z.number().min(0).max(2).optional(),
     apiKey: z.string().nullable().optional(),
+  }),
+  z.object({ type: z.literal('kocoro'), url: httpUrl.optional(), agent: nonEmpty('Agent') }),
+  z.object({
+    type: z.literal('anthropic'),
+    baseUrl: httpUrl.optional(),
+    model: nonEmpty('Model'),
+    apiKey: z.string().nullable().optional(),
+  }),
+  z.object({
+    type: z.literal('command'),
+    command: nonEmpty('Program'),
+    /** One argument per entry; {message}, {chat_id}, {sender}, {thread_id}, {platform} are replaced. */
+    args: z.array(z.string()).optional(),
+    input: z.enum(['stdin', 'arg']).optional(),
+    cwd: z.string().trim().optional(),
+    timeoutSec: z.number().int('Timeout must be whole seconds').min(1, 'Timeout must be at least 1 second').max(86_400).optional(),
   }),
 ]);
 
@@ -84,6 +110,19 @@ export const agentInputSchema = z.object({
 
 // ---------- bots ----------
 
+/** `access` with every default filled in (see shared/config-schema.ts `accessSchema`). */
+export const accessViewSchema = z.object({
+  dm: dmAccessSchema,
+  dmAllow: z.array(z.string()),
+  group: groupAccessSchema,
+  groupAllow: z.array(z.string()),
+  bots: botsAccessSchema,
+});
+
+/** A person found by name for the DM allowlist, and a group the bot is in. */
+export const personSchema = z.object({ openId: z.string(), name: z.string(), avatarUrl: z.string().optional() });
+export const chatSchema = z.object({ chatId: z.string(), name: z.string() });
+
 export const botViewSchema = z.object({
   id: z.string(),
   platform: platformSchema,
@@ -98,6 +137,8 @@ export const botViewSchema = z.object({
   managedBy: managedBySchema,
   /** How the bot answers in direct messages and in groups (defaults resolved). */
   replyMode: z.object({ dm: replyModeSchema, group: replyModeSchema }),
+  /** Who gets an answer (defaults resolved). */
+  access: accessViewSchema,
   status: botStatusSchema,
 });
 
@@ -128,6 +169,7 @@ export const botCreateInputSchema = credentialsInputSchema.extend({
   agentId: id,
   displayName: z.string().trim().max(64).optional(),
   replyMode: replyModeInputSchema.optional(),
+  access: accessSchema.optional(),
 });
 
 /** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
@@ -138,6 +180,8 @@ export const botUpdateInputSchema = z.object({
   appSecret: z.string().min(1).optional(),
   encryptKey: z.string().optional(),
   replyMode: replyModeInputSchema.optional(),
+  /** Replaces the fields given; absent fields stay unchanged. */
+  access: accessSchema.optional(),
 });
 
 /** What happened to one incoming message, for the live checklist and "last message". */
@@ -198,6 +242,10 @@ export const methods = {
   'bots.remove': { input: z.object({ id }), output: z.object({ removed: z.literal(true) }) },
   /** Recent activity of one bot, newest last (the live checklist starts from it). */
   'bots.activity': { input: z.object({ id }), output: z.array(botActivitySchema) },
+  /** People in the app's contact range whose name contains `query` (empty: the first ones), with the bot's credentials. */
+  'bots.searchPeople': { input: z.object({ id, query: z.string().max(100) }), output: z.array(personSchema) },
+  /** Groups the bot is in whose name contains `query` (empty: all, up to a limit). */
+  'bots.searchChats': { input: z.object({ id, query: z.string().max(100) }), output: z.array(chatSchema) },
 
   'agents.list': { input: none, output: z.array(agentViewSchema) },
   'agents.create': { input: agentInputSchema, output: agentViewSchema },
@@ -205,6 +253,13 @@ export const methods = {
   'agents.remove': { input: z.object({ id }), output: z.object({ removed: z.literal(true) }) },
   /** Starts a test run; deltas and the end arrive as `agent.test` events with the same runId. */
   'agents.test': { input: z.object({ id, text: nonEmpty('Message') }), output: z.object({ runId: z.string() }) },
+  /** Whether the agent's backend answers (daemon running, key accepted, program executable…). */
+  'agents.health': { input: z.object({ id }), output: z.object({ ok: z.boolean(), message: z.string() }) },
+  /** The agents of a local Kocoro daemon (default URL when absent); an RpcError when it is unreachable. */
+  'agents.kocoroAgents': {
+    input: z.object({ url: httpUrl.optional() }),
+    output: z.object({ agents: z.array(z.object({ name: z.string(), displayName: z.string().optional(), description: z.string().optional() })) }),
+  },
 
   /** Opens an allowlisted console or docs link in the OS browser (desktop); headless returns opened:false. */
   'links.open': { input: z.object({ url: z.string() }), output: z.object({ opened: z.boolean() }) },
@@ -219,6 +274,8 @@ export const events = {
   'agent.test': z.object({
     runId: z.string(),
     delta: z.string().optional(),
+    /** The whole answer so far, replacing the streamed deltas (the backend's final text is authoritative). */
+    replace: z.string().optional(),
     done: z.boolean().optional(),
     error: z.string().optional(),
   }),
@@ -251,6 +308,9 @@ export { isEventName, isMethodName } from './contract-names';
 export type BotView = z.output<typeof botViewSchema>;
 export type AgentView = z.output<typeof agentViewSchema>;
 export type BotActivity = z.output<typeof botActivitySchema>;
+export type AccessView = z.output<typeof accessViewSchema>;
+export type Person = z.output<typeof personSchema>;
+export type ChatSummary = z.output<typeof chatSchema>;
 export type AppInfo = z.output<typeof appInfoSchema>;
 export type Settings = z.output<typeof settingsSchema>;
 export type CredentialsCheck = z.output<typeof credentialsCheckSchema>;

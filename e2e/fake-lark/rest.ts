@@ -1,5 +1,6 @@
 import type { AppRecord, AppRegistry } from './apps.js';
 import type { CardStore } from './cardkit.js';
+import type { DirectoryStore } from './directory.js';
 import { apiError, isObject, json, ok } from './http-util.js';
 import type { HttpReply } from './http-util.js';
 import type { MessageStore } from './messages.js';
@@ -27,6 +28,7 @@ export interface RestState {
   reactions: ReactionStore;
   resources: ResourceStore;
   scopes: ScopeGrants;
+  directory: DirectoryStore;
 }
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
@@ -84,6 +86,13 @@ export class RestApi {
         scopes: SCOPES.resources,
         run: (_app, [m = '', key = ''], req) => s.resources.download(m, key, req.query.type, s.messages.record(m)?.msgType),
       },
+      {
+        method: 'GET',
+        match: exact('/open-apis/contact/v3/users/find_by_department'),
+        scopes: SCOPES.contact,
+        run: (app, _p, req) => s.directory.findByDepartment(app.appId, req.query),
+      },
+      { method: 'GET', match: exact('/open-apis/im/v1/chats'), scopes: SCOPES.chats, run: (app, _p, req) => s.directory.listChats(app.appId, app.tenantKey, req.query) },
       ...['POST', 'PUT', 'PATCH'].map(
         (method): Route => ({
           method,

@@ -12,6 +12,8 @@ export const SCOPES = {
   reactions: ['im:message', 'im:message.reactions:write_only'],
   resources: ['im:message', 'im:message:readonly', 'im:message.history:readonly'],
   cardkit: ['cardkit:card:write'],
+  contact: ['contact:contact.base:readonly', 'contact:contact:readonly_as_app', 'contact:contact:readonly'],
+  chats: ['im:chat', 'im:chat:readonly'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** What `application/v6/scopes` lists as "requested by the app version" (§5.12, §5.13). */

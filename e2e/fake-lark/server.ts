@@ -18,6 +18,8 @@ import { ReactionStore } from './reactions.js';
 import { ResourceStore } from './resources.js';
 import { RestApi, notFound } from './rest.js';
 import { ScopeGrants } from './scopes.js';
+import { DirectoryStore } from './directory.js';
+import type { FakeChat, FakeUser } from './directory.js';
 import { TimerSet } from './timers.js';
 import { TokenStore } from './tokens.js';
 import type {
@@ -58,6 +60,7 @@ export class FakeLarkPlatform {
   private readonly reactionStore = new ReactionStore();
   private readonly resources = new ResourceStore();
   private readonly scopes = new ScopeGrants();
+  private readonly directory = new DirectoryStore();
   private readonly cardStore: CardStore;
   private readonly rest: RestApi;
   private readonly faults = new FaultInjector();
@@ -84,6 +87,7 @@ export class FakeLarkPlatform {
       reactions: this.reactionStore,
       resources: this.resources,
       scopes: this.scopes,
+      directory: this.directory,
     });
     for (const app of opts.apps ?? []) this.addApp(app);
     this.longConn = new LongConnectionServer(this.apps, { ...(opts.clientConfig ?? DEFAULT_CLIENT_CONFIG) }, () => `ws://127.0.0.1:${port}`, () =>
@@ -127,6 +131,24 @@ export class FakeLarkPlatform {
   setGrantedScopes(appId: string, scopes: string[] | undefined): void {
     this.apps.require(appId);
     this.scopes.set(appId, scopes);
+  }
+
+  /** People in the app's contact range (`contact/v3/users/find_by_department`, root department). */
+  setContactUsers(appId: string, users: FakeUser[]): void {
+    this.apps.require(appId);
+    this.directory.setUsers(appId, users);
+  }
+
+  /** The contact range covers nobody: the contact API answers 41050. */
+  setContactRangeEmpty(appId: string, empty = true): void {
+    this.apps.require(appId);
+    this.directory.setContactRangeEmpty(appId, empty);
+  }
+
+  /** Groups the app's bot is in (`im/v1/chats`). */
+  setBotChats(appId: string, chats: FakeChat[]): void {
+    this.apps.require(appId);
+    this.directory.setChats(appId, chats);
   }
 
   // ---- long connection -------------------------------------------------------------------

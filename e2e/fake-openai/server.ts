@@ -60,6 +60,12 @@ export class FakeOpenAi {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (req.method === 'GET' && req.url?.endsWith('/models')) {
+      if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+        return json(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+      }
+      return json(res, 200, { object: 'list', data: [{ id: 'llama3.2', object: 'model', created: 0, owned_by: 'local' }] });
+    }
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
       return json(res, 404, { error: { message: 'not found' } });
     }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeOpenAi } from '../../../e2e/fake-openai/server';
+import { providerHealth } from './health';
 import { OpenAiProvider } from './openai-provider';
 import { AgentError, type AgentRequest } from './provider';
 
@@ -63,5 +64,35 @@ describe('OpenAiProvider', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentError);
     expect((err as Error).message).toMatch(/cannot reach model endpoint/);
+  });
+});
+
+describe('OpenAiProvider images and health', () => {
+  it('sends images as data-URL parts, and plain text when the model takes none', async () => {
+    fake = await FakeOpenAi.start();
+    const turns: AgentRequest['turns'] = [{ role: 'user', text: 'look', images: [{ mimeType: 'image/png', dataBase64: 'AAAA' }] }];
+    const withImages = new OpenAiProvider({ baseUrl: fake.baseUrl, model: 'm' });
+    for await (const _ of withImages.stream({ ...request('x'), turns })) void _;
+    expect(fake.requests[0]?.messages.at(-1)).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'look' },
+        { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+      ],
+    });
+    const textOnly = new OpenAiProvider({ baseUrl: fake.baseUrl, model: 'm', acceptsImages: false });
+    for await (const _ of textOnly.stream({ ...request('x'), turns })) void _;
+    expect(fake.requests[1]?.messages.at(-1)).toEqual({ role: 'user', content: 'look' });
+  });
+
+  it('health: key accepted, key rejected, endpoint unreachable', async () => {
+    fake = await FakeOpenAi.start({ apiKey: 'right' });
+    expect(await providerHealth({ type: 'openai', baseUrl: fake.baseUrl, apiKey: 'right', model: 'm' })).toMatchObject({ ok: true });
+    expect(await providerHealth({ type: 'openai', baseUrl: fake.baseUrl, apiKey: 'wrong', model: 'm' })).toMatchObject({ ok: false, message: expect.stringMatching(/rejected the API key/) });
+    const url = fake.baseUrl;
+    await fake.close();
+    fake = undefined;
+    expect(await providerHealth({ type: 'openai', baseUrl: url, model: 'm' })).toMatchObject({ ok: false, message: expect.stringMatching(/cannot reach/) });
+    expect(await providerHealth({ type: 'echo' })).toMatchObject({ ok: true });
   });
 });

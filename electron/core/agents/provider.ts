@@ -35,13 +35,30 @@ export interface AgentRequest {
 }
 
 /**
+ * Replaces everything streamed so far: a backend whose final answer is authoritative (a Kocoro
+ * daemon's `done.reply`) yields it when it differs from the deltas. Consumers take
+ * `replace` as the whole answer from then on.
+ */
+export interface AgentReplace {
+  replace: string;
+}
+
+/** What `stream()` yields: a text delta to append, or the whole answer so far. */
+export type AgentChunk = string | AgentReplace;
+
+/**
  * An agent backend. It streams text deltas so replies can appear as they are written, and it
  * must honour `signal`.
  */
 export interface AgentProvider {
   /** Whether the agent can look at images (`AgentTurn.images`); when not, images become a textual stand-in. */
   readonly acceptsImages?: boolean;
-  stream(request: AgentRequest): AsyncIterable<string>;
+  stream(request: AgentRequest): AsyncIterable<AgentChunk>;
+}
+
+/** The answer after `chunk`: appended for a delta, replaced for an `AgentReplace`. */
+export function applyChunk(text: string, chunk: AgentChunk): string {
+  return typeof chunk === 'string' ? text + chunk : chunk.replace;
 }
 
 /** A provider failure with a message fit to show the person chatting with the bot. */
@@ -52,8 +69,8 @@ export class AgentError extends Error {
   }
 }
 
-export async function collectText(stream: AsyncIterable<string>): Promise<string> {
+export async function collectText(stream: AsyncIterable<AgentChunk>): Promise<string> {
   let text = '';
-  for await (const delta of stream) text += delta;
+  for await (const chunk of stream) text = applyChunk(text, chunk);
   return text;
 }

@@ -1,12 +1,18 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type Handlers, type ProviderInput, RpcError } from '../../../shared/contract';
+import { AgentError } from '../agents/provider';
+import { providerHealth } from '../agents/health';
+import { listKocoroAgents } from '../agents/kocoro-provider';
 import type { AppAgent } from '../store/app-store';
 import { type AgentRecord, secretKeys } from './catalog';
 import { configFileName } from './config-file-name';
 import { agentIdFor } from './ids';
 import type { ServiceContext } from './service-context';
 
-type AgentHandlers = Pick<Handlers, 'agents.list' | 'agents.create' | 'agents.update' | 'agents.remove' | 'agents.test'>;
+type AgentHandlers = Pick<
+  Handlers,
+  'agents.list' | 'agents.create' | 'agents.update' | 'agents.remove' | 'agents.test' | 'agents.health' | 'agents.kocoroAgents'
+>;
 
 export function agentHandlers(ctx: ServiceContext): AgentHandlers {
   const { catalog, store, vault, views, events, redactor } = ctx;
@@ -28,7 +34,7 @@ export function agentHandlers(ctx: ServiceContext): AgentHandlers {
   /** `apiKey`: a string replaces the saved key, null (or "") clears it, absent keeps it. An echo agent has none. */
   const saveApiKey = async (id: string, provider: ProviderInput): Promise<boolean> => {
     const key = secretKeys.apiKey(id);
-    if (provider.type === 'echo' || provider.apiKey === null || provider.apiKey === '') {
+    if (!(provider.type === 'openai' || provider.type === 'anthropic') || provider.apiKey === null || provider.apiKey === '') {
       const had = (await catalog.secret(key)) !== undefined;
       await vault.delete(key);
       return had;
@@ -101,6 +107,20 @@ export function agentHandlers(ctx: ServiceContext): AgentHandlers {
       const platform = catalog.bots().find((b) => b.agentId === input.id)?.platform;
       return ctx.agentTests.start(agent, input.text, platform);
     },
+
+    'agents.health': async (input) => {
+      const agent = await catalog.agentConfig(existing(input.id));
+      return providerHealth(agent.provider);
+    },
+
+    'agents.kocoroAgents': async (input) => {
+      try {
+        return { agents: await listKocoroAgents(input.url) };
+      } catch (err) {
+        const message = err instanceof AgentError ? err.message : err instanceof Error ? err.message : String(err);
+        throw new RpcError('invalid_input', message, 'url');
+      }
+    },
   };
 }
 
@@ -110,14 +130,34 @@ function agentRecord(id: string, name: string, systemPrompt: string | undefined,
     id,
     name,
     ...(systemPrompt?.trim() ? { systemPrompt } : {}),
-    provider:
-      provider.type === 'echo'
-        ? { type: 'echo' }
-        : {
-            type: 'openai',
-            ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
-            model: provider.model,
-            ...(provider.temperature !== undefined ? { temperature: provider.temperature } : {}),
-          },
+    provider: storedProvider(provider),
   };
+}
+
+/** What the store keeps of a provider: no key, no empty optional fields. */
+function storedProvider(provider: ProviderInput): AppAgent['provider'] {
+  switch (provider.type) {
+    case 'echo':
+      return { type: 'echo' };
+    case 'openai':
+      return {
+        type: 'openai',
+        ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
+        model: provider.model,
+        ...(provider.temperature !== undefined ? { temperature: provider.temperature } : {}),
+      };
+    case 'anthropic':
+      return { type: 'anthropic', ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}), model: provider.model };
+    case 'kocoro':
+      return { type: 'kocoro', ...(provider.url ? { url: provider.url } : {}), agent: provider.agent };
+    case 'command':
+      return {
+        type: 'command',
+        command: provider.command.trim(),
+        ...(provider.args && provider.args.length > 0 ? { args: provider.args } : {}),
+        ...(provider.input ? { input: provider.input } : {}),
+        ...(provider.cwd ? { cwd: provider.cwd } : {}),
+        ...(provider.timeoutSec !== undefined ? { timeoutSec: provider.timeoutSec } : {}),
+      };
+  }
 }

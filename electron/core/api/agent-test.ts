@@ -52,7 +52,8 @@ export class AgentTestRunner {
         context: { platform, botId: 'agent-test', chatId: 'agent-test', chatType: 'p2p', senderOpenId: 'agent-test' },
         signal: controller.signal,
       })) {
-        if (delta) events.emit('agent.test', { runId, delta });
+        if (typeof delta !== 'string') events.emit('agent.test', { runId, replace: delta.replace });
+        else if (delta) events.emit('agent.test', { runId, delta });
       }
       controller.signal.throwIfAborted();
       events.emit('agent.test', { runId, done: true });

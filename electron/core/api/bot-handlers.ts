@@ -2,7 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PLATFORM_DOMAIN } from '../../../shared/platform';
 import { type Handlers, RpcError } from '../../../shared/contract';
+import type { AccessConfig } from '../../../shared/config-schema';
+import { resolveAccess } from '../runtime/access-policy';
 import { resolvedReplyMode } from '../runtime/reply-mode';
+import { BotDirectory } from './bot-directory';
 import type { AppBot } from '../store/app-store';
 import { type BotRecord, secretKeys } from './catalog';
 import { checkCredentials, openPlatformBase } from './check-credentials';
@@ -10,10 +13,14 @@ import { configFileName } from './config-file-name';
 import { botIdFor } from './ids';
 import type { ServiceContext } from './service-context';
 
-type BotHandlers = Pick<Handlers, 'bots.list' | 'bots.checkCredentials' | 'bots.create' | 'bots.update' | 'bots.setEnabled' | 'bots.remove' | 'bots.activity'>;
+type BotHandlers = Pick<
+  Handlers,
+  'bots.list' | 'bots.checkCredentials' | 'bots.create' | 'bots.update' | 'bots.setEnabled' | 'bots.remove' | 'bots.activity' | 'bots.searchPeople' | 'bots.searchChats'
+>;
 
 export function botHandlers(ctx: ServiceContext): BotHandlers {
   const { catalog, store, vault, views, launcher, events, redactor } = ctx;
+  const directory = new BotDirectory({ catalog, logger: ctx.logger });
 
   /** The app's own bot with this id; config bots are read-only and unknown ids say so. */
   const editable = (id: string): BotRecord & { managedBy: 'app' } => {
@@ -74,6 +81,7 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           ...(displayName ? { displayName } : {}),
           ...(domain ? { domain } : {}),
           ...(input.replyMode ? { replyMode: input.replyMode } : {}),
+          ...(input.access ? { access: cleanAccess(input.access) } : {}),
         };
         await saveSecret(secretKeys.appSecret(id), input.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
@@ -102,12 +110,14 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         if (displayName) next.displayName = displayName;
         if (input.replyMode) next.replyMode = { ...saved.replyMode, ...input.replyMode };
         const replyModeChanged = JSON.stringify(resolvedReplyMode(next)) !== JSON.stringify(resolvedReplyMode(saved));
+        if (input.access) next.access = cleanAccess({ ...saved.access, ...input.access });
+        const accessChanged = JSON.stringify(resolveAccess(next.access)) !== JSON.stringify(resolveAccess(saved.access));
 
         if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
         store.putBot(next);
         // A new name alone needs no reconnect; anything the running bot uses does.
-        const restart = next.agentId !== saved.agentId || replyModeChanged || input.appSecret !== undefined || input.encryptKey !== undefined;
+        const restart = next.agentId !== saved.agentId || replyModeChanged || accessChanged || input.appSecret !== undefined || input.encryptKey !== undefined;
         if (restart && next.enabled !== false) await launcher.launch(input.id);
         events.emit('bots.changed', {});
         return viewOf(input.id);
@@ -150,7 +160,19 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
       if (!catalog.bot(input.id)) throw new RpcError('not_found', `There is no bot "${input.id}".`, 'id');
       return ctx.activity.list(input.id);
     },
+
+    'bots.searchPeople': (input) => directory.searchPeople(input.id, input.query),
+    'bots.searchChats': (input) => directory.searchChats(input.id, input.query),
   };
+}
+
+/** Allowlists without duplicates or blanks. */
+function cleanAccess(access: AccessConfig): AccessConfig {
+  const unique = (ids: string[] | undefined) => (ids ? [...new Set(ids.map((x) => x.trim()).filter(Boolean))] : undefined);
+  const out: AccessConfig = { ...access };
+  if (access.dmAllow) out.dmAllow = unique(access.dmAllow);
+  if (access.groupAllow) out.groupAllow = unique(access.groupAllow);
+  return out;
 }
 
 function describe(bot: { id: string; displayName?: string }): string {

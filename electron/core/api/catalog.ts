@@ -1,4 +1,4 @@
-import type { AgentConfig, BotConfig, ConfigFile } from '../../../shared/config-schema';
+import type { AgentConfig, BotConfig, ConfigFile, ProviderConfig } from '../../../shared/config-schema';
 import type { SecretRedactor } from '../log/redact';
 import type { AppAgent, AppBot, AppStore } from '../store/app-store';
 import type { SecretVault } from '../store/secret-vault';
@@ -44,6 +44,7 @@ export class Catalog {
       ...(b.domain ? { domain: b.domain } : {}),
       ...(b.enabled === false ? { enabled: false } : {}),
       ...(b.replyMode ? { replyMode: b.replyMode } : {}),
+      ...(b.access ? { access: b.access } : {}),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((b) => b.id));
@@ -59,15 +60,7 @@ export class Catalog {
       id: a.id,
       name: a.name,
       ...(a.systemPrompt !== undefined ? { systemPrompt: a.systemPrompt } : {}),
-      provider:
-        a.provider.type === 'echo'
-          ? { type: 'echo' }
-          : {
-              type: 'openai',
-              model: a.provider.model,
-              ...(a.provider.baseUrl ? { baseUrl: a.provider.baseUrl } : {}),
-              ...(a.provider.temperature !== undefined ? { temperature: a.provider.temperature } : {}),
-            },
+      provider: withoutApiKey(a.provider),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((a) => a.id));
@@ -132,10 +125,11 @@ export class Catalog {
   }
 
   async apiKey(record: AgentRecord): Promise<string | undefined> {
-    if (record.provider.type !== 'openai') return undefined;
+    if (!hasApiKey(record.provider.type)) return undefined;
     if (record.managedBy === 'config') {
       const agent = this.config.agents.find((a) => a.id === record.id);
-      return agent?.provider.type === 'openai' ? agent.provider.apiKey || undefined : undefined;
+      const provider = agent?.provider;
+      return provider && (provider.type === 'openai' || provider.type === 'anthropic') ? provider.apiKey || undefined : undefined;
     }
     return this.secret(secretKeys.apiKey(record.id));
   }
@@ -143,7 +137,7 @@ export class Catalog {
   /** The agent as the runtime needs it, key included. */
   async agentConfig(record: AgentRecord): Promise<AgentConfig> {
     const { managedBy: _managedBy, ...agent } = record;
-    if (agent.provider.type === 'echo') return { ...agent, provider: { type: 'echo' } };
+    if (!hasApiKey(agent.provider.type)) return agent;
     const apiKey = await this.apiKey(record);
     return { ...agent, provider: { ...agent.provider, ...(apiKey ? { apiKey } : {}) } };
   }
@@ -164,4 +158,15 @@ export class Catalog {
     const { managedBy: _managedBy, ...bot } = record;
     return { ok: true, bot: { ...bot, appSecret, ...(encryptKey ? { encryptKey } : {}) }, agent: await this.agentConfig(agent) };
   }
+}
+
+/** Provider types whose API key lives in the vault (app agents) or the config file. */
+export function hasApiKey(type: ProviderConfig['type']): type is 'openai' | 'anthropic' {
+  return type === 'openai' || type === 'anthropic';
+}
+
+/** The provider as the catalog keeps it: everything but the key, unset fields left out. */
+function withoutApiKey(provider: ProviderConfig): AppAgent['provider'] {
+  const { apiKey: _apiKey, ...rest } = provider as ProviderConfig & { apiKey?: string };
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== '')) as AppAgent['provider'];
 }

@@ -2,6 +2,7 @@ import type { BotStatus } from '../../../shared/bot-status';
 import type { AgentView, BotView } from '../../../shared/contract';
 import type { SecretRedactor } from '../log/redact';
 import type { BotManager } from '../runtime/bot-manager';
+import { resolveAccess } from '../runtime/access-policy';
 import { resolvedReplyMode } from '../runtime/reply-mode';
 import type { AgentRecord, BotRecord, Catalog } from './catalog';
 
@@ -35,26 +36,51 @@ export class Views {
       hasEncryptKey: secrets.encryptKey !== undefined,
       managedBy: record.managedBy,
       replyMode: resolvedReplyMode(record),
+      access: resolveAccess(record.access),
       status: this.statusOf(record.id),
     };
   }
 
-  async agent(record: AgentRecord): Promise<AgentView> {
+  private async providerView(record: AgentRecord): Promise<AgentView['provider']> {
     const { provider } = record;
+    switch (provider.type) {
+      case 'echo':
+        return { type: 'echo' };
+      case 'openai':
+        return {
+          type: 'openai',
+          ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
+          model: provider.model,
+          ...(provider.temperature !== undefined ? { temperature: provider.temperature } : {}),
+          hasApiKey: (await this.deps.catalog.apiKey(record)) !== undefined,
+        };
+      case 'anthropic':
+        return {
+          type: 'anthropic',
+          ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
+          model: provider.model,
+          hasApiKey: (await this.deps.catalog.apiKey(record)) !== undefined,
+        };
+      case 'kocoro':
+        return { type: 'kocoro', ...(provider.url ? { url: provider.url } : {}), agent: provider.agent };
+      case 'command':
+        return {
+          type: 'command',
+          command: provider.command,
+          ...(provider.args ? { args: [...provider.args] } : {}),
+          ...(provider.input ? { input: provider.input } : {}),
+          ...(provider.cwd ? { cwd: provider.cwd } : {}),
+          ...(provider.timeoutSec !== undefined ? { timeoutSec: provider.timeoutSec } : {}),
+        };
+    }
+  }
+
+  async agent(record: AgentRecord): Promise<AgentView> {
     return {
       id: record.id,
       name: record.name,
       ...(record.systemPrompt !== undefined ? { systemPrompt: record.systemPrompt } : {}),
-      provider:
-        provider.type === 'echo'
-          ? { type: 'echo' }
-          : {
-              type: 'openai',
-              ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
-              model: provider.model,
-              ...(provider.temperature !== undefined ? { temperature: provider.temperature } : {}),
-              hasApiKey: (await this.deps.catalog.apiKey(record)) !== undefined,
-            },
+      provider: await this.providerView(record),
       managedBy: record.managedBy,
       usedBy: this.deps.catalog.usedBy(record.id),
     };

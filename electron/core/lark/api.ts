@@ -228,6 +228,27 @@ export class LarkApi {
     }));
   }
 
+  /**
+   * One page of the people directly in the root department of the app's contact range
+   * (`contact/v3/users/find_by_department`, department_id 0; needs a contact read scope, §5.10).
+   */
+  async listContactUsers(pageToken?: string): Promise<{ items: Array<{ openId: string; name: string; avatarUrl?: string }>; pageToken?: string }> {
+    const res = await this.call('contact.users', () =>
+      this.client.contact.v3.user.findByDepartment({
+        params: { department_id: '0', department_id_type: 'open_department_id', user_id_type: 'open_id', page_size: 50, ...(pageToken ? { page_token: pageToken } : {}) },
+      }),
+    );
+    const items = (res.data?.items ?? []).filter((u) => u.open_id).map((u) => ({ openId: u.open_id ?? '', name: u.name || u.en_name || u.open_id || '', ...(u.avatar?.avatar_72 ? { avatarUrl: u.avatar.avatar_72 } : {}) }));
+    return { items, pageToken: res.data?.has_more ? res.data.page_token : undefined };
+  }
+
+  /** One page of the groups the bot is in (`im/v1/chats`, scope `im:chat:readonly` or `im:chat`). */
+  async listChats(pageToken?: string): Promise<{ items: Array<{ chatId: string; name: string }>; pageToken?: string }> {
+    const res = await this.call('chat.list', () => this.client.im.v1.chat.list({ params: { page_size: 100, ...(pageToken ? { page_token: pageToken } : {}) } }));
+    const items = (res.data?.items ?? []).filter((c) => c.chat_id).map((c) => ({ chatId: c.chat_id ?? '', name: c.name || c.chat_id || '' }));
+    return { items, pageToken: res.data?.has_more ? res.data.page_token : undefined };
+  }
+
   private async call<T extends { code?: number; msg?: string }>(op: string, fn: () => Promise<T>): Promise<T> {
     return withLarkRetry(
       async () => {

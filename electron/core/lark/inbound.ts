@@ -62,8 +62,3 @@ export function parseMessageEvent(data: unknown): ParseResult {
 export function mentionsBot(event: MessageEvent, botOpenId: string): boolean {
   return (event.message.mentions ?? []).some((m) => m.id.open_id === botOpenId);
 }
-
-/** Only people get answers: never other bots, never our own messages echoed back. */
-export function isFromUser(event: MessageEvent): boolean {
-  return event.sender.sender_type === 'user';
-}

@@ -4,12 +4,13 @@ import type { AgentConfig, BotConfig } from '../../../shared/config-schema';
 import type { BotActivity } from '../../../shared/contract';
 import { CARD_CALLBACK, permissionsLink } from '../../../shared/lark-console';
 import { PLATFORM_DOMAIN } from '../../../shared/platform';
-import { AgentError, type AgentProvider } from '../agents/provider';
+import { AgentError, type AgentProvider, applyChunk } from '../agents/provider';
 import { type BotInfo, LarkApi } from '../lark/api';
 import { isStopValue } from '../lark/card-json';
 import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import { LarkApiError, toLarkApiError } from '../lark/errors';
-import { isFromUser, type MessageEvent, mentionsBot, parseMessageEvent } from '../lark/inbound';
+import { type MessageEvent, parseMessageEvent } from '../lark/inbound';
+import { BotLoopGuard, checkAccess, type ResolvedAccess, resolveAccess } from './access-policy';
 import { TypingIndicator } from '../lark/reactions';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
@@ -74,9 +75,16 @@ export class BotRuntime {
   private readonly stops = new StopRegistry();
   /** Scopes already reported missing in this run (the owner is told once). */
   private readonly missingScopes = new Set<string>();
+  /** Who gets an answer (`access`, defaults filled in). */
+  private readonly access: ResolvedAccess;
+  /** Stops bot-to-bot ping-pong per chat. */
+  private readonly loopGuard = new BotLoopGuard();
+  /** Bot-authored messages already counted by the loop guard when they arrived. */
+  private readonly botTurnsCounted = new Set<string>();
 
   constructor(private readonly opts: BotRuntimeOptions) {
     this.now = opts.now ?? Date.now;
+    this.access = resolveAccess(opts.bot.access);
     const { bot, logger } = opts;
     const domain = bot.domain ?? PLATFORM_DOMAIN[bot.platform];
     this.status = { botId: bot.id, state: 'stopped', since: this.now() };
@@ -249,17 +257,20 @@ export class BotRuntime {
     }
     const event = parsed.event;
     const { message_id: messageId, chat_id: chatId, chat_type: chatType } = event.message;
-    if (!isFromUser(event)) {
-      this.log.log('info', 'message.ignored', { messageId, chatId, reason: 'sent by a bot' });
-      return;
-    }
     if (this.dedupe.has(messageId) || this.claimed.has(messageId)) {
       this.log.log('info', 'message.duplicate', { messageId, chatId });
       return;
     }
-    if (chatType === 'group' && this.identity && !mentionsBot(event, this.identity.openId)) {
-      this.log.log('info', 'message.ignored', { messageId, chatId, reason: 'group message without an @mention of the bot' });
+    // Access rules (access-policy.ts). Without the bot's identity an @mention cannot be judged yet:
+    // such a message is accepted and judged again in `answer`.
+    const decision = checkAccess(event, this.access, { appId: this.opts.bot.appId, openId: this.identity?.openId });
+    if (event.sender.sender_type === 'user') this.loopGuard.human(chatId);
+    if (!decision.answer && decision.code !== 'identity_unknown') {
+      this.log.log('info', 'message.ignored', { messageId, chatId, reason: decision.reason, rule: decision.code });
       return;
+    }
+    if (decision.answer && decision.fromBot) {
+      if (!this.admitBotTurn(messageId, chatId)) return;
     }
     // A stop word acts now: the chat's queue is busy with the very answer it stops.
     if (isStopMessage(event.message.message_type, event.message.content)) return this.onStopWord(event);
@@ -341,13 +352,18 @@ export class BotRuntime {
     }
     const event = parsed.event;
     const identity = this.identity ?? (await this.refreshIdentity());
-    if (event.message.chat_type === 'group') {
-      if (!identity) return this.retryLater(entry, new LarkApiError('transient', undefined, 'bot identity unknown', 'cannot tell whether the bot was @mentioned'));
-      if (!mentionsBot(event, identity.openId)) {
-        this.log.log('info', 'message.ignored', { messageId: entry.messageId, chatId: entry.chatId, reason: 'group message without an @mention of the bot' });
-        await this.inbox.remove(entry.messageId);
-        return;
-      }
+    // Judged again: the identity may have been unknown when it arrived, and recovered entries come from an earlier run.
+    const decision = checkAccess(event, this.access, { appId: this.opts.bot.appId, openId: identity?.openId });
+    if (!decision.answer) {
+      if (decision.code === 'identity_unknown') return this.retryLater(entry, new LarkApiError('transient', undefined, 'bot identity unknown', 'cannot tell whether the bot was @mentioned'));
+      this.log.log('info', 'message.ignored', { messageId: entry.messageId, chatId: entry.chatId, reason: decision.reason, rule: decision.code });
+      await this.inbox.remove(entry.messageId);
+      return;
+    }
+    // A bot's message accepted before the identity was known (or recovered from the inbox) is counted now.
+    if (decision.fromBot && !this.botTurnsCounted.has(entry.messageId) && !this.admitBotTurn(entry.messageId, entry.chatId)) {
+      await this.inbox.remove(entry.messageId);
+      return;
     }
 
     const command = parseChatCommand(await messageText(event, identity).catch(() => ''));
@@ -381,6 +397,19 @@ export class BotRuntime {
       if (e.kind !== 'credentials') await this.inbox.remove(entry.messageId);
       this.activity(event, 'failed', turn.text);
     }
+  }
+
+  /** Counts a bot turn in the chat; false (logged) once the loop guard's limit is reached. */
+  private admitBotTurn(messageId: string, chatId: string): boolean {
+    if (this.loopGuard.admitBot(chatId)) {
+      // Remembered so a retry of the same message is not counted twice (a bounded memory: oldest forgotten).
+      this.botTurnsCounted.add(messageId);
+      if (this.botTurnsCounted.size > 1000) this.botTurnsCounted.delete(this.botTurnsCounted.values().next().value as string);
+      return true;
+    }
+    this.log.log('warn', 'access.loop_guard', { chatId, botTurns: this.loopGuard.limit, hint: 'bots are answered here again once a person speaks in the chat' });
+    this.log.log('info', 'message.ignored', { messageId, chatId, reason: `loop guard: ${this.loopGuard.limit} consecutive bot turns without a person in between`, rule: 'loop_guard' });
+    return false;
   }
 
   /** `/new`, `/help`: answered by the runtime in the chat's order, never sent to the agent. */
@@ -480,8 +509,9 @@ export class BotRuntime {
         },
         signal: controller.signal,
       })) {
-        answer += delta;
-        onDelta(delta);
+        // A replacement (authoritative final text) is not streamed: the finished reply carries it.
+        answer = applyChunk(answer, delta);
+        if (typeof delta === 'string') onDelta(delta);
       }
       this.log.log('info', 'agent.answered', { messageId: event.message.message_id, agentId: agent.config.id, ms: this.now() - started, chars: answer.length });
       return { text: answer.trim() ? answer : '(The agent returned an empty answer.)', failed: false };

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
-import { APP_ID_PATTERN, formatZodError, platformSchema, replyModeSchema } from '../../../shared/config-schema';
+import { accessSchema, APP_ID_PATTERN, formatZodError, platformSchema, replyModeSchema } from '../../../shared/config-schema';
 import { languageSchema } from '../../../shared/contract';
 import type { Logger } from '../log/logger';
 import { setAside } from './set-aside';
@@ -22,6 +22,16 @@ export const appAgentSchema = z.object({
       model: z.string().min(1, 'must name a model'),
       temperature: z.number().min(0).max(2).optional(),
     }),
+    z.object({ type: z.literal('kocoro'), url: z.string().optional(), agent: z.string().min(1, 'must name an agent') }),
+    z.object({ type: z.literal('anthropic'), baseUrl: z.string().optional(), model: z.string().min(1, 'must name a model') }),
+    z.object({
+      type: z.literal('command'),
+      command: z.string().min(1, 'must name a program'),
+      args: z.array(z.string()).optional(),
+      input: z.enum(['stdin', 'arg']).optional(),
+      cwd: z.string().optional(),
+      timeoutSec: z.number().int().min(1).optional(),
+    }),
   ]),
 });
 export type AppAgent = z.infer<typeof appAgentSchema>;
@@ -36,6 +46,7 @@ export const appBotSchema = z.object({
   domain: z.string().optional(),
   enabled: z.boolean().optional(),
   replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).optional(),
+  access: accessSchema.optional(),
 });
 export type AppBot = z.infer<typeof appBotSchema>;
 

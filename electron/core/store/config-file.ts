@@ -43,7 +43,7 @@ export function resolveSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, redac
     return resolved;
   };
   const agents = config.agents.map((agent, i) =>
-    agent.provider.type === 'openai'
+    agent.provider.type === 'openai' || agent.provider.type === 'anthropic'
       ? { ...agent, provider: { ...agent.provider, apiKey: resolve(agent.provider.apiKey, `agents[${i}].provider.apiKey`) } }
       : agent,
   );

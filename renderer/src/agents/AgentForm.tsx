@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentView, MethodInput, ProviderInput } from '../../../shared/contract';
 import { useClient } from '../api/ClientContext';
@@ -8,7 +8,8 @@ import { errorField, errorText } from '../lib/errors';
 import { isHttpUrl, optionalText, parseTemperature } from '../lib/validation';
 
 type ProviderType = ProviderInput['type'];
-type FieldName = 'name' | 'systemPrompt' | 'baseUrl' | 'model' | 'apiKey' | 'temperature';
+type FieldName = 'name' | 'systemPrompt' | 'baseUrl' | 'model' | 'apiKey' | 'temperature' | 'url' | 'agent' | 'command' | 'args' | 'cwd' | 'timeoutSec';
+type KocoroAgent = { name: string; displayName?: string; description?: string };
 
 interface AgentFormProps {
   /** The agent to edit; absent to create one. */
@@ -37,6 +38,19 @@ function fieldOf(path: string | undefined): FieldName | undefined {
       return 'apiKey';
     case 'provider.temperature':
       return 'temperature';
+    case 'provider.url':
+    case 'url':
+      return 'url';
+    case 'provider.agent':
+      return 'agent';
+    case 'provider.command':
+      return 'command';
+    case 'provider.args':
+      return 'args';
+    case 'provider.cwd':
+      return 'cwd';
+    case 'provider.timeoutSec':
+      return 'timeoutSec';
     default:
       return undefined;
   }
@@ -46,7 +60,10 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
   const { t } = useTranslation();
   const client = useClient();
   const headingId = useId();
-  const saved = agent?.provider.type === 'openai' ? agent.provider : undefined;
+  const p = agent?.provider;
+  const saved = p?.type === 'openai' || p?.type === 'anthropic' ? p : undefined;
+  const savedKocoro = p?.type === 'kocoro' ? p : undefined;
+  const savedCommand = p?.type === 'command' ? p : undefined;
   const [name, setName] = useState(agent?.name ?? '');
   const [systemPrompt, setSystemPrompt] = useState(agent?.systemPrompt ?? '');
   const [providerType, setProviderType] = useState<ProviderType>(agent?.provider.type ?? 'echo');
@@ -54,10 +71,44 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
   const [model, setModel] = useState(saved?.model ?? '');
   const [apiKey, setApiKey] = useState('');
   const [clearKey, setClearKey] = useState(false);
-  const [temperature, setTemperature] = useState(saved?.temperature !== undefined ? String(saved.temperature) : '');
+  const [temperature, setTemperature] = useState(saved?.type === 'openai' && saved.temperature !== undefined ? String(saved.temperature) : '');
+  const [kocoroUrl, setKocoroUrl] = useState(savedKocoro?.url ?? '');
+  const [kocoroAgent, setKocoroAgent] = useState(savedKocoro?.agent ?? '');
+  const [kocoroAgents, setKocoroAgents] = useState<KocoroAgent[] | null>(null);
+  const [kocoroLoading, setKocoroLoading] = useState(false);
+  const [command, setCommand] = useState(savedCommand?.command ?? '');
+  const [args, setArgs] = useState((savedCommand?.args ?? []).join('\n'));
+  const [inputMode, setInputMode] = useState<'stdin' | 'arg'>(savedCommand?.input ?? 'stdin');
+  const [cwd, setCwd] = useState(savedCommand?.cwd ?? '');
+  const [timeoutSec, setTimeoutSec] = useState(savedCommand?.timeoutSec !== undefined ? String(savedCommand.timeoutSec) : '');
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [banner, setBanner] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  /** Lists the daemon's agents for the select; an unreachable daemon shows under the URL field. */
+  const loadKocoroAgents = useCallback(async () => {
+    const url = kocoroUrl.trim();
+    if (url !== '' && !isHttpUrl(url)) {
+      setErrors((e) => ({ ...e, url: t('agents.form.baseUrlInvalid') }));
+      return;
+    }
+    setKocoroLoading(true);
+    try {
+      const result = await client.call('agents.kocoroAgents', url === '' ? {} : { url });
+      setKocoroAgents(result.agents);
+      setErrors((e) => ({ ...e, url: undefined }));
+    } catch (err) {
+      setKocoroAgents(null);
+      setErrors((e) => ({ ...e, url: errorText(t, err) }));
+    } finally {
+      setKocoroLoading(false);
+    }
+  }, [client, kocoroUrl, t]);
+
+  // First time the Kocoro provider is shown: fill the select.
+  useEffect(() => {
+    if (providerType === 'kocoro' && kocoroAgents === null && !kocoroLoading) void loadKocoroAgents();
+  }, [providerType]);
 
   const validate = (): { input: MethodInput<'agents.create'> } | null => {
     const next: Partial<Record<FieldName, string>> = {};
@@ -78,8 +129,38 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
         ...(key !== '' ? { apiKey: key } : clearKey ? { apiKey: null } : {}),
       };
     }
+    if (providerType === 'anthropic') {
+      if (baseUrl.trim() !== '' && !isHttpUrl(baseUrl)) next.baseUrl = t('agents.form.baseUrlInvalid');
+      if (model.trim() === '') next.model = t('agents.form.modelRequired');
+      const key = apiKey.trim();
+      provider = {
+        type: 'anthropic',
+        model: model.trim(),
+        ...(optionalText(baseUrl) !== undefined ? { baseUrl: baseUrl.trim() } : {}),
+        ...(key !== '' ? { apiKey: key } : clearKey ? { apiKey: null } : {}),
+      };
+    }
+    if (providerType === 'kocoro') {
+      if (kocoroUrl.trim() !== '' && !isHttpUrl(kocoroUrl)) next.url = t('agents.form.baseUrlInvalid');
+      if (kocoroAgent.trim() === '') next.agent = t('agents.form.kocoroAgentRequired');
+      provider = { type: 'kocoro', agent: kocoroAgent.trim(), ...(kocoroUrl.trim() !== '' ? { url: kocoroUrl.trim() } : {}) };
+    }
+    if (providerType === 'command') {
+      if (command.trim() === '') next.command = t('agents.form.commandRequired');
+      const limit = timeoutSec.trim() === '' ? undefined : Number(timeoutSec.trim());
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 86_400)) next.timeoutSec = t('agents.form.timeoutInvalid');
+      const argList = args.split(/\r?\n/).filter((a) => a.trim() !== '');
+      provider = {
+        type: 'command',
+        command: command.trim(),
+        ...(argList.length > 0 ? { args: argList } : {}),
+        input: inputMode,
+        ...(cwd.trim() !== '' ? { cwd: cwd.trim() } : {}),
+        ...(limit !== undefined ? { timeoutSec: limit } : {}),
+      };
+    }
     setErrors(next);
-    if (Object.keys(next).length > 0) return null;
+    if (Object.values(next).some((v) => v !== undefined)) return null;
     return { input: { name: name.trim(), systemPrompt: systemPrompt.trim() === '' ? undefined : systemPrompt, provider } };
   };
 
@@ -141,9 +222,91 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
         options={[
           { value: 'echo', label: t('agents.form.providerEcho') },
           { value: 'openai', label: t('agents.form.providerOpenai') },
+          { value: 'anthropic', label: t('agents.form.providerAnthropic') },
+          { value: 'kocoro', label: t('agents.form.providerKocoro') },
+          { value: 'command', label: t('agents.form.providerCommand') },
         ]}
       />
-      {providerType === 'openai' && (
+      {providerType === 'kocoro' && (
+        <div className="agent-form__provider">
+          <TextField
+            label={t('agents.form.kocoroUrl')}
+            value={kocoroUrl}
+            onChange={setKocoroUrl}
+            type="url"
+            inputMode="url"
+            placeholder="http://127.0.0.1:7533"
+            hint={t('agents.form.kocoroUrlHint')}
+            error={errors.url}
+            monospace
+            optional
+          />
+          <SelectField<string>
+            label={t('agents.form.kocoroAgent')}
+            value={kocoroAgent}
+            onChange={setKocoroAgent}
+            placeholder={kocoroLoading ? t('agents.form.kocoroLoading') : kocoroAgents?.length === 0 ? t('agents.form.kocoroNone') : t('agents.form.kocoroAgentPlaceholder')}
+            options={[
+              ...(kocoroAgent !== '' && !(kocoroAgents ?? []).some((a) => a.name === kocoroAgent) ? [{ value: kocoroAgent, label: kocoroAgent }] : []),
+              ...(kocoroAgents ?? []).map((a) => ({
+                value: a.name,
+                label: `${a.displayName ?? a.name}${a.description ? ` — ${a.description}` : ''}`,
+              })),
+            ]}
+            error={errors.agent}
+          />
+          <button type="button" className="button button--small" onClick={() => void loadKocoroAgents()} disabled={kocoroLoading}>
+            {kocoroLoading ? t('agents.form.kocoroLoading') : t('agents.form.kocoroRefresh')}
+          </button>
+        </div>
+      )}
+      {providerType === 'command' && (
+        <div className="agent-form__provider">
+          <TextField
+            label={t('agents.form.command')}
+            value={command}
+            onChange={setCommand}
+            placeholder={t('agents.form.commandPlaceholder')}
+            hint={t('agents.form.commandHint')}
+            error={errors.command}
+            monospace
+            required
+          />
+          <TextField
+            label={t('agents.form.args')}
+            value={args}
+            onChange={setArgs}
+            placeholder={'--print\n{message}'}
+            hint={t('agents.form.argsHint')}
+            error={errors.args}
+            monospace
+            multiline
+            optional
+          />
+          <SelectField<'stdin' | 'arg'>
+            label={t('agents.form.input')}
+            value={inputMode}
+            onChange={setInputMode}
+            options={[
+              { value: 'stdin', label: t('agents.form.inputStdin') },
+              { value: 'arg', label: t('agents.form.inputArg') },
+            ]}
+          />
+          <TextField label={t('agents.form.cwd')} value={cwd} onChange={setCwd} placeholder="~/work" hint={t('agents.form.cwdHint')} error={errors.cwd} monospace optional />
+          <TextField
+            label={t('agents.form.timeoutSec')}
+            value={timeoutSec}
+            onChange={setTimeoutSec}
+            inputMode="decimal"
+            placeholder="600"
+            hint={t('agents.form.timeoutHint')}
+            error={errors.timeoutSec}
+            className="field--short"
+            optional
+          />
+        </div>
+      )}
+      {(providerType === 'openai' || providerType === 'anthropic') && (
         <div className="agent-form__provider">
           <TextField
             label={t('agents.form.baseUrl')}
@@ -151,8 +314,8 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
             onChange={setBaseUrl}
             type="url"
             inputMode="url"
-            placeholder="https://api.openai.com/v1"
-            hint={t('agents.form.baseUrlHint')}
+            placeholder={providerType === 'anthropic' ? 'https://api.anthropic.com' : 'https://api.openai.com/v1'}
+            hint={providerType === 'anthropic' ? t('agents.form.anthropicBaseUrlHint') : t('agents.form.baseUrlHint')}
             error={errors.baseUrl}
             monospace
             optional
@@ -161,7 +324,7 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
             label={t('agents.form.model')}
             value={model}
             onChange={setModel}
-            placeholder={t('agents.form.modelPlaceholder')}
+            placeholder={providerType === 'anthropic' ? t('agents.form.anthropicModelPlaceholder') : t('agents.form.modelPlaceholder')}
             error={errors.model}
             monospace
             required
@@ -173,7 +336,7 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
               setApiKey(v);
               if (v !== '') setClearKey(false);
             }}
-            saved={saved?.hasApiKey === true && !clearKey}
+            saved={saved?.type === providerType && saved.hasApiKey && !clearKey}
             hint={saved?.hasApiKey ? t('agents.form.apiKeyKeepHint') : t('agents.form.apiKeyHint')}
             error={errors.apiKey}
             optional
@@ -181,6 +344,7 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
           {saved?.hasApiKey && (
             <Checkbox label={t('agents.form.clearApiKey')} checked={clearKey} disabled={apiKey !== ''} onChange={setClearKey} />
           )}
+          {providerType === 'openai' && (
           <TextField
             label={t('agents.form.temperature')}
             value={temperature}
@@ -192,6 +356,7 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
             className="field--short"
             optional
           />
+          )}
         </div>
       )}
       {banner && <Banner tone="error">{banner}</Banner>}

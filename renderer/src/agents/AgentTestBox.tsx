@@ -30,7 +30,7 @@ export function AgentTestBox({ agent }: { agent: AgentView }) {
     setRun((prev) => {
       const base = prev ?? { answer: '', done: false, error: null };
       return {
-        answer: base.answer + (event.delta ?? ''),
+        answer: event.replace ?? base.answer + (event.delta ?? ''),
         done: base.done || event.done === true || event.error !== undefined,
         error: event.error !== undefined ? t('agents.test.failed', { message: event.error }) : base.error,
       };

@@ -104,8 +104,17 @@ function AgentItem({ agent, onEdit, onDelete }: { agent: AgentView; onEdit: () =
   const { t } = useTranslation();
   const titleId = useId();
   const readOnly = agent.managedBy === 'config';
+  const p = agent.provider;
   const provider =
-    agent.provider.type === 'echo' ? t('agents.providerEcho') : t('agents.providerOpenai', { model: agent.provider.model });
+    p.type === 'echo'
+      ? t('agents.providerEcho')
+      : p.type === 'openai'
+        ? t('agents.providerOpenai', { model: p.model })
+        : p.type === 'anthropic'
+          ? t('agents.providerAnthropic', { model: p.model })
+          : p.type === 'kocoro'
+            ? t('agents.providerKocoro', { agent: p.agent })
+            : t('agents.providerCommand', { command: p.command });
   return (
     <li>
       <article className="card agent" aria-labelledby={titleId}>
@@ -135,8 +144,39 @@ function AgentItem({ agent, onEdit, onDelete }: { agent: AgentView; onEdit: () =
           </div>
         )}
       </div>
+      <AgentHealth agent={agent} />
       <AgentTestBox agent={agent} />
       </article>
     </li>
+  );
+}
+
+/** "Check": whether the agent's backend answers right now (daemon running, key accepted, program found). */
+function AgentHealth({ agent }: { agent: AgentView }) {
+  const { t } = useTranslation();
+  const client = useClient();
+  const [checking, setChecking] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const check = async () => {
+    setChecking(true);
+    try {
+      setResult(await client.call('agents.health', { id: agent.id }));
+    } catch (err) {
+      setResult({ ok: false, message: errorText(t, err) });
+    } finally {
+      setChecking(false);
+    }
+  };
+  return (
+    <div className="agent__health">
+      <button type="button" className="button button--small" onClick={() => void check()} disabled={checking}>
+        {checking ? t('agents.health.checking') : t('agents.health.check')}
+      </button>
+      {result && (
+        <span role="status" className={result.ok ? 'agent__health-ok' : 'agent__health-failed'}>
+          {result.ok ? t('agents.health.ok', { message: result.message }) : t('agents.health.failed', { message: result.message })}
+        </span>
+      )}
+    </div>
   );
 }

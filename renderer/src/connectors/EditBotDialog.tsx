@@ -7,6 +7,7 @@ import { Banner } from '../components/Banner';
 import { Checkbox, SecretField, SelectField, TextField } from '../components/Field';
 import { Modal } from '../components/Modal';
 import { errorField, errorText } from '../lib/errors';
+import { AccessSection, sameAccess } from './AccessSection';
 import { botName } from './BotItem';
 
 type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey';
@@ -22,6 +23,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [clearEncryptKey, setClearEncryptKey] = useState(false);
   const [replyDm, setReplyDm] = useState<ReplyMode>(bot.replyMode.dm);
   const [replyGroup, setReplyGroup] = useState<ReplyMode>(bot.replyMode.group);
+  const [access, setAccess] = useState(bot.access);
   const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [banner, setBanner] = useState<string | null>(null);
@@ -37,6 +39,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     if (encryptKey.trim() !== '') input.encryptKey = encryptKey.trim();
     else if (clearEncryptKey) input.encryptKey = '';
     if (replyDm !== bot.replyMode.dm || replyGroup !== bot.replyMode.group) input.replyMode = { dm: replyDm, group: replyGroup };
+    if (!sameAccess(access, bot.access)) input.access = access;
 
     try {
       if (input.appSecret !== undefined) {
@@ -136,6 +139,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
             onChange={setClearEncryptKey}
           />
         )}
+        <AccessSection botId={bot.id} value={access} onChange={setAccess} />
         {banner && <Banner tone="error">{banner}</Banner>}
       </div>
     </Modal>

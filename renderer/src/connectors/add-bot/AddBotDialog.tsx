@@ -6,6 +6,7 @@ import { useClient, useEvent } from '../../api/ClientContext';
 import { Modal } from '../../components/Modal';
 import { errorField, errorText, isRpcError } from '../../lib/errors';
 import { isHttpUrl, isValidAppId, optionalText } from '../../lib/validation';
+import { DEFAULT_ACCESS_VIEW, sameAccess } from '../AccessSection';
 import { AgentStep } from './AgentStep';
 import { CredentialsStep } from './CredentialsStep';
 import { EncryptionStep } from './EncryptionStep';
@@ -23,6 +24,7 @@ const emptyDraft: Draft = {
   scopesAdded: false,
   agentId: '',
   displayName: '',
+  access: DEFAULT_ACCESS_VIEW,
 };
 
 function focusField(id: string): void {
@@ -165,6 +167,7 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
       ...(optionalText(draft.domain) !== undefined ? { domain: draft.domain.trim() } : {}),
       ...(optionalText(draft.encryptKey) !== undefined ? { encryptKey: draft.encryptKey.trim() } : {}),
       ...(optionalText(draft.displayName) !== undefined ? { displayName: draft.displayName.trim() } : {}),
+      ...(sameAccess(draft.access, DEFAULT_ACCESS_VIEW) ? {} : { access: draft.access }),
     };
     earlyStatus.current.clear();
     setBusy('registering');

@@ -6,6 +6,7 @@ import { Banner } from '../../components/Banner';
 import { SelectField, TextField } from '../../components/Field';
 import { Spinner } from '../../components/Icon';
 import { errorText } from '../../lib/errors';
+import { AccessSection } from '../AccessSection';
 import { FIELD_IDS, type Draft, type FieldErrors, type StepBanner } from './types';
 
 interface AgentStepProps {
@@ -98,6 +99,10 @@ export function AgentStep({ draft, update, errors, banner, creatingAgent, setCre
         hint={t('addBot.agent.displayNameHint')}
         error={errors.displayName}
       />
+      <details className="access-details">
+        <summary>{t('access.heading')}</summary>
+        <AccessSection value={draft.access} onChange={(access) => update({ access })} heading={false} />
+      </details>
       {banner && (
         <Banner tone={banner.tone}>
           <p>{banner.text}</p>

@@ -1,3 +1,5 @@
+import type { AccessView } from '../../../../shared/contract';
+
 /** Everything the person typed or ticked in the Add Bot dialog, kept across steps. */
 export interface Draft {
   appId: string;
@@ -8,6 +10,8 @@ export interface Draft {
   scopesAdded: boolean;
   agentId: string;
   displayName: string;
+  /** Who gets an answer; pickers need the saved bot, so allowlists are edited later in Edit. */
+  access: AccessView;
 }
 
 export interface FieldErrors {

@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { AgentError, type AgentProvider, type AgentRequest } from './provider';
+
+export interface CommandProviderOptions {
+  /** The program: an absolute path, or a name looked up on PATH. Never run through a shell. */
+  command: string;
+  /** Arguments; `{message}`, `{chat_id}`, `{sender}`, `{thread_id}`, `{platform}` are replaced in each. */
+  args?: string[];
+  /** `stdin` (default): the message is written to stdin, then stdin is closed. `arg`: only through `{message}`. */
+  input?: 'stdin' | 'arg';
+  /** Working directory; a leading `~` is the home directory. */
+  cwd?: string;
+  timeoutSec?: number;
+  /** Grace between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
+}
+
+const STDERR_TAIL = 2048;
+
+export function expandHome(p: string): string {
+  return p === '~' ? os.homedir() : p.startsWith('~/') || p.startsWith('~\\') ? path.join(os.homedir(), p.slice(2)) : p;
+}
+
+/** Replaces the placeholders in one argument; the values are never interpreted (no shell). */
+export function substitute(arg: string, values: Record<string, string>): string {
+  return arg.replace(/\{(message|chat_id|sender|thread_id|platform)\}/g, (_, name: string) => values[name] ?? '');
+}
+
+/** Resolves `command` like the OS would (PATH, and PATHEXT on Windows); undefined when not found. */
+export async function findProgram(command: string, cwd?: string): Promise<string | undefined> {
+  const expanded = expandHome(command);
+  const exts = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';')] : [''];
+  const candidates: string[] = [];
+  if (expanded.includes('/') || expanded.includes('\\')) {
+    const full = path.resolve(cwd ? expandHome(cwd) : process.cwd(), expanded);
+    candidates.push(...exts.map((e) => full + e));
+  } else {
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) candidates.push(...exts.map((e) => path.join(dir, expanded + e)));
+  }
+  for (const candidate of candidates) {
+    try {
+      const stat = await fs.stat(candidate);
+      if (!stat.isFile()) continue;
+      await fs.access(candidate, process.platform === 'win32' ? fsConstants.F_OK : fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // next candidate
+    }
+  }
+  return undefined;
+}
+
+export async function commandHealth(opts: Pick<CommandProviderOptions, 'command' | 'cwd'>): Promise<{ ok: boolean; message: string }> {
+  if (opts.cwd) {
+    const dir = expandHome(opts.cwd);
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (!stat?.isDirectory()) return { ok: false, message: `working directory not found: ${dir}` };
+  }
+  const found = await findProgram(opts.command, opts.cwd);
+  return found ? { ok: true, message: `${found} is executable` } : { ok: false, message: `program not found or not executable: ${opts.command}` };
+}
+
+/**
+ * A local program run once per message. Its stdout is the answer (streamed); stderr is kept for
+ * error messages. Spawned without a shell, so nothing in the message is ever interpreted.
+ */
+export class CommandProvider implements AgentProvider {
+  readonly acceptsImages = false;
+
+  constructor(private readonly opts: CommandProviderOptions) {}
+
+  async *stream(request: AgentRequest): AsyncIterable<string> {
+    const { context, signal } = request;
+    signal.throwIfAborted();
+    const message = [...request.turns].reverse().find((t) => t.role === 'user')?.text ?? '';
+    const values = { message, chat_id: context.chatId, sender: context.senderOpenId, thread_id: context.threadId ?? '', platform: context.platform };
+    const args = (this.opts.args ?? []).map((a) => substitute(a, values));
+    const cwd = this.opts.cwd ? expandHome(this.opts.cwd) : undefined;
+    const useStdin = (this.opts.input ?? 'stdin') === 'stdin';
+    const timeoutMs = (this.opts.timeoutSec ?? 600) * 1000;
+    const program = this.opts.command;
+
+    if (cwd && !(await fs.stat(cwd).catch(() => undefined))?.isDirectory()) {
+      throw new AgentError(`working directory not found: ${cwd}`, `The agent's working directory ${cwd} does not exist. Ask the bot's owner to check it.`);
+    }
+    const resolved = (await findProgram(program, cwd)) ?? expandHome(program);
+
+    const child = spawn(resolved, args, { cwd, shell: false, stdio: [useStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], windowsHide: true });
+
+    // A queue between the child's events and this generator.
+    const queue: string[] = [];
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    let stderr = '';
+    let timedOut = false;
+    const decoder = new StringDecoder('utf8');
+    const errDecoder = new StringDecoder('utf8');
+
+    let killTimer: NodeJS.Timeout | undefined;
+    const kill = () => {
+      if (ended || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      killTimer ??= setTimeout(() => {
+        if (!ended) child.kill('SIGKILL');
+      }, this.opts.killGraceMs ?? 3000);
+      killTimer.unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+      notify();
+    }, timeoutMs);
+    const onAbort = () => {
+      kill();
+      notify();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const text = decoder.write(chunk);
+      if (text) queue.push(text);
+      notify();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + errDecoder.write(chunk)).slice(-STDERR_TAIL);
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      spawnError = err;
+      notify();
+    });
+    child.on('close', (code, sig) => {
+      const rest = decoder.end();
+      if (rest) queue.push(rest);
+      stderr = (stderr + errDecoder.end()).slice(-STDERR_TAIL);
+      ended = { code, signal: sig };
+      notify();
+    });
+    if (useStdin && child.stdin) {
+      child.stdin.on('error', () => undefined); // the program may exit without reading it
+      child.stdin.end(message);
+    }
+
+    try {
+      for (;;) {
+        while (queue.length > 0) {
+          if (signal.aborted || timedOut) break;
+          yield queue.shift()!;
+        }
+        if (signal.aborted || timedOut || spawnError || ended) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      if (spawnError) {
+        if (spawnError.code === 'ENOENT') throw new AgentError(`program not found: ${program}`, `The agent's program was not found (${program}). Ask the bot's owner to check it.`);
+        if (spawnError.code === 'EACCES') throw new AgentError(`program not executable: ${program}`, `The agent's program cannot be run (${program}). Ask the bot's owner to check it.`);
+        throw new AgentError(`cannot run ${program}: ${spawnError.message}`, 'The agent failed to start. Ask the bot\'s owner to check it.');
+      }
+      if (signal.aborted) signal.throwIfAborted();
+      if (timedOut) {
+        throw new AgentError(`${program} did not finish within ${timeoutMs / 1000} s and was killed`, 'The agent took too long to answer. Please try again.');
+      }
+      if (ended && ended.code !== 0) {
+        const tail = stderr.trim();
+        const how = ended.code !== null ? `exited with code ${ended.code}` : `was killed by ${ended.signal}`;
+        throw new AgentError(`${program} ${how}${tail ? `: ${tail}` : ''}`, `The agent failed (${how})${tail ? `: ${tail.slice(-500)}` : ''}`);
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      // Consumer went away early (or an error above): the program must not outlive the run.
+      if (!ended) kill();
+    }
+  }
+}

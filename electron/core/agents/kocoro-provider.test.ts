@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeKocoro } from '../../../e2e/fake-kocoro/server';
+import { KocoroProvider, kocoroHealth, listKocoroAgents } from './kocoro-provider';
+import { AgentError, type AgentChunk, type AgentContext, type AgentRequest, applyChunk } from './provider';
+
+let fake: FakeKocoro | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const context: AgentContext = { platform: 'lark', botId: 'b', chatId: 'oc_1', chatType: 'p2p', senderOpenId: 'ou_1' };
+const request = (text: string, extra: Partial<AgentContext> = {}, signal = new AbortController().signal): AgentRequest => ({
+  turns: [
+    { role: 'user', text: 'earlier' },
+    { role: 'assistant', text: 'answer' },
+    { role: 'user', text },
+  ],
+  context: { ...context, ...extra },
+  signal,
+});
+
+async function run(provider: KocoroProvider, req: AgentRequest): Promise<{ chunks: AgentChunk[]; text: string }> {
+  const chunks: AgentChunk[] = [];
+  let text = '';
+  for await (const c of provider.stream(req)) {
+    chunks.push(c);
+    text = applyChunk(text, c);
+  }
+  return { chunks, text };
+}
+
+async function failure(provider: KocoroProvider, req: AgentRequest): Promise<unknown> {
+  return run(provider, req).then(
+    () => new Error('expected a failure'),
+    (e: unknown) => e,
+  );
+}
+
+describe('KocoroProvider', () => {
+  it('streams deltas and sends the newest message with the routing keys', async () => {
+    fake = await FakeKocoro.start({ chunkChars: 3 });
+    const provider = new KocoroProvider({ url: fake.url, agent: 'research' });
+    const { chunks, text } = await run(provider, request('hello there'));
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.every((c) => typeof c === 'string')).toBe(true);
+    expect(text).toBe('research says: hello there');
+    expect(fake.messages).toEqual([{ text: 'hello there', agent: 'research', source: 'lark', channel: 'oc_1', sender: 'ou_1' }]);
+  });
+
+  it('keys sessions per chat and per thread', async () => {
+    fake = await FakeKocoro.start();
+    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    await run(provider, request('one', { chatId: 'oc_A' }));
+    await run(provider, request('two', { chatId: 'oc_B' }));
+    await run(provider, request('three', { chatId: 'oc_B', threadId: 'omt_9' }));
+    expect(fake.messages.map((m) => [m.channel, m.thread_id])).toEqual([
+      ['oc_A', undefined],
+      ['oc_B', undefined],
+      ['oc_B', 'omt_9'],
+    ]);
+  });
+
+  it('takes done.reply as the final text when it differs from the deltas', async () => {
+    fake = await FakeKocoro.start({ finalReply: () => 'the authoritative answer' });
+    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const { chunks, text } = await run(provider, request('hi'));
+    expect(chunks.at(-1)).toEqual({ replace: 'the authoritative answer' });
+    expect(text).toBe('the authoritative answer');
+  });
+
+  it('stops: aborts the stream and asks the daemon to cancel the run', async () => {
+    fake = await FakeKocoro.start({ chunkChars: 1, chunkDelayMs: 20, reply: () => 'x'.repeat(400) });
+    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const controller = new AbortController();
+    let received = 0;
+    const running = (async () => {
+      for await (const _ of provider.stream(request('go', { threadId: 'omt_1' }, controller.signal))) {
+        if (++received === 5) controller.abort();
+      }
+    })();
+    await expect(running).rejects.toThrow();
+    expect(received).toBeLessThan(20);
+    await expect.poll(() => fake!.cancels.length).toBe(1);
+    expect(fake.cancels[0]).toEqual({ agent: 'a', source: 'lark', channel: 'oc_1', thread_id: 'omt_1' });
+    await expect.poll(() => fake!.closedEarly).toBe(1);
+  });
+
+  it('says the daemon is not running when nothing listens', async () => {
+    fake = await FakeKocoro.start();
+    const url = fake.url;
+    await fake.close();
+    fake = undefined;
+    const err = await failure(new KocoroProvider({ url, agent: 'a' }), request('hi'));
+    expect(err).toBeInstanceOf(AgentError);
+    expect((err as AgentError).userMessage).toBe('Kocoro daemon not running: start it with `shan daemon start`');
+    expect(await kocoroHealth(url)).toMatchObject({ ok: false, message: expect.stringMatching(/not running/) });
+    await expect(listKocoroAgents(url)).rejects.toThrow(/not running/);
+  });
+
+  it('turns an error event into an AgentError', async () => {
+    fake = await FakeKocoro.start({ error: 'agent "nope" not found' });
+    const err = await failure(new KocoroProvider({ url: fake.url, agent: 'nope' }), request('hi'));
+    expect(err).toBeInstanceOf(AgentError);
+    expect((err as AgentError).userMessage).toMatch(/agent "nope" not found/);
+  });
+
+  it('lists the agents and checks health', async () => {
+    fake = await FakeKocoro.start();
+    expect(await listKocoroAgents(fake.url)).toEqual([
+      { name: 'default', displayName: 'Default', description: 'General assistant' },
+      { name: 'research', displayName: 'Research', description: 'Finds things out' },
+    ]);
+    expect(await kocoroHealth(fake.url)).toMatchObject({ ok: true });
+  });
+});

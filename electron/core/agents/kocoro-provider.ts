@@ -1,0 +1,179 @@
+import { AgentError, type AgentChunk, type AgentProvider, type AgentRequest } from './provider';
+import { parseSse } from './sse';
+
+export const KOCORO_DEFAULT_URL = 'http://127.0.0.1:7533';
+export const KOCORO_NOT_RUNNING = 'Kocoro daemon not running: start it with `shan daemon start`';
+
+export interface KocoroProviderOptions {
+  /** The daemon's base URL; default `http://127.0.0.1:7533`. */
+  url?: string;
+  /** The daemon's agent to talk to (`GET /agents` lists them). */
+  agent: string;
+}
+
+export interface KocoroAgentInfo {
+  name: string;
+  displayName?: string;
+  description?: string;
+}
+
+function baseUrl(url: string | undefined): string {
+  return (url || KOCORO_DEFAULT_URL).replace(/\/+$/, '');
+}
+
+function notRunning(url: string): AgentError {
+  return new AgentError(`${KOCORO_NOT_RUNNING} (nothing answers at ${url})`, KOCORO_NOT_RUNNING);
+}
+
+/** Whether a failed fetch means nothing listens there (as opposed to our own abort). */
+function isConnectionFailure(err: unknown): boolean {
+  return err instanceof TypeError || (err instanceof Error && /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|fetch failed/i.test(`${err.message} ${String((err as { cause?: unknown }).cause)}`));
+}
+
+async function daemonFetch(url: string, path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(`${url}${path}`, init);
+  } catch (err) {
+    if (init.signal?.aborted) throw err;
+    if (isConnectionFailure(err)) throw notRunning(url);
+    throw err;
+  }
+}
+
+async function failure(url: string, what: string, res: Response): Promise<AgentError> {
+  const body = (await res.text().catch(() => '')).slice(0, 500);
+  let detail = body;
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
+    detail = String(parsed.error ?? parsed.message ?? body);
+  } catch {
+    // not JSON: keep the text
+  }
+  return new AgentError(`Kocoro daemon at ${url}: ${what} failed (${res.status}) ${detail}`.trim(), `The Kocoro agent failed: ${detail || `HTTP ${res.status}`}`);
+}
+
+/** `GET /agents` of a daemon, for the Agents page's select. */
+export async function listKocoroAgents(url?: string, signal: AbortSignal = AbortSignal.timeout(5000)): Promise<KocoroAgentInfo[]> {
+  const base = baseUrl(url);
+  const res = await daemonFetch(base, '/agents', { signal, headers: { accept: 'application/json' } });
+  if (!res.ok) throw await failure(base, 'listing agents', res);
+  const body = (await res.json()) as { agents?: Array<{ name?: unknown; display_name?: unknown; description?: unknown }> };
+  return (body.agents ?? [])
+    .filter((a) => typeof a.name === 'string' && a.name !== '')
+    .map((a) => ({
+      name: a.name as string,
+      ...(typeof a.display_name === 'string' && a.display_name ? { displayName: a.display_name } : {}),
+      ...(typeof a.description === 'string' && a.description ? { description: a.description } : {}),
+    }));
+}
+
+/** `GET /health` of a daemon. */
+export async function kocoroHealth(url?: string, signal: AbortSignal = AbortSignal.timeout(5000)): Promise<{ ok: boolean; message: string }> {
+  const base = baseUrl(url);
+  try {
+    const res = await daemonFetch(base, '/health', { signal });
+    if (!res.ok) return { ok: false, message: `Kocoro daemon at ${base} answered HTTP ${res.status}` };
+    const body = (await res.json().catch(() => ({}))) as { status?: unknown };
+    return body.status === 'ok'
+      ? { ok: true, message: `Kocoro daemon at ${base} is running` }
+      : { ok: false, message: `Kocoro daemon at ${base} reports status ${JSON.stringify(body.status ?? null)}` };
+  } catch (err) {
+    return { ok: false, message: err instanceof AgentError ? err.message : `Kocoro daemon at ${base}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/**
+ * A local Kocoro daemon (`shan daemon start`). The daemon keeps the conversation itself, one
+ * session per `source` + `channel` (+ `thread_id`), so only the newest user message is sent.
+ * Stop aborts the request and asks the daemon to cancel the run with `POST /cancel`
+ * `{agent, source, channel, thread_id}` (the same routing keys as the message).
+ */
+export class KocoroProvider implements AgentProvider {
+  readonly acceptsImages = false;
+  private readonly url: string;
+
+  constructor(private readonly opts: KocoroProviderOptions) {
+    this.url = baseUrl(opts.url);
+  }
+
+  async *stream(request: AgentRequest): AsyncIterable<AgentChunk> {
+    const { context, signal } = request;
+    const last = [...request.turns].reverse().find((t) => t.role === 'user');
+    const routing = {
+      agent: this.opts.agent,
+      source: context.platform,
+      channel: context.chatId,
+      ...(context.threadId ? { thread_id: context.threadId } : {}),
+    };
+    const body = { text: last?.text ?? '', ...routing, sender: context.senderOpenId };
+    signal.throwIfAborted();
+
+    const onAbort = () => void this.cancel(routing);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await daemonFetch(this.url, '/message', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify(body),
+        signal,
+      });
+      if (!res.ok) throw await failure(this.url, 'message', res);
+      if (!res.body) throw new AgentError(`Kocoro daemon at ${this.url} sent no body`, 'The Kocoro agent sent no answer.');
+      // An older daemon may answer with plain JSON.
+      if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        const json = (await res.json()) as { reply?: unknown; error?: unknown };
+        if (typeof json.reply !== 'string') throw new AgentError(`Kocoro daemon: no reply (${String(json.error ?? 'unknown')})`, 'The Kocoro agent failed to answer.');
+        yield json.reply;
+        return;
+      }
+      let streamed = '';
+      let done = false;
+      for await (const event of parseSse(res.body)) {
+        const data = parseJson(event.data);
+        if (event.event === 'delta') {
+          const text = typeof data?.text === 'string' ? data.text : typeof data?.delta === 'string' ? data.delta : typeof data === 'string' ? data : '';
+          if (text) {
+            streamed += text;
+            yield text;
+          }
+        } else if (event.event === 'error') {
+          const message = String(data?.error ?? data?.message ?? event.data);
+          throw new AgentError(`Kocoro agent "${this.opts.agent}" failed: ${message}`, `The Kocoro agent failed: ${message}`);
+        } else if (event.event === 'done') {
+          done = true;
+          const reply = typeof data?.reply === 'string' ? data.reply : undefined;
+          if (reply !== undefined && reply !== streamed) yield { replace: reply };
+          break;
+        }
+        // `tool` and `approval` events are the daemon's own business: the chat sees the answer.
+      }
+      signal.throwIfAborted();
+      if (!done) throw new AgentError(`Kocoro daemon at ${this.url} ended the stream without "done"`, 'The Kocoro agent stopped before finishing its answer.');
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Best effort: the request itself is aborted anyway. */
+  private async cancel(routing: object): Promise<void> {
+    try {
+      await fetch(`${this.url}/cancel`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(routing),
+        signal: AbortSignal.timeout(3000),
+      });
+    } catch {
+      // The daemon is gone or slow: nothing more to do.
+    }
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function parseJson(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
