@@ -40,7 +40,9 @@ export const test = base.extend<Options & { lark: FakeLarkPlatform; kocoro: Koco
     await lark.close();
   },
 
-  kocoro: async ({ kocoroConfig }, use) => {
+  // Depends on `lark` so the core stops before the fake platform goes away (teardown runs in reverse).
+  kocoro: async ({ kocoroConfig, lark }, use) => {
+    void lark;
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-ui-'));
     const args = ['--import', 'tsx', path.join(ROOT, 'electron/headless.ts'), '--ui', '0', '--data-dir', path.join(dir, 'data')];
     if (kocoroConfig) {

@@ -10,6 +10,12 @@ describe('sdkLogger', () => {
     expect(logger.records[0]).toMatchObject({ level: 'error', event: 'sdk.log', message: '[ws] connect ECONNREFUSED 127.0.0.1:9 [ECONNREFUSED] (HTTP 502)' });
   });
 
+  it('unwraps the nested arrays the SDK puts errors in', () => {
+    const logger = new MemoryLogger();
+    sdkLogger(logger).error([[{ message: 'connect ECONNREFUSED 127.0.0.1:40645', config: { data: '{"msg_type":"post"}' }, request: {} }]]);
+    expect(logger.records[0]).toMatchObject({ message: 'connect ECONNREFUSED 127.0.0.1:40645' });
+  });
+
   it('drops info and debug lines, which carry socket URLs with tickets', () => {
     const logger = new MemoryLogger();
     sdkLogger(logger).debug('[ws]', 'ws url: ws://host/ws/v2?ticket=abc');

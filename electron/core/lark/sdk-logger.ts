@@ -7,6 +7,8 @@ const MAX_CHARS = 500;
 function describe(part: unknown): string {
   if (typeof part === 'string') return part;
   if (part instanceof Error) return part.message;
+  // The SDK wraps some errors in arrays (even nested ones) before logging them.
+  if (Array.isArray(part)) return part.map(describe).join(' ');
   if (part && typeof part === 'object') {
     const { message, code, response } = part as { message?: unknown; code?: unknown; response?: { status?: unknown; data?: unknown } };
     if (typeof message === 'string') {
