@@ -7,6 +7,15 @@ export interface FakeUser {
   name: string;
   enName?: string;
   avatarUrl?: string;
+  /** The department the person sits in (an `open_department_id` set by `setContactDepartments`); default the root `0`. */
+  departmentId?: string;
+}
+
+/** A department of the app's contact range; `parentId` is `0` for a top-level one. */
+export interface FakeDepartment {
+  departmentId: string;
+  parentId: string;
+  name: string;
 }
 
 /** A group the app's bot is in. */
@@ -17,16 +26,22 @@ export interface FakeChat {
 }
 
 /**
- * Per-app people (contact range, §5.10) and groups the bot is in, for
- * `GET contact/v3/users/find_by_department` and `GET im/v1/chats`. Page tokens are offsets.
+ * Per-app people and departments (contact range, §5.10) and groups the bot is in, for
+ * `GET contact/v3/users/find_by_department`, `GET contact/v3/departments/:id/children` and
+ * `GET im/v1/chats`. Page tokens are offsets.
  */
 export class DirectoryStore {
   private readonly users = new Map<string, FakeUser[]>();
   private readonly chats = new Map<string, FakeChat[]>();
+  private readonly departments = new Map<string, FakeDepartment[]>();
   private readonly outOfRange = new Set<string>();
 
   setUsers(appId: string, users: FakeUser[]): void {
     this.users.set(appId, [...users]);
+  }
+
+  setDepartments(appId: string, departments: FakeDepartment[]): void {
+    this.departments.set(appId, [...departments]);
   }
 
   setChats(appId: string, chats: FakeChat[]): void {
@@ -39,11 +54,11 @@ export class DirectoryStore {
     else this.outOfRange.delete(appId);
   }
 
-  /** Only the root department (`0`) is modelled: every user of the app sits in it. */
+  /** The users directly in one department (not its sub-departments); users without a department sit in the root `0`. */
   findByDepartment(appId: string, query: Record<string, string>): HttpReply {
     if (this.outOfRange.has(appId)) return apiError(41050, 'no user authority error');
     if (query.department_id === undefined) return apiError(99992402, 'field validation failed');
-    const users = query.department_id === '0' ? (this.users.get(appId) ?? []) : [];
+    const users = (this.users.get(appId) ?? []).filter((u) => (u.departmentId ?? '0') === query.department_id);
     const idType = query.user_id_type ?? 'open_id';
     return page(users, query, 50, (u) => ({
       ...(idType === 'open_id' ? { open_id: u.openId } : {}),
@@ -51,7 +66,36 @@ export class DirectoryStore {
       name: u.name,
       ...(u.enName ? { en_name: u.enName } : {}),
       ...(u.avatarUrl ? { avatar: { avatar_72: u.avatarUrl, avatar_240: u.avatarUrl, avatar_640: u.avatarUrl, avatar_origin: u.avatarUrl } } : {}),
-      department_ids: ['0'],
+      department_ids: [u.departmentId ?? '0'],
+    }));
+  }
+
+  /**
+   * The sub-departments of `departmentId` (`0` = root): direct children, or every descendant
+   * (breadth first) with `fetch_child=true`. Page size default 10, at most 50. An unknown department has none.
+   */
+  children(appId: string, departmentId: string, query: Record<string, string>): HttpReply {
+    if (this.outOfRange.has(appId)) return apiError(41050, 'no user authority error');
+    const all = this.departments.get(appId) ?? [];
+    const users = this.users.get(appId) ?? [];
+    const found: FakeDepartment[] = [];
+    const queue = [departmentId];
+    const seen = new Set(queue);
+    while (queue.length > 0) {
+      const parent = queue.shift();
+      for (const d of all.filter((x) => x.parentId === parent && !seen.has(x.departmentId))) {
+        seen.add(d.departmentId);
+        found.push(d);
+        if (query.fetch_child === 'true') queue.push(d.departmentId);
+      }
+    }
+    return page(found, { ...query, page_size: query.page_size ?? '10' }, 50, (d) => ({
+      name: d.name,
+      parent_department_id: d.parentId,
+      department_id: d.departmentId,
+      open_department_id: d.departmentId,
+      member_count: users.filter((u) => u.departmentId === d.departmentId).length,
+      status: { is_deleted: false },
     }));
   }
 

@@ -27,4 +27,4 @@ export type { Frame, FrameHeader } from './frames.js';
 export { messageContent, newFileKey, newImageKey } from './content.js';
 export { EMOJI_TYPES } from './reactions.js';
 export { scopeGrantUrl } from './scopes.js';
-export type { FakeChat, FakeUser } from './directory.js';
+export type { FakeChat, FakeDepartment, FakeUser } from './directory.js';

@@ -92,6 +92,12 @@ export class RestApi {
         scopes: SCOPES.contact,
         run: (app, _p, req) => s.directory.findByDepartment(app.appId, req.query),
       },
+      {
+        method: 'GET',
+        match: pattern(new RegExp(`^/open-apis/contact/v3/departments/${id}/children$`)),
+        scopes: SCOPES.contact,
+        run: (app, [d = ''], req) => s.directory.children(app.appId, d, req.query),
+      },
       { method: 'GET', match: exact('/open-apis/im/v1/chats'), scopes: SCOPES.chats, run: (app, _p, req) => s.directory.listChats(app.appId, app.tenantKey, req.query) },
       ...['POST', 'PUT', 'PATCH'].map(
         (method): Route => ({

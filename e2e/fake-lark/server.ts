@@ -19,7 +19,7 @@ import { ResourceStore } from './resources.js';
 import { RestApi, notFound } from './rest.js';
 import { ScopeGrants } from './scopes.js';
 import { DirectoryStore } from './directory.js';
-import type { FakeChat, FakeUser } from './directory.js';
+import type { FakeChat, FakeDepartment, FakeUser } from './directory.js';
 import { TimerSet } from './timers.js';
 import { TokenStore } from './tokens.js';
 import type {
@@ -133,10 +133,16 @@ export class FakeLarkPlatform {
     this.scopes.set(appId, scopes);
   }
 
-  /** People in the app's contact range (`contact/v3/users/find_by_department`, root department). */
+  /** People in the app's contact range (`contact/v3/users/find_by_department`), each in `departmentId` (default root `0`). */
   setContactUsers(appId: string, users: FakeUser[]): void {
     this.apps.require(appId);
     this.directory.setUsers(appId, users);
+  }
+
+  /** The department tree below the root `0` (`contact/v3/departments/:id/children`). */
+  setContactDepartments(appId: string, departments: FakeDepartment[]): void {
+    this.apps.require(appId);
+    this.directory.setDepartments(appId, departments);
   }
 
   /** The contact range covers nobody: the contact API answers 41050. */

@@ -10,6 +10,8 @@ import { openPlatformBase } from './check-credentials';
 /** The person is typing: a few pages at most, one try each, and an answer within seconds. */
 const MAX_PAGES = 5;
 const MAX_RESULTS = 50;
+/** People are listed per department (the API is not recursive): the root plus at most this many in all. */
+const MAX_DEPARTMENTS = 100;
 const TIMEOUT_MS = 10_000;
 
 /** The scopes named when the platform refuses (any one of each suffices). */
@@ -22,14 +24,57 @@ export const DIRECTORY_SCOPES = { people: 'contact:contact.base:readonly', chats
 export class BotDirectory {
   constructor(private readonly deps: { catalog: Catalog; logger: Logger }) {}
 
+  /**
+   * Walks the root department and its descendants (at most MAX_DEPARTMENTS, MAX_PAGES pages each),
+   * stopping once MAX_RESULTS people match; a person in several departments is listed once.
+   */
   async searchPeople(id: string, query: string): Promise<Person[]> {
     const api = await this.api(id);
-    return this.collect(id, 'people', query, (token) => api.listContactUsers(token));
+    const needle = query.trim().toLowerCase();
+    const found = new Map<string, Person>();
+    try {
+      for (const department of await this.departments(id, api)) {
+        if (found.size >= MAX_RESULTS) break;
+        await scan(found, (p) => p.openId, needle, (token) => api.listContactUsers(department, token));
+      }
+    } catch (err) {
+      throw this.explain(id, 'people', err);
+    }
+    return [...found.values()];
   }
 
   async searchChats(id: string, query: string): Promise<ChatSummary[]> {
     const api = await this.api(id);
-    return this.collect(id, 'chats', query, (token) => api.listChats(token));
+    const found = new Map<string, ChatSummary>();
+    try {
+      await scan(found, (c) => c.chatId, query.trim().toLowerCase(), (token) => api.listChats(token));
+    } catch (err) {
+      throw this.explain(id, 'chats', err);
+    }
+    return [...found.values()];
+  }
+
+  /**
+   * The root `0` and every department below it (`fetch_child=true`), bounded. A missing scope, an
+   * empty contact range or a transient failure is thrown; any other refusal (e.g. 40004 when the
+   * range is a few chosen departments rather than everyone) leaves the search to the root department.
+   */
+  private async departments(id: string, api: LarkApi): Promise<string[]> {
+    const ids = new Set(['0']);
+    let token: string | undefined;
+    try {
+      for (let i = 0; i < MAX_PAGES && ids.size < MAX_DEPARTMENTS + 1; i++) {
+        const res = await api.listDepartments('0', token);
+        for (const d of res.items) ids.add(d.departmentId);
+        token = res.pageToken;
+        if (!token) break;
+      }
+    } catch (err) {
+      const e = toLarkApiError(err);
+      if (e.kind !== 'permanent' || e.code === 41050) throw err;
+      this.deps.logger.log('warn', 'bot.directory_departments_failed', { bot: id, code: e.code, error: e.platformMessage });
+    }
+    return [...ids].slice(0, MAX_DEPARTMENTS + 1);
   }
 
   private async api(id: string): Promise<LarkApi> {
@@ -47,28 +92,6 @@ export class BotDirectory {
     });
   }
 
-  private async collect<T extends { name: string }>(
-    id: string,
-    what: keyof typeof DIRECTORY_SCOPES,
-    query: string,
-    page: (token?: string) => Promise<{ items: T[]; pageToken?: string }>,
-  ): Promise<T[]> {
-    const needle = query.trim().toLowerCase();
-    const found: T[] = [];
-    let token: string | undefined;
-    try {
-      for (let i = 0; i < MAX_PAGES && found.length < MAX_RESULTS; i++) {
-        const res = await page(token);
-        found.push(...res.items.filter((item) => !needle || item.name.toLowerCase().includes(needle)));
-        token = res.pageToken;
-        if (!token) break;
-      }
-    } catch (err) {
-      throw this.explain(id, what, err);
-    }
-    return found.slice(0, MAX_RESULTS);
-  }
-
   /** Missing scope (99991672) or contact range (41050): say which permission, with the grant link. */
   private explain(id: string, what: keyof typeof DIRECTORY_SCOPES, err: unknown): RpcError {
     const e = toLarkApiError(err);
@@ -84,5 +107,25 @@ export class BotDirectory {
     }
     this.deps.logger.log('warn', 'bot.directory_failed', { bot: id, what, code: e.code, error: e.platformMessage });
     return new RpcError('internal', `Could not list ${what === 'people' ? 'people' : 'groups'}: ${e.hint || e.platformMessage}${e.code !== undefined ? ` (code ${e.code})` : ''}`);
+  }
+}
+
+/** Adds the matches of one listing (at most MAX_PAGES pages) not already found, until `found` holds MAX_RESULTS. */
+async function scan<T extends { name: string }>(
+  found: Map<string, T>,
+  key: (item: T) => string,
+  needle: string,
+  page: (token?: string) => Promise<{ items: T[]; pageToken?: string }>,
+): Promise<void> {
+  let token: string | undefined;
+  for (let i = 0; i < MAX_PAGES && found.size < MAX_RESULTS; i++) {
+    const res = await page(token);
+    for (const item of res.items) {
+      if (found.size >= MAX_RESULTS) return;
+      if (needle && !item.name.toLowerCase().includes(needle)) continue;
+      if (!found.has(key(item))) found.set(key(item), item);
+    }
+    token = res.pageToken;
+    if (!token) return;
   }
 }

@@ -54,6 +54,51 @@ describe('bot access in the UI', () => {
     expect(await h.failure('bots.searchChats', { id: 'nope', query: '' })).toMatchObject({ code: 'not_found' });
   });
 
+  it('finds a person in a nested sub-department by name, once even when listed twice', async () => {
+    h = await ServiceHarness.create();
+    const agent = await h.createModelAgent();
+    const view = await h.createBot(agent.id);
+    h.lark.setContactDepartments(APP.appId, [
+      { departmentId: 'od_eng', parentId: '0', name: 'Engineering' },
+      { departmentId: 'od_infra', parentId: 'od_eng', name: 'Infra' },
+      { departmentId: 'od_db', parentId: 'od_infra', name: 'Databases' },
+    ]);
+    const dana = { openId: 'ou_dana0000000000000000000000001', name: 'Dana Zhou' };
+    h.lark.setContactUsers(APP.appId, [BOB, { ...dana, departmentId: 'od_db' }, { ...dana, departmentId: 'od_eng' }, { ...ALICE, departmentId: 'od_infra' }]);
+    expect(await h.call('bots.searchPeople', { id: view.id, query: 'dana' })).toEqual([dana]);
+    expect(await h.call('bots.searchPeople', { id: view.id, query: 'ALICE' })).toEqual([ALICE]);
+    expect(await h.call('bots.searchPeople', { id: view.id, query: '' })).toHaveLength(3);
+    expect(h.lark.requests({ path: '/open-apis/contact/v3/departments/0/children' })[0]?.query).toMatchObject({ fetch_child: 'true', department_id_type: 'open_department_id' });
+  });
+
+  it('searches the root department alone when the department listing is refused for lack of department authority', async () => {
+    h = await ServiceHarness.create();
+    const agent = await h.createModelAgent();
+    const view = await h.createBot(agent.id);
+    h.lark.setContactDepartments(APP.appId, [{ departmentId: 'od_eng', parentId: '0', name: 'Engineering' }]);
+    h.lark.setContactUsers(APP.appId, [ALICE, { ...BOB, departmentId: 'od_eng' }]);
+    h.lark.failNext({ path: /\/contact\/v3\/departments\/0\/children$/ }, { status: 403, body: { code: 40004, msg: 'no dept authority error' } });
+    expect(await h.call('bots.searchPeople', { id: view.id, query: '' })).toEqual([ALICE]);
+  });
+
+  it('stops listing departments once the result cap is reached', async () => {
+    h = await ServiceHarness.create();
+    const agent = await h.createModelAgent();
+    const view = await h.createBot(agent.id);
+    const departments = Array.from({ length: 5 }, (_, i) => ({ departmentId: `od_team${i}`, parentId: '0', name: `Team ${i}` }));
+    h.lark.setContactDepartments(APP.appId, departments);
+    h.lark.setContactUsers(
+      APP.appId,
+      departments.flatMap((d, i) => Array.from({ length: 30 }, (_, j) => ({ openId: `ou_p${i}_${String(j).padStart(26, '0')}`, name: `Person ${i}-${j}`, departmentId: d.departmentId }))),
+    );
+    const people = await h.call('bots.searchPeople', { id: view.id, query: 'person' });
+    expect(people).toHaveLength(50);
+    expect(new Set(people.map((p) => p.openId)).size).toBe(50);
+    // Root (empty), team 0 (30) and team 1 (20 more) reach the cap: teams 2–4 are never listed.
+    const listed = h.lark.requests({ path: '/open-apis/contact/v3/users/find_by_department' }).map((r) => r.query.department_id);
+    expect(listed).toEqual(['0', 'od_team0', 'od_team1']);
+  });
+
   it('says which permission is missing when the platform refuses the contact or chat API', async () => {
     h = await ServiceHarness.create();
     const agent = await h.createModelAgent();
