@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import { LoopbackHttp, readBody } from '../fakes/loopback-http';
 
 export interface AnthropicRequest {
   model: string;
@@ -31,34 +31,28 @@ export class FakeAnthropic {
   readonly headers: http.IncomingHttpHeaders[] = [];
   /** Streams whose client went away before message_stop. */
   aborted = 0;
-  private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly server: http.Server, public options: FakeAnthropicOptions) {}
+  private http!: LoopbackHttp;
+
+  private constructor(public options: FakeAnthropicOptions) {}
 
   static async start(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
-    const server = http.createServer((req, res) => void fake.handle(req, res));
-    const fake = new FakeAnthropic(server, options);
-    server.on('connection', (s) => {
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeAnthropic(options);
+    fake.http = await LoopbackHttp.start((req, res) => fake.handle(req, res));
     return fake;
   }
 
   /** For the SDK's `baseURL` (it appends `/v1/...`). */
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.http.origin}`;
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    const raw = await readBody(req);
     if (this.options.apiKey && req.headers['x-api-key'] !== this.options.apiKey) {
       return error(res, 401, 'authentication_error', 'invalid x-api-key');
     }
@@ -73,7 +67,7 @@ export class FakeAnthropic {
       });
     }
     if (req.method !== 'POST' || url !== '/v1/messages') return error(res, 404, 'not_found_error', 'Not found');
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AnthropicRequest;
+    const body = JSON.parse(raw.toString('utf8')) as AnthropicRequest;
     this.requests.push(body);
     this.headers.push(req.headers);
     if (this.options.models && !this.options.models.includes(body.model)) return error(res, 404, 'not_found_error', `model: ${body.model}`);

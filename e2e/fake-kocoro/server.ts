@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import { LoopbackHttp, readBody } from '../fakes/loopback-http';
 
 export interface KocoroMessage {
   text: string;
@@ -30,34 +30,28 @@ export class FakeKocoro {
   readonly cancels: Array<Record<string, unknown>> = [];
   /** Streams whose client went away before `done`. */
   closedEarly = 0;
-  private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly server: http.Server, public options: FakeKocoroOptions) {}
+  private http!: LoopbackHttp;
+
+  private constructor(public options: FakeKocoroOptions) {}
 
   static async start(options: FakeKocoroOptions = {}): Promise<FakeKocoro> {
-    const server = http.createServer((req, res) => void fake.handle(req, res));
-    const fake = new FakeKocoro(server, options);
-    server.on('connection', (s) => {
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeKocoro(options);
+    fake.http = await LoopbackHttp.start((req, res) => fake.handle(req, res));
     return fake;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.http.origin}`;
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+    const raw = await readBody(req);
+    const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
     if (req.method === 'GET' && req.url === '/health') return json(res, 200, { status: 'ok' });
     if (req.method === 'GET' && req.url === '/agents') {
       return json(res, 200, {

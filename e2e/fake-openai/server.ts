@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import { LoopbackHttp, readBody } from '../fakes/loopback-http';
 
 export interface FakeOpenAiOptions {
   /** What the model answers; defaults to "You said: <last user message>". */
@@ -28,23 +28,19 @@ export class FakeOpenAi {
   maxConcurrent = 0;
   private inFlight = 0;
   private failures: Array<{ status: number; body: object }> = [];
-  private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly server: http.Server, public options: FakeOpenAiOptions) {}
+  private http!: LoopbackHttp;
+
+  private constructor(public options: FakeOpenAiOptions) {}
 
   static async start(options: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
-    const server = http.createServer((req, res) => void fake.handle(req, res));
-    const fake = new FakeOpenAi(server, options);
-    server.on('connection', (s) => {
-      fake.sockets.add(s);
-      s.on('close', () => fake.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeOpenAi(options);
+    fake.http = await LoopbackHttp.start((req, res) => fake.handle(req, res));
     return fake;
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return `${this.http.origin}/v1`;
   }
 
   /** The next request fails with this HTTP status and OpenAI-style error body. */
@@ -52,14 +48,12 @@ export class FakeOpenAi {
     this.failures.push({ status, body: { error: { message, type: 'invalid_request_error', code: null } } });
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    const raw = await readBody(req);
     if (req.method === 'GET' && req.url?.endsWith('/models')) {
       if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
         return json(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
@@ -76,7 +70,7 @@ export class FakeOpenAi {
     if (failure) return json(res, failure.status, failure.body);
     let body: ChatRequest;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatRequest;
+      body = JSON.parse(raw.toString('utf8')) as ChatRequest;
     } catch {
       return json(res, 400, { error: { message: 'invalid JSON' } });
     }
