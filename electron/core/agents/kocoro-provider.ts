@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { AgentError, type AgentChunk, type AgentProvider, type AgentRequest } from './provider';
 import { parseSse } from './sse';
 
@@ -129,19 +130,19 @@ export class KocoroProvider implements AgentProvider {
       let streamed = '';
       let done = false;
       for await (const event of parseSse(res.body)) {
-        const data = parseJson(event.data);
+        const data = parseEventData(event.data);
         if (event.event === 'delta') {
-          const text = typeof data?.text === 'string' ? data.text : typeof data?.delta === 'string' ? data.delta : typeof data === 'string' ? data : '';
+          const text = data.text ?? data.delta ?? '';
           if (text) {
             streamed += text;
             yield text;
           }
         } else if (event.event === 'error') {
-          const message = String(data?.error ?? data?.message ?? event.data);
+          const message = String(data.error ?? data.message ?? event.data);
           throw new AgentError(`Kocoro agent "${this.opts.agent}" failed: ${message}`, `The Kocoro agent failed: ${message}`);
         } else if (event.event === 'done') {
           done = true;
-          const reply = typeof data?.reply === 'string' ? data.reply : undefined;
+          const reply = data.reply;
           if (reply !== undefined && reply !== streamed) yield { replace: reply };
           break;
         }
@@ -169,11 +170,20 @@ export class KocoroProvider implements AgentProvider {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function parseJson(text: string): any {
+/** An SSE event's data as the daemon sends it: a JSON object (fields by event), or plain text. */
+const eventDataSchema = z
+  .object({ text: z.string().optional(), delta: z.string().optional(), reply: z.string().optional(), error: z.unknown().optional(), message: z.unknown().optional() })
+  .loose();
+type EventData = z.infer<typeof eventDataSchema>;
+
+function parseEventData(raw: string): EventData {
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(raw);
   } catch {
-    return text;
+    return { text: raw };
   }
+  if (typeof json === 'string') return { text: json };
+  const parsed = eventDataSchema.safeParse(json);
+  return parsed.success ? parsed.data : {};
 }
