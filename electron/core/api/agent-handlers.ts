@@ -7,6 +7,7 @@ import type { AppAgent } from '../store/app-store';
 import { type AgentRecord, secretKeys } from './catalog';
 import { configFileName } from './config-file-name';
 import { agentIdFor } from './ids';
+import { providerWithoutKey } from './provider-fields';
 import type { ServiceContext } from './service-context';
 
 type AgentHandlers = Pick<
@@ -130,34 +131,6 @@ function agentRecord(id: string, name: string, systemPrompt: string | undefined,
     id,
     name,
     ...(systemPrompt?.trim() ? { systemPrompt } : {}),
-    provider: storedProvider(provider),
+    provider: providerWithoutKey(provider) as AppAgent['provider'],
   };
-}
-
-/** What the store keeps of a provider: no key, no empty optional fields. */
-function storedProvider(provider: ProviderInput): AppAgent['provider'] {
-  switch (provider.type) {
-    case 'echo':
-      return { type: 'echo' };
-    case 'openai':
-      return {
-        type: 'openai',
-        ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
-        model: provider.model,
-        ...(provider.temperature !== undefined ? { temperature: provider.temperature } : {}),
-      };
-    case 'anthropic':
-      return { type: 'anthropic', ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}), model: provider.model };
-    case 'kocoro':
-      return { type: 'kocoro', ...(provider.url ? { url: provider.url } : {}), agent: provider.agent };
-    case 'command':
-      return {
-        type: 'command',
-        command: provider.command.trim(),
-        ...(provider.args && provider.args.length > 0 ? { args: provider.args } : {}),
-        ...(provider.input ? { input: provider.input } : {}),
-        ...(provider.cwd ? { cwd: provider.cwd } : {}),
-        ...(provider.timeoutSec !== undefined ? { timeoutSec: provider.timeoutSec } : {}),
-      };
-  }
 }

@@ -5,6 +5,7 @@ import type { BotManager } from '../runtime/bot-manager';
 import { resolveAccess } from '../runtime/access-policy';
 import { resolvedReplyMode } from '../runtime/reply-mode';
 import type { AgentRecord, BotRecord, Catalog } from './catalog';
+import { providerWithoutKey, takesApiKey } from './provider-fields';
 
 /**
  * What the UI gets to see of bots and agents. Built field by field, so a secret can only reach the
@@ -42,37 +43,9 @@ export class Views {
   }
 
   private async providerView(record: AgentRecord): Promise<AgentView['provider']> {
-    const { provider } = record;
-    switch (provider.type) {
-      case 'echo':
-        return { type: 'echo' };
-      case 'openai':
-        return {
-          type: 'openai',
-          ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
-          model: provider.model,
-          ...(provider.temperature !== undefined ? { temperature: provider.temperature } : {}),
-          hasApiKey: (await this.deps.catalog.apiKey(record)) !== undefined,
-        };
-      case 'anthropic':
-        return {
-          type: 'anthropic',
-          ...(provider.baseUrl ? { baseUrl: provider.baseUrl } : {}),
-          model: provider.model,
-          hasApiKey: (await this.deps.catalog.apiKey(record)) !== undefined,
-        };
-      case 'kocoro':
-        return { type: 'kocoro', ...(provider.url ? { url: provider.url } : {}), agent: provider.agent };
-      case 'command':
-        return {
-          type: 'command',
-          command: provider.command,
-          ...(provider.args ? { args: [...provider.args] } : {}),
-          ...(provider.input ? { input: provider.input } : {}),
-          ...(provider.cwd ? { cwd: provider.cwd } : {}),
-          ...(provider.timeoutSec !== undefined ? { timeoutSec: provider.timeoutSec } : {}),
-        };
-    }
+    const fields = providerWithoutKey(record.provider);
+    if (takesApiKey(fields.type)) fields.hasApiKey = (await this.deps.catalog.apiKey(record)) !== undefined;
+    return fields as AgentView['provider'];
   }
 
   async agent(record: AgentRecord): Promise<AgentView> {
