@@ -4,10 +4,9 @@ import { AgentError } from '../agents/provider';
 import { providerHealth } from '../agents/health';
 import { listKocoroAgents } from '../agents/kocoro-provider';
 import type { AppAgent } from '../store/app-store';
-import { type AgentRecord, secretKeys } from './catalog';
+import { type AgentRecord, secretKeys, withoutApiKey } from './catalog';
 import { configFileName } from './config-file-name';
 import { agentIdFor } from './ids';
-import { providerWithoutKey } from './provider-fields';
 import type { ServiceContext } from './service-context';
 
 type AgentHandlers = Pick<
@@ -131,6 +130,6 @@ function agentRecord(id: string, name: string, systemPrompt: string | undefined,
     id,
     name,
     ...(systemPrompt?.trim() ? { systemPrompt } : {}),
-    provider: providerWithoutKey(provider) as AppAgent['provider'],
+    provider: withoutApiKey(provider),
   };
 }

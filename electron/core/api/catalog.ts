@@ -129,7 +129,7 @@ export class Catalog {
     if (record.managedBy === 'config') {
       const agent = this.config.agents.find((a) => a.id === record.id);
       const provider = agent?.provider;
-      return provider && (provider.type === 'openai' || provider.type === 'anthropic') ? provider.apiKey || undefined : undefined;
+      return provider && hasApiKey(provider.type) && "apiKey" in provider ? provider.apiKey || undefined : undefined;
     }
     return this.secret(secretKeys.apiKey(record.id));
   }
@@ -165,8 +165,12 @@ export function hasApiKey(type: ProviderConfig['type']): type is 'openai' | 'ant
   return type === 'openai' || type === 'anthropic';
 }
 
-/** The provider as the catalog keeps it: everything but the key, unset fields left out. */
-function withoutApiKey(provider: ProviderConfig): AppAgent['provider'] {
-  const { apiKey: _apiKey, ...rest } = provider as ProviderConfig & { apiKey?: string };
-  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== '')) as AppAgent['provider'];
+/**
+ * A provider's settings without its key and without unset fields: what the catalog and the app
+ * store keep (the key goes to the vault) and, with `hasApiKey` added, what the UI is shown.
+ */
+export function withoutApiKey(provider: { type: ProviderConfig['type']; apiKey?: unknown }): AppAgent['provider'] {
+  const { apiKey: _apiKey, ...rest } = provider;
+  const kept = Object.entries(rest as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
+  return Object.fromEntries(kept.map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])) as AppAgent['provider'];
 }

@@ -4,8 +4,8 @@ import type { SecretRedactor } from '../log/redact';
 import type { BotManager } from '../runtime/bot-manager';
 import { resolveAccess } from '../runtime/access-policy';
 import { resolvedReplyMode } from '../runtime/reply-mode';
-import type { AgentRecord, BotRecord, Catalog } from './catalog';
-import { providerWithoutKey, takesApiKey } from './provider-fields';
+import { type AgentRecord, type BotRecord, type Catalog, hasApiKey, withoutApiKey } from './catalog';
+
 
 /**
  * What the UI gets to see of bots and agents. Built field by field, so a secret can only reach the
@@ -43,9 +43,9 @@ export class Views {
   }
 
   private async providerView(record: AgentRecord): Promise<AgentView['provider']> {
-    const fields = providerWithoutKey(record.provider);
-    if (takesApiKey(fields.type)) fields.hasApiKey = (await this.deps.catalog.apiKey(record)) !== undefined;
-    return fields as AgentView['provider'];
+    const fields = withoutApiKey(record.provider);
+    if (!hasApiKey(fields.type)) return fields as AgentView['provider'];
+    return { ...fields, hasApiKey: (await this.deps.catalog.apiKey(record)) !== undefined } as AgentView['provider'];
   }
 
   async agent(record: AgentRecord): Promise<AgentView> {
