@@ -84,10 +84,7 @@ function cspMetaPlugin(): Plugin {
         }
         const policy = isServe ? DEV_CSP_META : APP_CSP_META;
         const withoutMeta = html.replace(metaPattern, '');
-        const hoisted = withoutMeta.replace(
-          /<head>/i,
-          `<head>\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`,
-        );
+        const hoisted = withoutMeta.replace(/<head>/i, `<head>\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`);
         if (hoisted === withoutMeta) throw new Error('renderer/index.html: no <head> to put the CSP meta tag in');
         return hoisted;
       },

@@ -96,7 +96,9 @@ async function main(): Promise<number> {
   }
 
   // A library bug must show up in the log, not silently kill every bot.
-  process.on('unhandledRejection', (reason) => logger.log('error', 'runtime.unhandled_rejection', { error: reason instanceof Error ? reason.message : String(reason) }));
+  process.on('unhandledRejection', (reason) =>
+    logger.log('error', 'runtime.unhandled_rejection', { error: reason instanceof Error ? reason.message : String(reason) }),
+  );
 
   const dataDir = path.resolve(args.values['data-dir'] ?? defaultDataDir());
   const vault = await FileVault.open(path.join(dataDir, 'secrets.json'), { logger });

@@ -53,9 +53,7 @@ const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
 // URLs, 'self' in the CSP and same-origin module scripts work; `secure` makes it a secure context.
 // Deliberately not `corsEnabled` (which would let other origins read app:// responses) nor
 // `bypassCSP`.
-protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 // Sandbox every renderer, including any created without explicit webPreferences.
 app.enableSandbox();
 
@@ -203,7 +201,10 @@ async function createLogger(dataDir: string, redactor: SecretRedactor): Promise<
   const dir = path.join(dataDir, 'logs');
   const file = path.join(dir, 'kocoro.log');
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const size = await fs.stat(file).then((s) => s.size, () => 0);
+  const size = await fs.stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (size > LOG_ROTATE_BYTES) await fs.rename(file, `${file}.1`).catch(() => undefined);
   const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
   stream.on('error', (error) => console.error('[main] cannot write the log file:', error));

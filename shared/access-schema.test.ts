@@ -4,7 +4,16 @@ import { configFileSchema, formatZodError } from './config-schema';
 
 const bot = (access?: unknown) => ({
   agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }],
-  bots: [{ id: 'b', platform: 'feishu', appId: 'cli_a1b2c3d4e5f60718', appSecret: 's', agentId: 'echo', ...(access !== undefined ? { access } : {}) }],
+  bots: [
+    {
+      id: 'b',
+      platform: 'feishu',
+      appId: 'cli_a1b2c3d4e5f60718',
+      appSecret: 's',
+      agentId: 'echo',
+      ...(access !== undefined ? { access } : {}),
+    },
+  ],
 });
 
 describe('access in the config file', () => {
@@ -16,7 +25,13 @@ describe('access in the config file', () => {
 
   it('accepts a partial access block and fills in the rest', () => {
     const parsed = configFileSchema.parse(bot({ dm: 'allowlist', dmAllow: ['ou_1'], groupAllow: ['oc_1'] }));
-    expect(resolveAccess(parsed.bots[0]!.access)).toEqual({ dm: 'allowlist', dmAllow: ['ou_1'], group: 'mention', groupAllow: ['oc_1'], bots: 'ignore' });
+    expect(resolveAccess(parsed.bots[0]!.access)).toEqual({
+      dm: 'allowlist',
+      dmAllow: ['ou_1'],
+      group: 'mention',
+      groupAllow: ['oc_1'],
+      bots: 'ignore',
+    });
   });
 
   it('names the field when a value is not one of the choices or a key is unknown', () => {

@@ -4,9 +4,7 @@ import { z } from 'zod';
 export const APP_ID_PATTERN = /^cli_[0-9a-fA-F]{16}$/;
 
 /** Ids name directories in the data dir, so keep them filesystem-safe on every OS. */
-const idSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters: lowercase letters, digits, "-" or "_"');
+const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters: lowercase letters, digits, "-" or "_"');
 
 /**
  * A secret may be written literally or as `env:NAME`, so config files can be committed without the
@@ -39,7 +37,7 @@ export const kocoroProviderSchema = z
   .object({
     type: z.literal('kocoro'),
     url: httpUrlSchema.optional(),
-    agent: z.string().min(1, 'must name one of the daemon\'s agents'),
+    agent: z.string().min(1, "must name one of the daemon's agents"),
   })
   .strict();
 
@@ -62,7 +60,12 @@ export const commandProviderSchema = z
     /** How the message reaches the program; default `stdin`. */
     input: z.enum(['stdin', 'arg']).optional(),
     cwd: z.string().min(1).optional(),
-    timeoutSec: z.number().int().min(1).max(24 * 3600).optional(),
+    timeoutSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 3600)
+      .optional(),
   })
   .strict();
 
@@ -158,9 +161,7 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export function formatZodError(error: z.ZodError, prefix = ''): string {
   return error.issues
     .map((issue) => {
-      const path = issue.path
-        .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-        .join('');
+      const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
       const where = prefix ? (path ? `${prefix}.${path}` : prefix) : path || '(root)';
       return `${where}: ${issue.message}`;
     })

@@ -28,7 +28,14 @@ export const METHOD_NAME_LIST = [
   'links.open',
 ] as const satisfies readonly MethodName[];
 
-export const EVENT_NAME_LIST = ['bot.status', 'bot.activity', 'bots.changed', 'agents.changed', 'agent.test', 'settings.changed'] as const satisfies readonly EventName[];
+export const EVENT_NAME_LIST = [
+  'bot.status',
+  'bot.activity',
+  'bots.changed',
+  'agents.changed',
+  'agent.test',
+  'settings.changed',
+] as const satisfies readonly EventName[];
 
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
 const methodsComplete: Exhaustive<MethodName, (typeof METHOD_NAME_LIST)[number]> = true;

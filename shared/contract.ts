@@ -7,7 +7,15 @@
  * Pure: no Node, no Electron, no DOM. Secrets travel only UI → core; views carry `hasX` flags.
  */
 import { z } from 'zod';
-import { accessSchema, APP_ID_PATTERN, botsAccessSchema, dmAccessSchema, groupAccessSchema, platformSchema, replyModeSchema } from './config-schema';
+import {
+  accessSchema,
+  APP_ID_PATTERN,
+  botsAccessSchema,
+  dmAccessSchema,
+  groupAccessSchema,
+  platformSchema,
+  replyModeSchema,
+} from './config-schema';
 import { isMethodName } from './contract-names';
 
 // ---------- shared pieces ----------
@@ -258,7 +266,9 @@ export const methods = {
   /** The agents of a local Kocoro daemon (default URL when absent); an RpcError when it is unreachable. */
   'agents.kocoroAgents': {
     input: z.object({ url: httpUrl.optional() }),
-    output: z.object({ agents: z.array(z.object({ name: z.string(), displayName: z.string().optional(), description: z.string().optional() })) }),
+    output: z.object({
+      agents: z.array(z.object({ name: z.string(), displayName: z.string().optional(), description: z.string().optional() })),
+    }),
   },
 
   /** Opens an allowlisted console or docs link in the OS browser (desktop); headless returns opened:false. */
@@ -356,7 +366,14 @@ export async function dispatch(handlers: Handlers, method: unknown, rawInput: un
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map(String).join('.') || undefined;
-    return { ok: false, error: { code: 'invalid_input', message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`, ...(field ? { field } : {}) } };
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`,
+        ...(field ? { field } : {}),
+      },
+    };
   }
   try {
     const handler = handlers[method] as (input: unknown) => Promise<unknown>;

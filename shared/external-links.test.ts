@@ -81,10 +81,7 @@ describe('parseExternalLink: rejected', () => {
     expect(isAllowedExternalLink(raw)).toBe(false);
   });
 
-  it.each([undefined, null, 42, {}, ['https://open.feishu.cn/'], new URL('https://open.feishu.cn/')])(
-    'non-string input %#',
-    (raw) => {
-      expect(isAllowedExternalLink(raw)).toBe(false);
-    },
-  );
+  it.each([undefined, null, 42, {}, ['https://open.feishu.cn/'], new URL('https://open.feishu.cn/')])('non-string input %#', (raw) => {
+    expect(isAllowedExternalLink(raw)).toBe(false);
+  });
 });

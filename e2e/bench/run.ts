@@ -11,7 +11,12 @@ import { BotManager } from '../../electron/core/runtime/bot-manager';
 import type { ConfigFile } from '../../shared/config-schema';
 import { FakeLarkPlatform } from '../fake-lark';
 
-const APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'secret-bench-bot-0001', botOpenId: 'ou_bench0000000000000000000000001', botName: 'Bench Bot' };
+const APP = {
+  appId: 'cli_a1b2c3d4e5f60718',
+  appSecret: 'secret-bench-bot-0001',
+  botOpenId: 'ou_bench0000000000000000000000001',
+  botName: 'Bench Bot',
+};
 
 interface Scenario {
   name: string;
@@ -24,7 +29,13 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { name: 'chat answer: 1,500 chars at 4 chars / 20 ms (200 chars/s)', runs: 5, chars: 1_500, chunkChars: 4, chunkEveryMs: 20 },
   { name: 'fast model: 6,000 chars at 40 chars / 10 ms (4,000 chars/s)', runs: 5, chars: 6_000, chunkChars: 40, chunkEveryMs: 10 },
-  { name: 'long answer: 60,000 chars at 200 chars / 10 ms (rolls over to new cards)', runs: 3, chars: 60_000, chunkChars: 200, chunkEveryMs: 10 },
+  {
+    name: 'long answer: 60,000 chars at 200 chars / 10 ms (rolls over to new cards)',
+    runs: 3,
+    chars: 60_000,
+    chunkChars: 200,
+    chunkEveryMs: 10,
+  },
 ];
 
 /** A model that streams `text` in fixed chunks at a fixed pace, noting when its first token left. */
@@ -130,7 +141,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < s.runs; i++) results.push(await runOnce(s));
     const col = (k: string) => results.map((r) => r[k]!);
     const line = (label: string, k: string, unit: string) =>
-      console.log(`  ${label.padEnd(52)} median ${fmt(median(col(k)), unit).padStart(9)}   p95 ${fmt(quantile(col(k), 0.95), unit).padStart(9)}`);
+      console.log(
+        `  ${label.padEnd(52)} median ${fmt(median(col(k)), unit).padStart(9)}   p95 ${fmt(quantile(col(k), 0.95), unit).padStart(9)}`,
+      );
     console.log(`${s.name} — ${s.runs} runs`);
     line('cards per answer', 'cards', '');
     line('first model token → first visible card text', 'firstTokenToText', 'ms');

@@ -75,8 +75,14 @@ export class FakeAnthropic {
     const id = `msg_${this.requests.length}`;
     if (!body.stream) {
       return json(res, 200, {
-        id, type: 'message', role: 'assistant', model: body.model, content: [{ type: 'text', text }],
-        stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 10, output_tokens: 10 },
+        id,
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        content: [{ type: 'text', text }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 10 },
       });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -88,7 +94,16 @@ export class FakeAnthropic {
     });
     const send = (event: string, data: object) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
     send('message_start', {
-      message: { id, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } },
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 1 },
+      },
     });
     send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     send('ping', {});
@@ -109,7 +124,12 @@ export class FakeAnthropic {
 function defaultReply(request: AnthropicRequest): string {
   const last = [...request.messages].reverse().find((m) => m.role === 'user');
   const content = last?.content;
-  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((c: { type?: string; text?: string }) => (c.type === 'text' ? c.text : '')).join('') : '';
+  const text =
+    typeof content === 'string'
+      ? content
+      : Array.isArray(content)
+        ? content.map((c: { type?: string; text?: string }) => (c.type === 'text' ? c.text : '')).join('')
+        : '';
   return `You said: ${text}`;
 }
 

@@ -17,7 +17,10 @@ async function createCard(client: lark.Client, data = streamingCard()): Promise<
 }
 
 const content = (client: lark.Client, cardId: string, text: string, sequence: number, uuid?: string) =>
-  client.cardkit.v1.cardElement.content({ path: { card_id: cardId, element_id: 'stream_md' }, data: { content: text, sequence, ...(uuid ? { uuid } : {}) } });
+  client.cardkit.v1.cardElement.content({
+    path: { card_id: cardId, element_id: 'stream_md' },
+    data: { content: text, sequence, ...(uuid ? { uuid } : {}) },
+  });
 
 const settings = (client: lark.Client, cardId: string, config: object, sequence: number) =>
   client.cardkit.v1.card.settings({ path: { card_id: cardId }, data: { settings: JSON.stringify({ config }), sequence } });
@@ -56,15 +59,30 @@ describe('fake-lark CardKit against the official Client', () => {
 
     const cardContent = JSON.stringify({ type: 'card', data: { card_id: cardId } });
     const incoming = fake.pushMessage(APP.appId, { text: 'question' });
-    const sent = await client.im.v1.message.reply({ path: { message_id: incoming.messageId }, data: { msg_type: 'interactive', content: cardContent } });
+    const sent = await client.im.v1.message.reply({
+      path: { message_id: incoming.messageId },
+      data: { msg_type: 'interactive', content: cardContent },
+    });
     expect(fake.card(cardId)?.sentAs).toBe(sent.data?.message_id);
     expect(fake.sentMessages({ cardId })).toMatchObject([{ messageId: sent.data?.message_id, cardId, msgType: 'interactive' }]);
 
     // §5.11 "once only"; 230099 is the fake's choice (the doc names no code).
-    const twice = await caught(client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_x', msg_type: 'interactive', content: cardContent } }));
+    const twice = await caught(
+      client.im.v1.message.create({
+        params: { receive_id_type: 'chat_id' },
+        data: { receive_id: 'oc_x', msg_type: 'interactive', content: cardContent },
+      }),
+    );
     expect(twice.response).toMatchObject({ status: 400, data: { code: 230099 } });
     const unknown = JSON.stringify({ type: 'card', data: { card_id: '7000000000000000000' } });
-    expect(await codeOf(client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_x', msg_type: 'interactive', content: unknown } }))).toBe(200740);
+    expect(
+      await codeOf(
+        client.im.v1.message.create({
+          params: { receive_id_type: 'chat_id' },
+          data: { receive_id: 'oc_x', msg_type: 'interactive', content: unknown },
+        }),
+      ),
+    ).toBe(200740);
     expect(fake.sentMessages()).toHaveLength(1);
   });
 
@@ -118,12 +136,32 @@ describe('fake-lark CardKit against the official Client', () => {
     expect(await create(JSON.stringify({ config: {}, elements: [] }))).toBe(200621);
     expect(await create(streamingCard({ config: { update_multi: false } }))).toBe(300302);
     expect(await create(streamingCard({ elements: Array.from({ length: 201 }, () => ({ tag: 'markdown', content: 'x' })) }))).toBe(300305);
-    expect(await create(streamingCard({ elements: [{ tag: 'markdown', element_id: 'a', content: '' }, { tag: 'hr', element_id: 'a' }] }))).toBe(300301);
+    expect(
+      await create(
+        streamingCard({
+          elements: [
+            { tag: 'markdown', element_id: 'a', content: '' },
+            { tag: 'hr', element_id: 'a' },
+          ],
+        }),
+      ),
+    ).toBe(300301);
     expect(await create(streamingCard({ elements: [{ tag: 'markdown', content: 'x'.repeat(31 * 1024) }] }))).toBe(200860);
     expect(fake.cards()).toHaveLength(0);
 
-    const cardId = await createCard(client, streamingCard({ elements: [{ tag: 'markdown', element_id: 'stream_md', content: '' }, { tag: 'hr', element_id: 'line' }] }));
-    const to = (elementId: string) => codeOf(client.cardkit.v1.cardElement.content({ path: { card_id: cardId, element_id: elementId }, data: { content: 'x', sequence: 1 } }));
+    const cardId = await createCard(
+      client,
+      streamingCard({
+        elements: [
+          { tag: 'markdown', element_id: 'stream_md', content: '' },
+          { tag: 'hr', element_id: 'line' },
+        ],
+      }),
+    );
+    const to = (elementId: string) =>
+      codeOf(
+        client.cardkit.v1.cardElement.content({ path: { card_id: cardId, element_id: elementId }, data: { content: 'x', sequence: 1 } }),
+      );
     expect(await to('line')).toBe(300310);
     expect(await to('missing')).toBe(300310);
     expect(await codeOf(content(client, '7000000000000000001', 'x', 1))).toBe(200740);
@@ -135,14 +173,18 @@ describe('fake-lark CardKit against the official Client', () => {
     const fake = await startFake();
     const client = newClient(fake);
     const cardId = await createCard(client);
-    const update = (data: string, sequence: number) => client.cardkit.v1.card.update({ path: { card_id: cardId }, data: { card: { type: 'card_json', data }, sequence } });
+    const update = (data: string, sequence: number) =>
+      client.cardkit.v1.card.update({ path: { card_id: cardId }, data: { card: { type: 'card_json', data }, sequence } });
     const addElements = (type: 'insert_before' | 'insert_after' | 'append', elements: object[], sequence: number, target?: string) =>
       client.cardkit.v1.cardElement.create({
         path: { card_id: cardId },
         data: { type, elements: JSON.stringify(elements), sequence, ...(target ? { target_element_id: target } : {}) },
       });
 
-    await update(streamingCard({ config: { streaming_mode: false }, elements: [{ tag: 'markdown', element_id: 'stream_md', content: 'final' }] }), 1);
+    await update(
+      streamingCard({ config: { streaming_mode: false }, elements: [{ tag: 'markdown', element_id: 'stream_md', content: 'final' }] }),
+      1,
+    );
     expect(fake.card(cardId)).toMatchObject({ streaming: false });
     await addElements('insert_before', [{ tag: 'hr', element_id: 'top' }], 2, 'stream_md');
     await addElements('insert_after', [{ tag: 'markdown', element_id: 'note', content: 'n' }], 3, 'stream_md');

@@ -125,7 +125,10 @@ export class CardStore {
     if (!card) return { code: 200740, msg: `card ${cardId} not found` };
     if (card.appId !== appId) return { code: 300311, msg: 'only the app that created the card entity may send it' };
     if (card.sentAs !== undefined) {
-      return { code: 230099, msg: `Failed to create card content, ext=card entity ${cardId} was already sent as ${card.sentAs}; an entity can be sent once` };
+      return {
+        code: 230099,
+        msg: `Failed to create card content, ext=card entity ${cardId} was already sent as ${card.sentAs}; an entity can be sent once`,
+      };
     }
     card.sentAs = messageId;
     return undefined;

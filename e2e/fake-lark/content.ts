@@ -14,7 +14,12 @@ export const messageContent = {
   image: (imageKey: string) => ({ image_key: imageKey }),
   file: (fileKey: string, fileName: string) => ({ file_key: fileKey, file_name: fileName }),
   audio: (fileKey: string, durationMs: number) => ({ file_key: fileKey, duration: durationMs }),
-  media: (fileKey: string, imageKey: string, fileName: string, durationMs: number) => ({ file_key: fileKey, image_key: imageKey, file_name: fileName, duration: durationMs }),
+  media: (fileKey: string, imageKey: string, fileName: string, durationMs: number) => ({
+    file_key: fileKey,
+    image_key: imageKey,
+    file_name: fileName,
+    duration: durationMs,
+  }),
   sticker: (fileKey: string) => ({ file_key: fileKey }),
   /** Received posts have no locale wrapper (§3.3); each inner array is a paragraph. */
   post: (title: string, paragraphs: PostNode[][]) => ({ title, content: paragraphs }),
@@ -39,14 +44,19 @@ export function readBackContent(msgType: string, content: string): string {
   } catch {
     return content;
   }
-  if (!isObject(card) || card.type === 'card' || card.type === 'template' || card.schema === '2.0') return JSON.stringify(CARD_V2_PLACEHOLDER);
+  if (!isObject(card) || card.type === 'card' || card.type === 'template' || card.schema === '2.0')
+    return JSON.stringify(CARD_V2_PLACEHOLDER);
   const header = isObject(card.header) && isObject(card.header.title) ? card.header.title.content : undefined;
   const rows = (Array.isArray(card.elements) ? card.elements : []).flatMap((el): PostNode[][] => {
     if (!isObject(el)) return [];
     if (el.tag === 'markdown' && typeof el.content === 'string') return [[{ tag: 'text', text: el.content }]];
     if (el.tag === 'div' && isObject(el.text) && typeof el.text.content === 'string') return [[{ tag: 'text', text: el.text.content }]];
     if (el.tag === 'action' && Array.isArray(el.actions)) {
-      return [el.actions.filter(isObject).map((a) => ({ tag: 'button', text: isObject(a.text) ? a.text.content : '', type: a.type ?? 'default' }))];
+      return [
+        el.actions
+          .filter(isObject)
+          .map((a) => ({ tag: 'button', text: isObject(a.text) ? a.text.content : '', type: a.type ?? 'default' })),
+      ];
     }
     return [];
   });

@@ -53,7 +53,13 @@ export class Delivery {
     private readonly opts: DeliveryOptions,
   ) {}
 
-  push(appId: string, pushId: string, identity: { eventId: string; eventType: string }, envelope: object, opts: PushOptions = {}): PushRecord {
+  push(
+    appId: string,
+    pushId: string,
+    identity: { eventId: string; eventType: string },
+    envelope: object,
+    opts: PushOptions = {},
+  ): PushRecord {
     const payload = encodeJson(envelope);
     const fragments = opts.fragments ?? (this.opts.fragmentBytes > 0 ? Math.ceil(payload.byteLength / this.opts.fragmentBytes) : 1);
     if (!Number.isInteger(fragments) || fragments < 1) throw new Error(`fake-lark: fragments must be a positive integer, got ${fragments}`);

@@ -8,12 +8,17 @@ const PEOPLE = Array.from({ length: 7 }, (_, i) => ({ openId: `ou_person${String
 describe('fake-lark directory', () => {
   it('lists users of the root department with paging and the documented item shape', async () => {
     const fake = await startFake();
-    fake.setContactUsers(APP.appId, [...PEOPLE, { openId: 'ou_alice0000000000000000000000001', name: '爱丽丝', enName: 'Alice', avatarUrl: 'https://example.test/a.png' }]);
+    fake.setContactUsers(APP.appId, [
+      ...PEOPLE,
+      { openId: 'ou_alice0000000000000000000000001', name: '爱丽丝', enName: 'Alice', avatarUrl: 'https://example.test/a.png' },
+    ]);
     const client = newClient(fake);
     const first = await client.contact.v3.user.findByDepartment({ params: { department_id: '0', user_id_type: 'open_id', page_size: 5 } });
     expect(first).toMatchObject({ code: 0, data: { has_more: true, page_token: '5' } });
     expect(first.data?.items?.[0]).toMatchObject({ open_id: PEOPLE[0]!.openId, name: 'Person 0' });
-    const second = await client.contact.v3.user.findByDepartment({ params: { department_id: '0', user_id_type: 'open_id', page_size: 5, page_token: first.data?.page_token } });
+    const second = await client.contact.v3.user.findByDepartment({
+      params: { department_id: '0', user_id_type: 'open_id', page_size: 5, page_token: first.data?.page_token },
+    });
     expect(second.data?.has_more).toBe(false);
     expect(second.data?.items?.map((u) => u.name)).toEqual(['Person 5', 'Person 6', '爱丽丝']);
     expect(second.data?.items?.[2]).toMatchObject({ en_name: 'Alice', avatar: { avatar_72: 'https://example.test/a.png' } });
@@ -43,11 +48,17 @@ describe('fake-lark directory', () => {
     expect(first).toMatchObject({ code: 0, data: { has_more: true, page_token: '3' } });
     expect(first.data?.items?.map((d) => d.open_department_id)).toEqual(['od_eng', 'od_sales', 'od_infra']);
     const rest = await children('0', { fetch_child: true, page_size: 3, page_token: first.data?.page_token });
-    expect(rest.data).toMatchObject({ has_more: false, items: [{ open_department_id: 'od_db', parent_department_id: 'od_infra', member_count: 2 }] });
+    expect(rest.data).toMatchObject({
+      has_more: false,
+      items: [{ open_department_id: 'od_db', parent_department_id: 'od_infra', member_count: 2 }],
+    });
     expect((await children('od_infra', { fetch_child: true })).data?.items?.map((d) => d.open_department_id)).toEqual(['od_db']);
     expect((await children('od_sales')).data?.items).toEqual([]);
 
-    const users = (department_id: string) => client.contact.v3.user.findByDepartment({ params: { department_id, department_id_type: 'open_department_id', user_id_type: 'open_id' } });
+    const users = (department_id: string) =>
+      client.contact.v3.user.findByDepartment({
+        params: { department_id, department_id_type: 'open_department_id', user_id_type: 'open_id' },
+      });
     expect((await users('0')).data?.items?.map((u) => u.name)).toEqual(['Person 0']);
     expect((await users('od_db')).data?.items).toMatchObject([{ name: 'Person 1', department_ids: ['od_db'] }, { name: 'Person 2' }]);
     expect((await users('od_eng')).data?.items).toEqual([]);
@@ -79,7 +90,10 @@ describe('fake-lark directory', () => {
     ]);
     const client = newClient(fake);
     const res = await client.im.v1.chat.list({ params: { page_size: 1 } });
-    expect(res).toMatchObject({ code: 0, data: { has_more: true, items: [{ chat_id: 'oc_a', name: 'Release crew', chat_status: 'normal' }] } });
+    expect(res).toMatchObject({
+      code: 0,
+      data: { has_more: true, items: [{ chat_id: 'oc_a', name: 'Release crew', chat_status: 'normal' }] },
+    });
     const next = await client.im.v1.chat.list({ params: { page_size: 1, page_token: res.data?.page_token } });
     expect(next.data?.items?.map((c) => c.chat_id)).toEqual(['oc_b']);
   });

@@ -65,7 +65,9 @@ export class DirectoryStore {
       union_id: `on_${u.openId.slice(3)}`,
       name: u.name,
       ...(u.enName ? { en_name: u.enName } : {}),
-      ...(u.avatarUrl ? { avatar: { avatar_72: u.avatarUrl, avatar_240: u.avatarUrl, avatar_640: u.avatarUrl, avatar_origin: u.avatarUrl } } : {}),
+      ...(u.avatarUrl
+        ? { avatar: { avatar_72: u.avatarUrl, avatar_240: u.avatarUrl, avatar_640: u.avatarUrl, avatar_origin: u.avatarUrl } }
+        : {}),
       department_ids: [u.departmentId ?? '0'],
     }));
   }

@@ -7,7 +7,12 @@ import type { FakeLarkOptions, Frame } from './index.js';
 // Conformance: the fake is exercised through the official SDK's own clients, so it cannot drift
 // from what the SDK actually sends and accepts.
 
-const APP = { appId: 'cli_0123456789abcdef', appSecret: 'secret-0123', botName: 'Desk Assistant', botOpenId: 'ou_bot0000000000000000000000000001' };
+const APP = {
+  appId: 'cli_0123456789abcdef',
+  appSecret: 'secret-0123',
+  botName: 'Desk Assistant',
+  botOpenId: 'ou_bot0000000000000000000000000001',
+};
 
 type Log = (...msg: unknown[]) => void;
 type SdkLogger = { error: Log; warn: Log; info: Log; debug: Log; trace: Log };
@@ -62,7 +67,14 @@ function startWs(
 // Each client gets its own token cache: the SDK's default cache is process-global and keyed by app
 // id, so a token issued by an earlier test's fake would leak into the next test.
 const newClient = (fake: FakeLarkPlatform, appSecret = APP.appSecret): lark.Client =>
-  new lark.Client({ appId: APP.appId, appSecret, domain: fake.url, cache: new lark.DefaultCache(), loggerLevel: lark.LoggerLevel.fatal, logger: silentLogger });
+  new lark.Client({
+    appId: APP.appId,
+    appSecret,
+    domain: fake.url,
+    cache: new lark.DefaultCache(),
+    loggerLevel: lark.LoggerLevel.fatal,
+    logger: silentLogger,
+  });
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;
@@ -70,7 +82,9 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } 
   return { promise, resolve };
 }
 
-async function caught(p: Promise<unknown>): Promise<{ message?: string; isAxiosError?: boolean; response?: { status: number; data: { code: number } } }> {
+async function caught(
+  p: Promise<unknown>,
+): Promise<{ message?: string; isAxiosError?: boolean; response?: { status: number; data: { code: number } } }> {
   try {
     await p;
   } catch (err) {
@@ -229,7 +243,10 @@ describe('fake-lark long connection against the official WSClient', () => {
     expect(record.eventType).toBe('card.action.trigger');
     // §3.1: the flattened event.token (card token) overwrites header.token.
     expect(String(data.token)).toMatch(/^c-/);
-    expect(data).toMatchObject({ action: { value: { action: 'approve' }, tag: 'button' }, context: { open_message_id: 'om_card', open_chat_id: 'oc_chat' } });
+    expect(data).toMatchObject({
+      action: { value: { action: 'approve' }, tag: 'button' },
+      context: { open_message_id: 'om_card', open_chat_id: 'oc_chat' },
+    });
   });
 
   it('gets no ack for a type:card frame (the SDK ignores it)', async () => {
@@ -238,7 +255,11 @@ describe('fake-lark long connection against the official WSClient', () => {
     startWs(fake, { 'card.action.trigger': () => void (calls += 1) });
     await fake.waitForConnections(APP.appId);
 
-    const push = fake.push(APP.appId, { schema: '2.0', header: { event_id: 'e1', event_type: 'card.action.trigger' }, event: {} }, { frameType: 'card' });
+    const push = fake.push(
+      APP.appId,
+      { schema: '2.0', header: { event_id: 'e1', event_type: 'card.action.trigger' }, event: {} },
+      { frameType: 'card' },
+    );
     await expect(fake.waitForAck(push.pushId)).rejects.toThrow(/never acked/);
     expect(push).toMatchObject({ acked: false, attempts: 1 });
     expect(push.ackCode).toBeUndefined();
@@ -287,7 +308,10 @@ describe('fake-lark long connection against the official WSClient', () => {
 
 describe('fake-lark long connection wire details (raw socket)', () => {
   async function discover(fake: FakeLarkPlatform): Promise<string> {
-    const res = await fetch(`${fake.url}/callback/ws/endpoint`, { method: 'POST', body: JSON.stringify({ AppID: APP.appId, AppSecret: APP.appSecret }) });
+    const res = await fetch(`${fake.url}/callback/ws/endpoint`, {
+      method: 'POST',
+      body: JSON.stringify({ AppID: APP.appId, AppSecret: APP.appSecret }),
+    });
     const body = (await res.json()) as { data: { URL: string } };
     return body.data.URL;
   }
@@ -330,7 +354,11 @@ describe('fake-lark long connection wire details (raw socket)', () => {
     expect(pong).toMatchObject({ method: FrameMethod.control, service, headers: [{ key: 'type', value: 'pong' }] });
     expect(JSON.parse(Buffer.from(pong.payload ?? []).toString())).toEqual(clientConfig);
 
-    const push = fake.push(APP.appId, { schema: '2.0', header: { event_id: 'e', event_type: 't' }, event: { pad: 'é'.repeat(50) } }, { fragments: 3, outOfOrder: true });
+    const push = fake.push(
+      APP.appId,
+      { schema: '2.0', header: { event_id: 'e', event_type: 't' }, event: { pad: 'é'.repeat(50) } },
+      { fragments: 3, outOfOrder: true },
+    );
     const got = [await raw.next(), await raw.next(), await raw.next()];
     const headers = got.map((f) => Object.fromEntries(f.headers.map((h) => [h.key, h.value])));
     expect(headers.map((h) => h.seq)).toEqual(['2', '0', '1']);
@@ -381,7 +409,11 @@ describe('fake-lark long connection wire details (raw socket)', () => {
     fake.rejectHandshakes(APP.appId, { status: 514, autherrcode: 1000040350, msg: 'exceed connection limit' });
     const refused = await status(await discover(fake));
     expect(refused.code).toBe(514);
-    expect(refused.headers).toMatchObject({ 'handshake-status': '514', 'handshake-autherrcode': '1000040350', 'handshake-msg': 'exceed connection limit' });
+    expect(refused.headers).toMatchObject({
+      'handshake-status': '514',
+      'handshake-autherrcode': '1000040350',
+      'handshake-msg': 'exceed connection limit',
+    });
 
     fake.rejectHandshakes(APP.appId, null);
     expect((await status(await discover(fake))).code).toBe(101);
@@ -392,7 +424,13 @@ describe('fake-lark REST against the official Client', () => {
   it('creates one message for two replies with the same uuid, threaded under the pushed message', async () => {
     const fake = await startFake();
     const client = newClient(fake);
-    const incoming = fake.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_team', text: 'hi', threadId: 'omt_t1', rootId: 'om_root' });
+    const incoming = fake.pushMessage(APP.appId, {
+      chatType: 'group',
+      chatId: 'oc_team',
+      text: 'hi',
+      threadId: 'omt_t1',
+      rootId: 'om_root',
+    });
 
     const request = {
       path: { message_id: incoming.messageId },
@@ -404,11 +442,25 @@ describe('fake-lark REST against the official Client', () => {
     expect(second.data?.message_id).toBe(first.data?.message_id);
     expect(first).toMatchObject({
       code: 0,
-      data: { chat_id: 'oc_team', parent_id: incoming.messageId, root_id: 'om_root', thread_id: 'omt_t1', msg_type: 'text', body: { content: '{"text":"hello back"}' }, sender: { id: APP.appId, id_type: 'app_id', sender_type: 'app' } },
+      data: {
+        chat_id: 'oc_team',
+        parent_id: incoming.messageId,
+        root_id: 'om_root',
+        thread_id: 'omt_t1',
+        msg_type: 'text',
+        body: { content: '{"text":"hello back"}' },
+        sender: { id: APP.appId, id_type: 'app_id', sender_type: 'app' },
+      },
     });
     const messages = await fake.waitForMessages({ replyTo: incoming.messageId });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ chatId: 'oc_team', uuid: 'reply-1', threadId: 'omt_t1', rootId: 'om_root', content: '{"text":"hello back"}' });
+    expect(messages[0]).toMatchObject({
+      chatId: 'oc_team',
+      uuid: 'reply-1',
+      threadId: 'omt_t1',
+      rootId: 'om_root',
+      content: '{"text":"hello back"}',
+    });
     expect(fake.requests({ method: 'POST', path: /\/reply$/ })).toHaveLength(2);
   });
 
@@ -417,15 +469,27 @@ describe('fake-lark REST against the official Client', () => {
     const client = newClient(fake);
     const dm = fake.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: 'ou_bob', text: 'hey' });
 
-    const threaded = await client.im.v1.message.reply({ path: { message_id: dm.messageId }, data: { msg_type: 'text', content: '{"text":"a"}', reply_in_thread: true } });
-    const again = await client.im.v1.message.reply({ path: { message_id: dm.messageId }, data: { msg_type: 'text', content: '{"text":"b"}' } });
+    const threaded = await client.im.v1.message.reply({
+      path: { message_id: dm.messageId },
+      data: { msg_type: 'text', content: '{"text":"a"}', reply_in_thread: true },
+    });
+    const again = await client.im.v1.message.reply({
+      path: { message_id: dm.messageId },
+      data: { msg_type: 'text', content: '{"text":"b"}' },
+    });
     expect(threaded.data?.thread_id).toMatch(/^omt_/);
     expect(again.data?.thread_id).toBe(threaded.data?.thread_id);
 
-    const sent = await client.im.v1.message.create({ params: { receive_id_type: 'open_id' }, data: { receive_id: 'ou_bob', msg_type: 'text', content: '{"text":"c"}' } });
+    const sent = await client.im.v1.message.create({
+      params: { receive_id_type: 'open_id' },
+      data: { receive_id: 'ou_bob', msg_type: 'text', content: '{"text":"c"}' },
+    });
     expect(sent.data?.chat_id).toBe(fake.sentMessages({ replyTo: dm.messageId })[0]?.chatId);
 
-    const unknown = await client.im.v1.message.reply({ path: { message_id: 'om_never_seen' }, data: { msg_type: 'text', content: '{"text":"d"}' } });
+    const unknown = await client.im.v1.message.reply({
+      path: { message_id: 'om_never_seen' },
+      data: { msg_type: 'text', content: '{"text":"d"}' },
+    });
     expect(unknown.data?.chat_id).toBe('unknown');
   });
 
@@ -445,8 +509,15 @@ describe('fake-lark REST against the official Client', () => {
   it('surfaces failNext as an AxiosError with the injected body, then serves normally', async () => {
     const fake = await startFake();
     const client = newClient(fake);
-    fake.failNext({ method: 'POST', path: '/open-apis/im/v1/messages' }, { status: 400, body: { code: 230020, msg: 'trigger frequency limit' } });
-    const create = () => client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_x', msg_type: 'text', content: '{"text":"x"}' } });
+    fake.failNext(
+      { method: 'POST', path: '/open-apis/im/v1/messages' },
+      { status: 400, body: { code: 230020, msg: 'trigger frequency limit' } },
+    );
+    const create = () =>
+      client.im.v1.message.create({
+        params: { receive_id_type: 'chat_id' },
+        data: { receive_id: 'oc_x', msg_type: 'text', content: '{"text":"x"}' },
+      });
 
     const err = await caught(create());
     expect(err.isAxiosError).toBe(true);
@@ -469,7 +540,11 @@ describe('fake-lark REST against the official Client', () => {
     const fake = await startFake();
     const client = newClient(fake);
     const info = await client.request({ url: '/open-apis/bot/v3/info', method: 'GET' });
-    expect(info).toEqual({ code: 0, msg: 'ok', bot: { activate_status: 2, app_name: APP.botName, avatar_url: '', ip_white_list: [], open_id: APP.botOpenId } });
+    expect(info).toEqual({
+      code: 0,
+      msg: 'ok',
+      bot: { activate_status: 2, app_name: APP.botName, avatar_url: '', ip_white_list: [], open_id: APP.botOpenId },
+    });
 
     fake.expireTokens();
     const err = await caught(client.request({ url: '/open-apis/bot/v3/info', method: 'GET' }));

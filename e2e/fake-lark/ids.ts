@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /** Random lowercase hex of `chars` characters. */
 export function hex(chars: number): string {
-  return randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
+  return randomBytes(Math.ceil(chars / 2))
+    .toString('hex')
+    .slice(0, chars);
 }
 
 /**

@@ -20,20 +20,29 @@ describe('fake-lark reactions', () => {
     const fake = await startFake();
     const client = newClient(fake);
     const { messageId } = fake.pushMessage(APP.appId, { text: 'hi' });
-    const add = (emoji: string, id = messageId) => client.im.v1.messageReaction.create({ path: { message_id: id }, data: { reaction_type: { emoji_type: emoji } } });
+    const add = (emoji: string, id = messageId) =>
+      client.im.v1.messageReaction.create({ path: { message_id: id }, data: { reaction_type: { emoji_type: emoji } } });
 
     const added = await add('Typing');
     const reactionId = added.data?.reaction_id ?? '';
-    expect(added).toMatchObject({ code: 0, data: { operator: { operator_id: APP.appId, operator_type: 'app' }, reaction_type: { emoji_type: 'Typing' } } });
+    expect(added).toMatchObject({
+      code: 0,
+      data: { operator: { operator_id: APP.appId, operator_type: 'app' }, reaction_type: { emoji_type: 'Typing' } },
+    });
     expect(added.data?.action_time).toMatch(/^\d{13}$/);
     expect(fake.reactions(messageId)).toMatchObject([{ reactionId, emojiType: 'Typing', operatorType: 'app', active: true }]);
 
     expect(await codeOf(add('typing'))).toBe(231001);
     expect(await codeOf(add('Typing', 'om_unknown'))).toBe(231003);
     const other = fake.pushMessage(APP.appId, { text: 'other' });
-    expect(await codeOf(client.im.v1.messageReaction.delete({ path: { message_id: other.messageId, reaction_id: reactionId } }))).toBe(231010);
+    expect(await codeOf(client.im.v1.messageReaction.delete({ path: { message_id: other.messageId, reaction_id: reactionId } }))).toBe(
+      231010,
+    );
 
-    await expect(client.im.v1.messageReaction.delete({ path: { message_id: messageId, reaction_id: reactionId } })).resolves.toMatchObject({ code: 0, data: { reaction_id: reactionId } });
+    await expect(client.im.v1.messageReaction.delete({ path: { message_id: messageId, reaction_id: reactionId } })).resolves.toMatchObject({
+      code: 0,
+      data: { reaction_id: reactionId },
+    });
     expect(fake.reactions(messageId)[0]).toMatchObject({ active: false, removedAt: expect.any(Number) });
     expect(await codeOf(client.im.v1.messageReaction.delete({ path: { message_id: messageId, reaction_id: reactionId } }))).toBe(231011);
     expect(await codeOf(client.im.v1.messageReaction.delete({ path: { message_id: messageId, reaction_id: 'nope' } }))).toBe(231011);
@@ -56,13 +65,19 @@ describe('fake-lark message resources', () => {
     const file = fake.pushMessage(APP.appId, { messageType: 'file', content: messageContent.file(fileKey, '季度报告.pdf') });
     fake.addResource(file.messageId, fileKey, { type: 'file', bytes: pdf, contentType: 'application/pdf', fileName: '季度报告.pdf' });
 
-    const got = await client.im.v1.messageResource.get({ path: { message_id: image.messageId, file_key: imageKey }, params: { type: 'image' } });
+    const got = await client.im.v1.messageResource.get({
+      path: { message_id: image.messageId, file_key: imageKey },
+      params: { type: 'image' },
+    });
     expect(await readAll(got.getReadableStream())).toEqual(png);
     expect(got.headers).toMatchObject({ 'content-type': 'image/png' });
 
     const dir = await mkdtemp(join(tmpdir(), 'fake-lark-'));
     onCleanup(() => rm(dir, { recursive: true, force: true }));
-    const doc = await client.im.v1.messageResource.get({ path: { message_id: file.messageId, file_key: fileKey }, params: { type: 'file' } });
+    const doc = await client.im.v1.messageResource.get({
+      path: { message_id: file.messageId, file_key: fileKey },
+      params: { type: 'file' },
+    });
     expect(doc.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('季度报告.pdf')}`);
     await doc.writeFile(join(dir, 'r.pdf'));
     expect(await readFile(join(dir, 'r.pdf'))).toEqual(pdf);
@@ -74,7 +89,10 @@ describe('fake-lark message resources', () => {
       content: messageContent.post('Title', [[{ tag: 'text', text: 'see' }], [{ tag: 'img', image_key: postKey }]]),
       resources: [{ fileKey: postKey, type: 'image', bytes: png, contentType: 'image/png' }],
     });
-    const inPost = await client.im.v1.messageResource.get({ path: { message_id: post.messageId, file_key: postKey }, params: { type: 'image' } });
+    const inPost = await client.im.v1.messageResource.get({
+      path: { message_id: post.messageId, file_key: postKey },
+      params: { type: 'image' },
+    });
     expect(await readAll(inPost.getReadableStream())).toEqual(png);
   });
 
@@ -87,7 +105,9 @@ describe('fake-lark message resources', () => {
     const media = fake.pushMessage(APP.appId, {
       messageType: 'media',
       content: messageContent.media(key, newImageKey(), 'clip.mp4', 2000),
-      resources: [{ fileKey: key, type: 'file', bytes: Buffer.from('x'), contentType: 'video/mp4', fileName: 'clip.mp4', size: 101 * 1024 * 1024 }],
+      resources: [
+        { fileKey: key, type: 'file', bytes: Buffer.from('x'), contentType: 'video/mp4', fileName: 'clip.mp4', size: 101 * 1024 * 1024 },
+      ],
     });
 
     const unknown = await caught(get(media.messageId, 'file_v3_nope'));
@@ -132,15 +152,27 @@ describe('fake-lark message read', () => {
     // Raw push() of a receive envelope is remembered too.
     const raw = buildMessageReceiveEvent({ appId: APP.appId, tenantKey: 'tk', verificationToken: 'v' }, { text: 'raw' });
     fake.push(APP.appId, raw.envelope);
-    await expect(client.im.v1.message.get({ path: { message_id: raw.messageId } })).resolves.toMatchObject({ data: { items: [{ body: { content: '{"text":"raw"}' } }] } });
+    await expect(client.im.v1.message.get({ path: { message_id: raw.messageId } })).resolves.toMatchObject({
+      data: { items: [{ body: { content: '{"text":"raw"}' } }] },
+    });
 
-    const sent = await client.im.v1.message.reply({ path: { message_id: parent.messageId }, data: { msg_type: 'text', content: '{"text":"ok"}' } });
+    const sent = await client.im.v1.message.reply({
+      path: { message_id: parent.messageId },
+      data: { msg_type: 'text', content: '{"text":"ok"}' },
+    });
     const bot = await client.im.v1.message.get({ path: { message_id: sent.data?.message_id ?? '' } });
-    expect(bot.data?.items?.[0]).toMatchObject({ sender: { id: APP.appId, id_type: 'app_id', sender_type: 'app' }, parent_id: parent.messageId, body: { content: '{"text":"ok"}' } });
+    expect(bot.data?.items?.[0]).toMatchObject({
+      sender: { id: APP.appId, id_type: 'app_id', sender_type: 'app' },
+      parent_id: parent.messageId,
+      body: { content: '{"text":"ok"}' },
+    });
 
     // §3.3: a JSON 2.0 card is not returned as sent.
     const card = JSON.stringify({ schema: '2.0', body: { elements: [{ tag: 'markdown', content: 'secret' }] } });
-    const cardMsg = await client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_team', msg_type: 'interactive', content: card } });
+    const cardMsg = await client.im.v1.message.create({
+      params: { receive_id_type: 'chat_id' },
+      data: { receive_id: 'oc_team', msg_type: 'interactive', content: card },
+    });
     const cardRead = await client.im.v1.message.get({ path: { message_id: cardMsg.data?.message_id ?? '' } });
     expect(cardRead.data?.items?.[0]?.body?.content).not.toContain('secret');
 
@@ -153,7 +185,9 @@ describe('fake-lark scopes', () => {
     const fake = await startFake({ apps: [{ ...APP, grantedScopes: ['im:message:send_as_bot', 'im:message.reactions:write_only'] }] });
     const client = newClient(fake);
 
-    const denied = await caught(client.cardkit.v1.card.create({ data: { type: 'card_json', data: '{"schema":"2.0","body":{"elements":[]}}' } }));
+    const denied = await caught(
+      client.cardkit.v1.card.create({ data: { type: 'card_json', data: '{"schema":"2.0","body":{"elements":[]}}' } }),
+    );
     const link = `https://open.feishu.cn/app/${APP.appId}/auth?q=cardkit:card:write&op_from=openapi&token_type=tenant`;
     expect(scopeGrantUrl(APP.appId, ['cardkit:card:write'])).toBe(link);
     expect(denied.response).toMatchObject({
@@ -167,21 +201,34 @@ describe('fake-lark scopes', () => {
     expect(denied.response?.data.error?.log_id).toBe(denied.response?.headers['x-tt-logid']);
 
     const { messageId } = fake.pushMessage(APP.appId, { text: 'hi' });
-    await expect(client.im.v1.messageReaction.create({ path: { message_id: messageId }, data: { reaction_type: { emoji_type: 'OK' } } })).resolves.toMatchObject({ code: 0 });
-    await expect(client.im.v1.message.reply({ path: { message_id: messageId }, data: { msg_type: 'text', content: '{"text":"x"}' } })).resolves.toMatchObject({ code: 0 });
+    await expect(
+      client.im.v1.messageReaction.create({ path: { message_id: messageId }, data: { reaction_type: { emoji_type: 'OK' } } }),
+    ).resolves.toMatchObject({ code: 0 });
+    await expect(
+      client.im.v1.message.reply({ path: { message_id: messageId }, data: { msg_type: 'text', content: '{"text":"x"}' } }),
+    ).resolves.toMatchObject({ code: 0 });
     const read = await caught(client.im.v1.message.get({ path: { message_id: messageId } }));
     expect(read.response?.data.error?.permission_violations).toEqual([
       { type: 'action_scope_required', subject: 'im:message' },
       { type: 'action_scope_required', subject: 'im:message:readonly' },
     ]);
-    expect(await codeOf(client.im.v1.messageResource.get({ path: { message_id: messageId, file_key: 'k' }, params: { type: 'file' } }))).toBe(99991672);
+    expect(
+      await codeOf(client.im.v1.messageResource.get({ path: { message_id: messageId, file_key: 'k' }, params: { type: 'file' } })),
+    ).toBe(99991672);
 
     const list = await client.application.v6.scope.list();
     const status = Object.fromEntries((list.data?.scopes ?? []).map((s) => [s.scope_name, s.grant_status]));
-    expect(status).toMatchObject({ 'im:message:send_as_bot': 1, 'im:message.reactions:write_only': 1, 'cardkit:card:write': 2, 'im:message': 2 });
+    expect(status).toMatchObject({
+      'im:message:send_as_bot': 1,
+      'im:message.reactions:write_only': 1,
+      'cardkit:card:write': 2,
+      'im:message': 2,
+    });
 
     fake.setGrantedScopes(APP.appId, undefined);
-    await expect(client.cardkit.v1.card.create({ data: { type: 'card_json', data: '{"schema":"2.0","body":{"elements":[]}}' } })).resolves.toMatchObject({ code: 0 });
+    await expect(
+      client.cardkit.v1.card.create({ data: { type: 'card_json', data: '{"schema":"2.0","body":{"elements":[]}}' } }),
+    ).resolves.toMatchObject({ code: 0 });
     const all = await client.application.v6.scope.list();
     expect(all.data?.scopes?.every((s) => s.grant_status === 1)).toBe(true);
   });
@@ -191,7 +238,13 @@ describe('fake-lark card callback', () => {
   it('delivers the §3.5 envelope and exposes the decoded response with its latency', async () => {
     const fake = await startFake();
     let received: Record<string, unknown> | undefined;
-    const ws = new lark.WSClient({ appId: APP.appId, appSecret: APP.appSecret, domain: fake.url, loggerLevel: lark.LoggerLevel.error, logger: silentLogger });
+    const ws = new lark.WSClient({
+      appId: APP.appId,
+      appSecret: APP.appSecret,
+      domain: fake.url,
+      loggerLevel: lark.LoggerLevel.error,
+      logger: silentLogger,
+    });
     onCleanup(() => ws.close({ force: true }));
     const dispatcher = new lark.EventDispatcher({ loggerLevel: lark.LoggerLevel.error, logger: silentLogger }).register({
       'card.action.trigger': (data: Record<string, unknown>) => {
@@ -212,7 +265,10 @@ describe('fake-lark card callback', () => {
       formValue: { note: 'hello' },
     });
     const record = await fake.waitForAck(push.pushId);
-    expect(record.ackData).toEqual({ toast: { type: 'info', content: 'Saved' }, card: { type: 'raw', data: { schema: '2.0', body: { elements: [] } } } });
+    expect(record.ackData).toEqual({
+      toast: { type: 'info', content: 'Saved' },
+      card: { type: 'raw', data: { schema: '2.0', body: { elements: [] } } },
+    });
     expect(record.ackLatencyMs).toBeGreaterThanOrEqual(0);
     expect(received).toMatchObject({
       event_type: 'card.action.trigger',

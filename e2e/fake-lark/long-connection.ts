@@ -137,7 +137,14 @@ export class LongConnectionServer {
   sendData(conn: Connection, parts: Array<{ headers: FrameHeader[]; payload: Uint8Array }>): boolean {
     if (!this.conns.has(conn.id) || conn.socket.readyState !== conn.socket.OPEN) return false;
     for (const part of parts) {
-      this.send(conn, { SeqID: conn.nextSeqId++, LogID: this.logId++, service: conn.serviceId, method: FrameMethod.data, headers: part.headers, payload: part.payload });
+      this.send(conn, {
+        SeqID: conn.nextSeqId++,
+        LogID: this.logId++,
+        service: conn.serviceId,
+        method: FrameMethod.data,
+        headers: part.headers,
+        payload: part.payload,
+      });
     }
     return true;
   }
@@ -200,7 +207,14 @@ export class LongConnectionServer {
       if (headerMap(frame).type !== 'ping') return;
       conn.pings += 1;
       // §2.6: the pong carries ClientConfig, which is how the server retunes the client.
-      this.send(conn, { SeqID: 0, LogID: 0, service: conn.serviceId, method: FrameMethod.control, headers: [{ key: 'type', value: 'pong' }], payload: encodeJson(this.clientConfig) });
+      this.send(conn, {
+        SeqID: 0,
+        LogID: 0,
+        service: conn.serviceId,
+        method: FrameMethod.control,
+        headers: [{ key: 'type', value: 'pong' }],
+        payload: encodeJson(this.clientConfig),
+      });
       if (!conn.ready) {
         // The SDK attaches its 'message' listener a few ticks after 'open' but sends its first ping
         // inside 'open'. A frame pushed straight after the upgrade can be emitted before that

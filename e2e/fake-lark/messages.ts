@@ -36,7 +36,11 @@ export class MessageStore {
   rememberIncoming(appId: string, m: StoredMessage & { chatType: string; senderOpenId: string }): void {
     const { chatType, senderOpenId, ...record } = m;
     this.records.set(m.messageId, record);
-    this.known.set(m.messageId, { chatId: m.chatId, ...(m.threadId ? { threadId: m.threadId } : {}), ...(m.rootId ? { rootId: m.rootId } : {}) });
+    this.known.set(m.messageId, {
+      chatId: m.chatId,
+      ...(m.threadId ? { threadId: m.threadId } : {}),
+      ...(m.rootId ? { rootId: m.rootId } : {}),
+    });
     if (chatType === 'p2p') this.p2pChats.set(`${appId}:${senderOpenId}`, m.chatId);
   }
 

@@ -8,9 +8,41 @@ import type { FakeReaction } from './types.js';
  * DONE, Get, LGTM, OK, THUMBSUP, THANKS, CheckMark, SMILE) plus common entries of the official emoji page.
  */
 export const EMOJI_TYPES: ReadonlySet<string> = new Set([
-  'Typing', 'OnIt', 'OneSecond', 'DONE', 'Get', 'LGTM', 'OK', 'THUMBSUP', 'THANKS', 'CheckMark', 'SMILE',
-  'CrossMark', 'ERROR', 'Yes', 'No', 'MUSCLE', 'FINGERHEART', 'APPLAUSE', 'FISTBUMP', 'JIAYI', 'BLUSH', 'LAUGH',
-  'SMIRK', 'LOL', 'FACEPALM', 'LOVE', 'WINK', 'PROUD', 'WITTY', 'SMART', 'SCOWL', 'THINKING', 'SOB', 'CRY', 'HEART',
+  'Typing',
+  'OnIt',
+  'OneSecond',
+  'DONE',
+  'Get',
+  'LGTM',
+  'OK',
+  'THUMBSUP',
+  'THANKS',
+  'CheckMark',
+  'SMILE',
+  'CrossMark',
+  'ERROR',
+  'Yes',
+  'No',
+  'MUSCLE',
+  'FINGERHEART',
+  'APPLAUSE',
+  'FISTBUMP',
+  'JIAYI',
+  'BLUSH',
+  'LAUGH',
+  'SMIRK',
+  'LOL',
+  'FACEPALM',
+  'LOVE',
+  'WINK',
+  'PROUD',
+  'WITTY',
+  'SMART',
+  'SCOWL',
+  'THINKING',
+  'SOB',
+  'CRY',
+  'HEART',
 ]);
 
 interface StoredReaction extends FakeReaction {
@@ -34,7 +66,9 @@ export class ReactionStore {
     const emojiType = isObject(reactionType) ? reactionType.emoji_type : undefined;
     if (typeof emojiType !== 'string' || !EMOJI_TYPES.has(emojiType)) return apiError(231001, 'reaction type is invalid.');
     if (!messageKnown) return apiError(231003, 'The message is not found, maybe not exist or deleted.');
-    const existing = [...this.byId.values()].find((r) => r.messageId === messageId && r.emojiType === emojiType && r.active && r.operatorId === appId);
+    const existing = [...this.byId.values()].find(
+      (r) => r.messageId === messageId && r.emojiType === emojiType && r.active && r.operatorId === appId,
+    );
     const reaction: StoredReaction = existing ?? {
       reactionId: randomBytes(30).toString('base64url'),
       messageId,

@@ -22,7 +22,8 @@ export function handleCardKit(cards: CardStore, appId: string, method: string, p
   if (method === 'POST' && rest.length === 1 && rest[0] === '') return create(cards, appId, b);
   if (!cardId) return undefined;
   const op = (req: Omit<CardOpRequest, 'sequence' | 'uuid' | 'fingerprint'>, mutate: CardMutation): HttpReply => {
-    if (b.uuid !== undefined && (typeof b.uuid !== 'string' || b.uuid.length === 0 || b.uuid.length > 64)) return invalid('uuid (≤ 64 chars)');
+    if (b.uuid !== undefined && (typeof b.uuid !== 'string' || b.uuid.length === 0 || b.uuid.length > 64))
+      return invalid('uuid (≤ 64 chars)');
     const request: CardOpRequest = {
       ...req,
       sequence: typeof b.sequence === 'number' ? b.sequence : NaN,
@@ -35,7 +36,8 @@ export function handleCardKit(cards: CardStore, appId: string, method: string, p
   if (method === 'PUT' && rest.length === 2) return updateCard(b, op);
   if (method === 'PATCH' && sub === 'settings' && rest.length === 3) return settings(b, op);
   if (method === 'POST' && sub === 'elements' && rest.length === 3) return addElements(b, op);
-  if (method === 'PUT' && sub === 'elements' && elementId && leaf === 'content' && rest.length === 5) return streamContent(b, elementId, op);
+  if (method === 'PUT' && sub === 'elements' && elementId && leaf === 'content' && rest.length === 5)
+    return streamContent(b, elementId, op);
   return undefined;
 }
 
@@ -52,7 +54,8 @@ function create(cards: CardStore, appId: string, b: Record<string, unknown>): Ht
 /** Typewriter text (§5.11): only markdown / plain_text, only while streaming, 1–100 000 chars. */
 function streamContent(b: Record<string, unknown>, elementId: string, op: Op): HttpReply {
   const content = b.content;
-  if (typeof content !== 'string' || content.length < 1 || content.length > MAX_STREAM_CHARS) return invalid('content must be 1-100000 chars');
+  if (typeof content !== 'string' || content.length < 1 || content.length > MAX_STREAM_CHARS)
+    return invalid('content must be 1-100000 chars');
   return op({ kind: 'content', content, elementId }, (draft, card): MutationResult => {
     if (!card.streaming) return { code: 300309, msg: 'card streaming mode is closed; enable it with the settings API' };
     const el = findElement(draft, elementId);
@@ -65,7 +68,8 @@ function streamContent(b: Record<string, unknown>, elementId: string, op: Op): H
 /** `settings` = JSON string with `config` and/or `card_link`; config keys are merged into the card. */
 function settings(b: Record<string, unknown>, op: Op): HttpReply {
   const parsed = parseObject(b.settings);
-  if (!parsed || (!isObject(parsed.config) && !isObject(parsed.card_link))) return invalid('settings must be a JSON string with config and/or card_link');
+  if (!parsed || (!isObject(parsed.config) && !isObject(parsed.card_link)))
+    return invalid('settings must be a JSON string with config and/or card_link');
   const { config, card_link: cardLink } = parsed;
   return op({ kind: 'settings' }, (draft): MutationResult => {
     if (isObject(config)) draft.config = { ...(isObject(draft.config) ? draft.config : {}), ...config };

@@ -79,7 +79,11 @@ export class MessageRoutes {
     return ok({ items: [apiMessage(m)] });
   }
 
-  private create(app: AppRecord, payload: Payload, where: Pick<SentMessage, 'chatId' | 'replyTo' | 'replyInThread' | 'threadId' | 'rootId'>): HttpReply {
+  private create(
+    app: AppRecord,
+    payload: Payload,
+    where: Pick<SentMessage, 'chatId' | 'replyTo' | 'replyInThread' | 'threadId' | 'rootId'>,
+  ): HttpReply {
     const messageId = newMessageId();
     if (payload.cardId !== undefined) {
       const err = this.cards.markSent(app.appId, payload.cardId, messageId);

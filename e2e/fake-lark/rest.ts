@@ -66,8 +66,18 @@ export class RestApi {
       // §5.12: no scope needed to ask which scopes the app has.
       { method: 'GET', match: exact('/open-apis/application/v6/scopes'), run: (app) => ok({ scopes: s.scopes.list(app.appId) }) },
       { method: 'POST', match: exact(MESSAGES), scopes: SCOPES.send, run: (app, _p, req) => msg.send(app, req.query, req.body) },
-      { method: 'POST', match: pattern(new RegExp(`^${MESSAGES}/${id}/reply$`)), scopes: SCOPES.send, run: (app, [m], req) => msg.reply(app, m ?? '', req.body) },
-      { method: 'GET', match: pattern(new RegExp(`^${MESSAGES}/${id}$`)), scopes: SCOPES.messageRead, run: (_app, [m]) => msg.get(m ?? '') },
+      {
+        method: 'POST',
+        match: pattern(new RegExp(`^${MESSAGES}/${id}/reply$`)),
+        scopes: SCOPES.send,
+        run: (app, [m], req) => msg.reply(app, m ?? '', req.body),
+      },
+      {
+        method: 'GET',
+        match: pattern(new RegExp(`^${MESSAGES}/${id}$`)),
+        scopes: SCOPES.messageRead,
+        run: (_app, [m]) => msg.get(m ?? ''),
+      },
       {
         method: 'POST',
         match: pattern(new RegExp(`^${MESSAGES}/${id}/reactions$`)),
@@ -98,15 +108,18 @@ export class RestApi {
         scopes: SCOPES.contact,
         run: (app, [d = ''], req) => s.directory.children(app.appId, d, req.query),
       },
-      { method: 'GET', match: exact('/open-apis/im/v1/chats'), scopes: SCOPES.chats, run: (app, _p, req) => s.directory.listChats(app.appId, app.tenantKey, req.query) },
-      ...['POST', 'PUT', 'PATCH'].map(
-        (method): Route => ({
-          method,
-          match: (path) => (path.startsWith('/open-apis/cardkit/v1/cards') ? [] : undefined),
-          scopes: SCOPES.cardkit,
-          run: (app, _p, req) => handleCardKit(s.cards, app.appId, req.method, req.path, req.body),
-        }),
-      ),
+      {
+        method: 'GET',
+        match: exact('/open-apis/im/v1/chats'),
+        scopes: SCOPES.chats,
+        run: (app, _p, req) => s.directory.listChats(app.appId, app.tenantKey, req.query),
+      },
+      ...['POST', 'PUT', 'PATCH'].map((method): Route => ({
+        method,
+        match: (path) => (path.startsWith('/open-apis/cardkit/v1/cards') ? [] : undefined),
+        scopes: SCOPES.cardkit,
+        run: (app, _p, req) => handleCardKit(s.cards, app.appId, req.method, req.path, req.body),
+      })),
     ];
   }
 

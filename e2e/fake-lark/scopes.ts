@@ -71,7 +71,8 @@ export function scopeDenied(appId: string, scopes: readonly string[]): HttpReply
         `应用尚未开通所需的应用身份权限：[${scopes.join(',')}]，点击链接申请并开通任一权限即可：${link}`,
       error: {
         log_id: logId,
-        message: 'Refer to the documentation to fix the error: https://open.feishu.cn/document/uAjLw4CM/ugTN1YjL4UTN24CO1UjN/trouble-shooting/how-to-fix-the-99991672-error',
+        message:
+          'Refer to the documentation to fix the error: https://open.feishu.cn/document/uAjLw4CM/ugTN1YjL4UTN24CO1UjN/trouble-shooting/how-to-fix-the-99991672-error',
         permission_violations: scopes.map((subject) => ({ type: 'action_scope_required', subject })),
         helps: [{ url: link, description: 'Learn more about scopes and how to add them.' }],
       },

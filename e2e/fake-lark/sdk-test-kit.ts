@@ -4,10 +4,21 @@ import { FakeLarkPlatform } from './index.js';
 import type { FakeLarkOptions } from './index.js';
 
 /** Shared by the REST conformance tests: one app, silent SDK logs, per-test cleanup. */
-export const APP = { appId: 'cli_0123456789abcdef', appSecret: 'secret-0123', botName: 'Desk Assistant', botOpenId: 'ou_bot0000000000000000000000000001' };
+export const APP = {
+  appId: 'cli_0123456789abcdef',
+  appSecret: 'secret-0123',
+  botName: 'Desk Assistant',
+  botOpenId: 'ou_bot0000000000000000000000000001',
+};
 
 type Log = (...msg: unknown[]) => void;
-export const silentLogger = { error: (() => {}) as Log, warn: (() => {}) as Log, info: (() => {}) as Log, debug: (() => {}) as Log, trace: (() => {}) as Log };
+export const silentLogger = {
+  error: (() => {}) as Log,
+  warn: (() => {}) as Log,
+  info: (() => {}) as Log,
+  debug: (() => {}) as Log,
+  trace: (() => {}) as Log,
+};
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -23,7 +34,14 @@ export async function startFake(opts: FakeLarkOptions = {}): Promise<FakeLarkPla
 
 // Each client gets its own token cache: the SDK's default cache is process-global and keyed by app id.
 export const newClient = (fake: FakeLarkPlatform): lark.Client =>
-  new lark.Client({ appId: APP.appId, appSecret: APP.appSecret, domain: fake.url, cache: new lark.DefaultCache(), loggerLevel: lark.LoggerLevel.fatal, logger: silentLogger });
+  new lark.Client({
+    appId: APP.appId,
+    appSecret: APP.appSecret,
+    domain: fake.url,
+    cache: new lark.DefaultCache(),
+    loggerLevel: lark.LoggerLevel.fatal,
+    logger: silentLogger,
+  });
 
 export interface SdkError {
   message?: string;

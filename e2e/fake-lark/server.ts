@@ -90,8 +90,11 @@ export class FakeLarkPlatform {
       directory: this.directory,
     });
     for (const app of opts.apps ?? []) this.addApp(app);
-    this.longConn = new LongConnectionServer(this.apps, { ...(opts.clientConfig ?? DEFAULT_CLIENT_CONFIG) }, () => `ws://127.0.0.1:${port}`, () =>
-      this.waiters.notify(),
+    this.longConn = new LongConnectionServer(
+      this.apps,
+      { ...(opts.clientConfig ?? DEFAULT_CLIENT_CONFIG) },
+      () => `ws://127.0.0.1:${port}`,
+      () => this.waiters.notify(),
     );
     this.delivery = new Delivery(this.longConn, this.timers, this.waiters, {
       ackTimeoutMs: opts.ackTimeoutMs ?? 3000,
@@ -160,7 +163,9 @@ export class FakeLarkPlatform {
   // ---- long connection -------------------------------------------------------------------
 
   connections(appId?: string): ConnectionInfo[] {
-    return this.longConn.list(appId).map(({ id, appId: app, deviceId, openedAt, pings }) => ({ id, appId: app, deviceId, openedAt, pings }));
+    return this.longConn
+      .list(appId)
+      .map(({ id, appId: app, deviceId, openedAt, pings }) => ({ id, appId: app, deviceId, openedAt, pings }));
   }
 
   /** Resolves once `n` sockets of the app are open and have sent their first ping (i.e. can receive pushes). */
@@ -313,7 +318,14 @@ export class FakeLarkPlatform {
 
   private record(req: IncomingMessage, body: unknown): URL {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    this.recorded.push({ method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), headers: { ...req.headers }, body, at: Date.now() });
+    this.recorded.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: queryOf(url),
+      headers: { ...req.headers },
+      body,
+      at: Date.now(),
+    });
     return url;
   }
 

@@ -9,10 +9,13 @@ export class TimerSet {
 
   set(fn: () => void, ms: number): NodeJS.Timeout | undefined {
     if (this.closed) return undefined;
-    const handle = setTimeout(() => {
-      this.live.delete(handle);
-      fn();
-    }, Math.max(0, ms));
+    const handle = setTimeout(
+      () => {
+        this.live.delete(handle);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.live.add(handle);
     return handle;
   }

@@ -99,7 +99,9 @@ export class FakeOpenAi {
       }
     });
     const send = (delta: object, finish: string | null) =>
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
+      );
     send({ role: 'assistant', content: '' }, null);
     const size = this.options.chunkChars ?? 8;
     const chars = [...text];
@@ -124,7 +126,9 @@ export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return JSON.stringify(content);
   return content
-    .map((part: { type?: string; text?: string }) => (part.type === 'text' ? (part.text ?? '') : part.type === 'image_url' ? '[image]' : `[${part.type ?? '?'}]`))
+    .map((part: { type?: string; text?: string }) =>
+      part.type === 'text' ? (part.text ?? '') : part.type === 'image_url' ? '[image]' : `[${part.type ?? '?'}]`,
+    )
     .join(' ');
 }
 

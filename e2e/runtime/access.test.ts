@@ -138,7 +138,14 @@ describe('access: other bots', () => {
 
   it('never answers its own messages, whatever the rules', async () => {
     await startWith({ bots: 'mention', group: 'all' });
-    const own = await push({ chatType: 'group', chatId: 'oc_g1', senderType: 'app', senderOpenId: APP.botOpenId, text: '@_user_1 echo', mentions: [BOT] });
+    const own = await push({
+      chatType: 'group',
+      chatId: 'oc_g1',
+      senderType: 'app',
+      senderOpenId: APP.botOpenId,
+      text: '@_user_1 echo',
+      mentions: [BOT],
+    });
     const ownAsUser = await push({ chatType: 'p2p', senderOpenId: APP.botOpenId, text: 'me again' });
     const person = await push({ chatType: 'group', chatId: 'oc_g1', text: 'person' });
     expect(await answered(person)).toBe('person');

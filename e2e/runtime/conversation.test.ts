@@ -30,7 +30,9 @@ async function harness(): Promise<RuntimeHarness> {
 async function say(input: Parameters<RuntimeHarness['lark']['pushMessage']>[1]): Promise<string> {
   const { messageId } = h!.lark.pushMessage(APP.appId, input);
   await h!.lark.waitForMessages({ replyTo: messageId });
-  await expect.poll(() => h!.logger.records.some((r) => r.messageId === messageId && (r.event === 'reply.sent' || r.event === 'command.answered'))).toBe(true);
+  await expect
+    .poll(() => h!.logger.records.some((r) => r.messageId === messageId && (r.event === 'reply.sent' || r.event === 'command.answered')))
+    .toBe(true);
   return messageId;
 }
 
@@ -54,10 +56,29 @@ describe('conversation memory', () => {
   it('keeps a thread separate from its chat', async () => {
     await harness();
     await say({ chatType: 'group', chatId: 'oc_team', text: '@_user_1 in the main chat', mentions: [BOT] });
-    await say({ chatType: 'group', chatId: 'oc_team', text: '@_user_1 in a thread', mentions: [BOT], threadId: 'omt_1', rootId: 'om_root', parentId: 'om_root' });
-    await say({ chatType: 'group', chatId: 'oc_team', text: '@_user_1 thread again', mentions: [BOT], threadId: 'omt_1', rootId: 'om_root', parentId: 'om_root' });
+    await say({
+      chatType: 'group',
+      chatId: 'oc_team',
+      text: '@_user_1 in a thread',
+      mentions: [BOT],
+      threadId: 'omt_1',
+      rootId: 'om_root',
+      parentId: 'om_root',
+    });
+    await say({
+      chatType: 'group',
+      chatId: 'oc_team',
+      text: '@_user_1 thread again',
+      mentions: [BOT],
+      threadId: 'omt_1',
+      rootId: 'om_root',
+      parentId: 'om_root',
+    });
     await say({ chatType: 'group', chatId: 'oc_team', text: '@_user_1 main again', mentions: [BOT] });
-    const userTexts = (i: number) => messages(h!.model.requests[i])!.filter((m) => m.role === 'user').map((m) => m.content);
+    const userTexts = (i: number) =>
+      messages(h!.model.requests[i])!
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content);
     expect(userTexts(1)).toEqual(['in a thread']);
     expect(userTexts(2)).toEqual(['in a thread', 'thread again']);
     expect(userTexts(3)).toEqual(['in the main chat', 'main again']);
@@ -79,20 +100,32 @@ describe('conversation memory', () => {
     ]);
   });
 
-  it('does not remember a failed answer as the agent\'s', async () => {
+  it("does not remember a failed answer as the agent's", async () => {
     await harness();
     h!.model.failNext(401, 'bad key');
     await say({ chatType: 'p2p', text: 'first try' });
     await say({ chatType: 'p2p', text: 'second try' });
-    expect(messages(h!.model.requests.at(-1))).toEqual([SYSTEM, { role: 'user', content: 'first try' }, { role: 'user', content: 'second try' }]);
+    expect(messages(h!.model.requests.at(-1))).toEqual([
+      SYSTEM,
+      { role: 'user', content: 'first try' },
+      { role: 'user', content: 'second try' },
+    ]);
   });
 
   it('remembers an image as words, not bytes', async () => {
     await harness();
     const key = 'img_v3_0000000-0000-0000-0000-000000000000g';
-    await say({ chatType: 'p2p', messageType: 'image', content: { image_key: key }, resources: [{ fileKey: key, type: 'image', bytes: Buffer.from('png'), contentType: 'image/png' }] });
+    await say({
+      chatType: 'p2p',
+      messageType: 'image',
+      content: { image_key: key },
+      resources: [{ fileKey: key, type: 'image', bytes: Buffer.from('png'), contentType: 'image/png' }],
+    });
     await say({ chatType: 'p2p', text: 'and now?' });
-    expect(messages(h!.model.requests[1])![1]).toEqual({ role: 'user', content: '[The user sent an image (not kept in the conversation history).]' });
+    expect(messages(h!.model.requests[1])![1]).toEqual({
+      role: 'user',
+      content: '[The user sent an image (not kept in the conversation history).]',
+    });
   });
 });
 
@@ -118,7 +151,10 @@ describe('chat commands', () => {
     await h!.lark.waitForConnections(APP.appId);
     await say({ chatType: 'group', chatId: 'oc_a', text: '@_user_1 alpha again', mentions: [BOT] });
     await say({ chatType: 'group', chatId: 'oc_b', text: '@_user_1 beta again', mentions: [BOT] });
-    const userTexts = (i: number) => messages(h!.model.requests[i])!.filter((m) => m.role === 'user').map((m) => m.content);
+    const userTexts = (i: number) =>
+      messages(h!.model.requests[i])!
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content);
     expect(userTexts(2)).toEqual(['alpha again']);
     expect(userTexts(3)).toEqual(['beta', 'beta again']);
   });

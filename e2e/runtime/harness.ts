@@ -8,8 +8,18 @@ import { BotManager, type BotManagerOptions } from '../../electron/core/runtime/
 import { FakeLarkPlatform, type FakeLarkOptions } from '../fake-lark';
 import { FakeOpenAi, type FakeOpenAiOptions } from '../fake-openai/server';
 
-export const APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'secret-team-bot-0001', botOpenId: 'ou_bot00000000000000000000000001', botName: 'Team Bot' };
-export const APP2 = { appId: 'cli_b1b2c3d4e5f60719', appSecret: 'secret-other-bot-002', botOpenId: 'ou_bot00000000000000000000000002', botName: 'Other Bot' };
+export const APP = {
+  appId: 'cli_a1b2c3d4e5f60718',
+  appSecret: 'secret-team-bot-0001',
+  botOpenId: 'ou_bot00000000000000000000000001',
+  botName: 'Team Bot',
+};
+export const APP2 = {
+  appId: 'cli_b1b2c3d4e5f60719',
+  appSecret: 'secret-other-bot-002',
+  botOpenId: 'ou_bot00000000000000000000000002',
+  botName: 'Other Bot',
+};
 
 /** A bot runtime wired to the fake platform and a fake model endpoint, in a fresh data dir. */
 export class RuntimeHarness {
@@ -33,12 +43,26 @@ export class RuntimeHarness {
   agent(id: 'echo' | 'model' = 'model'): AgentConfig {
     return id === 'echo'
       ? { id: 'echo', name: 'Echo', provider: { type: 'echo' } }
-      : { id: 'model', name: 'Model', systemPrompt: 'You are a helpful teammate.', provider: { type: 'openai', baseUrl: this.model.baseUrl, model: 'test-model' } };
+      : {
+          id: 'model',
+          name: 'Model',
+          systemPrompt: 'You are a helpful teammate.',
+          provider: { type: 'openai', baseUrl: this.model.baseUrl, model: 'test-model' },
+        };
   }
 
   /** Replies as one `post` per answer unless `replyMode` says otherwise (streaming cards: e2e/runtime/streaming.test.ts). */
   bot(overrides: Partial<BotConfig> = {}): BotConfig {
-    return { id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'model', domain: this.lark.url, replyMode: { dm: 'message', group: 'message' }, ...overrides };
+    return {
+      id: 'team-bot',
+      platform: 'feishu',
+      appId: APP.appId,
+      appSecret: APP.appSecret,
+      agentId: 'model',
+      domain: this.lark.url,
+      replyMode: { dm: 'message', group: 'message' },
+      ...overrides,
+    };
   }
 
   config(bots: BotConfig[] = [this.bot()]): ConfigFile {
@@ -65,7 +89,8 @@ export class RuntimeHarness {
   async waitForEvent(name: string, n = 1, timeoutMs = 10_000): Promise<Array<Record<string, unknown>>> {
     const deadline = Date.now() + timeoutMs;
     while (this.events(name).length < n) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n}× log event ${name}; saw: ${this.logger.records.map((r) => r.event).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${n}× log event ${name}; saw: ${this.logger.records.map((r) => r.event).join(', ')}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     return this.events(name);
@@ -82,5 +107,8 @@ export class RuntimeHarness {
 /** The markdown inside a `post` reply sent by the bot. */
 export function postText(content: string): string {
   const post = JSON.parse(content) as { zh_cn?: { content?: Array<Array<{ tag: string; text?: string }>> } };
-  return (post.zh_cn?.content ?? []).flat().map((el) => el.text ?? '').join('');
+  return (post.zh_cn?.content ?? [])
+    .flat()
+    .map((el) => el.text ?? '')
+    .join('');
 }

@@ -40,7 +40,9 @@ export class HeadlessProcess {
       const m = /^UI: (http:\/\/\S+)$/m.exec(this.stdout);
       if (m) return m[1]!;
       if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`no "UI: " line${this.child.exitCode !== null ? ' (process exited)' : ''}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+        throw new Error(
+          `no "UI: " line${this.child.exitCode !== null ? ' (process exited)' : ''}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -52,7 +54,9 @@ export class HeadlessProcess {
       const found = this.lines().find((l) => l.event === event && Object.entries(match).every(([k, v]) => l[k] === v));
       if (found) return found;
       if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`no "${event}" log line${this.child.exitCode !== null ? ' (process exited)' : ''}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+        throw new Error(
+          `no "${event}" log line${this.child.exitCode !== null ? ' (process exited)' : ''}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }

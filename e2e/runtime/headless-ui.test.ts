@@ -76,7 +76,11 @@ describe('npm run headless -- --ui PORT', () => {
 
   it('refuses requests without the token and answers app.info with it', async () => {
     const { url, token } = await startUi();
-    const anonymous = await fetch(`${url.origin}/api/call`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"method":"app.info","input":{}}' });
+    const anonymous = await fetch(`${url.origin}/api/call`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"method":"app.info","input":{}}',
+    });
     expect(anonymous.status).toBe(401);
     expect(await anonymous.text()).toMatch(/npm run headless/);
     expect((await fetch(`${url.origin}/`, { redirect: 'manual' })).status).toBe(401);
@@ -139,7 +143,9 @@ describe('npm run headless -- --ui PORT', () => {
       file,
       JSON.stringify({
         agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }],
-        bots: [{ id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: 'env:TEST_APP_SECRET', agentId: 'echo', domain: lark.url }],
+        bots: [
+          { id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: 'env:TEST_APP_SECRET', agentId: 'echo', domain: lark.url },
+        ],
       }),
     );
     const p = start(['--ui', '0', '--config', file], { TEST_APP_SECRET: APP.appSecret });

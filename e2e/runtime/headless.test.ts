@@ -39,14 +39,27 @@ function config(bots: object[] = [teamBot()]) {
   return {
     agents: [
       { id: 'echo', name: 'Echo', provider: { type: 'echo' } },
-      { id: 'assistant', name: 'Assistant', provider: { type: 'openai', baseUrl: model.baseUrl, apiKey: 'env:TEST_MODEL_KEY', model: 'test' } },
+      {
+        id: 'assistant',
+        name: 'Assistant',
+        provider: { type: 'openai', baseUrl: model.baseUrl, apiKey: 'env:TEST_MODEL_KEY', model: 'test' },
+      },
     ],
     bots,
   };
 }
 
 function teamBot(overrides: object = {}) {
-  return { id: 'team-bot', platform: 'feishu', appId: APP.appId, appSecret: 'env:TEST_APP_SECRET', agentId: 'assistant', domain: lark.url, replyMode: { dm: 'message', group: 'message' }, ...overrides };
+  return {
+    id: 'team-bot',
+    platform: 'feishu',
+    appId: APP.appId,
+    appSecret: 'env:TEST_APP_SECRET',
+    agentId: 'assistant',
+    domain: lark.url,
+    replyMode: { dm: 'message', group: 'message' },
+    ...overrides,
+  };
 }
 
 const ENV = { TEST_APP_SECRET: APP.appSecret, TEST_MODEL_KEY: 'sk-model-key-0042' };
@@ -67,7 +80,12 @@ describe('npm run headless', () => {
   });
 
   it('answers DMs, logs one JSON line per event and never prints a secret, while a bot with a wrong secret fails alone', async () => {
-    const file = await writeConfig(config([teamBot(), { id: 'broken', platform: 'lark', appId: APP2.appId, appSecret: 'wrong-secret-value-999', agentId: 'echo', domain: lark.url }]));
+    const file = await writeConfig(
+      config([
+        teamBot(),
+        { id: 'broken', platform: 'lark', appId: APP2.appId, appSecret: 'wrong-secret-value-999', agentId: 'echo', domain: lark.url },
+      ]),
+    );
     const p = start(file);
     await p.waitForLog('bot.connected', { bot: 'team-bot' });
     const failed = await p.waitForLog('bot.failed', { bot: 'broken' });
@@ -77,7 +95,9 @@ describe('npm run headless', () => {
     const [reply] = lark.sentMessages({ replyTo: m.messageId });
     expect(postText(reply!.content)).toBe('You said: hello from Feishu');
     const events = p.lines().map((l) => l.event);
-    expect(events).toEqual(expect.arrayContaining(['runtime.starting', 'bot.connected', 'message.accepted', 'agent.answered', 'reply.sent', 'bot.failed']));
+    expect(events).toEqual(
+      expect.arrayContaining(['runtime.starting', 'bot.connected', 'message.accepted', 'agent.answered', 'reply.sent', 'bot.failed']),
+    );
     for (const secret of [APP.appSecret, 'wrong-secret-value-999', 'sk-model-key-0042']) expect(p.stdout + p.stderr).not.toContain(secret);
     expect(p.stdout).not.toMatch(/\bt-[A-Za-z0-9]{8,}/);
   });

@@ -63,7 +63,7 @@ describe('rich text and mentions', () => {
     });
   });
 
-  it('names other people mentioned in a text message and drops the bot\'s own mention', async () => {
+  it("names other people mentioned in a text message and drops the bot's own mention", async () => {
     h = await RuntimeHarness.create();
     await started();
     await answered({ chatType: 'group', chatId: 'oc_text', text: '@_user_1 ask @_user_2 about it', mentions: [BOT, TOM] });
@@ -77,7 +77,12 @@ describe('images', () => {
     await started();
     const key = newImageKey();
     const bytes = png();
-    await answered({ chatType: 'p2p', messageType: 'image', content: messageContent.image(key), resources: [{ fileKey: key, type: 'image', bytes, contentType: 'image/png' }] });
+    await answered({
+      chatType: 'p2p',
+      messageType: 'image',
+      content: messageContent.image(key),
+      resources: [{ fileKey: key, type: 'image', bytes, contentType: 'image/png' }],
+    });
     expect(lastMessage(h.model.requests[0]).content).toEqual([
       { type: 'text', text: '[Image 1, attached.]' },
       { type: 'image_url', image_url: { url: `data:image/png;base64,${bytes.toString('base64')}` } },
@@ -86,7 +91,7 @@ describe('images', () => {
     expect(download?.query.type).toBe('image');
   });
 
-  it('gives an image inside a post to the agent, next to the post\'s text', async () => {
+  it("gives an image inside a post to the agent, next to the post's text", async () => {
     h = await RuntimeHarness.create();
     await started();
     const key = newImageKey();
@@ -107,7 +112,12 @@ describe('images', () => {
     h = await RuntimeHarness.create();
     await started('echo');
     const key = newImageKey();
-    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', messageType: 'image', content: messageContent.image(key), resources: [{ fileKey: key, type: 'image', bytes: png(), contentType: 'image/png' }] });
+    const { messageId } = h.lark.pushMessage(APP.appId, {
+      chatType: 'p2p',
+      messageType: 'image',
+      content: messageContent.image(key),
+      resources: [{ fileKey: key, type: 'image', bytes: png(), contentType: 'image/png' }],
+    });
     const [reply] = await h.lark.waitForMessages({ replyTo: messageId });
     expect(reply).toBeDefined();
     await h.waitForEvent('reply.sent');
@@ -121,7 +131,9 @@ describe('images', () => {
     // No resource registered: the platform answers 234003 "File not in msg".
     const key = newImageKey();
     await answered({ chatType: 'p2p', messageType: 'image', content: messageContent.image(key) });
-    expect(lastMessage(h.model.requests[0]).content).toBe('[The user sent an image, but it could not be fetched: the platform refused (code 234003: File not in msg).]');
+    expect(lastMessage(h.model.requests[0]).content).toBe(
+      '[The user sent an image, but it could not be fetched: the platform refused (code 234003: File not in msg).]',
+    );
     expect(h.events('attachment.failed')).toHaveLength(1);
   });
 
@@ -130,15 +142,22 @@ describe('images', () => {
     await started();
     const key = newImageKey();
     h.lark.failNext({ method: 'GET', path: /\/resources\// }, { status: 500, body: { code: 1, msg: 'internal error' } }, 10);
-    await answered({ chatType: 'p2p', messageType: 'image', content: messageContent.image(key), resources: [{ fileKey: key, type: 'image', bytes: png(), contentType: 'image/png' }] });
-    expect(lastMessage(h.model.requests[0]).content).toMatch(/^\[The user sent an image, but it could not be fetched: the platform refused \(code 1: internal error\)\.\]$/);
+    await answered({
+      chatType: 'p2p',
+      messageType: 'image',
+      content: messageContent.image(key),
+      resources: [{ fileKey: key, type: 'image', bytes: png(), contentType: 'image/png' }],
+    });
+    expect(lastMessage(h.model.requests[0]).content).toMatch(
+      /^\[The user sent an image, but it could not be fetched: the platform refused \(code 1: internal error\)\.\]$/,
+    );
     // Retried like any platform call before giving up.
     expect(h.lark.requests({ path: /\/resources\// }).length).toBe(4);
   });
 });
 
 describe('files', () => {
-  it('saves a file to the bot\'s data folder and tells the agent its name and path', async () => {
+  it("saves a file to the bot's data folder and tells the agent its name and path", async () => {
     h = await RuntimeHarness.create();
     await started();
     const key = newFileKey();
@@ -151,7 +170,9 @@ describe('files', () => {
     });
     const file = path.join(h.dataDir, 'bots', 'team-bot', 'files', messageId, 'report.csv');
     expect(await fs.readFile(file)).toEqual(bytes);
-    expect(lastMessage(h.model.requests[0]).content).toBe(`[The user sent the file "report.csv" (${bytes.byteLength} B), saved at ${file}]`);
+    expect(lastMessage(h.model.requests[0]).content).toBe(
+      `[The user sent the file "report.csv" (${bytes.byteLength} B), saved at ${file}]`,
+    );
     expect(h.lark.requests({ path: new RegExp(`/resources/${key}$`) })[0]?.query.type).toBe('file');
   });
 
@@ -180,11 +201,13 @@ describe('files', () => {
       content: messageContent.file(key, 'dump.bin'),
       resources: [{ fileKey: key, type: 'file', bytes, contentType: 'application/octet-stream', fileName: 'dump.bin' }],
     });
-    expect(lastMessage(h.model.requests[0]).content).toBe('[The user sent the file "dump.bin" (21.0 MB), which is over the 20 MB limit and was not downloaded.]');
+    expect(lastMessage(h.model.requests[0]).content).toBe(
+      '[The user sent the file "dump.bin" (21.0 MB), which is over the 20 MB limit and was not downloaded.]',
+    );
     await expect(fs.stat(path.join(h.dataDir, 'bots', 'team-bot', 'files', messageId))).rejects.toThrow();
   });
 
-  it('reports a file beyond the platform\'s own download limit', async () => {
+  it("reports a file beyond the platform's own download limit", async () => {
     h = await RuntimeHarness.create();
     await started();
     const key = newFileKey();
@@ -192,7 +215,9 @@ describe('files', () => {
       chatType: 'p2p',
       messageType: 'file',
       content: messageContent.file(key, 'huge.mp4'),
-      resources: [{ fileKey: key, type: 'file', bytes: Buffer.from('x'), contentType: 'video/mp4', fileName: 'huge.mp4', size: 101 * 1024 * 1024 }],
+      resources: [
+        { fileKey: key, type: 'file', bytes: Buffer.from('x'), contentType: 'video/mp4', fileName: 'huge.mp4', size: 101 * 1024 * 1024 },
+      ],
     });
     expect(lastMessage(h.model.requests[0]).content).toBe(
       '[The user sent the file "huge.mp4", but it could not be fetched: it is larger than the platform allows downloading (100 MB).]',
@@ -208,12 +233,20 @@ describe('other message types', () => {
     await answered({ chatType: 'p2p', senderOpenId: sender(1), messageType: 'audio', content: messageContent.audio(newFileKey(), 12_000) });
     await answered({ chatType: 'p2p', senderOpenId: sender(2), messageType: 'sticker', content: messageContent.sticker(newFileKey()) });
     await answered({ chatType: 'p2p', senderOpenId: sender(3), messageType: 'merge_forward', content: messageContent.mergeForward() });
-    await answered({ chatType: 'p2p', senderOpenId: sender(4), messageType: 'media', content: messageContent.media(newFileKey(), newImageKey(), 'clip.mp4', 5_000) });
+    await answered({
+      chatType: 'p2p',
+      senderOpenId: sender(4),
+      messageType: 'media',
+      content: messageContent.media(newFileKey(), newImageKey(), 'clip.mp4', 5_000),
+    });
     await answered({
       chatType: 'p2p',
       senderOpenId: sender(5),
       messageType: 'interactive',
-      content: messageContent.interactive('Deploy?', [[{ tag: 'text', text: 'Ship version 2.1' }], [{ tag: 'button', text: 'Approve', type: 'primary' }]]),
+      content: messageContent.interactive('Deploy?', [
+        [{ tag: 'text', text: 'Ship version 2.1' }],
+        [{ tag: 'button', text: 'Approve', type: 'primary' }],
+      ]),
     });
     expect(h.model.requests.map((r) => lastMessage(r).content)).toEqual([
       '[The user sent a voice message (12 s), which this agent cannot hear.]',
@@ -226,13 +259,25 @@ describe('other message types', () => {
 });
 
 describe('replies to earlier messages', () => {
-  it('puts the replied-to message before the user\'s text, as a quote', async () => {
+  it("puts the replied-to message before the user's text, as a quote", async () => {
     h = await RuntimeHarness.create();
     await started();
     // Said in the group without mentioning the bot, so the bot never saw it.
-    const parent = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_quote', senderOpenId: TOM.openId, text: 'The release moves to Friday.\nQA signs off Thursday.' });
+    const parent = h.lark.pushMessage(APP.appId, {
+      chatType: 'group',
+      chatId: 'oc_quote',
+      senderOpenId: TOM.openId,
+      text: 'The release moves to Friday.\nQA signs off Thursday.',
+    });
     await h.lark.waitForAck(parent.push.pushId);
-    await answered({ chatType: 'group', chatId: 'oc_quote', text: '@_user_1 is that right? cc @_user_2', mentions: [BOT, TOM], parentId: parent.messageId, rootId: parent.messageId });
+    await answered({
+      chatType: 'group',
+      chatId: 'oc_quote',
+      text: '@_user_1 is that right? cc @_user_2',
+      mentions: [BOT, TOM],
+      parentId: parent.messageId,
+      rootId: parent.messageId,
+    });
     expect(lastMessage(h.model.requests[0]).content).toBe(
       '> Replying to a message from Tom:\n> The release moves to Friday.\n> QA signs off Thursday.\n\nis that right? cc @Tom',
     );

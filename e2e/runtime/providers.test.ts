@@ -23,10 +23,17 @@ describe('bot runtime with other providers', () => {
   it('answers a DM through a local Kocoro agent, keyed by platform and chat', async () => {
     kocoro = await FakeKocoro.start({ chunkChars: 2 });
     const h = await startWith({ id: 'kocoro', name: 'Kocoro', provider: { type: 'kocoro', url: kocoro.url, agent: 'research' } });
-    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', chatId: 'oc_dm_42', senderOpenId: 'ou_alice', text: 'find the launch date' });
+    const { messageId } = h.lark.pushMessage(APP.appId, {
+      chatType: 'p2p',
+      chatId: 'oc_dm_42',
+      senderOpenId: 'ou_alice',
+      text: 'find the launch date',
+    });
     const [reply] = await h.lark.waitForMessages({ replyTo: messageId });
     expect(postText(reply!.content)).toBe('research says: find the launch date');
-    expect(kocoro.messages).toEqual([{ text: 'find the launch date', agent: 'research', source: 'feishu', channel: 'oc_dm_42', sender: 'ou_alice' }]);
+    expect(kocoro.messages).toEqual([
+      { text: 'find the launch date', agent: 'research', source: 'feishu', channel: 'oc_dm_42', sender: 'ou_alice' },
+    ]);
   });
 
   it('posts the daemon’s final reply when it differs from what was streamed', async () => {
@@ -52,7 +59,12 @@ describe('bot runtime with other providers', () => {
     const h = await startWith({
       id: 'prog',
       name: 'Program',
-      provider: { type: 'command', command: process.execPath, args: ['-e', 'process.stdout.write("program got: " + process.argv[1])', '{message}'], input: 'arg' },
+      provider: {
+        type: 'command',
+        command: process.execPath,
+        args: ['-e', 'process.stdout.write("program got: " + process.argv[1])', '{message}'],
+        input: 'arg',
+      },
     });
     const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'hello $(whoami)' });
     const [reply] = await h.lark.waitForMessages({ replyTo: messageId });

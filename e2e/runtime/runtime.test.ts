@@ -41,7 +41,12 @@ describe('connection', () => {
 
   it('fails one bot with wrong credentials, saying why, while the other keeps answering', async () => {
     h = await RuntimeHarness.create();
-    await h.start(h.config([h.bot({ appSecret: 'definitely-wrong-secret' }), h.bot({ id: 'other', appId: APP2.appId, appSecret: APP2.appSecret, agentId: 'echo' })]));
+    await h.start(
+      h.config([
+        h.bot({ appSecret: 'definitely-wrong-secret' }),
+        h.bot({ id: 'other', appId: APP2.appId, appSecret: APP2.appSecret, agentId: 'echo' }),
+      ]),
+    );
     await expect.poll(() => h.manager.statuses().find((s) => s.botId === 'team-bot')?.state).toBe('failed');
     expect(h.manager.statuses().find((s) => s.botId === 'team-bot')?.reason).toMatch(/App ID or App Secret is wrong/);
     await h.lark.waitForConnections(APP2.appId);
@@ -69,9 +74,19 @@ describe('who gets an answer', () => {
     await h.start(h.config([h.bot({ agentId: 'echo' })]));
     await h.lark.waitForConnections(APP.appId);
     const plain = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_group1', text: 'just chatting' });
-    const other = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_group1', text: '@_user_2 can you look?', mentions: [TOM] });
+    const other = h.lark.pushMessage(APP.appId, {
+      chatType: 'group',
+      chatId: 'oc_group1',
+      text: '@_user_2 can you look?',
+      mentions: [TOM],
+    });
     const all = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_group1', text: '@_all lunch time' });
-    const mentioned = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_group1', text: '@_user_1 summarise this for @_user_2', mentions: [BOT, TOM] });
+    const mentioned = h.lark.pushMessage(APP.appId, {
+      chatType: 'group',
+      chatId: 'oc_group1',
+      text: '@_user_1 summarise this for @_user_2',
+      mentions: [BOT, TOM],
+    });
     const [reply] = await h.lark.waitForMessages({ replyTo: mentioned.messageId });
     expect(postText(reply!.content)).toBe('summarise this for @Tom');
     await Promise.all([plain, other, all].map((m) => h.lark.waitForAck(m.push.pushId)));
@@ -94,7 +109,15 @@ describe('who gets an answer', () => {
     h = await RuntimeHarness.create();
     await h.start(h.config([h.bot({ agentId: 'echo' })]));
     await h.lark.waitForConnections(APP.appId);
-    const m = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_t', text: '@_user_1 in thread', mentions: [BOT], threadId: 'omt_1', rootId: 'om_root1', parentId: 'om_root1' });
+    const m = h.lark.pushMessage(APP.appId, {
+      chatType: 'group',
+      chatId: 'oc_t',
+      text: '@_user_1 in thread',
+      mentions: [BOT],
+      threadId: 'omt_1',
+      rootId: 'om_root1',
+      parentId: 'om_root1',
+    });
     const [reply] = await h.lark.waitForMessages({ replyTo: m.messageId });
     expect(reply!.replyInThread).toBe(true);
     expect(reply!.threadId).toBe('omt_1');
@@ -121,7 +144,12 @@ describe('acknowledgement and duplicates', () => {
     await h.start(h.config([h.bot({ agentId: 'echo' })]));
     await h.lark.waitForConnections(APP.appId);
     const first = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'once please', messageId: 'om_dup0000000000000000000000000001' });
-    const again = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'once please', messageId: 'om_dup0000000000000000000000000001', eventId: 'ev_other' });
+    const again = h.lark.pushMessage(APP.appId, {
+      chatType: 'p2p',
+      text: 'once please',
+      messageId: 'om_dup0000000000000000000000000001',
+      eventId: 'ev_other',
+    });
     await h.lark.waitForAck(again.push.pushId);
     await h.lark.waitForMessages({ replyTo: first.messageId });
     await h.waitForEvent('message.duplicate');
@@ -148,7 +176,10 @@ describe('acknowledgement and duplicates', () => {
     await h.start(h.config([h.bot({ agentId: 'echo' })]));
     await h.lark.waitForConnections(APP.appId);
     const long = Array.from({ length: 300 }, (_, i) => `line ${i} of a long message`).join('\n');
-    const built = buildMessageReceiveEvent({ appId: APP.appId, tenantKey: 'tenant1', verificationToken: 'vtok' }, { chatType: 'p2p', text: long });
+    const built = buildMessageReceiveEvent(
+      { appId: APP.appId, tenantKey: 'tenant1', verificationToken: 'vtok' },
+      { chatType: 'p2p', text: long },
+    );
     const push = h.lark.push(APP.appId, built.envelope, { fragments: 3, outOfOrder: true });
     expect((await h.lark.waitForAck(push.pushId)).ackCode).toBe(200);
     const [reply] = await h.lark.waitForMessages({ replyTo: built.messageId });
@@ -161,7 +192,9 @@ describe('order and fairness', () => {
     h = await RuntimeHarness.create({ model: { chunkChars: 4, chunkDelayMs: 60 } });
     await h.start();
     await h.lark.waitForConnections(APP.appId);
-    const a = ['first', 'second', 'third'].map((text) => h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: 'ou_alice00000000000000000000000001', text }));
+    const a = ['first', 'second', 'third'].map((text) =>
+      h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: 'ou_alice00000000000000000000000001', text }),
+    );
     const b = h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: 'ou_bob0000000000000000000000000001', text: 'from bob' });
     await h.lark.waitForMessages({ replyTo: a[2]!.messageId }, 1, 15_000);
     await h.lark.waitForMessages({ replyTo: b.messageId }, 1, 15_000);
@@ -175,7 +208,9 @@ describe('order and fairness', () => {
     h = await RuntimeHarness.create({ model: { chunkChars: 2, chunkDelayMs: 40 } });
     await h.start(h.config(), { concurrency: 3 });
     await h.lark.waitForConnections(APP.appId);
-    const pushed = Array.from({ length: 7 }, (_, i) => h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: `ou_user${String(i).padStart(27, '0')}`, text: `chat ${i}` }));
+    const pushed = Array.from({ length: 7 }, (_, i) =>
+      h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: `ou_user${String(i).padStart(27, '0')}`, text: `chat ${i}` }),
+    );
     await Promise.all(pushed.map((m) => h.lark.waitForMessages({ replyTo: m.messageId }, 1, 20_000)));
     expect(h.model.maxConcurrent).toBe(3);
   });
@@ -188,7 +223,11 @@ describe('platform and agent errors', () => {
     await h.lark.waitForConnections(APP.appId);
     const reply = { method: 'POST', path: /\/reply$/ };
     h.lark.failNext(reply, { status: 502, body: { code: 1, msg: 'bad gateway' } });
-    h.lark.failNext(reply, { status: 429, body: { code: 99991400, msg: 'request trigger frequency limit' }, headers: { 'x-ogw-ratelimit-reset': '0' } });
+    h.lark.failNext(reply, {
+      status: 429,
+      body: { code: 99991400, msg: 'request trigger frequency limit' },
+      headers: { 'x-ogw-ratelimit-reset': '0' },
+    });
     h.lark.failNext(reply, { status: 400, body: { code: 230020, msg: 'operation triggers the frequency limit' } });
     const m = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'hello' });
     const [sent] = await h.lark.waitForMessages({ replyTo: m.messageId }, 1, 15_000);
@@ -251,13 +290,31 @@ describe('platform and agent errors', () => {
 describe('nothing accepted is lost', () => {
   it('does not post a second reply when the first went out just before a crash (reply uuid)', async () => {
     h = await RuntimeHarness.create();
-    const built = buildMessageReceiveEvent({ appId: APP.appId, tenantKey: 'tenant1', verificationToken: 'vtok' }, { chatType: 'p2p', text: 'crash right after replying' });
+    const built = buildMessageReceiveEvent(
+      { appId: APP.appId, tenantKey: 'tenant1', verificationToken: 'vtok' },
+      { chatType: 'p2p', text: 'crash right after replying' },
+    );
     const env = built.envelope as { schema: string; header: object; event: object };
     // What the SDK hands the handler (header and event flattened), as the crashed run stored it.
     const inbox = await DurableInbox.open(path.join(h.dataDir, 'bots', 'team-bot', 'inbox'), h.logger);
-    await inbox.put({ messageId: built.messageId, chatId: built.chatId, receivedAt: Date.now(), event: { schema: env.schema, ...env.header, ...env.event }, attempts: 0 });
-    const client = new lark.Client({ appId: APP.appId, appSecret: APP.appSecret, domain: h.lark.url, cache: new lark.DefaultCache(), loggerLevel: lark.LoggerLevel.error });
-    await client.im.v1.message.reply({ path: { message_id: built.messageId }, data: { msg_type: 'text', content: JSON.stringify({ text: 'first reply' }), uuid: replyUuid(built.messageId, 0) } });
+    await inbox.put({
+      messageId: built.messageId,
+      chatId: built.chatId,
+      receivedAt: Date.now(),
+      event: { schema: env.schema, ...env.header, ...env.event },
+      attempts: 0,
+    });
+    const client = new lark.Client({
+      appId: APP.appId,
+      appSecret: APP.appSecret,
+      domain: h.lark.url,
+      cache: new lark.DefaultCache(),
+      loggerLevel: lark.LoggerLevel.error,
+    });
+    await client.im.v1.message.reply({
+      path: { message_id: built.messageId },
+      data: { msg_type: 'text', content: JSON.stringify({ text: 'first reply' }), uuid: replyUuid(built.messageId, 0) },
+    });
 
     await h.start(h.config([h.bot({ agentId: 'echo' })]));
     expect((await h.waitForEvent('inbox.recovered'))[0]).toMatchObject({ count: 1 });
@@ -288,7 +345,9 @@ describe('nothing accepted is lost', () => {
 
 describe('liveness', () => {
   it('notices a half-open socket through the ping watchdog and reconnects by itself', async () => {
-    h = await RuntimeHarness.create({ lark: { clientConfig: { PingInterval: 1, ReconnectCount: -1, ReconnectInterval: 1, ReconnectNonce: 0 } } });
+    h = await RuntimeHarness.create({
+      lark: { clientConfig: { PingInterval: 1, ReconnectCount: -1, ReconnectInterval: 1, ReconnectNonce: 0 } },
+    });
     await h.start(h.config([h.bot({ agentId: 'echo' })]), { pingTimeoutSec: 1 });
     await h.lark.waitForConnections(APP.appId);
     const [before] = h.lark.connections(APP.appId);

@@ -11,10 +11,20 @@ afterEach(async () => {
 const BOT = { key: '@_user_1', openId: APP.botOpenId, name: APP.botName, mentionedType: 'bot' as const };
 const CARD_LIMIT_BYTES = 30 * 1024;
 /** Every scope the bot uses except CardKit's. */
-const WITHOUT_CARDKIT = ['im:message', 'im:message:send_as_bot', 'im:message.reactions:write_only', 'im:message:readonly', 'im:message.p2p_msg:readonly', 'im:message.group_at_msg:readonly'];
+const WITHOUT_CARDKIT = [
+  'im:message',
+  'im:message:send_as_bot',
+  'im:message.reactions:write_only',
+  'im:message:readonly',
+  'im:message.p2p_msg:readonly',
+  'im:message.group_at_msg:readonly',
+];
 
 /** A card bot (the product default) with a model that streams `reply` in `chunkChars` pieces every `chunkDelayMs`. */
-async function startCardBot(model: { reply?: () => string; chunkChars?: number; chunkDelayMs?: number } = {}, bot: Parameters<RuntimeHarness['bot']>[0] = {}) {
+async function startCardBot(
+  model: { reply?: () => string; chunkChars?: number; chunkDelayMs?: number } = {},
+  bot: Parameters<RuntimeHarness['bot']>[0] = {},
+) {
   h = await RuntimeHarness.create({ model });
   await h.start(h.config([h.bot({ replyMode: undefined, ...bot })]));
   await h.lark.waitForConnections(APP.appId);
@@ -123,9 +133,13 @@ describe('streaming card replies', () => {
   });
 
   it('delivers a 60,000-character answer complete across several cards, each under the size limit and never cut inside a code block', async () => {
-    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i}: ${'lorem ipsum dolor sit amet '.repeat(12).trim()}.`).join('\n\n');
+    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i}: ${'lorem ipsum dolor sit amet '.repeat(12).trim()}.`).join(
+      '\n\n',
+    );
     const single = 'one very long paragraph without any line break, '.repeat(400).trim(); // ~19,600 chars
-    const code = ['```python', ...Array.from({ length: 600 }, (_, i) => `print("line ${i}: \\"quoted\\" value")  # 中文`), '```'].join('\n');
+    const code = ['```python', ...Array.from({ length: 600 }, (_, i) => `print("line ${i}: \\"quoted\\" value")  # 中文`), '```'].join(
+      '\n',
+    );
     let answer = `${paragraphs}\n\n${single}\n\n${code}\n\nThe end.`;
     answer += `\n\n${'x'.repeat(Math.max(0, 60_000 - answer.length - 2))}`;
     expect(answer.length).toBeGreaterThanOrEqual(60_000);
@@ -164,7 +178,9 @@ describe('stopping an answer', () => {
   it('the Stop button ends the run within a second, the toast comes back in the ack within 3 s, and the card keeps the partial text with a stopped note', async () => {
     await startCardBot({ reply: () => LONG, chunkChars: 4, chunkDelayMs: 30 });
     const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'go on and on' });
-    await expect.poll(() => cardsFor(messageId)[0]?.card.ops.some((op) => op.kind === 'content' && op.content!.length > 10), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => cardsFor(messageId)[0]?.card.ops.some((op) => op.kind === 'content' && op.content!.length > 10), { timeout: 10_000 })
+      .toBe(true);
     const { card, message } = cardsFor(messageId)[0]!;
     const clickedAt = Date.now();
     const push = h.lark.pushCardAction(APP.appId, { openMessageId: message.messageId, openChatId: message.chatId, value: stopValue(card) });
@@ -188,7 +204,9 @@ describe('stopping an answer', () => {
   it('the stop word "停止" stops the chat\'s running answer at once, is acknowledged and deduped, and never reaches the agent', async () => {
     await startCardBot({ reply: () => LONG, chunkChars: 4, chunkDelayMs: 30 });
     const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'go on and on' });
-    await expect.poll(() => cardsFor(messageId)[0]?.card.ops.some((op) => op.kind === 'content' && op.content!.length > 10), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => cardsFor(messageId)[0]?.card.ops.some((op) => op.kind === 'content' && op.content!.length > 10), { timeout: 10_000 })
+      .toBe(true);
     const stop = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: ' 停止 ' });
     expect((await h.lark.waitForAck(stop.push.pushId)).ackCode).toBe(200);
     await answered(messageId, 3000);
@@ -257,10 +275,12 @@ describe('fallbacks and reply modes', () => {
     h.model.failNext(401, 'bad key');
     const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'plan?' });
     await answered(messageId);
-    await expect.poll(() => h.lark.reactions(messageId).map((r) => [r.emojiType, r.active])).toEqual([
-      ['Typing', false],
-      ['CrossMark', true],
-    ]);
+    await expect
+      .poll(() => h.lark.reactions(messageId).map((r) => [r.emojiType, r.active]))
+      .toEqual([
+        ['Typing', false],
+        ['CrossMark', true],
+      ]);
     expect(h.lark.cardText(cardsFor(messageId)[0]!.card.cardId)).toMatch(/^⚠️/);
   });
 
@@ -272,7 +292,14 @@ describe('fallbacks and reply modes', () => {
     await h.waitForEvent('reply.retry_scheduled');
     await answered(messageId);
     expect(h.lark.sentMessages({ replyTo: messageId })).toHaveLength(1);
-    await expect.poll(() => h.lark.reactions(messageId).filter((r) => r.active).map((r) => r.emojiType)).toEqual([]);
+    await expect
+      .poll(() =>
+        h.lark
+          .reactions(messageId)
+          .filter((r) => r.active)
+          .map((r) => r.emojiType),
+      )
+      .toEqual([]);
     expect(h.lark.reactions(messageId).some((r) => r.emojiType === 'CrossMark')).toBe(false);
   });
 

@@ -8,7 +8,14 @@ test('access rules are edited with radios and people are picked by name, by keyb
     { openId: 'ou_alice0000000000000000000000001', name: 'Alice Wang' },
     { openId: 'ou_bob0000000000000000000000000001', name: 'Bob Li' },
   ]);
-  await kocoro.call('bots.create', { platform: 'lark', appId: LARK_APP.appId, appSecret: LARK_APP.appSecret, domain: lark.url, agentId: 'echo', displayName: 'Desk Helper' });
+  await kocoro.call('bots.create', {
+    platform: 'lark',
+    appId: LARK_APP.appId,
+    appSecret: LARK_APP.appSecret,
+    domain: lark.url,
+    agentId: 'echo',
+    displayName: 'Desk Helper',
+  });
   await page.goto(kocoro.url);
   const section = page.getByRole('region', { name: 'Lark' });
   await section.getByRole('button', { name: 'Edit' }).click();
@@ -26,7 +33,13 @@ test('access rules are edited with radios and people are picked by name, by keyb
   await edit.getByRole('button', { name: 'Save' }).click();
   await expect(edit).toBeHidden();
   const [bot] = await kocoro.call<Array<{ access: unknown }>>('bots.list');
-  expect(bot!.access).toEqual({ dm: 'allowlist', dmAllow: ['ou_alice0000000000000000000000001'], group: 'off', groupAllow: [], bots: 'ignore' });
+  expect(bot!.access).toEqual({
+    dm: 'allowlist',
+    dmAllow: ['ou_alice0000000000000000000000001'],
+    group: 'off',
+    groupAllow: [],
+    bots: 'ignore',
+  });
 
   // Reopened: the chip shows the name, not the id; removing it and saving clears the list.
   await section.getByRole('button', { name: 'Edit' }).click();
@@ -38,7 +51,13 @@ test('access rules are edited with radios and people are picked by name, by keyb
 });
 
 test('the picker says which permission is missing', async ({ page, kocoro, lark }) => {
-  await kocoro.call('bots.create', { platform: 'lark', appId: LARK_APP.appId, appSecret: LARK_APP.appSecret, domain: lark.url, agentId: 'echo' });
+  await kocoro.call('bots.create', {
+    platform: 'lark',
+    appId: LARK_APP.appId,
+    appSecret: LARK_APP.appSecret,
+    domain: lark.url,
+    agentId: 'echo',
+  });
   lark.setGrantedScopes(LARK_APP.appId, ['im:message']);
   await page.goto(kocoro.url);
   await page.getByRole('region', { name: 'Lark' }).getByRole('button', { name: 'Edit' }).click();
@@ -66,7 +85,10 @@ test('Add Bot step 3 has the access rules collapsed, and what is chosen there is
   await expect(groups).toBeHidden();
   await dialog.getByText('Access', { exact: true }).click();
   await groups.getByRole('radio', { name: 'Every message (for groups made for the bot)' }).check();
-  await dialog.getByRole('group', { name: 'Messages from other bots' }).getByRole('radio', { name: 'Answer when they @mention this bot' }).check();
+  await dialog
+    .getByRole('group', { name: 'Messages from other bots' })
+    .getByRole('radio', { name: 'Answer when they @mention this bot' })
+    .check();
   await dialog.getByLabel('Choose Agent').selectOption({ label: 'Echo' });
   await dialog.getByRole('button', { name: 'Register Bot' }).click();
   await expect(dialog.getByText(/Connected to the Open Platform/)).toBeVisible();

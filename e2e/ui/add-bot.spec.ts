@@ -122,7 +122,11 @@ test('the whole dialog can be completed with the keyboard alone', async ({ page,
   await expect(section.getByText('Connected')).toBeVisible();
 });
 
-test('step 1 tells an unknown app, a wrong secret and an unreachable platform apart, keeping what was typed', async ({ page, kocoro, lark }) => {
+test('step 1 tells an unknown app, a wrong secret and an unreachable platform apart, keeping what was typed', async ({
+  page,
+  kocoro,
+  lark,
+}) => {
   await page.goto(kocoro.url);
   await page.getByRole('region', { name: 'Feishu' }).getByRole('button', { name: 'Add Bot' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });

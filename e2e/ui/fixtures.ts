@@ -11,8 +11,18 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const ARTIFACT_DIR = path.join(ROOT, 'test-results/ui/screens');
 export const README_SCREENSHOT_DIR = path.join(ROOT, 'e2e/ui/screenshots');
 
-export const FEISHU_APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'feishu-secret-0001', botOpenId: 'ou_feishubot0000000000000000000001', botName: 'Team Bot' };
-export const LARK_APP = { appId: 'cli_b1b2c3d4e5f60719', appSecret: 'lark-secret-0002', botOpenId: 'ou_larkbot00000000000000000000002', botName: 'Global Bot' };
+export const FEISHU_APP = {
+  appId: 'cli_a1b2c3d4e5f60718',
+  appSecret: 'feishu-secret-0001',
+  botOpenId: 'ou_feishubot0000000000000000000001',
+  botName: 'Team Bot',
+};
+export const LARK_APP = {
+  appId: 'cli_b1b2c3d4e5f60719',
+  appSecret: 'lark-secret-0002',
+  botOpenId: 'ou_larkbot00000000000000000000002',
+  botName: 'Global Bot',
+};
 
 /** The headless core with its UI on loopback, as `npm run headless -- --ui 0` runs it. */
 export interface KocoroUi {

@@ -6,7 +6,14 @@ test.use({ kocoroConfig: ECHO_CONFIG });
 
 test('a bot can be edited (agent, name, secret) and removed after confirmation', async ({ page, kocoro, lark }) => {
   await kocoro.call('agents.create', { name: 'Second', provider: { type: 'echo' } });
-  await kocoro.call('bots.create', { platform: 'lark', appId: LARK_APP.appId, appSecret: LARK_APP.appSecret, domain: lark.url, agentId: 'echo', displayName: 'Desk Helper' });
+  await kocoro.call('bots.create', {
+    platform: 'lark',
+    appId: LARK_APP.appId,
+    appSecret: LARK_APP.appSecret,
+    domain: lark.url,
+    agentId: 'echo',
+    displayName: 'Desk Helper',
+  });
   await lark.waitForConnections(LARK_APP.appId);
   await page.goto(kocoro.url);
   const section = page.getByRole('region', { name: 'Lark' });
@@ -46,7 +53,12 @@ test('a bot can be edited (agent, name, secret) and removed after confirmation',
 });
 
 test('a new OpenAI-compatible agent is created on the Agents page and its Test box streams the answer', async ({ page, kocoro }) => {
-  const model = await FakeOpenAi.start({ apiKey: 'sk-ui-test-key', chunkChars: 2, chunkDelayMs: 60, reply: (r) => `Streaming reply to: ${String(r.messages.at(-1)?.content)}` });
+  const model = await FakeOpenAi.start({
+    apiKey: 'sk-ui-test-key',
+    chunkChars: 2,
+    chunkDelayMs: 60,
+    reply: (r) => `Streaming reply to: ${String(r.messages.at(-1)?.content)}`,
+  });
   try {
     await page.goto(kocoro.url);
     await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
@@ -67,11 +79,19 @@ test('a new OpenAI-compatible agent is created on the Agents page and its Test b
     await expect(card.getByText(/^Streaming re/)).toBeVisible();
     await expect(card.getByText('Streaming reply to: what is new?', { exact: true })).toBeVisible();
     await screenshot(page, 'agents');
-    expect(model.requests[0]).toMatchObject({ model: 'local-model', messages: [{ role: 'system', content: 'You are a careful researcher.' }, { role: 'user', content: 'what is new?' }] });
+    expect(model.requests[0]).toMatchObject({
+      model: 'local-model',
+      messages: [
+        { role: 'system', content: 'You are a careful researcher.' },
+        { role: 'user', content: 'what is new?' },
+      ],
+    });
 
     const agents = await kocoro.call<unknown[]>('agents.list');
     expect(JSON.stringify(agents)).not.toContain('sk-ui-test-key');
-    expect(agents).toContainEqual(expect.objectContaining({ name: 'Research Assistant', provider: expect.objectContaining({ type: 'openai', hasApiKey: true }) }));
+    expect(agents).toContainEqual(
+      expect.objectContaining({ name: 'Research Assistant', provider: expect.objectContaining({ type: 'openai', hasApiKey: true }) }),
+    );
   } finally {
     await model.close();
   }
@@ -97,4 +117,3 @@ test('settings say how secrets are protected in headless mode', async ({ page, k
   await page.getByLabel('Language').selectOption('zh-CN');
   await expect(page.getByRole('navigation').getByRole('link', { name: '智能体' })).toBeVisible();
 });
-

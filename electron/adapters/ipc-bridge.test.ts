@@ -74,7 +74,10 @@ describe('main-side kocoro:call handler', () => {
       return Promise.resolve({ handlers });
     }, origin);
     expect(await handle(top('app://kocoro/index.html'), 'bots.remove', { id: 'b1' })).toEqual({ ok: true, result: { removed: true } });
-    expect(await handle(top('app://kocoro/'), 'bots.remove', { id: 'Not An Id' })).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'id' } });
+    expect(await handle(top('app://kocoro/'), 'bots.remove', { id: 'Not An Id' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', field: 'id' },
+    });
     expect(looked).toBe(2);
   });
 
@@ -85,7 +88,9 @@ describe('main-side kocoro:call handler', () => {
       return Promise.resolve({ handlers });
     }, origin);
     await expect(handle(top('https://open.feishu.cn/'), 'bots.remove', { id: 'b1' })).rejects.toThrow(UntrustedSenderError);
-    await expect(handle({ senderFrame: { url: 'app://kocoro/', parent: {} } }, 'bots.remove', { id: 'b1' })).rejects.toThrow(UntrustedSenderError);
+    await expect(handle({ senderFrame: { url: 'app://kocoro/', parent: {} } }, 'bots.remove', { id: 'b1' })).rejects.toThrow(
+      UntrustedSenderError,
+    );
     await expect(handle({ senderFrame: null }, 'bots.remove', { id: 'b1' })).rejects.toThrow(UntrustedSenderError);
     expect(looked).toBe(0);
   });

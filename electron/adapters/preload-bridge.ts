@@ -14,7 +14,10 @@ export interface IpcRendererLike {
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
-export function createPreloadBridge(ipc: IpcRendererLike, onListenerError: (event: string, error: unknown) => void = () => {}): KocoroBridge {
+export function createPreloadBridge(
+  ipc: IpcRendererLike,
+  onListenerError: (event: string, error: unknown) => void = () => {},
+): KocoroBridge {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
 
   // One IPC listener for all events; the page's listeners hang off it by name.

@@ -39,7 +39,10 @@ describe('SafeStorageVault', () => {
     await vault.set('bot:b:appSecret', 'plain-app-secret');
     const text = await fs.readFile(file, 'utf8');
     expect(text).not.toContain('plain-app-secret');
-    expect(JSON.parse(text)).toEqual({ version: 1, secrets: { 'bot:b:appSecret': Buffer.from('enc1:terces-ppa-nialp').toString('base64') } });
+    expect(JSON.parse(text)).toEqual({
+      version: 1,
+      secrets: { 'bot:b:appSecret': Buffer.from('enc1:terces-ppa-nialp').toString('base64') },
+    });
     if (process.platform !== 'win32') expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
 
     const again = await SafeStorageVault.open(file, storage, { platform: 'linux' });
@@ -64,7 +67,10 @@ describe('SafeStorageVault', () => {
 
   it('treats a value that no longer decrypts as missing, logs it and does not crash', async () => {
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, JSON.stringify({ version: 1, secrets: { k: Buffer.from('garbage from another machine').toString('base64') } }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({ version: 1, secrets: { k: Buffer.from('garbage from another machine').toString('base64') } }),
+    );
     const logger = new MemoryLogger();
     const vault = await SafeStorageVault.open(file, new FakeSafeStorage(), { platform: 'win32', logger });
     expect(await vault.get('k')).toBeUndefined();

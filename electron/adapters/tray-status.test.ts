@@ -13,12 +13,18 @@ describe('tray summary', () => {
 
   it('says all connected only when every running bot is', () => {
     expect(summarizeBots([bot('a', 'connected')])).toEqual({ health: 'ok', text: '1 bot connected' });
-    expect(summarizeBots([bot('a', 'connected'), bot('b', 'connected'), bot('c', 'stopped')])).toEqual({ health: 'ok', text: 'All 2 bots connected' });
+    expect(summarizeBots([bot('a', 'connected'), bot('b', 'connected'), bot('c', 'stopped')])).toEqual({
+      health: 'ok',
+      text: 'All 2 bots connected',
+    });
     expect(summarizeBots([bot('a', 'connected'), bot('b', 'reconnecting')])).toEqual({ health: 'connecting', text: 'Connecting 1 bot…' });
   });
 
   it('counts failing bots first', () => {
-    expect(summarizeBots([bot('a', 'failed'), bot('b', 'connecting'), bot('c', 'failed')])).toEqual({ health: 'failing', text: '2 bots failing' });
+    expect(summarizeBots([bot('a', 'failed'), bot('b', 'connecting'), bot('c', 'failed')])).toEqual({
+      health: 'failing',
+      text: '2 bots failing',
+    });
     expect(summarizeBots([bot('a', 'failed'), bot('b', 'connected')]).text).toBe('1 bot failing');
   });
 });

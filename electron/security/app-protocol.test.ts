@@ -28,18 +28,16 @@ describe('resolveAppAsset (POSIX paths)', () => {
     expect(resolveAppAsset(root, 'app://kocoro/..hidden', p)).toMatchObject({ ok: true, filePath: `${root}/..hidden` });
   });
 
-  it.each([
-    'app://kocoro/../../../etc/passwd',
-    'app://kocoro/%2e%2e/%2e%2e/etc/passwd',
-    'app://kocoro/%2e%2e',
-    'app://kocoro/%2e',
-  ])('dot segments cannot climb out: %s', (url) => {
-    const result = resolveAppAsset(root, url, p);
-    // The URL parser resolves (even percent-encoded) dot segments against the URL's own root
-    // before we see the path, so these land inside `root`; the point is that they never leave it.
-    expect(result.ok).toBe(true);
-    if (result.ok) expect(result.filePath.startsWith(`${root}/`)).toBe(true);
-  });
+  it.each(['app://kocoro/../../../etc/passwd', 'app://kocoro/%2e%2e/%2e%2e/etc/passwd', 'app://kocoro/%2e%2e', 'app://kocoro/%2e'])(
+    'dot segments cannot climb out: %s',
+    (url) => {
+      const result = resolveAppAsset(root, url, p);
+      // The URL parser resolves (even percent-encoded) dot segments against the URL's own root
+      // before we see the path, so these land inside `root`; the point is that they never leave it.
+      expect(result.ok).toBe(true);
+      if (result.ok) expect(result.filePath.startsWith(`${root}/`)).toBe(true);
+    },
+  );
 
   it.each([
     ['encoded slashes', 'app://kocoro/..%2F..%2F..%2Fetc%2Fpasswd'],

@@ -31,8 +31,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 export type AppAssetResolution =
-  | { readonly ok: true; readonly filePath: string; readonly contentType: string }
-  | { readonly ok: false; readonly status: 400 | 403 | 404 };
+  { readonly ok: true; readonly filePath: string; readonly contentType: string } | { readonly ok: false; readonly status: 400 | 403 | 404 };
 
 /**
  * Map an `app://kocoro/...` request URL to a file inside `rootDir`, or refuse it.
@@ -41,11 +40,7 @@ export type AppAssetResolution =
  * resolves outside `rootDir` after percent-decoding (`%2e%2e%2f`, `..%5c` on Windows, drive
  * letters, UNC paths). `pathImpl` exists so tests can exercise Windows path rules on any OS.
  */
-export function resolveAppAsset(
-  rootDir: string,
-  requestUrl: string,
-  pathImpl: typeof nodePath = nodePath,
-): AppAssetResolution {
+export function resolveAppAsset(rootDir: string, requestUrl: string, pathImpl: typeof nodePath = nodePath): AppAssetResolution {
   let url: URL;
   try {
     url = new URL(requestUrl);
@@ -67,12 +62,7 @@ export function resolveAppAsset(
   const filePath = pathImpl.resolve(root, relative === '' ? 'index.html' : relative);
 
   const fromRoot = pathImpl.relative(root, filePath);
-  if (
-    fromRoot === '' ||
-    fromRoot === '..' ||
-    fromRoot.startsWith(`..${pathImpl.sep}`) ||
-    pathImpl.isAbsolute(fromRoot)
-  ) {
+  if (fromRoot === '' || fromRoot === '..' || fromRoot.startsWith(`..${pathImpl.sep}`) || pathImpl.isAbsolute(fromRoot)) {
     return { ok: false, status: 403 };
   }
 

@@ -20,7 +20,9 @@ const TOKEN = 'client-test-token-0123456789abcdefghijklm';
 const INFO: AppInfo = { version: '1.2.3', mode: 'headless', secretProtection: { kind: 'file', detail: 'x' }, dataDir: '/d' };
 
 function handlers(): Handlers {
-  const unused = Object.fromEntries(METHOD_NAMES.map((m) => [m, () => Promise.reject(new RpcError('internal', `${m} unused`))])) as unknown as Handlers;
+  const unused = Object.fromEntries(
+    METHOD_NAMES.map((m) => [m, () => Promise.reject(new RpcError('internal', `${m} unused`))]),
+  ) as unknown as Handlers;
   return {
     ...unused,
     'app.info': () => Promise.resolve(INFO),
@@ -55,7 +57,8 @@ function browserLikeClient(cookie = `kocoro_ui_${server.port}=${TOKEN}`): AppCli
   const client = createClient({
     bridge: null,
     baseUrl: origin,
-    fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Cookie: cookie, Origin: origin } }),
+    fetch: (input, init) =>
+      fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Cookie: cookie, Origin: origin } }),
     openSocket: (url) => new WebSocket(url, { headers: { Cookie: cookie, Origin: origin } }) as unknown as SocketLike,
     reconnect: { initialMs: 50, maxMs: 200 },
   });
@@ -82,7 +85,9 @@ describe('renderer client over HTTP + WebSocket', () => {
 
   it('rejects with an RpcError carrying code, message and field', async () => {
     const client = browserLikeClient();
-    const invalid = await client.call('bots.create', { platform: 'feishu', appId: 'nope', appSecret: 's', agentId: 'echo' }).catch((e: unknown) => e);
+    const invalid = await client
+      .call('bots.create', { platform: 'feishu', appId: 'nope', appSecret: 's', agentId: 'echo' })
+      .catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(RpcError);
     expect(invalid).toMatchObject({ code: 'invalid_input', field: 'appId' });
     const missing = await client.call('bots.remove', { id: 'x' }).catch((e: unknown) => e);
@@ -91,7 +96,10 @@ describe('renderer client over HTTP + WebSocket', () => {
 
   it('rejects with code unauthorized when the cookie is not valid', async () => {
     const client = browserLikeClient(`kocoro_ui_${server.port}=stale-token-from-last-run`);
-    await expect(client.call('app.info', {})).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/npm run headless/) });
+    await expect(client.call('app.info', {})).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/npm run headless/),
+    });
   });
 
   it('delivers push events to listeners, and closes the socket when the last listener leaves', async () => {
@@ -150,7 +158,10 @@ describe('renderer client over the desktop bridge', () => {
     expect(client.connection).toBe('online');
     await expect(client.call('app.info', {})).resolves.toEqual(INFO);
     await expect(client.call('bots.remove', { id: 'b' })).rejects.toMatchObject({ code: 'in_use', message: 'busy', field: 'id' });
-    await expect(client.call('bots.list', {})).rejects.toMatchObject({ code: 'internal', message: expect.stringMatching(/untrusted sender/) });
+    await expect(client.call('bots.list', {})).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringMatching(/untrusted sender/),
+    });
     expect(calls[0]).toEqual(['app.info', {}]);
   });
 

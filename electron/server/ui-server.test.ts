@@ -21,7 +21,8 @@ function testHandlers(): Handlers {
   return {
     ...unused,
     'app.info': () => Promise.resolve(INFO),
-    'bots.remove': ({ id }) => (id === 'missing' ? Promise.reject(new RpcError('not_found', 'no bot missing')) : Promise.resolve({ removed: true as const })),
+    'bots.remove': ({ id }) =>
+      id === 'missing' ? Promise.reject(new RpcError('not_found', 'no bot missing')) : Promise.resolve({ removed: true as const }),
   };
 }
 
@@ -55,7 +56,15 @@ beforeEach(async () => {
   await fs.writeFile(path.join(staticDir, 'assets', 'app-1234.css'), 'body{}');
   await fs.writeFile(path.join(dir, 'secret.txt'), 'TOP-SECRET-CONTENT');
   bus = new CountingBus();
-  server = await startUiServer({ port: 0, handlers: testHandlers(), events: bus, staticDir, token: TOKEN, logger: silentLogger, pingIntervalMs: 100 });
+  server = await startUiServer({
+    port: 0,
+    handlers: testHandlers(),
+    events: bus,
+    staticDir,
+    token: TOKEN,
+    logger: silentLogger,
+    pingIntervalMs: 100,
+  });
   host = `127.0.0.1:${server.port}`;
 });
 
@@ -74,7 +83,14 @@ interface Reply {
 function request(opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: server.port, method: opts.method ?? 'GET', path: opts.path ?? '/', headers: { Host: host, ...opts.headers }, agent: false },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: opts.method ?? 'GET',
+        path: opts.path ?? '/',
+        headers: { Host: host, ...opts.headers },
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -90,7 +106,12 @@ const bearer = { Authorization: `Bearer ${TOKEN}` };
 const cookie = (): Record<string, string> => ({ Cookie: `kocoro_ui_${server.port}=${TOKEN}` });
 
 function call(body: unknown, headers: Record<string, string> = bearer): Promise<Reply> {
-  return request({ method: 'POST', path: '/api/call', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return request({
+    method: 'POST',
+    path: '/api/call',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 function openSocket(headers: Record<string, string>, urlPath = '/api/events'): Promise<{ ws: WebSocket; messages: unknown[] }> {
@@ -196,8 +217,19 @@ describe('UI server: the token', () => {
 
 describe('UI server: Host and Origin', () => {
   it('refuses a Host other than 127.0.0.1:PORT or localhost:PORT with 403, even with the token (DNS rebinding)', async () => {
-    for (const badHost of ['evil.example', `evil.example:${server.port}`, '127.0.0.1', `127.0.0.1:${server.port + 1}`, `127.0.0.1.evil.example:${server.port}`]) {
-      const res = await request({ method: 'POST', path: '/api/call', headers: { ...bearer, Host: badHost, 'Content-Type': 'application/json' }, body: '{"method":"app.info"}' });
+    for (const badHost of [
+      'evil.example',
+      `evil.example:${server.port}`,
+      '127.0.0.1',
+      `127.0.0.1:${server.port + 1}`,
+      `127.0.0.1.evil.example:${server.port}`,
+    ]) {
+      const res = await request({
+        method: 'POST',
+        path: '/api/call',
+        headers: { ...bearer, Host: badHost, 'Content-Type': 'application/json' },
+        body: '{"method":"app.info"}',
+      });
       expect(res.status, badHost).toBe(403);
       const page = await request({ path: `/?token=${TOKEN}`, headers: { Host: badHost } });
       expect(page.status, badHost).toBe(403);
@@ -213,7 +245,11 @@ describe('UI server: Host and Origin', () => {
       expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
     }
     // A CORS preflight gets nothing that would allow the request.
-    const preflight = await request({ method: 'OPTIONS', path: '/api/call', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    const preflight = await request({
+      method: 'OPTIONS',
+      path: '/api/call',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
     expect(preflight.status).toBe(403);
     expect(Object.keys(preflight.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
 
@@ -258,19 +294,39 @@ describe('UI server: /api/call', () => {
   });
 
   it('passes handler errors through as envelopes and unknown methods as not_found', async () => {
-    expect(JSON.parse((await call({ method: 'bots.remove', input: { id: 'missing' } })).body)).toEqual({ ok: false, error: { code: 'not_found', message: 'no bot missing' } });
+    expect(JSON.parse((await call({ method: 'bots.remove', input: { id: 'missing' } })).body)).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'no bot missing' },
+    });
     expect(JSON.parse((await call({ method: 'bots.remove', input: { id: 'b1' } })).body)).toEqual({ ok: true, result: { removed: true } });
     expect(JSON.parse((await call({ method: 'process.exit', input: {} })).body)).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(JSON.parse((await call({ method: 'constructor', input: {} })).body)).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
   it('answers malformed JSON with 400, a non-object with 400 and a non-JSON content type with 415', async () => {
-    const bad = await request({ method: 'POST', path: '/api/call', headers: { ...bearer, 'Content-Type': 'application/json' }, body: '{"method":' });
+    const bad = await request({
+      method: 'POST',
+      path: '/api/call',
+      headers: { ...bearer, 'Content-Type': 'application/json' },
+      body: '{"method":',
+    });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect((await request({ method: 'POST', path: '/api/call', headers: { ...bearer, 'Content-Type': 'application/json' }, body: '[1]' })).status).toBe(400);
+    expect(
+      (await request({ method: 'POST', path: '/api/call', headers: { ...bearer, 'Content-Type': 'application/json' }, body: '[1]' }))
+        .status,
+    ).toBe(400);
     // What a cross-site <form> could send.
-    expect((await request({ method: 'POST', path: '/api/call', headers: { ...bearer, 'Content-Type': 'text/plain' }, body: '{"method":"app.info"}' })).status).toBe(415);
+    expect(
+      (
+        await request({
+          method: 'POST',
+          path: '/api/call',
+          headers: { ...bearer, 'Content-Type': 'text/plain' },
+          body: '{"method":"app.info"}',
+        })
+      ).status,
+    ).toBe(415);
     expect((await request({ method: 'GET', path: '/api/call', headers: bearer })).status).toBe(405);
   });
 
@@ -281,14 +337,29 @@ describe('UI server: /api/call', () => {
     };
     const atLimit = padTo(MAX_BODY_BYTES);
     expect(Buffer.byteLength(atLimit)).toBe(MAX_BODY_BYTES);
-    const ok = await request({ method: 'POST', path: '/api/call', headers: { ...bearer, 'Content-Type': 'application/json' }, body: atLimit });
+    const ok = await request({
+      method: 'POST',
+      path: '/api/call',
+      headers: { ...bearer, 'Content-Type': 'application/json' },
+      body: atLimit,
+    });
     expect(ok.status).toBe(200);
 
     const over = padTo(MAX_BODY_BYTES + 1);
-    const declared = await request({ method: 'POST', path: '/api/call', headers: { ...bearer, 'Content-Type': 'application/json' }, body: over });
+    const declared = await request({
+      method: 'POST',
+      path: '/api/call',
+      headers: { ...bearer, 'Content-Type': 'application/json' },
+      body: over,
+    });
     expect(declared.status).toBe(413);
     // Chunked (no Content-Length): counted as it arrives.
-    const chunked = await request({ method: 'POST', path: '/api/call', headers: { ...bearer, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }, body: over });
+    const chunked = await request({
+      method: 'POST',
+      path: '/api/call',
+      headers: { ...bearer, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      body: over,
+    });
     expect(chunked.status).toBe(413);
   });
 

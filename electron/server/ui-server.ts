@@ -20,7 +20,17 @@ import { APP_CSP } from '../../shared/csp';
 import { dispatch, type Handlers, type RpcReply } from '../../shared/contract';
 import type { EventBus } from '../core/api/event-bus';
 import type { Logger } from '../core/log/logger';
-import { generateToken, isOwnHost, isOwnOrigin, readBearer, readCookie, cookieName, tokenCookie, tokenMatches, TOKEN_PATTERN } from './access';
+import {
+  generateToken,
+  isOwnHost,
+  isOwnOrigin,
+  readBearer,
+  readCookie,
+  cookieName,
+  tokenCookie,
+  tokenMatches,
+  TOKEN_PATTERN,
+} from './access';
 import { readStaticFile } from './static-files';
 
 export interface UiServerOptions {

@@ -41,8 +41,7 @@ interface AppBuilderConfigModule {
 }
 
 export type CheckResult =
-  | { readonly ok: true; readonly config: BuilderConfig }
-  | { readonly ok: false; readonly errors: readonly string[] };
+  { readonly ok: true; readonly config: BuilderConfig } | { readonly ok: false; readonly errors: readonly string[] };
 
 function loadAppBuilderConfigModule(): AppBuilderConfigModule {
   // Resolve app-builder-lib through electron-builder, so the checking code is exactly the one a
@@ -69,10 +68,7 @@ function checkFuses(config: BuilderConfig): string[] {
  * Load and validate an electron-builder configuration file (resolved against `projectDir`, whose
  * package.json is read as the build would). Never throws for an invalid configuration.
  */
-export async function checkBuilderConfig(
-  configPath: string = DEFAULT_CONFIG_PATH,
-  projectDir: string = repoRoot,
-): Promise<CheckResult> {
+export async function checkBuilderConfig(configPath: string = DEFAULT_CONFIG_PATH, projectDir: string = repoRoot): Promise<CheckResult> {
   const builder = loadAppBuilderConfigModule();
   let config: BuilderConfig;
   try {

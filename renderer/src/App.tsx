@@ -70,7 +70,17 @@ function useSettings() {
   return { settings, error, update };
 }
 
-function NavLink({ route, current, icon, children }: { route: Route; current: Route; icon: 'plug' | 'bot' | 'settings'; children: string }) {
+function NavLink({
+  route,
+  current,
+  icon,
+  children,
+}: {
+  route: Route;
+  current: Route;
+  icon: 'plug' | 'bot' | 'settings';
+  children: string;
+}) {
   return (
     <a className="nav__link" href={routeHref(route)} aria-current={route === current ? 'page' : undefined}>
       <Icon name={icon} className="nav__icon" />

@@ -31,7 +31,12 @@ describe('AnthropicProvider', () => {
     for await (const d of provider.stream(request('hello there'))) deltas.push(d);
     expect(deltas.length).toBeGreaterThan(3);
     expect(deltas.join('')).toBe('You said: hello there');
-    expect(fake.requests[0]).toMatchObject({ model: 'claude-test-1', stream: true, system: 'You are terse.', messages: [{ role: 'user', content: 'hello there' }] });
+    expect(fake.requests[0]).toMatchObject({
+      model: 'claude-test-1',
+      stream: true,
+      system: 'You are terse.',
+      messages: [{ role: 'user', content: 'hello there' }],
+    });
     expect(fake.headers[0]?.['x-api-key']).toBe('sk-ant-local');
   });
 

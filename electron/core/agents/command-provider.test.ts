@@ -32,15 +32,32 @@ process.stdout.write(euro.subarray(0, 1));
 setTimeout(() => process.stdout.write(euro.subarray(1)), 20);
 setInterval(() => process.stdout.write('.'), 20);`,
   );
-  await fs.writeFile(script('fail.js'), `process.stdout.write('partial'); process.stderr.write('x'.repeat(5000) + 'boom: bad input'); process.exit(3);`);
-  await fs.writeFile(script('stubborn.js'), `const fs = require('node:fs'); fs.writeFileSync(process.argv[2], String(process.pid)); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`);
+  await fs.writeFile(
+    script('fail.js'),
+    `process.stdout.write('partial'); process.stderr.write('x'.repeat(5000) + 'boom: bad input'); process.exit(3);`,
+  );
+  await fs.writeFile(
+    script('stubborn.js'),
+    `const fs = require('node:fs'); fs.writeFileSync(process.argv[2], String(process.pid)); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`,
+  );
 });
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const context: AgentContext = { platform: 'feishu', botId: 'b', chatId: 'oc_1', chatType: 'group', senderOpenId: 'ou_7', threadId: 'omt_3' };
-const request = (text: string, signal = new AbortController().signal): AgentRequest => ({ turns: [{ role: 'user', text }], context, signal });
+const context: AgentContext = {
+  platform: 'feishu',
+  botId: 'b',
+  chatId: 'oc_1',
+  chatType: 'group',
+  senderOpenId: 'ou_7',
+  threadId: 'omt_3',
+};
+const request = (text: string, signal = new AbortController().signal): AgentRequest => ({
+  turns: [{ role: 'user', text }],
+  context,
+  signal,
+});
 
 function alive(pid: number): boolean {
   try {
@@ -53,7 +70,11 @@ function alive(pid: number): boolean {
 
 describe('CommandProvider', () => {
   it('streams stdout, sends the message on stdin and replaces placeholders per argument', async () => {
-    const provider = new CommandProvider({ command: node, args: [script('echo.js'), '--chat={chat_id}', '{sender}', '{thread_id}', '{platform}'], cwd: dir });
+    const provider = new CommandProvider({
+      command: node,
+      args: [script('echo.js'), '--chat={chat_id}', '{sender}', '{thread_id}', '{platform}'],
+      cwd: dir,
+    });
     const chunks: string[] = [];
     for await (const c of provider.stream(request('hello\nworld'))) chunks.push(c);
     expect(chunks.length).toBeGreaterThan(1);

@@ -39,7 +39,8 @@ export async function findProgram(command: string, cwd?: string): Promise<string
     const full = path.resolve(cwd ? expandHome(cwd) : process.cwd(), expanded);
     candidates.push(...exts.map((e) => full + e));
   } else {
-    for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) candidates.push(...exts.map((e) => path.join(dir, expanded + e)));
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean))
+      candidates.push(...exts.map((e) => path.join(dir, expanded + e)));
   }
   for (const candidate of candidates) {
     try {
@@ -61,7 +62,9 @@ export async function commandHealth(opts: Pick<CommandProviderOptions, 'command'
     if (!stat?.isDirectory()) return { ok: false, message: `working directory not found: ${dir}` };
   }
   const found = await findProgram(opts.command, opts.cwd);
-  return found ? { ok: true, message: `${found} is executable` } : { ok: false, message: `program not found or not executable: ${opts.command}` };
+  return found
+    ? { ok: true, message: `${found} is executable` }
+    : { ok: false, message: `program not found or not executable: ${opts.command}` };
 }
 
 /**
@@ -77,7 +80,13 @@ export class CommandProvider implements AgentProvider {
     const { context, signal } = request;
     signal.throwIfAborted();
     const message = [...request.turns].reverse().find((t) => t.role === 'user')?.text ?? '';
-    const values = { message, chat_id: context.chatId, sender: context.senderOpenId, thread_id: context.threadId ?? '', platform: context.platform };
+    const values = {
+      message,
+      chat_id: context.chatId,
+      sender: context.senderOpenId,
+      thread_id: context.threadId ?? '',
+      platform: context.platform,
+    };
     const args = (this.opts.args ?? []).map((a) => substitute(a, values));
     const cwd = this.opts.cwd ? expandHome(this.opts.cwd) : undefined;
     const useStdin = (this.opts.input ?? 'stdin') === 'stdin';
@@ -85,7 +94,10 @@ export class CommandProvider implements AgentProvider {
     const program = this.opts.command;
 
     if (cwd && !(await fs.stat(cwd).catch(() => undefined))?.isDirectory()) {
-      throw new AgentError(`working directory not found: ${cwd}`, `The agent's working directory ${cwd} does not exist. Ask the bot's owner to check it.`);
+      throw new AgentError(
+        `working directory not found: ${cwd}`,
+        `The agent's working directory ${cwd} does not exist. Ask the bot's owner to check it.`,
+      );
     }
     const resolved = (await findProgram(program, cwd)) ?? expandHome(program);
 
@@ -159,18 +171,32 @@ export class CommandProvider implements AgentProvider {
         await new Promise<void>((resolve) => (wake = resolve));
       }
       if (spawnError) {
-        if (spawnError.code === 'ENOENT') throw new AgentError(`program not found: ${program}`, `The agent's program was not found (${program}). Ask the bot's owner to check it.`);
-        if (spawnError.code === 'EACCES') throw new AgentError(`program not executable: ${program}`, `The agent's program cannot be run (${program}). Ask the bot's owner to check it.`);
-        throw new AgentError(`cannot run ${program}: ${spawnError.message}`, 'The agent failed to start. Ask the bot\'s owner to check it.');
+        if (spawnError.code === 'ENOENT')
+          throw new AgentError(
+            `program not found: ${program}`,
+            `The agent's program was not found (${program}). Ask the bot's owner to check it.`,
+          );
+        if (spawnError.code === 'EACCES')
+          throw new AgentError(
+            `program not executable: ${program}`,
+            `The agent's program cannot be run (${program}). Ask the bot's owner to check it.`,
+          );
+        throw new AgentError(`cannot run ${program}: ${spawnError.message}`, "The agent failed to start. Ask the bot's owner to check it.");
       }
       if (signal.aborted) signal.throwIfAborted();
       if (timedOut) {
-        throw new AgentError(`${program} did not finish within ${timeoutMs / 1000} s and was killed`, 'The agent took too long to answer. Please try again.');
+        throw new AgentError(
+          `${program} did not finish within ${timeoutMs / 1000} s and was killed`,
+          'The agent took too long to answer. Please try again.',
+        );
       }
       if (ended && ended.code !== 0) {
         const tail = stderr.trim();
         const how = ended.code !== null ? `exited with code ${ended.code}` : `was killed by ${ended.signal}`;
-        throw new AgentError(`${program} ${how}${tail ? `: ${tail}` : ''}`, `The agent failed (${how})${tail ? `: ${tail.slice(-500)}` : ''}`);
+        throw new AgentError(
+          `${program} ${how}${tail ? `: ${tail}` : ''}`,
+          `The agent failed (${how})${tail ? `: ${tail.slice(-500)}` : ''}`,
+        );
       }
     } finally {
       clearTimeout(timer);

@@ -18,6 +18,12 @@ export function createProvider(config: ProviderConfig): AgentProvider {
     case 'anthropic':
       return new AnthropicProvider({ apiKey: config.apiKey, model: config.model, baseUrl: config.baseUrl });
     case 'command':
-      return new CommandProvider({ command: config.command, args: config.args, input: config.input, cwd: config.cwd, timeoutSec: config.timeoutSec });
+      return new CommandProvider({
+        command: config.command,
+        args: config.args,
+        input: config.input,
+        cwd: config.cwd,
+        timeoutSec: config.timeoutSec,
+      });
   }
 }

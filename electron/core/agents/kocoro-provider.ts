@@ -28,7 +28,11 @@ function notRunning(url: string): AgentError {
 
 /** Whether a failed fetch means nothing listens there (as opposed to our own abort). */
 function isConnectionFailure(err: unknown): boolean {
-  return err instanceof TypeError || (err instanceof Error && /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|fetch failed/i.test(`${err.message} ${String((err as { cause?: unknown }).cause)}`));
+  return (
+    err instanceof TypeError ||
+    (err instanceof Error &&
+      /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|fetch failed/i.test(`${err.message} ${String((err as { cause?: unknown }).cause)}`))
+  );
 }
 
 async function daemonFetch(url: string, path: string, init: RequestInit): Promise<Response> {
@@ -50,7 +54,10 @@ async function failure(url: string, what: string, res: Response): Promise<AgentE
   } catch {
     // not JSON: keep the text
   }
-  return new AgentError(`Kocoro daemon at ${url}: ${what} failed (${res.status}) ${detail}`.trim(), `The Kocoro agent failed: ${detail || `HTTP ${res.status}`}`);
+  return new AgentError(
+    `Kocoro daemon at ${url}: ${what} failed (${res.status}) ${detail}`.trim(),
+    `The Kocoro agent failed: ${detail || `HTTP ${res.status}`}`,
+  );
 }
 
 /** `GET /agents` of a daemon, for the Agents page's select. */
@@ -69,7 +76,10 @@ export async function listKocoroAgents(url?: string, signal: AbortSignal = Abort
 }
 
 /** `GET /health` of a daemon. */
-export async function kocoroHealth(url?: string, signal: AbortSignal = AbortSignal.timeout(5000)): Promise<{ ok: boolean; message: string }> {
+export async function kocoroHealth(
+  url?: string,
+  signal: AbortSignal = AbortSignal.timeout(5000),
+): Promise<{ ok: boolean; message: string }> {
   const base = baseUrl(url);
   try {
     const res = await daemonFetch(base, '/health', { signal });
@@ -79,7 +89,10 @@ export async function kocoroHealth(url?: string, signal: AbortSignal = AbortSign
       ? { ok: true, message: `Kocoro daemon at ${base} is running` }
       : { ok: false, message: `Kocoro daemon at ${base} reports status ${JSON.stringify(body.status ?? null)}` };
   } catch (err) {
-    return { ok: false, message: err instanceof AgentError ? err.message : `Kocoro daemon at ${base}: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      message: err instanceof AgentError ? err.message : `Kocoro daemon at ${base}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
@@ -123,7 +136,8 @@ export class KocoroProvider implements AgentProvider {
       // An older daemon may answer with plain JSON.
       if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
         const json = (await res.json()) as { reply?: unknown; error?: unknown };
-        if (typeof json.reply !== 'string') throw new AgentError(`Kocoro daemon: no reply (${String(json.error ?? 'unknown')})`, 'The Kocoro agent failed to answer.');
+        if (typeof json.reply !== 'string')
+          throw new AgentError(`Kocoro daemon: no reply (${String(json.error ?? 'unknown')})`, 'The Kocoro agent failed to answer.');
         yield json.reply;
         return;
       }
@@ -149,7 +163,11 @@ export class KocoroProvider implements AgentProvider {
         // `tool` and `approval` events are the daemon's own business: the chat sees the answer.
       }
       signal.throwIfAborted();
-      if (!done) throw new AgentError(`Kocoro daemon at ${this.url} ended the stream without "done"`, 'The Kocoro agent stopped before finishing its answer.');
+      if (!done)
+        throw new AgentError(
+          `Kocoro daemon at ${this.url} ended the stream without "done"`,
+          'The Kocoro agent stopped before finishing its answer.',
+        );
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -172,7 +190,13 @@ export class KocoroProvider implements AgentProvider {
 
 /** An SSE event's data as the daemon sends it: a JSON object (fields by event), or plain text. */
 const eventDataSchema = z
-  .object({ text: z.string().optional(), delta: z.string().optional(), reply: z.string().optional(), error: z.unknown().optional(), message: z.unknown().optional() })
+  .object({
+    text: z.string().optional(),
+    delta: z.string().optional(),
+    reply: z.string().optional(),
+    error: z.unknown().optional(),
+    message: z.unknown().optional(),
+  })
   .loose();
 type EventData = z.infer<typeof eventDataSchema>;
 

@@ -25,7 +25,14 @@ describe('OpenAiProvider', () => {
     for await (const d of provider.stream(request('hello there'))) deltas.push(d);
     expect(deltas.length).toBeGreaterThan(3);
     expect(deltas.join('')).toBe('You said: hello there');
-    expect(fake.requests[0]).toMatchObject({ model: 'llama3.2', stream: true, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'hello there' }] });
+    expect(fake.requests[0]).toMatchObject({
+      model: 'llama3.2',
+      stream: true,
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'hello there' },
+      ],
+    });
   });
 
   it('stops streaming and closes the request when aborted', async () => {
@@ -88,11 +95,17 @@ describe('OpenAiProvider images and health', () => {
   it('health: key accepted, key rejected, endpoint unreachable', async () => {
     fake = await FakeOpenAi.start({ apiKey: 'right' });
     expect(await providerHealth({ type: 'openai', baseUrl: fake.baseUrl, apiKey: 'right', model: 'm' })).toMatchObject({ ok: true });
-    expect(await providerHealth({ type: 'openai', baseUrl: fake.baseUrl, apiKey: 'wrong', model: 'm' })).toMatchObject({ ok: false, message: expect.stringMatching(/rejected the API key/) });
+    expect(await providerHealth({ type: 'openai', baseUrl: fake.baseUrl, apiKey: 'wrong', model: 'm' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/rejected the API key/),
+    });
     const url = fake.baseUrl;
     await fake.close();
     fake = undefined;
-    expect(await providerHealth({ type: 'openai', baseUrl: url, model: 'm' })).toMatchObject({ ok: false, message: expect.stringMatching(/cannot reach/) });
+    expect(await providerHealth({ type: 'openai', baseUrl: url, model: 'm' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/cannot reach/),
+    });
     expect(await providerHealth({ type: 'echo' })).toMatchObject({ ok: true });
   });
 });

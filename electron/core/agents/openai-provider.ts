@@ -68,7 +68,10 @@ export class OpenAiProvider implements AgentProvider {
     if (images.length === 0) return { role: 'user', content: turn.text };
     return {
       role: 'user',
-      content: [{ type: 'text', text: turn.text }, ...images.map((image) => ({ type: 'image_url' as const, image_url: { url: dataUrl(image) } }))],
+      content: [
+        { type: 'text', text: turn.text },
+        ...images.map((image) => ({ type: 'image_url' as const, image_url: { url: dataUrl(image) } })),
+      ],
     };
   }
 }
@@ -81,22 +84,37 @@ function describeOpenAiError(err: unknown, opts: OpenAiProviderOptions): Error {
   if (err instanceof OpenAI.APIUserAbortError) return err;
   const where = opts.baseUrl ?? 'api.openai.com';
   if (err instanceof OpenAI.AuthenticationError) {
-    return new AgentError(`model endpoint ${where} rejected the API key (401)`, 'The agent\'s API key was rejected. Ask the bot\'s owner to check it.');
+    return new AgentError(
+      `model endpoint ${where} rejected the API key (401)`,
+      "The agent's API key was rejected. Ask the bot's owner to check it.",
+    );
   }
   if (err instanceof OpenAI.NotFoundError) {
-    return new AgentError(`model "${opts.model}" not found at ${where}`, `The agent's model "${opts.model}" was not found. Ask the bot's owner to check it.`);
+    return new AgentError(
+      `model "${opts.model}" not found at ${where}`,
+      `The agent's model "${opts.model}" was not found. Ask the bot's owner to check it.`,
+    );
   }
   if (err instanceof OpenAI.RateLimitError) {
-    return new AgentError(`model endpoint ${where} is rate limiting`, 'The agent is busy right now (rate limited). Please try again in a moment.');
+    return new AgentError(
+      `model endpoint ${where} is rate limiting`,
+      'The agent is busy right now (rate limited). Please try again in a moment.',
+    );
   }
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
     return new AgentError(`model endpoint ${where} timed out`, 'The agent took too long to answer. Please try again.');
   }
   if (err instanceof OpenAI.APIConnectionError) {
-    return new AgentError(`cannot reach model endpoint ${where}`, 'The agent could not be reached. Ask the bot\'s owner to check that it is running.');
+    return new AgentError(
+      `cannot reach model endpoint ${where}`,
+      "The agent could not be reached. Ask the bot's owner to check that it is running.",
+    );
   }
   if (err instanceof OpenAI.APIError) {
-    return new AgentError(`model endpoint ${where} failed: ${err.status ?? ''} ${err.message}`, 'The agent failed to answer. Please try again later.');
+    return new AgentError(
+      `model endpoint ${where} failed: ${err.status ?? ''} ${err.message}`,
+      'The agent failed to answer. Please try again later.',
+    );
   }
   return err instanceof Error ? err : new Error(String(err));
 }

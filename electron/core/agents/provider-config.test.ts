@@ -6,7 +6,18 @@ import { resolveSecrets } from '../store/config-file';
 const agents = [
   { id: 'k', name: 'Kocoro', provider: { type: 'kocoro', url: 'http://127.0.0.1:7533', agent: 'research' } },
   { id: 'a', name: 'Claude', provider: { type: 'anthropic', apiKey: 'env:ANTHROPIC_API_KEY', model: 'claude-sonnet-4-5' } },
-  { id: 'c', name: 'Script', provider: { type: 'command', command: '/usr/local/bin/my-agent', args: ['--print', '{message}'], input: 'arg', cwd: '~/work', timeoutSec: 600 } },
+  {
+    id: 'c',
+    name: 'Script',
+    provider: {
+      type: 'command',
+      command: '/usr/local/bin/my-agent',
+      args: ['--print', '{message}'],
+      input: 'arg',
+      cwd: '~/work',
+      timeoutSec: 600,
+    },
+  },
 ];
 
 describe('provider config in the config file', () => {

@@ -63,7 +63,10 @@ export function applyChunk(text: string, chunk: AgentChunk): string {
 
 /** A provider failure with a message fit to show the person chatting with the bot. */
 export class AgentError extends Error {
-  constructor(message: string, readonly userMessage: string) {
+  constructor(
+    message: string,
+    readonly userMessage: string,
+  ) {
     super(message);
     this.name = 'AgentError';
   }

@@ -13,7 +13,16 @@ async function parse(chunks: Array<string | Uint8Array>): Promise<SseEvent[]> {
 describe('parseSse', () => {
   it('parses events split anywhere, with CRLF, comments and multi-line data', async () => {
     const euro = new TextEncoder().encode('€');
-    const events = await parse([': hello\r\nevent: del', 'ta\r\ndata: {"text":"a', euro.subarray(0, 2), euro.subarray(2), '"}\r', '\n\r\n', 'data: one\ndata: two\n\n', 'event: done\ndata: {}']);
+    const events = await parse([
+      ': hello\r\nevent: del',
+      'ta\r\ndata: {"text":"a',
+      euro.subarray(0, 2),
+      euro.subarray(2),
+      '"}\r',
+      '\n\r\n',
+      'data: one\ndata: two\n\n',
+      'event: done\ndata: {}',
+    ]);
     expect(events).toEqual([
       { event: 'delta', data: '{"text":"a€"}' },
       { event: 'message', data: 'one\ntwo' },

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { BotActivity } from '../../../shared/contract';
 import { ActivityLog } from './activity-log';
 
-const activity = (botId: string, n: number): BotActivity => ({ botId, messageId: `om_${n}`, chatType: 'p2p', preview: `m${n}`, stage: 'received', at: n });
+const activity = (botId: string, n: number): BotActivity => ({
+  botId,
+  messageId: `om_${n}`,
+  chatType: 'p2p',
+  preview: `m${n}`,
+  stage: 'received',
+  at: n,
+});
 
 describe('ActivityLog', () => {
   it('keeps the last 20 per bot, newest last, each bot apart', () => {

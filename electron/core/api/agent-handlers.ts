@@ -26,7 +26,11 @@ export function agentHandlers(ctx: ServiceContext): AgentHandlers {
   const editable = (id: string): AgentRecord => {
     const record = existing(id);
     if (record.managedBy === 'config') {
-      throw new RpcError('read_only', `Agent "${record.name}" comes from ${configFileName(ctx.configFile)}: change it there; the app does not edit that file.`, 'id');
+      throw new RpcError(
+        'read_only',
+        `Agent "${record.name}" comes from ${configFileName(ctx.configFile)}: change it there; the app does not edit that file.`,
+        'id',
+      );
     }
     return record;
   };

@@ -35,7 +35,12 @@ export class BotDirectory {
     try {
       for (const department of await this.departments(id, api)) {
         if (found.size >= MAX_RESULTS) break;
-        await scan(found, (p) => p.openId, needle, (token) => api.listContactUsers(department, token));
+        await scan(
+          found,
+          (p) => p.openId,
+          needle,
+          (token) => api.listContactUsers(department, token),
+        );
       }
     } catch (err) {
       throw this.explain(id, 'people', err);
@@ -47,7 +52,12 @@ export class BotDirectory {
     const api = await this.api(id);
     const found = new Map<string, ChatSummary>();
     try {
-      await scan(found, (c) => c.chatId, query.trim().toLowerCase(), (token) => api.listChats(token));
+      await scan(
+        found,
+        (c) => c.chatId,
+        query.trim().toLowerCase(),
+        (token) => api.listChats(token),
+      );
     } catch (err) {
       throw this.explain(id, 'chats', err);
     }
@@ -103,10 +113,16 @@ export class BotDirectory {
       return new RpcError('unauthorized', `The app lacks the ${label} permission (scope ${scope}).${link}`);
     }
     if (e.code === 41050) {
-      return new RpcError('unauthorized', `The app lacks the contact permission for these people (scope ${scope}, error 41050): widen the app's contact range (数据权限 / contact range) and publish a new version.`);
+      return new RpcError(
+        'unauthorized',
+        `The app lacks the contact permission for these people (scope ${scope}, error 41050): widen the app's contact range (数据权限 / contact range) and publish a new version.`,
+      );
     }
     this.deps.logger.log('warn', 'bot.directory_failed', { bot: id, what, code: e.code, error: e.platformMessage });
-    return new RpcError('internal', `Could not list ${what === 'people' ? 'people' : 'groups'}: ${e.hint || e.platformMessage}${e.code !== undefined ? ` (code ${e.code})` : ''}`);
+    return new RpcError(
+      'internal',
+      `Could not list ${what === 'people' ? 'people' : 'groups'}: ${e.hint || e.platformMessage}${e.code !== undefined ? ` (code ${e.code})` : ''}`,
+    );
   }
 }
 

@@ -15,7 +15,15 @@ import type { ServiceContext } from './service-context';
 
 type BotHandlers = Pick<
   Handlers,
-  'bots.list' | 'bots.checkCredentials' | 'bots.create' | 'bots.update' | 'bots.setEnabled' | 'bots.remove' | 'bots.activity' | 'bots.searchPeople' | 'bots.searchChats'
+  | 'bots.list'
+  | 'bots.checkCredentials'
+  | 'bots.create'
+  | 'bots.update'
+  | 'bots.setEnabled'
+  | 'bots.remove'
+  | 'bots.activity'
+  | 'bots.searchPeople'
+  | 'bots.searchChats'
 >;
 
 export function botHandlers(ctx: ServiceContext): BotHandlers {
@@ -27,13 +35,18 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     const record = catalog.bot(id);
     if (!record) throw new RpcError('not_found', `There is no bot "${id}".`, 'id');
     if (record.managedBy === 'config') {
-      throw new RpcError('read_only', `Bot "${id}" comes from ${configFileName(ctx.configFile)}: change it there; the app does not edit that file.`, 'id');
+      throw new RpcError(
+        'read_only',
+        `Bot "${id}" comes from ${configFileName(ctx.configFile)}: change it there; the app does not edit that file.`,
+        'id',
+      );
     }
     return record as BotRecord & { managedBy: 'app' };
   };
 
   const requireAgent = (agentId: string) => {
-    if (!catalog.agent(agentId)) throw new RpcError('not_found', `There is no agent "${agentId}": choose one of the listed agents, or create one first.`, 'agentId');
+    if (!catalog.agent(agentId))
+      throw new RpcError('not_found', `There is no agent "${agentId}": choose one of the listed agents, or create one first.`, 'agentId');
   };
 
   const viewOf = async (id: string) => {
@@ -117,7 +130,12 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
         store.putBot(next);
         // A new name alone needs no reconnect; anything the running bot uses does.
-        const restart = next.agentId !== saved.agentId || replyModeChanged || accessChanged || input.appSecret !== undefined || input.encryptKey !== undefined;
+        const restart =
+          next.agentId !== saved.agentId ||
+          replyModeChanged ||
+          accessChanged ||
+          input.appSecret !== undefined ||
+          input.encryptKey !== undefined;
         if (restart && next.enabled !== false) await launcher.launch(input.id);
         events.emit('bots.changed', {});
         return viewOf(input.id);

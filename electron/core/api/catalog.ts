@@ -84,8 +84,14 @@ export class Catalog {
     const botIds = new Set(this.config.bots.map((b) => b.id));
     const agentIds = new Set(this.config.agents.map((a) => a.id));
     return {
-      bots: this.opts.store.bots().filter((b) => botIds.has(b.id)).map((b) => b.id),
-      agents: this.opts.store.agents().filter((a) => agentIds.has(a.id)).map((a) => a.id),
+      bots: this.opts.store
+        .bots()
+        .filter((b) => botIds.has(b.id))
+        .map((b) => b.id),
+      agents: this.opts.store
+        .agents()
+        .filter((a) => agentIds.has(a.id))
+        .map((a) => a.id),
     };
   }
 
@@ -121,7 +127,10 @@ export class Catalog {
       const bot = this.config.bots.find((b) => b.id === record.id);
       return { appSecret: bot?.appSecret || undefined, encryptKey: bot?.encryptKey || undefined };
     }
-    return { appSecret: await this.secret(secretKeys.appSecret(record.id)), encryptKey: await this.secret(secretKeys.encryptKey(record.id)) };
+    return {
+      appSecret: await this.secret(secretKeys.appSecret(record.id)),
+      encryptKey: await this.secret(secretKeys.encryptKey(record.id)),
+    };
   }
 
   async apiKey(record: AgentRecord): Promise<string | undefined> {
@@ -129,7 +138,7 @@ export class Catalog {
     if (record.managedBy === 'config') {
       const agent = this.config.agents.find((a) => a.id === record.id);
       const provider = agent?.provider;
-      return provider && hasApiKey(provider.type) && "apiKey" in provider ? provider.apiKey || undefined : undefined;
+      return provider && hasApiKey(provider.type) && 'apiKey' in provider ? provider.apiKey || undefined : undefined;
     }
     return this.secret(secretKeys.apiKey(record.id));
   }
@@ -144,7 +153,10 @@ export class Catalog {
 
   /** The bot as the runtime needs it, or why it cannot run, in words that say what to do. */
   async runnable(record: BotRecord): Promise<{ ok: true; bot: BotConfig; agent: AgentConfig } | { ok: false; reason: string }> {
-    const twin = record.managedBy === 'app' ? this.bots().find((b) => b.managedBy === 'config' && b.appId.toLowerCase() === record.appId.toLowerCase()) : undefined;
+    const twin =
+      record.managedBy === 'app'
+        ? this.bots().find((b) => b.managedBy === 'config' && b.appId.toLowerCase() === record.appId.toLowerCase())
+        : undefined;
     if (twin) {
       return {
         ok: false,
@@ -154,7 +166,8 @@ export class Catalog {
     const agent = this.agent(record.agentId);
     if (!agent) return { ok: false, reason: `Its agent "${record.agentId}" no longer exists: edit the bot and choose another agent.` };
     const { appSecret, encryptKey } = await this.botSecrets(record);
-    if (!appSecret) return { ok: false, reason: 'Its App Secret is missing or can no longer be decrypted: edit the bot and enter the App Secret again.' };
+    if (!appSecret)
+      return { ok: false, reason: 'Its App Secret is missing or can no longer be decrypted: edit the bot and enter the App Secret again.' };
     const { managedBy: _managedBy, ...bot } = record;
     return { ok: true, bot: { ...bot, appSecret, ...(encryptKey ? { encryptKey } : {}) }, agent: await this.agentConfig(agent) };
   }
@@ -171,6 +184,8 @@ export function hasApiKey(type: ProviderConfig['type']): type is 'openai' | 'ant
  */
 export function withoutApiKey(provider: { type: ProviderConfig['type']; apiKey?: unknown }): AppAgent['provider'] {
   const { apiKey: _apiKey, ...rest } = provider;
-  const kept = Object.entries(rest as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
+  const kept = Object.entries(rest as Record<string, unknown>).filter(
+    ([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0),
+  );
   return Object.fromEntries(kept.map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])) as AppAgent['provider'];
 }

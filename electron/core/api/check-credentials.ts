@@ -51,11 +51,19 @@ export async function checkCredentials(input: CredentialsInput, opts: { logger: 
       };
     }
     if (e.networkCause) {
-      return { ok: false, reason: 'network', message: `Cannot reach ${host}: ${e.networkCause}. Check your network or the Open Platform URL.` };
+      return {
+        ok: false,
+        reason: 'network',
+        message: `Cannot reach ${host}: ${e.networkCause}. Check your network or the Open Platform URL.`,
+      };
     }
     if (e.code === undefined) {
       // An answer that is not the platform's JSON: usually a URL that points at some other web server.
-      return { ok: false, reason: 'platform', message: `${host} answered ${e.platformMessage}, which is not an Open Platform answer. Check the Open Platform URL.` };
+      return {
+        ok: false,
+        reason: 'platform',
+        message: `${host} answered ${e.platformMessage}, which is not an Open Platform answer. Check the Open Platform URL.`,
+      };
     }
     return {
       ok: false,

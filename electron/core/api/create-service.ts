@@ -110,9 +110,17 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
 function reportShadowed(catalog: Catalog, logger: Logger, configFile: string | undefined): void {
   const { bots, agents } = catalog.shadowed();
   for (const id of bots) {
-    logger.log('error', 'store.shadowed', { bot: id, configFile, hint: 'the config file defines a bot with the same id; the app\'s own bot is hidden until one of them is renamed' });
+    logger.log('error', 'store.shadowed', {
+      bot: id,
+      configFile,
+      hint: "the config file defines a bot with the same id; the app's own bot is hidden until one of them is renamed",
+    });
   }
   for (const id of agents) {
-    logger.log('error', 'store.shadowed', { agent: id, configFile, hint: 'the config file defines an agent with the same id; the app\'s own agent is hidden and its bots use the config\'s' });
+    logger.log('error', 'store.shadowed', {
+      agent: id,
+      configFile,
+      hint: "the config file defines an agent with the same id; the app's own agent is hidden and its bots use the config's",
+    });
   }
 }

@@ -64,11 +64,19 @@ describe('bot access in the UI', () => {
       { departmentId: 'od_db', parentId: 'od_infra', name: 'Databases' },
     ]);
     const dana = { openId: 'ou_dana0000000000000000000000001', name: 'Dana Zhou' };
-    h.lark.setContactUsers(APP.appId, [BOB, { ...dana, departmentId: 'od_db' }, { ...dana, departmentId: 'od_eng' }, { ...ALICE, departmentId: 'od_infra' }]);
+    h.lark.setContactUsers(APP.appId, [
+      BOB,
+      { ...dana, departmentId: 'od_db' },
+      { ...dana, departmentId: 'od_eng' },
+      { ...ALICE, departmentId: 'od_infra' },
+    ]);
     expect(await h.call('bots.searchPeople', { id: view.id, query: 'dana' })).toEqual([dana]);
     expect(await h.call('bots.searchPeople', { id: view.id, query: 'ALICE' })).toEqual([ALICE]);
     expect(await h.call('bots.searchPeople', { id: view.id, query: '' })).toHaveLength(3);
-    expect(h.lark.requests({ path: '/open-apis/contact/v3/departments/0/children' })[0]?.query).toMatchObject({ fetch_child: 'true', department_id_type: 'open_department_id' });
+    expect(h.lark.requests({ path: '/open-apis/contact/v3/departments/0/children' })[0]?.query).toMatchObject({
+      fetch_child: 'true',
+      department_id_type: 'open_department_id',
+    });
   });
 
   it('searches the root department alone when the department listing is refused for lack of department authority', async () => {
@@ -77,7 +85,10 @@ describe('bot access in the UI', () => {
     const view = await h.createBot(agent.id);
     h.lark.setContactDepartments(APP.appId, [{ departmentId: 'od_eng', parentId: '0', name: 'Engineering' }]);
     h.lark.setContactUsers(APP.appId, [ALICE, { ...BOB, departmentId: 'od_eng' }]);
-    h.lark.failNext({ path: /\/contact\/v3\/departments\/0\/children$/ }, { status: 403, body: { code: 40004, msg: 'no dept authority error' } });
+    h.lark.failNext(
+      { path: /\/contact\/v3\/departments\/0\/children$/ },
+      { status: 403, body: { code: 40004, msg: 'no dept authority error' } },
+    );
     expect(await h.call('bots.searchPeople', { id: view.id, query: '' })).toEqual([ALICE]);
   });
 
@@ -89,7 +100,13 @@ describe('bot access in the UI', () => {
     h.lark.setContactDepartments(APP.appId, departments);
     h.lark.setContactUsers(
       APP.appId,
-      departments.flatMap((d, i) => Array.from({ length: 30 }, (_, j) => ({ openId: `ou_p${i}_${String(j).padStart(26, '0')}`, name: `Person ${i}-${j}`, departmentId: d.departmentId }))),
+      departments.flatMap((d, i) =>
+        Array.from({ length: 30 }, (_, j) => ({
+          openId: `ou_p${i}_${String(j).padStart(26, '0')}`,
+          name: `Person ${i}-${j}`,
+          departmentId: d.departmentId,
+        })),
+      ),
     );
     const people = await h.call('bots.searchPeople', { id: view.id, query: 'person' });
     expect(people).toHaveLength(50);

@@ -11,7 +11,11 @@ const ECHO_CONFIG = () => ({ agents: [{ id: 'echo', name: 'Echo', provider: { ty
 describe('agents', () => {
   it('lists config agents first, read-only, then the app ones with a slug id and no key in sight', async () => {
     h = await ServiceHarness.create({ config: ECHO_CONFIG });
-    const created = await h.call('agents.create', { name: 'Café Helper', systemPrompt: 'Be brief.', provider: { type: 'openai', baseUrl: h.model.baseUrl, model: 'test-model', temperature: 0.2, apiKey: MODEL_KEY } });
+    const created = await h.call('agents.create', {
+      name: 'Café Helper',
+      systemPrompt: 'Be brief.',
+      provider: { type: 'openai', baseUrl: h.model.baseUrl, model: 'test-model', temperature: 0.2, apiKey: MODEL_KEY },
+    });
     expect(created).toEqual({
       id: 'cafe-helper',
       name: 'Café Helper',
@@ -48,9 +52,16 @@ describe('agents', () => {
 
   it('keeps config agents read-only', async () => {
     h = await ServiceHarness.create({ config: ECHO_CONFIG });
-    expect(await h.failure('agents.update', { id: 'echo', name: 'Mine now', provider: { type: 'echo' } })).toMatchObject({ code: 'read_only', field: 'id', message: expect.stringContaining(h.configFile) });
+    expect(await h.failure('agents.update', { id: 'echo', name: 'Mine now', provider: { type: 'echo' } })).toMatchObject({
+      code: 'read_only',
+      field: 'id',
+      message: expect.stringContaining(h.configFile),
+    });
     expect(await h.failure('agents.remove', { id: 'echo' })).toMatchObject({ code: 'read_only' });
-    expect(await h.failure('agents.update', { id: 'nobody', name: 'x', provider: { type: 'echo' } })).toMatchObject({ code: 'not_found', field: 'id' });
+    expect(await h.failure('agents.update', { id: 'nobody', name: 'x', provider: { type: 'echo' } })).toMatchObject({
+      code: 'not_found',
+      field: 'id',
+    });
   });
 
   it('refuses to remove an agent a bot uses, naming the bot, and removes it once free', async () => {
@@ -58,7 +69,11 @@ describe('agents', () => {
     const agent = await h.createModelAgent();
     const bot = await h.createBot(agent.id);
     expect((await h.call('agents.list', {})).find((a) => a.id === agent.id)!.usedBy).toEqual([bot.id]);
-    expect(await h.failure('agents.remove', { id: agent.id })).toMatchObject({ code: 'in_use', field: 'id', message: expect.stringContaining(bot.id) });
+    expect(await h.failure('agents.remove', { id: agent.id })).toMatchObject({
+      code: 'in_use',
+      field: 'id',
+      message: expect.stringContaining(bot.id),
+    });
 
     await h.call('bots.update', { id: bot.id, agentId: 'echo' });
     expect(await h.call('agents.remove', { id: agent.id })).toEqual({ removed: true });
@@ -71,7 +86,12 @@ describe('agents', () => {
     const agent = await h.createModelAgent('Model', { systemPrompt: 'Old prompt.' });
     await h.createBot(agent.id);
     await h.lark.waitForConnections(APP.appId);
-    await h.call('agents.update', { id: agent.id, name: 'Model', systemPrompt: 'New prompt.', provider: { type: 'openai', baseUrl: h.model.baseUrl, model: 'test-model' } });
+    await h.call('agents.update', {
+      id: agent.id,
+      name: 'Model',
+      systemPrompt: 'New prompt.',
+      provider: { type: 'openai', baseUrl: h.model.baseUrl, model: 'test-model' },
+    });
     await h.lark.waitForConnections(APP.appId);
     await expect.poll(() => h.service.statuses()[0]?.state).toBe('connected');
     const dm = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'which prompt?' });

@@ -26,7 +26,18 @@ describe('creating a bot in the UI', () => {
     h = await ServiceHarness.create();
     const agent = await h.createModelAgent();
     const view = await h.createBot(agent.id, { displayName: 'Team Bot', encryptKey: ENCRYPT_KEY });
-    expect(view).toMatchObject({ id: 'feishu-a1b2c3d4', platform: 'feishu', appId: APP.appId, agentId: 'model', displayName: 'Team Bot', domain: h.lark.url, enabled: true, hasAppSecret: true, hasEncryptKey: true, managedBy: 'app' });
+    expect(view).toMatchObject({
+      id: 'feishu-a1b2c3d4',
+      platform: 'feishu',
+      appId: APP.appId,
+      agentId: 'model',
+      displayName: 'Team Bot',
+      domain: h.lark.url,
+      enabled: true,
+      hasAppSecret: true,
+      hasEncryptKey: true,
+      managedBy: 'app',
+    });
     expect(view.status.state).toBe('connecting');
     expect(h.events('bots.changed')).toHaveLength(1);
 
@@ -43,7 +54,12 @@ describe('creating a bot in the UI', () => {
     expect(stages[0]).toMatchObject({ botId: view.id, chatType: 'p2p', preview: 'When is the release?' });
 
     // In a group the preview is what the agent sees: the bot's own @mention removed.
-    const group = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_group1', text: `@_user_1 summarise ${'this thread '.repeat(20)}`, mentions: [BOT_MENTION] });
+    const group = h.lark.pushMessage(APP.appId, {
+      chatType: 'group',
+      chatId: 'oc_group1',
+      text: `@_user_1 summarise ${'this thread '.repeat(20)}`,
+      mentions: [BOT_MENTION],
+    });
     await h.waitForEvent('bot.activity', (a) => a.messageId === group.messageId && a.stage === 'answered');
     const received = h.events('bot.activity').find((a) => a.messageId === group.messageId)!;
     expect(received.preview.startsWith('summarise this thread')).toBe(true);
@@ -62,7 +78,10 @@ describe('creating a bot in the UI', () => {
 
   it('reports an answer the agent could not give as failed', async () => {
     h = await ServiceHarness.create();
-    const agent = await h.call('agents.create', { name: 'Broken', provider: { type: 'openai', baseUrl: h.model.baseUrl, model: 'm', apiKey: 'sk-wrong-key-000000' } });
+    const agent = await h.call('agents.create', {
+      name: 'Broken',
+      provider: { type: 'openai', baseUrl: h.model.baseUrl, model: 'm', apiKey: 'sk-wrong-key-000000' },
+    });
     const bot = await h.createBot(agent.id);
     await h.lark.waitForConnections(APP.appId);
     const dm = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'hello?' });
@@ -72,7 +91,22 @@ describe('creating a bot in the UI', () => {
   });
 
   it('never shows a secret in any result, event or log line', async () => {
-    h = await ServiceHarness.create({ config: ({ lark }) => ({ agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [{ id: 'cfg-bot', platform: 'lark', appId: APP2.appId, appSecret: APP2.appSecret, encryptKey: 'config-encrypt-key-42', agentId: 'echo', domain: lark.url }] }) });
+    h = await ServiceHarness.create({
+      config: ({ lark }) => ({
+        agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }],
+        bots: [
+          {
+            id: 'cfg-bot',
+            platform: 'lark',
+            appId: APP2.appId,
+            appSecret: APP2.appSecret,
+            encryptKey: 'config-encrypt-key-42',
+            agentId: 'echo',
+            domain: lark.url,
+          },
+        ],
+      }),
+    });
     await h.service.start();
     const agent = await h.createModelAgent();
     const bot = await h.createBot(agent.id, { encryptKey: ENCRYPT_KEY });
@@ -98,17 +132,35 @@ describe('creating a bot in the UI', () => {
     ]);
     // The secrets themselves are in the vault, a file only this user can read.
     const saved = JSON.parse(await fs.readFile(h.vaultFile, 'utf8')) as { secrets: Record<string, string> };
-    expect(saved.secrets).toEqual({ [`bot:${bot.id}:appSecret`]: APP.appSecret, [`bot:${bot.id}:encryptKey`]: ENCRYPT_KEY, [`agent:${agent.id}:apiKey`]: MODEL_KEY });
+    expect(saved.secrets).toEqual({
+      [`bot:${bot.id}:appSecret`]: APP.appSecret,
+      [`bot:${bot.id}:encryptKey`]: ENCRYPT_KEY,
+      [`agent:${agent.id}:apiKey`]: MODEL_KEY,
+    });
     if (process.platform !== 'win32') expect((await fs.stat(h.vaultFile)).mode & 0o777).toBe(0o600);
     expect(await fs.readFile(path.join(h.dataDir, 'kocoro.json'), 'utf8')).not.toContain(APP.appSecret);
   });
 
   it('refuses a second bot for an App ID that is already registered, naming the bot', async () => {
-    h = await ServiceHarness.create({ config: ({ lark }) => ({ agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [{ id: 'cfg-bot', platform: 'lark', appId: APP2.appId, appSecret: APP2.appSecret, agentId: 'echo', domain: lark.url }] }) });
+    h = await ServiceHarness.create({
+      config: ({ lark }) => ({
+        agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }],
+        bots: [{ id: 'cfg-bot', platform: 'lark', appId: APP2.appId, appSecret: APP2.appSecret, agentId: 'echo', domain: lark.url }],
+      }),
+    });
     await h.createBot('echo', { displayName: 'Team Bot' });
     const again = await h.failure('bots.create', { platform: 'lark', appId: APP.appId, appSecret: APP.appSecret, agentId: 'echo' });
-    expect(again).toMatchObject({ code: 'conflict', field: 'appId', message: expect.stringMatching(/already registered as bot "Team Bot" \(feishu-a1b2c3d4\)/) });
-    const configApp = await h.failure('bots.create', { platform: 'lark', appId: APP2.appId.toUpperCase().replace('CLI_', 'cli_'), appSecret: APP2.appSecret, agentId: 'echo' });
+    expect(again).toMatchObject({
+      code: 'conflict',
+      field: 'appId',
+      message: expect.stringMatching(/already registered as bot "Team Bot" \(feishu-a1b2c3d4\)/),
+    });
+    const configApp = await h.failure('bots.create', {
+      platform: 'lark',
+      appId: APP2.appId.toUpperCase().replace('CLI_', 'cli_'),
+      appSecret: APP2.appSecret,
+      agentId: 'echo',
+    });
     expect(configApp).toMatchObject({ code: 'conflict', field: 'appId', message: expect.stringMatching(/cfg-bot/) });
     expect(await h.call('bots.list', {})).toHaveLength(2);
   });
@@ -116,14 +168,25 @@ describe('creating a bot in the UI', () => {
   it('validates input at the contract boundary, naming the field', async () => {
     h = await ServiceHarness.create({ config: () => ({ agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] }) });
     const badAppId = await h.failure('bots.create', { platform: 'feishu', appId: 'cli_123', appSecret: 's', agentId: 'echo' });
-    expect(badAppId).toMatchObject({ code: 'invalid_input', field: 'appId', message: expect.stringMatching(/cli_ followed by 16 hex characters/) });
-    expect(await h.failure('bots.create', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'nobody' })).toMatchObject({ code: 'not_found', field: 'agentId' });
+    expect(badAppId).toMatchObject({
+      code: 'invalid_input',
+      field: 'appId',
+      message: expect.stringMatching(/cli_ followed by 16 hex characters/),
+    });
+    expect(
+      await h.failure('bots.create', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'nobody' }),
+    ).toMatchObject({ code: 'not_found', field: 'agentId' });
     expect(await h.failure('bots.update', { id: 'nobody' })).toMatchObject({ code: 'not_found', field: 'id' });
     expect(h.lark.requests({ path: '/open-apis/auth/v3/tenant_access_token/internal' })).toHaveLength(0);
   });
 
   it('keeps config-file bots read-only', async () => {
-    h = await ServiceHarness.create({ config: ({ lark }) => ({ agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [{ id: 'cfg-bot', platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'echo', domain: lark.url }] }) });
+    h = await ServiceHarness.create({
+      config: ({ lark }) => ({
+        agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }],
+        bots: [{ id: 'cfg-bot', platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'echo', domain: lark.url }],
+      }),
+    });
     await h.service.start();
     await expect.poll(() => h.service.statuses()).toEqual([expect.objectContaining({ botId: 'cfg-bot', state: 'connected' })]);
     for (const [method, input] of [
@@ -131,7 +194,11 @@ describe('creating a bot in the UI', () => {
       ['bots.setEnabled', { id: 'cfg-bot', enabled: false }],
       ['bots.remove', { id: 'cfg-bot' }],
     ] as const) {
-      expect(await h.failure(method, input)).toMatchObject({ code: 'read_only', field: 'id', message: expect.stringContaining(h.configFile) });
+      expect(await h.failure(method, input)).toMatchObject({
+        code: 'read_only',
+        field: 'id',
+        message: expect.stringContaining(h.configFile),
+      });
     }
     expect(h.lark.connections(APP.appId)).toHaveLength(1);
   });
@@ -140,12 +207,19 @@ describe('creating a bot in the UI', () => {
 describe('checking credentials', () => {
   it('says the credentials are right, asking the platform once', async () => {
     h = await ServiceHarness.create();
-    expect(await h.call('bots.checkCredentials', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, domain: `${h.lark.url}/` })).toEqual({ ok: true });
+    expect(
+      await h.call('bots.checkCredentials', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, domain: `${h.lark.url}/` }),
+    ).toEqual({ ok: true });
   });
 
   it('says which part is wrong when the platform refuses the secret, without retrying', async () => {
     h = await ServiceHarness.create();
-    const result = await h.call('bots.checkCredentials', { platform: 'feishu', appId: APP.appId, appSecret: 'not-the-secret', domain: h.lark.url });
+    const result = await h.call('bots.checkCredentials', {
+      platform: 'feishu',
+      appId: APP.appId,
+      appSecret: 'not-the-secret',
+      domain: h.lark.url,
+    });
     expect(result).toEqual({
       ok: false,
       reason: 'credentials',
@@ -158,16 +232,37 @@ describe('checking credentials', () => {
     h = await ServiceHarness.create();
     const port = await closedPort();
     const started = Date.now();
-    const result = await h.call('bots.checkCredentials', { platform: 'lark', appId: APP.appId, appSecret: APP.appSecret, domain: `http://127.0.0.1:${port}` });
-    expect(result).toEqual({ ok: false, reason: 'network', message: `Cannot reach 127.0.0.1:${port}: connection refused. Check your network or the Open Platform URL.` });
+    const result = await h.call('bots.checkCredentials', {
+      platform: 'lark',
+      appId: APP.appId,
+      appSecret: APP.appSecret,
+      domain: `http://127.0.0.1:${port}`,
+    });
+    expect(result).toEqual({
+      ok: false,
+      reason: 'network',
+      message: `Cannot reach 127.0.0.1:${port}: connection refused. Check your network or the Open Platform URL.`,
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('passes on any other platform answer with its code', async () => {
     h = await ServiceHarness.create();
-    h.lark.failNext({ path: '/open-apis/auth/v3/tenant_access_token/internal' }, { status: 400, body: { code: 99991401, msg: 'ip not allowed' } });
-    const result = await h.call('bots.checkCredentials', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, domain: h.lark.url });
-    expect(result).toMatchObject({ ok: false, reason: 'platform', message: expect.stringMatching(/code 99991401: ip not allowed.*IP whitelist/) });
+    h.lark.failNext(
+      { path: '/open-apis/auth/v3/tenant_access_token/internal' },
+      { status: 400, body: { code: 99991401, msg: 'ip not allowed' } },
+    );
+    const result = await h.call('bots.checkCredentials', {
+      platform: 'feishu',
+      appId: APP.appId,
+      appSecret: APP.appSecret,
+      domain: h.lark.url,
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'platform',
+      message: expect.stringMatching(/code 99991401: ip not allowed.*IP whitelist/),
+    });
   });
 });
 
@@ -204,11 +299,22 @@ describe('managing a bot', () => {
 
     await h.open();
     expect(await h.call('bots.list', {})).toEqual([
-      expect.objectContaining({ id: bot.id, displayName: 'Team Bot', enabled: true, hasAppSecret: true, status: expect.objectContaining({ state: 'stopped' }) }),
+      expect.objectContaining({
+        id: bot.id,
+        displayName: 'Team Bot',
+        enabled: true,
+        hasAppSecret: true,
+        status: expect.objectContaining({ state: 'stopped' }),
+      }),
       expect.objectContaining({ id: paused.id, enabled: false }),
     ]);
     await h.service.start();
-    await expect.poll(() => h.service.statuses()).toEqual([expect.objectContaining({ botId: bot.id, state: 'connected' }), expect.objectContaining({ botId: paused.id, state: 'stopped' })]);
+    await expect
+      .poll(() => h.service.statuses())
+      .toEqual([
+        expect.objectContaining({ botId: bot.id, state: 'connected' }),
+        expect.objectContaining({ botId: paused.id, state: 'stopped' }),
+      ]);
     await h.lark.waitForConnections(APP.appId);
     const dm = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'after restart' });
     const [reply] = await h.lark.waitForMessages({ replyTo: dm.messageId });
@@ -254,10 +360,16 @@ describe('managing a bot', () => {
     const agent = await h.createModelAgent();
     const bot = await h.createBot(agent.id);
     await h.service.stop(100);
-    await h.open(({ lark }) => ({ agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [{ id: 'cfg-bot', platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'echo', domain: lark.url }] }));
+    await h.open(({ lark }) => ({
+      agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }],
+      bots: [{ id: 'cfg-bot', platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'echo', domain: lark.url }],
+    }));
     await h.service.start();
     const statuses = h.service.statuses();
-    expect(statuses.find((s) => s.botId === bot.id)).toMatchObject({ state: 'failed', reason: expect.stringMatching(/also bot cfg-bot in the config file.*Remove one/) });
+    expect(statuses.find((s) => s.botId === bot.id)).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/also bot cfg-bot in the config file.*Remove one/),
+    });
     await expect.poll(() => h.service.statuses().find((s) => s.botId === 'cfg-bot')?.state).toBe('connected');
     await expect.poll(() => h.lark.connections(APP.appId).length).toBe(1);
     // The person can fix it from the UI.
@@ -274,7 +386,10 @@ describe('managing a bot', () => {
     await h.open();
     await h.service.start();
     const [view] = await h.call('bots.list', {});
-    expect(view).toMatchObject({ hasAppSecret: false, status: { state: 'failed', reason: expect.stringMatching(/enter the App Secret again/) } });
+    expect(view).toMatchObject({
+      hasAppSecret: false,
+      status: { state: 'failed', reason: expect.stringMatching(/enter the App Secret again/) },
+    });
     await h.call('bots.update', { id: bot.id, appSecret: APP.appSecret });
     await expect.poll(() => h.service.statuses()[0]?.state).toBe('connected');
   });

@@ -7,7 +7,15 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConfigFile } from '../../../shared/config-schema';
-import { dispatch, type EventName, type EventPayload, type MethodInput, type MethodName, type MethodOutput, type RpcErrorBody } from '../../../shared/contract';
+import {
+  dispatch,
+  type EventName,
+  type EventPayload,
+  type MethodInput,
+  type MethodName,
+  type MethodOutput,
+  type RpcErrorBody,
+} from '../../../shared/contract';
 import { FakeLarkPlatform } from '../../../e2e/fake-lark';
 import { FakeOpenAi, type FakeOpenAiOptions } from '../../../e2e/fake-openai/server';
 import { MemoryLogger } from '../log/logger';
@@ -15,8 +23,18 @@ import { SecretRedactor } from '../log/redact';
 import { FileVault } from '../store/file-vault';
 import { createKocoroService, type HostHooks, type KocoroService } from './create-service';
 
-export const APP = { appId: 'cli_a1b2c3d4e5f60718', appSecret: 'secret-team-bot-0001', botOpenId: 'ou_bot00000000000000000000000001', botName: 'Team Bot' };
-export const APP2 = { appId: 'cli_b1b2c3d4e5f60719', appSecret: 'secret-other-bot-002', botOpenId: 'ou_bot00000000000000000000000002', botName: 'Other Bot' };
+export const APP = {
+  appId: 'cli_a1b2c3d4e5f60718',
+  appSecret: 'secret-team-bot-0001',
+  botOpenId: 'ou_bot00000000000000000000000001',
+  botName: 'Team Bot',
+};
+export const APP2 = {
+  appId: 'cli_b1b2c3d4e5f60719',
+  appSecret: 'secret-other-bot-002',
+  botOpenId: 'ou_bot00000000000000000000000002',
+  botName: 'Other Bot',
+};
 export const MODEL_KEY = 'sk-model-key-0123456789';
 
 export type SeenEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -111,22 +129,39 @@ export class ServiceHarness {
     return this.seen.filter((e) => e.event === event).map((e) => e.payload as EventPayload<E>);
   }
 
-  async waitForEvent<E extends EventName>(event: E, match: (p: EventPayload<E>) => boolean = () => true, timeoutMs = 10_000): Promise<EventPayload<E>> {
+  async waitForEvent<E extends EventName>(
+    event: E,
+    match: (p: EventPayload<E>) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<EventPayload<E>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events(event).find(match);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for a matching ${event} event; saw ${JSON.stringify(this.events(event))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for a matching ${event} event; saw ${JSON.stringify(this.events(event))}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
   async createModelAgent(name = 'Model', extra: { systemPrompt?: string } = {}) {
-    return this.call('agents.create', { name, ...extra, provider: { type: 'openai', baseUrl: this.model.baseUrl, model: 'test-model', apiKey: MODEL_KEY } });
+    return this.call('agents.create', {
+      name,
+      ...extra,
+      provider: { type: 'openai', baseUrl: this.model.baseUrl, model: 'test-model', apiKey: MODEL_KEY },
+    });
   }
 
   async createBot(agentId: string, overrides: Partial<MethodInput<'bots.create'>> = {}) {
-    return this.call('bots.create', { platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, domain: this.lark.url, agentId, replyMode: { dm: 'message', group: 'message' }, ...overrides });
+    return this.call('bots.create', {
+      platform: 'feishu',
+      appId: APP.appId,
+      appSecret: APP.appSecret,
+      domain: this.lark.url,
+      agentId,
+      replyMode: { dm: 'message', group: 'message' },
+      ...overrides,
+    });
   }
 
   async dispose(): Promise<void> {
@@ -140,5 +175,8 @@ export class ServiceHarness {
 /** The markdown inside a `post` reply sent by the bot. */
 export function postText(content: string): string {
   const post = JSON.parse(content) as { zh_cn?: { content?: Array<Array<{ tag: string; text?: string }>> } };
-  return (post.zh_cn?.content ?? []).flat().map((el) => el.text ?? '').join('');
+  return (post.zh_cn?.content ?? [])
+    .flat()
+    .map((el) => el.text ?? '')
+    .join('');
 }

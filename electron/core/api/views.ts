@@ -6,7 +6,6 @@ import { resolveAccess } from '../runtime/access-policy';
 import { resolvedReplyMode } from '../runtime/reply-mode';
 import { type AgentRecord, type BotRecord, type Catalog, hasApiKey, withoutApiKey } from './catalog';
 
-
 /**
  * What the UI gets to see of bots and agents. Built field by field, so a secret can only reach the
  * UI if someone writes it here: it gets `hasX` flags instead.

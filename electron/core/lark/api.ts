@@ -93,7 +93,12 @@ export class LarkApi {
     };
     const bot = res.bot;
     if (!bot?.open_id) {
-      throw new LarkApiError('permanent', undefined, 'bot info has no open_id', 'enable the Bot capability under "Add Features" and publish a version');
+      throw new LarkApiError(
+        'permanent',
+        undefined,
+        'bot info has no open_id',
+        'enable the Bot capability under "Add Features" and publish a version',
+      );
     }
     return { openId: bot.open_id, name: bot.app_name ?? '', activateStatus: bot.activate_status ?? 0 };
   }
@@ -232,13 +237,28 @@ export class LarkApi {
    * One page of the people directly in one department of the app's contact range (`0` = root;
    * `contact/v3/users/find_by_department`, not recursive; needs a contact read scope, §5.10).
    */
-  async listContactUsers(departmentId: string, pageToken?: string): Promise<{ items: Array<{ openId: string; name: string; avatarUrl?: string }>; pageToken?: string }> {
+  async listContactUsers(
+    departmentId: string,
+    pageToken?: string,
+  ): Promise<{ items: Array<{ openId: string; name: string; avatarUrl?: string }>; pageToken?: string }> {
     const res = await this.call('contact.users', () =>
       this.client.contact.v3.user.findByDepartment({
-        params: { department_id: departmentId, department_id_type: 'open_department_id', user_id_type: 'open_id', page_size: 50, ...(pageToken ? { page_token: pageToken } : {}) },
+        params: {
+          department_id: departmentId,
+          department_id_type: 'open_department_id',
+          user_id_type: 'open_id',
+          page_size: 50,
+          ...(pageToken ? { page_token: pageToken } : {}),
+        },
       }),
     );
-    const items = (res.data?.items ?? []).filter((u) => u.open_id).map((u) => ({ openId: u.open_id ?? '', name: u.name || u.en_name || u.open_id || '', ...(u.avatar?.avatar_72 ? { avatarUrl: u.avatar.avatar_72 } : {}) }));
+    const items = (res.data?.items ?? [])
+      .filter((u) => u.open_id)
+      .map((u) => ({
+        openId: u.open_id ?? '',
+        name: u.name || u.en_name || u.open_id || '',
+        ...(u.avatar?.avatar_72 ? { avatarUrl: u.avatar.avatar_72 } : {}),
+      }));
     return { items, pageToken: res.data?.has_more ? res.data.page_token : undefined };
   }
 
@@ -246,21 +266,35 @@ export class LarkApi {
    * One page of every department below `parentId` (`0` = root) in the app's contact range
    * (`contact/v3/departments/:id/children` with `fetch_child=true`; needs a contact read scope).
    */
-  async listDepartments(parentId: string, pageToken?: string): Promise<{ items: Array<{ departmentId: string; name: string }>; pageToken?: string }> {
+  async listDepartments(
+    parentId: string,
+    pageToken?: string,
+  ): Promise<{ items: Array<{ departmentId: string; name: string }>; pageToken?: string }> {
     const res = await this.call('contact.departments', () =>
       this.client.contact.v3.department.children({
         path: { department_id: parentId },
-        params: { department_id_type: 'open_department_id', fetch_child: true, page_size: 50, ...(pageToken ? { page_token: pageToken } : {}) },
+        params: {
+          department_id_type: 'open_department_id',
+          fetch_child: true,
+          page_size: 50,
+          ...(pageToken ? { page_token: pageToken } : {}),
+        },
       }),
     );
-    const items = (res.data?.items ?? []).filter((d) => d.open_department_id && !d.status?.is_deleted).map((d) => ({ departmentId: d.open_department_id ?? '', name: d.name }));
+    const items = (res.data?.items ?? [])
+      .filter((d) => d.open_department_id && !d.status?.is_deleted)
+      .map((d) => ({ departmentId: d.open_department_id ?? '', name: d.name }));
     return { items, pageToken: res.data?.has_more ? res.data.page_token : undefined };
   }
 
   /** One page of the groups the bot is in (`im/v1/chats`, scope `im:chat:readonly` or `im:chat`). */
   async listChats(pageToken?: string): Promise<{ items: Array<{ chatId: string; name: string }>; pageToken?: string }> {
-    const res = await this.call('chat.list', () => this.client.im.v1.chat.list({ params: { page_size: 100, ...(pageToken ? { page_token: pageToken } : {}) } }));
-    const items = (res.data?.items ?? []).filter((c) => c.chat_id).map((c) => ({ chatId: c.chat_id ?? '', name: c.name || c.chat_id || '' }));
+    const res = await this.call('chat.list', () =>
+      this.client.im.v1.chat.list({ params: { page_size: 100, ...(pageToken ? { page_token: pageToken } : {}) } }),
+    );
+    const items = (res.data?.items ?? [])
+      .filter((c) => c.chat_id)
+      .map((c) => ({ chatId: c.chat_id ?? '', name: c.name || c.chat_id || '' }));
     return { items, pageToken: res.data?.has_more ? res.data.page_token : undefined };
   }
 

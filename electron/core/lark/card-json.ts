@@ -18,7 +18,12 @@ export interface StopValue {
 }
 
 export function isStopValue(value: unknown): value is StopValue {
-  return typeof value === 'object' && value !== null && (value as StopValue).kocoro === STOP_ACTION && typeof (value as StopValue).messageId === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as StopValue).kocoro === STOP_ACTION &&
+    typeof (value as StopValue).messageId === 'string'
+  );
 }
 
 /** The card while the answer streams: placeholder or text so far, and the Stop button. */
@@ -48,12 +53,20 @@ export function streamingCard(text: string, stop: { messageId: string; label: st
 
 /** The finished card: the final text, no button, streaming off. */
 export function finalCard(text: string): object {
-  return { schema: '2.0', config: { streaming_mode: false, update_multi: true, summary: { content: cardSummary(text) } }, body: { elements: [markdown(text)] } };
+  return {
+    schema: '2.0',
+    config: { streaming_mode: false, update_multi: true, summary: { content: cardSummary(text) } },
+    body: { elements: [markdown(text)] },
+  };
 }
 
 /** What the chat list shows for the card (the SDK truncates to 50 characters too). */
 export function cardSummary(text: string): string {
-  const flat = text.replace(/```[^\n]*\n?/g, '').replace(/[#*_`>[\]]/g, '').replace(/\s+/g, ' ').trim();
+  const flat = text
+    .replace(/```[^\n]*\n?/g, '')
+    .replace(/[#*_`>[\]]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const chars = [...flat];
   return chars.length > 50 ? `${chars.slice(0, 49).join('')}…` : flat || '…';
 }

@@ -67,7 +67,7 @@ export class LarkConnection {
 
 const DISCOVERY_ERRORS: Record<number, string> = {
   403: 'the app is forbidden from connecting (banned or disabled)',
-  514: 'the platform rejected the app\'s credentials',
+  514: "the platform rejected the app's credentials",
   1000040344: 'no credential was sent',
   1000040345: 'the platform is busy; try again later',
   1000040346: 'the App ID is unknown or the App Secret is wrong',

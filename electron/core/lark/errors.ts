@@ -25,7 +25,11 @@ export class LarkApiError extends Error {
      */
     readonly networkCause?: string,
   ) {
-    super(code === undefined ? `${platformMessage}${hint ? ` — ${hint}` : ''}` : `Lark error ${code}: ${platformMessage}${hint ? ` — ${hint}` : ''}`);
+    super(
+      code === undefined
+        ? `${platformMessage}${hint ? ` — ${hint}` : ''}`
+        : `Lark error ${code}: ${platformMessage}${hint ? ` — ${hint}` : ''}`,
+    );
     this.name = 'LarkApiError';
   }
 }
@@ -39,8 +43,8 @@ const HINTS: Record<number, string> = {
   10014: 'the App ID or App Secret is wrong: copy both again from "Credentials & Basic Info"',
   10015: 'the App Secret is wrong: copy it again from "Credentials & Basic Info" (or reset it there)',
   20002: 'the App ID and App Secret do not belong together',
-  99991401: 'this machine\'s IP is not in the app\'s IP whitelist (console: Security Settings)',
-  99991403: 'the app\'s monthly API quota is used up',
+  99991401: "this machine's IP is not in the app's IP whitelist (console: Security Settings)",
+  99991403: "the app's monthly API quota is used up",
   99991672: 'the app lacks a permission scope: add it under "Permissions & Scopes" and publish a new version',
   99991673: 'the app is disabled or not installed in this tenant',
   99991662: 'the app is not in use in this tenant: publish it and have it approved',
@@ -74,7 +78,11 @@ export function toLarkApiError(err: unknown): LarkApiError {
   const e = (err ?? {}) as AxiosLikeError;
   const response = e.response;
   if (response) {
-    const body = (response.data ?? {}) as { code?: unknown; msg?: unknown; error?: { permission_violations?: Array<{ subject?: string }> } };
+    const body = (response.data ?? {}) as {
+      code?: unknown;
+      msg?: unknown;
+      error?: { permission_violations?: Array<{ subject?: string }> };
+    };
     const code = typeof body.code === 'number' ? body.code : undefined;
     const msg = typeof body.msg === 'string' ? body.msg : `HTTP ${response.status ?? '?'}`;
     const resetHeader = response.headers?.['x-ogw-ratelimit-reset'];
@@ -84,7 +92,16 @@ export function toLarkApiError(err: unknown): LarkApiError {
   }
   if (typeof e.code === 'string' || e.isAxiosError) {
     // No response at all: DNS, refused connection, timeout.
-    return new LarkApiError('transient', undefined, describeNetworkError(e.code, e.message), 'check the network connection', undefined, undefined, [], networkCause(e.code, e.message));
+    return new LarkApiError(
+      'transient',
+      undefined,
+      describeNetworkError(e.code, e.message),
+      'check the network connection',
+      undefined,
+      undefined,
+      [],
+      networkCause(e.code, e.message),
+    );
   }
   return new LarkApiError('permanent', undefined, err instanceof Error ? err.message : String(err), '');
 }

@@ -25,7 +25,10 @@ describe('splitMarkdown', () => {
       expect(Buffer.byteLength(p)).toBeLessThanOrEqual(1500);
     }
     expect(parts[1]!.startsWith('```python\n')).toBe(true);
-    const lines = parts.join('\n').split('\n').filter((l) => l.startsWith('print('));
+    const lines = parts
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.startsWith('print('));
     expect(lines).toHaveLength(400);
   });
 

@@ -51,6 +51,13 @@ export class TypingIndicator {
 
   private warn(op: 'add' | 'remove', emoji: string, err: unknown): void {
     const e = toLarkApiError(err);
-    this.log.log('warn', 'reaction.failed', { messageId: this.messageId, op, emoji, code: e.code, error: e.platformMessage, hint: e.hint || undefined });
+    this.log.log('warn', 'reaction.failed', {
+      messageId: this.messageId,
+      op,
+      emoji,
+      code: e.code,
+      error: e.platformMessage,
+      hint: e.hint || undefined,
+    });
   }
 }

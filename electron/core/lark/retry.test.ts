@@ -21,12 +21,20 @@ function harness() {
 describe('withLarkRetry', () => {
   it('retries rate limits (99991400, 230020) and 5xx with growing backoff, then succeeds', async () => {
     const h = harness();
-    const failures = [axiosError(429, { code: 99991400, msg: 'request trigger frequency limit' }), axiosError(400, { code: 230020, msg: 'frequency' }), axiosError(502, {})];
-    const result = await withLarkRetry(async () => {
-      const f = failures.shift();
-      if (f) throw f;
-      return 'ok';
-    }, policy, h.hooks);
+    const failures = [
+      axiosError(429, { code: 99991400, msg: 'request trigger frequency limit' }),
+      axiosError(400, { code: 230020, msg: 'frequency' }),
+      axiosError(502, {}),
+    ];
+    const result = await withLarkRetry(
+      async () => {
+        const f = failures.shift();
+        if (f) throw f;
+        return 'ok';
+      },
+      policy,
+      h.hooks,
+    );
     expect(result).toBe('ok');
     expect(h.sleeps).toHaveLength(3);
     expect(h.sleeps[2]!).toBeGreaterThan(h.sleeps[0]!);
@@ -35,29 +43,41 @@ describe('withLarkRetry', () => {
   it('waits at least as long as x-ogw-ratelimit-reset says', async () => {
     const h = harness();
     let n = 0;
-    await withLarkRetry(async () => {
-      if (n++ === 0) throw axiosError(429, { code: 99991400, msg: 'limit' }, { 'x-ogw-ratelimit-reset': '2' });
-      return 1;
-    }, policy, h.hooks);
+    await withLarkRetry(
+      async () => {
+        if (n++ === 0) throw axiosError(429, { code: 99991400, msg: 'limit' }, { 'x-ogw-ratelimit-reset': '2' });
+        return 1;
+      },
+      policy,
+      h.hooks,
+    );
     expect(h.sleeps[0]!).toBeGreaterThanOrEqual(1600);
   });
 
   it('drops the token once on 99991663 and retries without counting an attempt', async () => {
     const h = harness();
     let n = 0;
-    await withLarkRetry(async () => {
-      if (n++ === 0) throw axiosError(400, { code: 99991663, msg: 'Invalid access token' });
-      return 1;
-    }, policy, h.hooks);
+    await withLarkRetry(
+      async () => {
+        if (n++ === 0) throw axiosError(400, { code: 99991663, msg: 'Invalid access token' });
+        return 1;
+      },
+      policy,
+      h.hooks,
+    );
     expect(h.tokenResets).toBe(1);
     expect(h.sleeps).toHaveLength(0);
   });
 
   it('gives up at once on a permanent error, keeping its code and a hint', async () => {
     const h = harness();
-    const err = await withLarkRetry(async () => {
-      throw axiosError(400, { code: 230002, msg: 'Bot is not in the chat' });
-    }, policy, h.hooks).catch((e: unknown) => e);
+    const err = await withLarkRetry(
+      async () => {
+        throw axiosError(400, { code: 230002, msg: 'Bot is not in the chat' });
+      },
+      policy,
+      h.hooks,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LarkApiError);
     expect((err as LarkApiError).code).toBe(230002);
     expect((err as LarkApiError).hint).toMatch(/add the bot to the group/);
@@ -68,10 +88,14 @@ describe('withLarkRetry', () => {
     const h = harness();
     let calls = 0;
     await expect(
-      withLarkRetry(async () => {
-        calls++;
-        throw axiosError(503, {});
-      }, policy, h.hooks),
+      withLarkRetry(
+        async () => {
+          calls++;
+          throw axiosError(503, {});
+        },
+        policy,
+        h.hooks,
+      ),
     ).rejects.toBeInstanceOf(LarkApiError);
     expect(calls).toBe(4);
   });
@@ -80,7 +104,9 @@ describe('withLarkRetry', () => {
 describe('toLarkApiError', () => {
   it('classifies wrong credentials, missing scopes and network failures', () => {
     expect(fromCode(10014, 'app secret invalid').kind).toBe('credentials');
-    const scope = toLarkApiError(axiosError(400, { code: 99991672, msg: 'Access denied', error: { permission_violations: [{ subject: 'im:message' }] } }));
+    const scope = toLarkApiError(
+      axiosError(400, { code: 99991672, msg: 'Access denied', error: { permission_violations: [{ subject: 'im:message' }] } }),
+    );
     expect(scope.kind).toBe('permission');
     expect(scope.missingScopes).toEqual(['im:message']);
     const net = toLarkApiError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', isAxiosError: true }));

@@ -5,9 +5,18 @@ import { sdkLogger } from './sdk-logger';
 describe('sdkLogger', () => {
   it('keeps the message, code and status of an axios error instead of dumping the whole object', () => {
     const logger = new MemoryLogger();
-    const axiosLike = { message: 'connect ECONNREFUSED 127.0.0.1:9', code: 'ECONNREFUSED', config: { headers: { big: 'x'.repeat(5000) } }, response: { status: 502 } };
+    const axiosLike = {
+      message: 'connect ECONNREFUSED 127.0.0.1:9',
+      code: 'ECONNREFUSED',
+      config: { headers: { big: 'x'.repeat(5000) } },
+      response: { status: 502 },
+    };
     sdkLogger(logger).error('[ws]', axiosLike);
-    expect(logger.records[0]).toMatchObject({ level: 'error', event: 'sdk.log', message: '[ws] connect ECONNREFUSED 127.0.0.1:9 [ECONNREFUSED] (HTTP 502)' });
+    expect(logger.records[0]).toMatchObject({
+      level: 'error',
+      event: 'sdk.log',
+      message: '[ws] connect ECONNREFUSED 127.0.0.1:9 [ECONNREFUSED] (HTTP 502)',
+    });
   });
 
   it('unwraps the nested arrays the SDK puts errors in', () => {

@@ -26,10 +26,12 @@ function describe(part: unknown): string {
 
 /** Routes the SDK's own log lines into ours (warnings and errors only; the debug level prints socket URLs with tickets). */
 export function sdkLogger(logger: Logger): lark.Logger {
-  const write = (level: 'warn' | 'error') => (...msg: unknown[]) => {
-    const text = msg.map(describe).join(' ');
-    logger.log(level, 'sdk.log', { message: text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS)}…` : text });
-  };
+  const write =
+    (level: 'warn' | 'error') =>
+    (...msg: unknown[]) => {
+      const text = msg.map(describe).join(' ');
+      logger.log(level, 'sdk.log', { message: text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS)}…` : text });
+    };
   const ignore = () => {};
   return { error: write('error'), warn: write('warn'), info: ignore, debug: ignore, trace: ignore };
 }

@@ -43,7 +43,10 @@ export const silentLogger: Logger = {
 /** Keeps records in memory; tests assert on them. */
 export class MemoryLogger implements Logger {
   readonly records: Array<{ level: LogLevel; event: string } & LogFields> = [];
-  constructor(private readonly base: LogFields = {}, private readonly sink?: MemoryLogger) {}
+  constructor(
+    private readonly base: LogFields = {},
+    private readonly sink?: MemoryLogger,
+  ) {}
   log(level: LogLevel, event: string, fields: LogFields = {}): void {
     (this.sink ?? this).records.push({ level, event, ...this.base, ...fields });
   }

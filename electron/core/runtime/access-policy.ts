@@ -11,7 +11,13 @@ export interface ResolvedAccess {
   bots: 'ignore' | 'mention';
 }
 
-export const DEFAULT_ACCESS: Readonly<ResolvedAccess> = Object.freeze({ dm: 'open', dmAllow: [], group: 'mention', groupAllow: [], bots: 'ignore' });
+export const DEFAULT_ACCESS: Readonly<ResolvedAccess> = Object.freeze({
+  dm: 'open',
+  dmAllow: [],
+  group: 'mention',
+  groupAllow: [],
+  bots: 'ignore',
+});
 
 export function resolveAccess(access: AccessConfig | undefined): ResolvedAccess {
   return {
@@ -24,7 +30,15 @@ export function resolveAccess(access: AccessConfig | undefined): ResolvedAccess 
 }
 
 /** Why a message gets no answer; `identity_unknown` means "cannot tell yet" (the bot's open_id is needed). */
-export type RefusalCode = 'own_message' | 'bot_sender' | 'bot_without_mention' | 'dm_not_allowed' | 'groups_off' | 'group_not_allowed' | 'no_mention' | 'identity_unknown';
+export type RefusalCode =
+  | 'own_message'
+  | 'bot_sender'
+  | 'bot_without_mention'
+  | 'dm_not_allowed'
+  | 'groups_off'
+  | 'group_not_allowed'
+  | 'no_mention'
+  | 'identity_unknown';
 
 export type AccessDecision = { answer: true; fromBot: boolean } | { answer: false; code: RefusalCode; reason: string };
 

@@ -11,7 +11,9 @@ describe('BotManager, one bot at a time', () => {
   it('stops one bot mid-answer without touching the other, and answers the kept message once it starts again', async () => {
     h = await RuntimeHarness.create({ model: { chunkChars: 1, chunkDelayMs: 40, reply: () => 'a slow answer that takes a while' } });
     const activity: BotActivity[] = [];
-    const manager = await h.start(h.config([h.bot(), h.bot({ id: 'other', appId: APP2.appId, appSecret: APP2.appSecret, agentId: 'echo' })]));
+    const manager = await h.start(
+      h.config([h.bot(), h.bot({ id: 'other', appId: APP2.appId, appSecret: APP2.appSecret, agentId: 'echo' })]),
+    );
     manager.onActivity((a) => activity.push(a));
     await h.lark.waitForConnections(APP.appId);
     await h.lark.waitForConnections(APP2.appId);
@@ -29,10 +31,15 @@ describe('BotManager, one bot at a time', () => {
     expect(postText(echoed!.content)).toBe('still here');
 
     const config = h.config();
-    await manager.startBot(h.bot(), config.agents.find((a) => a.id === 'model')!);
+    await manager.startBot(
+      h.bot(),
+      config.agents.find((a) => a.id === 'model')!,
+    );
     const [reply] = await h.lark.waitForMessages({ replyTo: slow.messageId }, 1, 15_000);
     expect(postText(reply!.content)).toBe('a slow answer that takes a while');
-    await expect.poll(() => activity.filter((a) => a.messageId === slow.messageId).map((a) => a.stage)).toEqual(['received', 'received', 'answered']);
+    await expect
+      .poll(() => activity.filter((a) => a.messageId === slow.messageId).map((a) => a.stage))
+      .toEqual(['received', 'received', 'answered']);
     expect(h.lark.sentMessages({ replyTo: slow.messageId })).toHaveLength(1);
   });
 

@@ -70,7 +70,10 @@ export class BotRuntime {
   private opening: Promise<void> | undefined;
   private status: BotStatus;
   private readonly now: () => number;
-  private readonly handlers: ConnectionHandlers = { eventTypes: [MESSAGE_EVENT, CARD_CALLBACK], onEvent: (type, data) => this.onEvent(type, data) };
+  private readonly handlers: ConnectionHandlers = {
+    eventTypes: [MESSAGE_EVENT, CARD_CALLBACK],
+    onEvent: (type, data) => this.onEvent(type, data),
+  };
   /** Agent runs by message and chat, for the Stop button and stop words. */
   private readonly stops = new StopRegistry();
   /** Scopes already reported missing in this run (the owner is told once). */
@@ -135,7 +138,8 @@ export class BotRuntime {
     try {
       await this.opening;
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : err instanceof Error ? err.message : String(err);
+      const reason =
+        (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : err instanceof Error ? err.message : String(err);
       if (!this.closed) this.setState('failed', `cannot open the bot's data folder ${dir}: ${reason}`);
       throw err;
     }
@@ -301,7 +305,14 @@ export class BotRuntime {
 
   private activity(event: MessageEvent, stage: BotActivity['stage'], text: string, at = this.now()): void {
     try {
-      this.opts.onActivity?.({ botId: this.opts.bot.id, messageId: event.message.message_id, chatType: event.message.chat_type, preview: previewText(text), stage, at });
+      this.opts.onActivity?.({
+        botId: this.opts.bot.id,
+        messageId: event.message.message_id,
+        chatType: event.message.chat_type,
+        preview: previewText(text),
+        stage,
+        at,
+      });
     } catch (err) {
       this.log.log('warn', 'activity.listener_failed', { error: err instanceof Error ? err.message : String(err) });
     }
@@ -313,8 +324,14 @@ export class BotRuntime {
       await this.inbox.put(entry);
       await this.dedupe.add(messageId);
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : err instanceof Error ? err.message : String(err);
-      this.log.log('error', 'message.persist_failed', { messageId, chatId, error: reason, hint: 'the platform will deliver it again; free disk space' });
+      const reason =
+        (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : err instanceof Error ? err.message : String(err);
+      this.log.log('error', 'message.persist_failed', {
+        messageId,
+        chatId,
+        error: reason,
+        hint: 'the platform will deliver it again; free disk space',
+      });
       throw err;
     } finally {
       this.claimed.delete(messageId);
@@ -329,7 +346,13 @@ export class BotRuntime {
       // A stopped bot's queued messages stay in the inbox: the next start answers them.
       if (this.closed) return;
       const run = (async () => {
-        if (await persisted.then(() => true, () => false)) await this.answer(entry);
+        if (
+          await persisted.then(
+            () => true,
+            () => false,
+          )
+        )
+          await this.answer(entry);
       })();
       this.inFlight.add(run);
       try {
@@ -339,7 +362,8 @@ export class BotRuntime {
       }
     };
     const accepted = this.opts.scheduler.enqueue(`${this.opts.bot.id}/${entry.chatId}`, task);
-    if (!accepted) this.log.log('info', 'message.deferred', { messageId: entry.messageId, reason: 'shutting down; answered at next start' });
+    if (!accepted)
+      this.log.log('info', 'message.deferred', { messageId: entry.messageId, reason: 'shutting down; answered at next start' });
   }
 
   /** From inbox entry to reply. Removes the entry only when it is answered or can never be. */
@@ -355,8 +379,17 @@ export class BotRuntime {
     // Judged again: the identity may have been unknown when it arrived, and recovered entries come from an earlier run.
     const decision = checkAccess(event, this.access, { appId: this.opts.bot.appId, openId: identity?.openId });
     if (!decision.answer) {
-      if (decision.code === 'identity_unknown') return this.retryLater(entry, new LarkApiError('transient', undefined, 'bot identity unknown', 'cannot tell whether the bot was @mentioned'));
-      this.log.log('info', 'message.ignored', { messageId: entry.messageId, chatId: entry.chatId, reason: decision.reason, rule: decision.code });
+      if (decision.code === 'identity_unknown')
+        return this.retryLater(
+          entry,
+          new LarkApiError('transient', undefined, 'bot identity unknown', 'cannot tell whether the bot was @mentioned'),
+        );
+      this.log.log('info', 'message.ignored', {
+        messageId: entry.messageId,
+        chatId: entry.chatId,
+        reason: decision.reason,
+        rule: decision.code,
+      });
       await this.inbox.remove(entry.messageId);
       return;
     }
@@ -385,15 +418,33 @@ export class BotRuntime {
     try {
       const sent = await sink.finish({ text: reply.text, outcome: reply.outcome ?? (reply.failed ? 'failed' : 'answered') });
       await this.inbox.remove(entry.messageId);
-      this.log.log('info', 'reply.sent', { messageId: entry.messageId, chatId: entry.chatId, replyId: sent.replyId, parts: sent.parts, agentFailed: reply.failed, ...(reply.outcome ? { outcome: reply.outcome } : {}) });
+      this.log.log('info', 'reply.sent', {
+        messageId: entry.messageId,
+        chatId: entry.chatId,
+        replyId: sent.replyId,
+        parts: sent.parts,
+        agentFailed: reply.failed,
+        ...(reply.outcome ? { outcome: reply.outcome } : {}),
+      });
       // Remembered only once really sent; a failed answer is not remembered as the agent's.
-      await rememberTurn(this.conversations, turn, reply.failed || !reply.text.trim() ? undefined : { text: reply.text, messageId: sent.replyId });
+      await rememberTurn(
+        this.conversations,
+        turn,
+        reply.failed || !reply.text.trim() ? undefined : { text: reply.text, messageId: sent.replyId },
+      );
       this.activity(event, reply.failed ? 'failed' : 'answered', turn.text);
     } catch (err) {
       const e = toLarkApiError(err);
-      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token') return this.retryLater(entry, e, () => this.activity(event, 'failed', turn.text));
+      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token')
+        return this.retryLater(entry, e, () => this.activity(event, 'failed', turn.text));
       if (e.kind === 'credentials') this.setState('failed', `${e.hint} (code ${e.code})`);
-      this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, code: e.code, error: e.platformMessage, hint: e.hint || 'see the platform error code' });
+      this.log.log('error', 'reply.failed', {
+        messageId: entry.messageId,
+        chatId: entry.chatId,
+        code: e.code,
+        error: e.platformMessage,
+        hint: e.hint || 'see the platform error code',
+      });
       if (e.kind !== 'credentials') await this.inbox.remove(entry.messageId);
       this.activity(event, 'failed', turn.text);
     }
@@ -407,8 +458,17 @@ export class BotRuntime {
       if (this.botTurnsCounted.size > 1000) this.botTurnsCounted.delete(this.botTurnsCounted.values().next().value as string);
       return true;
     }
-    this.log.log('warn', 'access.loop_guard', { chatId, botTurns: this.loopGuard.limit, hint: 'bots are answered here again once a person speaks in the chat' });
-    this.log.log('info', 'message.ignored', { messageId, chatId, reason: `loop guard: ${this.loopGuard.limit} consecutive bot turns without a person in between`, rule: 'loop_guard' });
+    this.log.log('warn', 'access.loop_guard', {
+      chatId,
+      botTurns: this.loopGuard.limit,
+      hint: 'bots are answered here again once a person speaks in the chat',
+    });
+    this.log.log('info', 'message.ignored', {
+      messageId,
+      chatId,
+      reason: `loop guard: ${this.loopGuard.limit} consecutive bot turns without a person in between`,
+      rule: 'loop_guard',
+    });
     return false;
   }
 
@@ -416,15 +476,30 @@ export class BotRuntime {
   private async answerCommand(entry: InboxEntry, event: MessageEvent, command: ChatCommand): Promise<void> {
     const text = `/${command}`;
     try {
-      const reply = await runChatCommand(command, { conversations: this.conversations, key: conversationKey(event), first: entry.attempts === 0 });
-      const sent = await new PostReplySink(this.api, { messageId: entry.messageId, inThread: Boolean(event.message.thread_id) }).finish({ text: reply, outcome: 'answered' });
+      const reply = await runChatCommand(command, {
+        conversations: this.conversations,
+        key: conversationKey(event),
+        first: entry.attempts === 0,
+      });
+      const sent = await new PostReplySink(this.api, { messageId: entry.messageId, inThread: Boolean(event.message.thread_id) }).finish({
+        text: reply,
+        outcome: 'answered',
+      });
       await this.inbox.remove(entry.messageId);
       this.log.log('info', 'command.answered', { messageId: entry.messageId, chatId: entry.chatId, command, replyId: sent.replyId });
       this.activity(event, 'answered', text);
     } catch (err) {
       const e = toLarkApiError(err);
-      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token') return this.retryLater(entry, e, () => this.activity(event, 'failed', text));
-      this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, command, code: e.code, error: e.platformMessage, hint: e.hint || 'see the platform error code' });
+      if (e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token')
+        return this.retryLater(entry, e, () => this.activity(event, 'failed', text));
+      this.log.log('error', 'reply.failed', {
+        messageId: entry.messageId,
+        chatId: entry.chatId,
+        command,
+        code: e.code,
+        error: e.platformMessage,
+        hint: e.hint || 'see the platform error code',
+      });
       if (e.kind !== 'credentials') await this.inbox.remove(entry.messageId);
       this.activity(event, 'failed', text);
     }
@@ -438,8 +513,17 @@ export class BotRuntime {
         ? new CardReplySink(this.api, target, {
             stopLabel: 'Stop',
             onCardError: (err) => {
-              this.log.log('warn', 'reply.card_failed', { messageId: entry.messageId, code: err.code, error: err.platformMessage, fallback: 'post' });
-              if (err.kind === 'permission') this.reportMissingScope('cardkit:card:write', 'Streaming cards are off: the app lacks the cardkit:card:write permission, so answers arrive as plain messages.');
+              this.log.log('warn', 'reply.card_failed', {
+                messageId: entry.messageId,
+                code: err.code,
+                error: err.platformMessage,
+                fallback: 'post',
+              });
+              if (err.kind === 'permission')
+                this.reportMissingScope(
+                  'cardkit:card:write',
+                  'Streaming cards are off: the app lacks the cardkit:card:write permission, so answers arrive as plain messages.',
+                );
             },
           })
         : new PostReplySink(this.api, target);
@@ -463,7 +547,13 @@ export class BotRuntime {
     if (!isStopValue(value)) return {};
     const stopped = this.stops.stopMessage(value.messageId);
     this.log.log('info', 'reply.stop_requested', { messageId: value.messageId, via: 'button', stopped });
-    return { toast: { type: 'info', content: stopped ? 'Stopped' : 'Already finished', i18n: { en_us: stopped ? 'Stopped' : 'Already finished', zh_cn: stopped ? '已停止' : '已经结束' } } };
+    return {
+      toast: {
+        type: 'info',
+        content: stopped ? 'Stopped' : 'Already finished',
+        i18n: { en_us: stopped ? 'Stopped' : 'Already finished', zh_cn: stopped ? '已停止' : '已经结束' },
+      },
+    };
   }
 
   /** "stop" / "停止" / "/stop": stops the chat's running answer, is remembered as seen, and never goes to the agent. */
@@ -513,7 +603,12 @@ export class BotRuntime {
         answer = applyChunk(answer, delta);
         if (typeof delta === 'string') onDelta(delta);
       }
-      this.log.log('info', 'agent.answered', { messageId: event.message.message_id, agentId: agent.config.id, ms: this.now() - started, chars: answer.length });
+      this.log.log('info', 'agent.answered', {
+        messageId: event.message.message_id,
+        agentId: agent.config.id,
+        ms: this.now() - started,
+        chars: answer.length,
+      });
       return { text: answer.trim() ? answer : '(The agent returned an empty answer.)', failed: false };
     } catch (err) {
       if (this.stopping) return undefined;
@@ -522,9 +617,17 @@ export class BotRuntime {
         return { text: answer, failed: false, outcome: 'stopped' };
       }
       const timedOut = controller.signal.aborted;
-      this.log.log('error', 'agent.failed', { messageId: event.message.message_id, agentId: agent.config.id, error: err instanceof Error ? err.message : String(err) });
+      this.log.log('error', 'agent.failed', {
+        messageId: event.message.message_id,
+        agentId: agent.config.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
       const userMessage =
-        err instanceof AgentError ? err.userMessage : timedOut ? 'The agent took too long to answer. Please try again.' : 'The agent failed to answer. Please try again later.';
+        err instanceof AgentError
+          ? err.userMessage
+          : timedOut
+            ? 'The agent took too long to answer. Please try again.'
+            : 'The agent failed to answer. Please try again later.';
       return { text: `⚠️ ${userMessage}`, failed: true };
     } finally {
       clearTimeout(timeout);
@@ -537,7 +640,14 @@ export class BotRuntime {
     const attempts = entry.attempts + 1;
     const max = this.opts.maxAttempts ?? 8;
     if (attempts >= max) {
-      this.log.log('error', 'reply.failed', { messageId: entry.messageId, chatId: entry.chatId, attempts, code: err.code, error: err.message, hint: 'gave up after repeated failures' });
+      this.log.log('error', 'reply.failed', {
+        messageId: entry.messageId,
+        chatId: entry.chatId,
+        attempts,
+        code: err.code,
+        error: err.message,
+        hint: 'gave up after repeated failures',
+      });
       await this.inbox.remove(entry.messageId);
       onGiveUp();
       return;

@@ -23,7 +23,10 @@ export function parseChatCommand(text: string): ChatCommand | undefined {
  * Carries out a command and returns the reply (markdown). `first` is false when the same message
  * is handled again after a failed reply, so `/new` does not wipe what was said since.
  */
-export async function runChatCommand(command: ChatCommand, ctx: { conversations: ConversationStore; key: string; first: boolean }): Promise<string> {
+export async function runChatCommand(
+  command: ChatCommand,
+  ctx: { conversations: ConversationStore; key: string; first: boolean },
+): Promise<string> {
   switch (command) {
     case 'new':
       if (ctx.first) await ctx.conversations.clear(ctx.key);

@@ -9,7 +9,10 @@ export class ChatScheduler {
   private activeKeys = new Set<string>();
   private accepting = true;
 
-  constructor(private readonly concurrency: number, private readonly onError: (err: unknown) => void = () => {}) {
+  constructor(
+    private readonly concurrency: number,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {
     if (concurrency < 1) throw new Error('concurrency must be at least 1');
   }
 

@@ -69,7 +69,13 @@ export class ConversationStore {
         const userId = turns.find((t) => t.role === 'user')?.messageId;
         if (userId && state.turns.some((t) => t.role === 'user' && t.messageId === userId)) return;
         const at = this.now();
-        const lines: Line[] = turns.map((t) => ({ t: 'turn', role: t.role, text: t.text, at, ...(t.messageId ? { messageId: t.messageId } : {}) }));
+        const lines: Line[] = turns.map((t) => ({
+          t: 'turn',
+          role: t.role,
+          text: t.text,
+          at,
+          ...(t.messageId ? { messageId: t.messageId } : {}),
+        }));
         await fs.mkdir(this.dir, { recursive: true });
         await fs.appendFile(this.file(key), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
         state.turns.push(...turns.map((t) => ({ ...t, at })));
@@ -144,7 +150,12 @@ export class ConversationStore {
     state.turns = this.withinBudget(state.turns);
     const file = this.file(key);
     const tmp = `${file}.tmp`;
-    const body = state.turns.map((t) => `${JSON.stringify({ t: 'turn', role: t.role, text: t.text, at: t.at, ...(t.messageId ? { messageId: t.messageId } : {}) } satisfies Line)}\n`).join('');
+    const body = state.turns
+      .map(
+        (t) =>
+          `${JSON.stringify({ t: 'turn', role: t.role, text: t.text, at: t.at, ...(t.messageId ? { messageId: t.messageId } : {}) } satisfies Line)}\n`,
+      )
+      .join('');
     await fs.mkdir(this.dir, { recursive: true });
     await fs.writeFile(tmp, body);
     await fs.rename(tmp, file);
@@ -169,7 +180,13 @@ function parseLine(text: string): Line | undefined {
     const v = JSON.parse(text) as Partial<Record<string, unknown>>;
     if (v.t === 'reset' && typeof v.at === 'number') return { t: 'reset', at: v.at };
     if (v.t === 'turn' && (v.role === 'user' || v.role === 'assistant') && typeof v.text === 'string') {
-      return { t: 'turn', role: v.role, text: v.text, at: typeof v.at === 'number' ? v.at : 0, ...(typeof v.messageId === 'string' ? { messageId: v.messageId } : {}) };
+      return {
+        t: 'turn',
+        role: v.role,
+        text: v.text,
+        at: typeof v.at === 'number' ? v.at : 0,
+        ...(typeof v.messageId === 'string' ? { messageId: v.messageId } : {}),
+      };
     }
   } catch {
     // a torn line

@@ -13,7 +13,11 @@ export class DedupeStore {
   private readonly seen = new Map<string, number>();
   private appendQueue: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly file: string, private readonly ttlMs: number, private readonly now: () => number) {}
+  private constructor(
+    private readonly file: string,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
 
   static async open(file: string, ttlMs = DEFAULT_DEDUPE_TTL_MS, now: () => number = Date.now): Promise<DedupeStore> {
     await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -60,15 +64,17 @@ export class DedupeStore {
     const line = JSON.stringify({ id, at }) + '\n';
     if (this.seen.size % 1000 === 0) this.prune();
     // A failed earlier append must not poison every later one.
-    this.appendQueue = this.appendQueue.catch(() => undefined).then(async () => {
-      const handle = await fs.open(this.file, 'a', 0o600);
-      try {
-        await handle.appendFile(line, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    });
+    this.appendQueue = this.appendQueue
+      .catch(() => undefined)
+      .then(async () => {
+        const handle = await fs.open(this.file, 'a', 0o600);
+        try {
+          await handle.appendFile(line, 'utf8');
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      });
     return this.appendQueue;
   }
 }

@@ -22,7 +22,10 @@ export type InboxEntry = z.infer<typeof inboxEntrySchema>;
  * crash in between loses nothing: the next start answers it.
  */
 export class DurableInbox {
-  private constructor(private readonly dir: string, private readonly logger: Logger) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly logger: Logger,
+  ) {}
 
   static async open(dir: string, logger: Logger): Promise<DurableInbox> {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });

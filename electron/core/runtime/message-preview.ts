@@ -9,5 +9,8 @@ export function previewText(text: string, max = PREVIEW_MAX_CHARS): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   const chars = [...flat];
   if (chars.length <= max) return flat;
-  return `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return `${chars
+    .slice(0, max - 1)
+    .join('')
+    .trimEnd()}…`;
 }

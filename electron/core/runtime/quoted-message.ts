@@ -17,7 +17,11 @@ function asEvent(item: ReadMessageItem, chat: MessageEvent['message']): lark.Raw
       message_type: item.msgType,
       content: item.content,
       create_time: item.createTime,
-      mentions: item.mentions.map((m) => ({ key: m.key, id: m.idType === 'open_id' ? { open_id: m.id } : { user_id: m.id }, name: m.name })),
+      mentions: item.mentions.map((m) => ({
+        key: m.key,
+        id: m.idType === 'open_id' ? { open_id: m.id } : { user_id: m.id },
+        name: m.name,
+      })),
     },
   } as unknown as lark.RawMessageEvent;
 }
@@ -32,7 +36,11 @@ export function subMessageFetcher(api: LarkApi): (messageId: string) => Promise<
       body: { content: item.content },
       sender: { id: item.sender.id, id_type: item.sender.idType, sender_type: item.sender.senderType },
       create_time: item.createTime,
-      mentions: item.mentions.map((m) => ({ key: m.key, id: m.idType === 'open_id' ? { open_id: m.id } : { user_id: m.id }, name: m.name })),
+      mentions: item.mentions.map((m) => ({
+        key: m.key,
+        id: m.idType === 'open_id' ? { open_id: m.id } : { user_id: m.id },
+        name: m.name,
+      })),
     }));
 }
 
@@ -41,7 +49,12 @@ export function subMessageFetcher(api: LarkApi): (messageId: string) => Promise<
  * `> Replying to <who>:` then the parent's text (attachments named, not fetched), trimmed.
  * Throws when the parent cannot be read; the caller goes on without it.
  */
-export async function quoteParent(api: LarkApi, event: MessageEvent, identity: BotInfo | undefined, appId: string): Promise<string | undefined> {
+export async function quoteParent(
+  api: LarkApi,
+  event: MessageEvent,
+  identity: BotInfo | undefined,
+  appId: string,
+): Promise<string | undefined> {
   const parentId = event.message.parent_id;
   if (!parentId) return undefined;
   const items = await api.readMessage(parentId);

@@ -99,7 +99,14 @@ export class CardReplySink implements ReplySink {
     private readonly target: ReplyTarget,
     private readonly opts: CardReplySinkOptions,
   ) {
-    this.stream = new CardStream({ api, target, stopLabel: opts.stopLabel, minIntervalMs: opts.minIntervalMs, budgetBytes: opts.budgetBytes, now: opts.now });
+    this.stream = new CardStream({
+      api,
+      target,
+      stopLabel: opts.stopLabel,
+      minIntervalMs: opts.minIntervalMs,
+      budgetBytes: opts.budgetBytes,
+      now: opts.now,
+    });
   }
 
   /** Creates and sends the card in the background: the agent starts meanwhile. */

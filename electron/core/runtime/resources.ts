@@ -34,7 +34,11 @@ export interface ResolvedAttachments {
  * files saved to the bot's data folder and named with their path, everything it cannot use
  * described in a sentence. Never throws: a failed download becomes a sentence saying so.
  */
-export async function resolveAttachments(normalized: lark.NormalizedMessage, rawContent: string, ctx: AttachmentContext): Promise<ResolvedAttachments> {
+export async function resolveAttachments(
+  normalized: lark.NormalizedMessage,
+  rawContent: string,
+  ctx: AttachmentContext,
+): Promise<ResolvedAttachments> {
   let text = describeMessageType(normalized.content, normalized.rawContentType, rawContent);
   let memoryText = text;
   const images: AgentImage[] = [];
@@ -67,7 +71,11 @@ export function describeAttachmentsBriefly(normalized: lark.NormalizedMessage, r
   return text;
 }
 
-async function handle(resource: lark.ResourceDescriptor, ctx: AttachmentContext, images: AgentImage[]): Promise<{ live: string; memory: string }> {
+async function handle(
+  resource: lark.ResourceDescriptor,
+  ctx: AttachmentContext,
+  images: AgentImage[],
+): Promise<{ live: string; memory: string }> {
   const max = ctx.maxBytes ?? MAX_ATTACHMENT_BYTES;
   switch (resource.type) {
     case 'image': {
@@ -126,8 +134,9 @@ function describeMessageType(content: string, type: string, rawContent: string):
       break;
   }
   if (content === '[unsupported message]') return `[The user sent a message of type "${type}", which this agent cannot read.]`;
-  return content.replace(/<folder key="[^"]*"(?: name="([^"]*)")?\/>/g, (_m, name?: string) =>
-    `[The user shared a folder${name ? ` "${unescapeAttr(name)}"` : ''}, which cannot be downloaded.]`,
+  return content.replace(
+    /<folder key="[^"]*"(?: name="([^"]*)")?\/>/g,
+    (_m, name?: string) => `[The user shared a folder${name ? ` "${unescapeAttr(name)}"` : ''}, which cannot be downloaded.]`,
   );
 }
 
@@ -146,7 +155,9 @@ function simplifiedCardText(rawContent: string): string {
   if (typeof card.title === 'string' && card.title.trim()) lines.push(`**${card.title.trim()}**`);
   for (const row of Array.isArray(card.elements) ? card.elements : []) {
     const texts = (Array.isArray(row) ? row : [row])
-      .map((el: { text?: unknown; content?: unknown }) => (typeof el?.text === 'string' ? el.text : typeof el?.content === 'string' ? el.content : ''))
+      .map((el: { text?: unknown; content?: unknown }) =>
+        typeof el?.text === 'string' ? el.text : typeof el?.content === 'string' ? el.content : '',
+      )
       .filter((t: string) => t.trim());
     if (texts.length > 0) lines.push(texts.join(' '));
   }

@@ -46,7 +46,13 @@ const STOP_WORDS = new Set(['stop', '/stop', '停止']);
 
 /** "stop", "/stop", "停止" (trimmed, any case, the bot's @mention already removed), optionally with end punctuation. */
 export function isStopWord(text: string): boolean {
-  return STOP_WORDS.has(text.trim().replace(/[.!。！]+$/u, '').trim().toLowerCase());
+  return STOP_WORDS.has(
+    text
+      .trim()
+      .replace(/[.!。！]+$/u, '')
+      .trim()
+      .toLowerCase(),
+  );
 }
 
 /** Whether a received message is a stop word; decided from its raw content, without waiting (the event handler's fast path). */

@@ -75,7 +75,12 @@ function withPostMentions(event: MessageEvent, botOpenId: string | undefined): l
     // Received posts have no locale wrapper; sent ones (and some clients) do.
     const content = Array.isArray(post.content)
       ? rewrite(post)
-      : Object.fromEntries(Object.entries(post).map(([locale, body]) => [locale, body && typeof body === 'object' ? rewrite(body as Record<string, unknown>) : body]));
+      : Object.fromEntries(
+          Object.entries(post).map(([locale, body]) => [
+            locale,
+            body && typeof body === 'object' ? rewrite(body as Record<string, unknown>) : body,
+          ]),
+        );
     return { ...raw, message: { ...raw.message, content: JSON.stringify(content) } } as lark.RawMessageEvent;
   } catch {
     return raw;
@@ -127,7 +132,11 @@ export async function buildTurn(event: MessageEvent, identity: BotInfo | undefin
     try {
       quote = await quoteParent(ctx.api, event, identity, ctx.appId);
     } catch (err) {
-      ctx.logger.log('warn', 'message.parent_unavailable', { messageId, parentId: event.message.parent_id, error: err instanceof Error ? err.message : String(err) });
+      ctx.logger.log('warn', 'message.parent_unavailable', {
+        messageId,
+        parentId: event.message.parent_id,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 
@@ -140,7 +149,11 @@ export async function buildTurn(event: MessageEvent, identity: BotInfo | undefin
  * Remembers an exchange once its answer was sent: the user's message, and the answer unless the
  * agent failed (`answer` undefined).
  */
-export async function rememberTurn(conversations: ConversationStore, turn: PreparedTurn, answer: { text: string; messageId: string } | undefined): Promise<void> {
+export async function rememberTurn(
+  conversations: ConversationStore,
+  turn: PreparedTurn,
+  answer: { text: string; messageId: string } | undefined,
+): Promise<void> {
   await conversations.record(turn.memory.key, [
     { role: 'user', text: turn.memory.userText, messageId: turn.memory.messageId },
     ...(answer ? [{ role: 'assistant' as const, text: answer.text, ...(answer.messageId ? { messageId: answer.messageId } : {}) }] : []),

@@ -16,10 +16,23 @@ afterEach(async () => {
 const valid = {
   agents: [
     { id: 'echo', name: 'Echo', provider: { type: 'echo' } },
-    { id: 'assistant', name: 'Assistant', systemPrompt: 'Be helpful.', provider: { type: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'env:OPENAI_API_KEY', model: 'llama3.2' } },
+    {
+      id: 'assistant',
+      name: 'Assistant',
+      systemPrompt: 'Be helpful.',
+      provider: { type: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'env:OPENAI_API_KEY', model: 'llama3.2' },
+    },
   ],
   bots: [
-    { id: 'team-bot', platform: 'feishu', appId: 'cli_a1b2c3d4e5f60718', appSecret: 'env:FEISHU_APP_SECRET', encryptKey: '', agentId: 'assistant', displayName: 'Team Bot' },
+    {
+      id: 'team-bot',
+      platform: 'feishu',
+      appId: 'cli_a1b2c3d4e5f60718',
+      appSecret: 'env:FEISHU_APP_SECRET',
+      encryptKey: '',
+      agentId: 'assistant',
+      displayName: 'Team Bot',
+    },
   ],
 };
 
@@ -42,7 +55,11 @@ async function errorOf(content: unknown, env: NodeJS.ProcessEnv = {}): Promise<s
 describe('loadConfigFile', () => {
   it('loads the README example and resolves env: secrets, registering them for redaction', async () => {
     const redactor = new SecretRedactor();
-    const cfg = await loadConfigFile(await write(valid), { OPENAI_API_KEY: 'sk-test-123456', FEISHU_APP_SECRET: 'secret-abcdef' }, redactor);
+    const cfg = await loadConfigFile(
+      await write(valid),
+      { OPENAI_API_KEY: 'sk-test-123456', FEISHU_APP_SECRET: 'secret-abcdef' },
+      redactor,
+    );
     expect(cfg.bots[0]!.appSecret).toBe('secret-abcdef');
     expect(cfg.agents[1]!.provider).toMatchObject({ apiKey: 'sk-test-123456' });
     expect(redactor.redact('x secret-abcdef y sk-test-123456')).toBe('x *** y ***');
@@ -55,7 +72,9 @@ describe('loadConfigFile', () => {
   });
 
   it('names the missing environment variable and the field that needs it', async () => {
-    expect(await errorOf(valid, { OPENAI_API_KEY: 'k' })).toMatch(/bots\[0\]\.appSecret: environment variable FEISHU_APP_SECRET is not set/);
+    expect(await errorOf(valid, { OPENAI_API_KEY: 'k' })).toMatch(
+      /bots\[0\]\.appSecret: environment variable FEISHU_APP_SECRET is not set/,
+    );
   });
 
   it('rejects a bot whose agent does not exist, and unknown fields', async () => {
@@ -70,7 +89,9 @@ describe('loadConfigFile', () => {
   it('rejects two bots for the same app (they would split its events)', async () => {
     const bad = structuredClone(valid);
     bad.bots.push({ ...bad.bots[0]!, id: 'second' });
-    expect(await errorOf(bad, { OPENAI_API_KEY: 'k', FEISHU_APP_SECRET: 's' })).toMatch(/bots\[1\]\.appId: app cli_a1b2c3d4e5f60718 is already used/);
+    expect(await errorOf(bad, { OPENAI_API_KEY: 'k', FEISHU_APP_SECRET: 's' })).toMatch(
+      /bots\[1\]\.appId: app cli_a1b2c3d4e5f60718 is already used/,
+    );
   });
 
   it('says when the file is not JSON or does not exist', async () => {

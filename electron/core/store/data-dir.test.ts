@@ -7,7 +7,9 @@ describe('defaultDataDir', () => {
     expect(defaultDataDir('darwin', {}, '/Users/ann')).toBe('/Users/ann/Library/Application Support/Kocoro Desktop');
     expect(defaultDataDir('linux', {}, '/home/ann')).toBe('/home/ann/.config/Kocoro Desktop');
     expect(defaultDataDir('linux', { XDG_CONFIG_HOME: '/cfg' }, '/home/ann')).toBe('/cfg/Kocoro Desktop');
-    expect(defaultDataDir('win32', { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' }, 'C:\\Users\\ann')).toMatch(/Roaming[\\/]Kocoro Desktop$/);
+    expect(defaultDataDir('win32', { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' }, 'C:\\Users\\ann')).toMatch(
+      /Roaming[\\/]Kocoro Desktop$/,
+    );
   });
 
   it('matches the app name Electron derives userData from (package.json productName)', () => {

@@ -60,7 +60,14 @@ describe('FileVault', () => {
     const vault = await FileVault.open(file, { logger });
     expect(await vault.get('anything')).toBeUndefined();
     expect(await fs.readFile(`${file}.corrupt`, 'utf8')).toBe('{ not json');
-    expect(logger.records).toEqual([expect.objectContaining({ level: 'error', event: 'vault.corrupt', movedTo: `${file}.corrupt`, error: expect.stringMatching(/not valid JSON/) })]);
+    expect(logger.records).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        event: 'vault.corrupt',
+        movedTo: `${file}.corrupt`,
+        error: expect.stringMatching(/not valid JSON/),
+      }),
+    ]);
 
     // A second bad file does not overwrite the first one set aside.
     await fs.writeFile(file, JSON.stringify({ version: 1, secrets: { k: 42 } }));

@@ -8,7 +8,8 @@ import { errorField, errorText } from '../lib/errors';
 import { isHttpUrl, optionalText, parseTemperature } from '../lib/validation';
 
 type ProviderType = ProviderInput['type'];
-type FieldName = 'name' | 'systemPrompt' | 'baseUrl' | 'model' | 'apiKey' | 'temperature' | 'url' | 'agent' | 'command' | 'args' | 'cwd' | 'timeoutSec';
+type FieldName =
+  'name' | 'systemPrompt' | 'baseUrl' | 'model' | 'apiKey' | 'temperature' | 'url' | 'agent' | 'command' | 'args' | 'cwd' | 'timeoutSec';
 type KocoroAgent = { name: string; displayName?: string; description?: string };
 
 interface AgentFormProps {
@@ -71,7 +72,9 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
   const [model, setModel] = useState(saved?.model ?? '');
   const [apiKey, setApiKey] = useState('');
   const [clearKey, setClearKey] = useState(false);
-  const [temperature, setTemperature] = useState(saved?.type === 'openai' && saved.temperature !== undefined ? String(saved.temperature) : '');
+  const [temperature, setTemperature] = useState(
+    saved?.type === 'openai' && saved.temperature !== undefined ? String(saved.temperature) : '',
+  );
   const [kocoroUrl, setKocoroUrl] = useState(savedKocoro?.url ?? '');
   const [kocoroAgent, setKocoroAgent] = useState(savedKocoro?.agent ?? '');
   const [kocoroAgents, setKocoroAgents] = useState<KocoroAgent[] | null>(null);
@@ -148,7 +151,8 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
     if (providerType === 'command') {
       if (command.trim() === '') next.command = t('agents.form.commandRequired');
       const limit = timeoutSec.trim() === '' ? undefined : Number(timeoutSec.trim());
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 86_400)) next.timeoutSec = t('agents.form.timeoutInvalid');
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 86_400))
+        next.timeoutSec = t('agents.form.timeoutInvalid');
       const argList = args.split(/\r?\n/).filter((a) => a.trim() !== '');
       provider = {
         type: 'command',
@@ -203,7 +207,15 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
           {heading}
         </h3>
       )}
-      <TextField label={t('agents.form.name')} value={name} onChange={setName} placeholder={t('agents.form.namePlaceholder')} error={errors.name} autoFocus required />
+      <TextField
+        label={t('agents.form.name')}
+        value={name}
+        onChange={setName}
+        placeholder={t('agents.form.namePlaceholder')}
+        error={errors.name}
+        autoFocus
+        required
+      />
       <TextField
         label={t('agents.form.systemPrompt')}
         value={systemPrompt}
@@ -245,9 +257,17 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
             label={t('agents.form.kocoroAgent')}
             value={kocoroAgent}
             onChange={setKocoroAgent}
-            placeholder={kocoroLoading ? t('agents.form.kocoroLoading') : kocoroAgents?.length === 0 ? t('agents.form.kocoroNone') : t('agents.form.kocoroAgentPlaceholder')}
+            placeholder={
+              kocoroLoading
+                ? t('agents.form.kocoroLoading')
+                : kocoroAgents?.length === 0
+                  ? t('agents.form.kocoroNone')
+                  : t('agents.form.kocoroAgentPlaceholder')
+            }
             options={[
-              ...(kocoroAgent !== '' && !(kocoroAgents ?? []).some((a) => a.name === kocoroAgent) ? [{ value: kocoroAgent, label: kocoroAgent }] : []),
+              ...(kocoroAgent !== '' && !(kocoroAgents ?? []).some((a) => a.name === kocoroAgent)
+                ? [{ value: kocoroAgent, label: kocoroAgent }]
+                : []),
               ...(kocoroAgents ?? []).map((a) => ({
                 value: a.name,
                 label: `${a.displayName ?? a.name}${a.description ? ` — ${a.description}` : ''}`,
@@ -292,7 +312,16 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
               { value: 'arg', label: t('agents.form.inputArg') },
             ]}
           />
-          <TextField label={t('agents.form.cwd')} value={cwd} onChange={setCwd} placeholder="~/work" hint={t('agents.form.cwdHint')} error={errors.cwd} monospace optional />
+          <TextField
+            label={t('agents.form.cwd')}
+            value={cwd}
+            onChange={setCwd}
+            placeholder="~/work"
+            hint={t('agents.form.cwdHint')}
+            error={errors.cwd}
+            monospace
+            optional
+          />
           <TextField
             label={t('agents.form.timeoutSec')}
             value={timeoutSec}
@@ -345,17 +374,17 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
             <Checkbox label={t('agents.form.clearApiKey')} checked={clearKey} disabled={apiKey !== ''} onChange={setClearKey} />
           )}
           {providerType === 'openai' && (
-          <TextField
-            label={t('agents.form.temperature')}
-            value={temperature}
-            onChange={setTemperature}
-            inputMode="decimal"
-            placeholder="0.7"
-            hint={t('agents.form.temperatureHint')}
-            error={errors.temperature}
-            className="field--short"
-            optional
-          />
+            <TextField
+              label={t('agents.form.temperature')}
+              value={temperature}
+              onChange={setTemperature}
+              inputMode="decimal"
+              placeholder="0.7"
+              hint={t('agents.form.temperatureHint')}
+              error={errors.temperature}
+              className="field--short"
+              optional
+            />
           )}
         </div>
       )}
@@ -364,7 +393,12 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
         <button type="button" className="button" onClick={onCancel} disabled={busy}>
           {t('common.cancel')}
         </button>
-        <button type={embedded ? 'button' : 'submit'} className="button button--primary" onClick={embedded ? () => void save() : undefined} disabled={busy}>
+        <button
+          type={embedded ? 'button' : 'submit'}
+          className="button button--primary"
+          onClick={embedded ? () => void save() : undefined}
+          disabled={busy}
+        >
           {busy ? t('common.saving') : t('common.save')}
         </button>
       </div>

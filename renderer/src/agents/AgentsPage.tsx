@@ -24,7 +24,9 @@ export function AgentsPage() {
     <div className="page">
       <header className="page__header">
         <div>
-          <h1 className="page__title" tabIndex={-1}>{t('agents.title')}</h1>
+          <h1 className="page__title" tabIndex={-1}>
+            {t('agents.title')}
+          </h1>
           <p className="page__lede">{t('agents.lede')}</p>
         </div>
         {editing?.kind !== 'new' && (
@@ -68,7 +70,12 @@ export function AgentsPage() {
                 />
               </li>
             ) : (
-              <AgentItem key={agent.id} agent={agent} onEdit={() => setEditing({ kind: 'edit', id: agent.id })} onDelete={() => setDeleting(agent)} />
+              <AgentItem
+                key={agent.id}
+                agent={agent}
+                onEdit={() => setEditing({ kind: 'edit', id: agent.id })}
+                onDelete={() => setDeleting(agent)}
+              />
             ),
           )}
         </ul>
@@ -118,34 +125,34 @@ function AgentItem({ agent, onEdit, onDelete }: { agent: AgentView; onEdit: () =
   return (
     <li>
       <article className="card agent" aria-labelledby={titleId}>
-      <div className="agent__header">
-        <div className="agent__summary">
-          <div className="agent__title-row">
-            <h2 id={titleId} className="agent__name">
-              {agent.name}
-            </h2>
-            {readOnly && <Badge>{t('common.managedByConfig')}</Badge>}
+        <div className="agent__header">
+          <div className="agent__summary">
+            <div className="agent__title-row">
+              <h2 id={titleId} className="agent__name">
+                {agent.name}
+              </h2>
+              {readOnly && <Badge>{t('common.managedByConfig')}</Badge>}
+            </div>
+            <p className="agent__meta">
+              <span>{provider}</span>
+              <span>{agent.usedBy.length === 0 ? t('agents.unused') : t('agents.usedBy', { count: agent.usedBy.length })}</span>
+            </p>
+            {agent.systemPrompt && <p className="agent__prompt">{agent.systemPrompt}</p>}
           </div>
-          <p className="agent__meta">
-            <span>{provider}</span>
-            <span>{agent.usedBy.length === 0 ? t('agents.unused') : t('agents.usedBy', { count: agent.usedBy.length })}</span>
-          </p>
-          {agent.systemPrompt && <p className="agent__prompt">{agent.systemPrompt}</p>}
+          {readOnly && <p className="agent__managed">{t('common.managedByConfigHint')}</p>}
+          {!readOnly && (
+            <div className="agent__actions">
+              <button type="button" className="button button--small" onClick={onEdit}>
+                {t('common.edit')}
+              </button>
+              <button type="button" className="button button--small button--danger-ghost" onClick={onDelete}>
+                {t('common.delete')}
+              </button>
+            </div>
+          )}
         </div>
-        {readOnly && <p className="agent__managed">{t('common.managedByConfigHint')}</p>}
-        {!readOnly && (
-          <div className="agent__actions">
-            <button type="button" className="button button--small" onClick={onEdit}>
-              {t('common.edit')}
-            </button>
-            <button type="button" className="button button--small button--danger-ghost" onClick={onDelete}>
-              {t('common.delete')}
-            </button>
-          </div>
-        )}
-      </div>
-      <AgentHealth agent={agent} />
-      <AgentTestBox agent={agent} />
+        <AgentHealth agent={agent} />
+        <AgentTestBox agent={agent} />
       </article>
     </li>
   );

@@ -19,7 +19,16 @@ interface ConfirmDialogProps {
 }
 
 /** "Remove X?" with a destructive confirm button; the default focus is on Cancel. */
-export function ConfirmDialog({ title, children, confirmLabel, busyLabel, onConfirm, onClose, describeError, confirmDisabled = false }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  busyLabel,
+  onConfirm,
+  onClose,
+  describeError,
+  confirmDisabled = false,
+}: ConfirmDialogProps) {
   const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -209,7 +209,15 @@ export function SelectField<V extends string>(props: SelectFieldProps<V>) {
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   return (
-    <FieldFrame id={id} label={props.label} hint={props.hint} hintId={hintId} error={props.error} errorId={errorId} className={props.className}>
+    <FieldFrame
+      id={id}
+      label={props.label}
+      hint={props.hint}
+      hintId={hintId}
+      error={props.error}
+      errorId={errorId}
+      className={props.className}
+    >
       <select
         id={id}
         className="input select"

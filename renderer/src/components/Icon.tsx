@@ -9,8 +9,7 @@ const paths: Record<IconName, string> = {
   external: 'M8 4H4v12h12v-4M11 3h6v6M17 3l-8 8',
   plug: 'M7 2v4M13 2v4M5 6h10v3a5 5 0 01-10 0V6zM10 14v4',
   bot: 'M4 7h12v9H4zM10 3v4M7.5 11v1M12.5 11v1M2 11v2M18 11v2',
-  settings:
-    'M10 7a3 3 0 110 6 3 3 0 010-6zM10 1.5v3M10 15.5v3M18.5 10h-3M4.5 10h-3M16 4l-2.1 2.1M6.1 13.9L4 16M16 16l-2.1-2.1M6.1 6.1L4 4',
+  settings: 'M10 7a3 3 0 110 6 3 3 0 010-6zM10 1.5v3M10 15.5v3M18.5 10h-3M4.5 10h-3M16 4l-2.1 2.1M6.1 13.9L4 16M16 16l-2.1-2.1M6.1 6.1L4 4',
   copy: 'M7 7h10v10H7zM3 13V3h10',
   spark: 'M10 2l1.8 5.2L17 9l-5.2 1.8L10 16l-1.8-5.2L3 9l5.2-1.8z',
   circle: 'M10 3a7 7 0 110 14 7 7 0 010-14z',

@@ -10,7 +10,13 @@ export const DEFAULT_ACCESS_VIEW: AccessView = { dm: 'open', dmAllow: [], group:
 /** Whether two access settings mean the same (list order ignored). */
 export function sameAccess(a: AccessView, b: AccessView): boolean {
   const ids = (x: string[]) => [...x].sort().join('\n');
-  return a.dm === b.dm && a.group === b.group && a.bots === b.bots && ids(a.dmAllow) === ids(b.dmAllow) && ids(a.groupAllow) === ids(b.groupAllow);
+  return (
+    a.dm === b.dm &&
+    a.group === b.group &&
+    a.bots === b.bots &&
+    ids(a.dmAllow) === ids(b.dmAllow) &&
+    ids(a.groupAllow) === ids(b.groupAllow)
+  );
 }
 
 interface RadioGroupProps<V extends string> {
@@ -133,7 +139,12 @@ function Picker({ label, hint, placeholder, ids, names, onChange, onNames, searc
             return (
               <li key={chosen} className="chip">
                 <span title={chosen}>{name}</span>
-                <button type="button" className="chip__remove" aria-label={t('access.remove', { name })} onClick={() => onChange(ids.filter((x) => x !== chosen))}>
+                <button
+                  type="button"
+                  className="chip__remove"
+                  aria-label={t('access.remove', { name })}
+                  onClick={() => onChange(ids.filter((x) => x !== chosen))}
+                >
                   ×
                 </button>
               </li>
@@ -207,7 +218,17 @@ function Picker({ label, hint, placeholder, ids, names, onChange, onNames, searc
  * Who gets an answer: DMs, groups and other bots, with allowlists picked by name. Without
  * `botId` (a bot not saved yet) the pickers are replaced by a note: searching needs the saved bot.
  */
-export function AccessSection({ botId, value, onChange, heading = true }: { botId?: string; value: AccessView; onChange: (next: AccessView) => void; heading?: boolean }) {
+export function AccessSection({
+  botId,
+  value,
+  onChange,
+  heading = true,
+}: {
+  botId?: string;
+  value: AccessView;
+  onChange: (next: AccessView) => void;
+  heading?: boolean;
+}) {
   const { t } = useTranslation();
   const client = useClient();
   const [names, setNames] = useState<Map<string, string>>(new Map());

@@ -72,7 +72,9 @@ export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemo
           {bot.displayName && <span className="mono">{bot.appId}</span>}
           <span>{lastAt ? <LastMessage at={lastAt} /> : t('connectors.noMessages')}</span>
         </p>
-        {showReason && <p className={kind === 'failed' ? 'bot__reason bot__reason--failed' : 'bot__reason'}>{sentence(bot.status.reason)}</p>}
+        {showReason && (
+          <p className={kind === 'failed' ? 'bot__reason bot__reason--failed' : 'bot__reason'}>{sentence(bot.status.reason)}</p>
+        )}
         {bot.status.notice && (
           <p className="bot__reason bot__notice">
             {sentence(bot.status.notice.message)}

@@ -30,7 +30,9 @@ export function ConnectorsPage() {
     <div className="page">
       <header className="page__header">
         <div>
-          <h1 className="page__title" tabIndex={-1}>{t('connectors.title')}</h1>
+          <h1 className="page__title" tabIndex={-1}>
+            {t('connectors.title')}
+          </h1>
           <p className="page__lede">{t('connectors.lede')}</p>
         </div>
       </header>

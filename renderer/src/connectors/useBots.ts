@@ -61,10 +61,11 @@ export function useBots(): BotsState {
     });
   });
 
-  const bots = list?.map((bot) => {
-    const update = live.get(bot.id);
-    return update ? { ...bot, status: update.status } : bot;
-  }) ?? null;
+  const bots =
+    list?.map((bot) => {
+      const update = live.get(bot.id);
+      return update ? { ...bot, status: update.status } : bot;
+    }) ?? null;
 
   return { bots, error, lastActivity, reload };
 }

@@ -72,7 +72,8 @@ export const en = {
     intro: {
       title: 'What is a connector?',
       body: 'A connector links a bot in your Lark or Feishu workspace to an agent in Kocoro. Your team messages the bot, or @mentions it in a group, and the agent answers.',
-      steps: 'You need a custom app from the developer console and about five minutes. Click “Add Bot” under Lark or Feishu and Kocoro walks you through it.',
+      steps:
+        'You need a custom app from the developer console and about five minutes. Click “Add Bot” under Lark or Feishu and Kocoro walks you through it.',
     },
     sectionHint: {
       lark: 'Bots of custom apps on open.larksuite.com',
@@ -148,10 +149,12 @@ export const en = {
     },
     credentials: {
       heading: 'App credentials',
-      intro: 'Open your app in the {{platform}} developer console and go to “Credentials & Basic Info” in the left sidebar. Copy the App ID and App Secret — these credentials let Kocoro connect to {{platform}}.',
+      intro:
+        'Open your app in the {{platform}} developer console and go to “Credentials & Basic Info” in the left sidebar. Copy the App ID and App Secret — these credentials let Kocoro connect to {{platform}}.',
       noOauth: '{{platform}} does not support one-click OAuth — please use app credentials.',
       openConsole: 'Open the {{platform}} developer console',
-      noApp: 'No app yet? In the developer console click “Create Custom App”, enter the app name, description and icon, then click “Create”.',
+      noApp:
+        'No app yet? In the developer console click “Create Custom App”, enter the app name, description and icon, then click “Create”.',
       appId: 'App ID',
       appIdPlaceholder: 'cli_…',
       appSecret: 'App Secret',
@@ -176,14 +179,16 @@ export const en = {
       openBot: 'Open Add Features',
       botDone: 'I added the Bot capability',
       scopesTitle: 'Configure permissions',
-      scopesBody: 'Go to “Permissions & Scopes” and click “Add permission scopes”. Paste the scope list below into the search box, select all, then click “Add Scopes” (10 scopes total). The permissions page link pre-fills them for you.',
+      scopesBody:
+        'Go to “Permissions & Scopes” and click “Add permission scopes”. Paste the scope list below into the search box, select all, then click “Add Scopes” (10 scopes total). The permissions page link pre-fills them for you.',
       openPermissions: 'Open permissions page',
       copyScopes: 'Copy scopes',
       copied: 'Copied',
       copyFailed: 'Could not copy — select the list and copy it yourself.',
       scopesLabel: 'The 10 scopes',
       scopesDone: 'I added the permissions',
-      reminder: 'Not everything is ticked yet. You can still continue — after registering, Kocoro checks the app and tells you what is missing. Press Next again to continue.',
+      reminder:
+        'Not everything is ticked yet. You can still continue — after registering, Kocoro checks the app and tells you what is missing. Press Next again to continue.',
     },
     agent: {
       heading: 'Agent',
@@ -202,7 +207,8 @@ export const en = {
     },
     live: {
       heading: 'Going live',
-      intro: '“{{name}}” is registered. Finish the last steps in the {{platform}} console — this list ticks itself off as things start working.',
+      intro:
+        '“{{name}}” is registered. Finish the last steps in the {{platform}} console — this list ticks itself off as things start working.',
       connection: {
         title: 'Connected to the Open Platform',
         pending: 'Connecting…',
@@ -226,8 +232,10 @@ export const en = {
         modeReady: 'Kocoro is connected, so the console will accept it now.',
         modeWaiting: 'Wait until Kocoro is connected (above), or the console refuses to save it.',
         event: 'Click “Add Events”, search for “Message received” ({{event}}) and add it.',
-        callback: 'In the “Callback Configuration” tab, choose “Receive callbacks through persistent connection”, click “Add callback” and add “Card callback communication” ({{callback}}).',
-        publish: 'In “Version Management & Release”, create a version and publish it. The configuration only takes effect after the app is published (and approved by an admin).',
+        callback:
+          'In the “Callback Configuration” tab, choose “Receive callbacks through persistent connection”, click “Add callback” and add “Card callback communication” ({{callback}}).',
+        publish:
+          'In “Version Management & Release”, create a version and publish it. The configuration only takes effect after the app is published (and approved by an admin).',
         openEvents: 'Open Event Configuration',
         openCallbacks: 'Open Callback Configuration',
         openRelease: 'Open Version Management & Release',
@@ -249,9 +257,12 @@ export const en = {
       appIdRequired: 'Paste the App ID.',
       appSecretRequired: 'Paste the App Secret.',
       domain: 'Enter a full address that starts with https:// or http://.',
-      unknownApp: '{{platform}} has no app with this App ID. Check the App ID in “Credentials & Basic Info” — and that the app was created on {{platform}}, not on the other platform.',
-      credentials: 'The App ID or App Secret is wrong: {{platform}} did not accept them. Copy both again from “Credentials & Basic Info” — if you reset the secret, use the new one.',
-      network: 'Kocoro could not reach the {{platform}} Open Platform. Check your internet connection — or, for a private deployment, the Open Platform URL under Advanced.',
+      unknownApp:
+        '{{platform}} has no app with this App ID. Check the App ID in “Credentials & Basic Info” — and that the app was created on {{platform}}, not on the other platform.',
+      credentials:
+        'The App ID or App Secret is wrong: {{platform}} did not accept them. Copy both again from “Credentials & Basic Info” — if you reset the secret, use the new one.',
+      network:
+        'Kocoro could not reach the {{platform}} Open Platform. Check your internet connection — or, for a private deployment, the Open Platform URL under Advanced.',
       platform: 'The Open Platform answered with an error.',
       agentRequired: 'Choose the agent that answers this bot.',
       conflict: 'This App ID is already registered in Kocoro. Each app can have only one bot — edit the existing one instead.',

@@ -15,8 +15,7 @@ function flatten(tree: Tree, prefix = ''): Map<string, string> {
   return out;
 }
 
-const placeholders = (text: string): string[] =>
-  [...text.matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)].map((m) => m[1] ?? '').sort();
+const placeholders = (text: string): string[] => [...text.matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)].map((m) => m[1] ?? '').sort();
 
 describe('dictionaries', () => {
   const english = flatten(en as Tree);
@@ -30,7 +29,10 @@ describe('dictionaries', () => {
   });
 
   it('have no empty values', () => {
-    for (const [name, dict] of [['en', english], ['zh-CN', chinese]] as const) {
+    for (const [name, dict] of [
+      ['en', english],
+      ['zh-CN', chinese],
+    ] as const) {
       const empty = [...dict.entries()].filter(([, v]) => v.trim() === '').map(([k]) => `${name}:${k}`);
       expect(empty).toEqual([]);
     }

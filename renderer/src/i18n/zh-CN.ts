@@ -150,7 +150,8 @@ export const zhCN: Dictionary = {
     },
     credentials: {
       heading: '应用凭证',
-      intro: '在{{platform}}开发者后台打开你的应用，进入左侧导航的“凭证与基础信息”，复制 App ID 和 App Secret。Kocoro 通过这组凭证连接{{platform}}。',
+      intro:
+        '在{{platform}}开发者后台打开你的应用，进入左侧导航的“凭证与基础信息”，复制 App ID 和 App Secret。Kocoro 通过这组凭证连接{{platform}}。',
       noOauth: '{{platform}}暂不支持一键 OAuth 授权，请使用应用凭证。',
       openConsole: '打开{{platform}}开发者后台',
       noApp: '还没有应用？在开发者后台点击“创建企业自建应用”，填写应用名称、描述并选择图标，然后点击“创建”。',
@@ -178,7 +179,8 @@ export const zhCN: Dictionary = {
       openBot: '打开添加应用能力',
       botDone: '我已添加机器人能力',
       scopesTitle: '配置权限',
-      scopesBody: '进入“权限管理”，点击“开通权限”，将下方权限列表粘贴到搜索框，全选后点击“确认开通权限”（共 10 个）。通过“打开权限管理页面”链接进入时会自动填好这些权限。',
+      scopesBody:
+        '进入“权限管理”，点击“开通权限”，将下方权限列表粘贴到搜索框，全选后点击“确认开通权限”（共 10 个）。通过“打开权限管理页面”链接进入时会自动填好这些权限。',
       openPermissions: '打开权限管理页面',
       copyScopes: '复制权限列表',
       copied: '已复制',

@@ -51,10 +51,16 @@ export function SettingsPage({ settings, settingsError, onChange }: SettingsPage
   return (
     <div className="page page--narrow">
       <header className="page__header">
-        <h1 className="page__title" tabIndex={-1}>{t('settings.title')}</h1>
+        <h1 className="page__title" tabIndex={-1}>
+          {t('settings.title')}
+        </h1>
       </header>
 
-      {settingsError !== null && settings === null && <Banner tone="error" title={t('errors.loadSettings')}>{errorText(t, settingsError)}</Banner>}
+      {settingsError !== null && settings === null && (
+        <Banner tone="error" title={t('errors.loadSettings')}>
+          {errorText(t, settingsError)}
+        </Banner>
+      )}
       {saveError && <Banner tone="error">{saveError}</Banner>}
 
       <section className="card settings-card" aria-labelledby="settings-language">

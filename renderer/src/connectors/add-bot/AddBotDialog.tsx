@@ -227,7 +227,13 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
             {busy === 'checking' ? t('addBot.credentials.checking') : t('common.next')}
           </button>
         ) : (
-          <button key="register" type="submit" className="button button--primary" aria-disabled={busy !== null || creatingAgent} aria-busy={busy === 'registering'}>
+          <button
+            key="register"
+            type="submit"
+            className="button button--primary"
+            aria-disabled={busy !== null || creatingAgent}
+            aria-busy={busy === 'registering'}
+          >
             {busy === 'registering' ? t('addBot.agent.registering') : t('addBot.agent.register')}
           </button>
         )}
@@ -249,7 +255,13 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
         {stepNames.map((name, index) => (
           <li
             key={name}
-            className={index + 1 === step ? 'stepper__step stepper__step--current' : index + 1 < step ? 'stepper__step stepper__step--done' : 'stepper__step'}
+            className={
+              index + 1 === step
+                ? 'stepper__step stepper__step--current'
+                : index + 1 < step
+                  ? 'stepper__step stepper__step--done'
+                  : 'stepper__step'
+            }
           >
             <span className="stepper__bar" />
             <span className="stepper__name">{name}</span>
@@ -267,7 +279,14 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
           onAdvancedToggle={setAdvancedOpen}
         />
       )}
-      {step === 2 && <EncryptionStep platform={platform} draft={draft} update={update} showReminder={reminderShown && (!draft.botAdded || !draft.scopesAdded)} />}
+      {step === 2 && (
+        <EncryptionStep
+          platform={platform}
+          draft={draft}
+          update={update}
+          showReminder={reminderShown && (!draft.botAdded || !draft.scopesAdded)}
+        />
+      )}
       {step === 3 && created === null && (
         <AgentStep
           draft={draft}

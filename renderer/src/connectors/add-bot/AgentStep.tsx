@@ -58,7 +58,11 @@ export function AgentStep({ draft, update, errors, banner, creatingAgent, setCre
           <Spinner /> {t('app.loading')}
         </p>
       )}
-      {error !== null && agents === null && <Banner tone="error" title={t('errors.loadAgents')}>{errorText(t, error)}</Banner>}
+      {error !== null && agents === null && (
+        <Banner tone="error" title={t('errors.loadAgents')}>
+          {errorText(t, error)}
+        </Banner>
+      )}
       {agents !== null && agents.length === 0 && (
         <div className="callout">
           <p>{t('addBot.agent.none')}</p>

@@ -73,11 +73,21 @@ export function EncryptionStep({ platform, draft, update, showReminder }: Encryp
                 <code>{REQUIRED_SCOPES.join('\n')}</code>
               </pre>
             </figure>
-            <Checkbox label={t('addBot.checklist.scopesDone')} checked={draft.scopesAdded} onChange={(scopesAdded) => update({ scopesAdded })} />
+            <Checkbox
+              label={t('addBot.checklist.scopesDone')}
+              checked={draft.scopesAdded}
+              onChange={(scopesAdded) => update({ scopesAdded })}
+            />
           </div>
         </li>
       </ol>
-      <div ref={reminderRef}>{showReminder && <Banner tone="warning" announce>{t('addBot.checklist.reminder')}</Banner>}</div>
+      <div ref={reminderRef}>
+        {showReminder && (
+          <Banner tone="warning" announce>
+            {t('addBot.checklist.reminder')}
+          </Banner>
+        )}
+      </div>
     </div>
   );
 }

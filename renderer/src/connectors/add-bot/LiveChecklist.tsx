@@ -24,7 +24,17 @@ function ItemIcon({ state }: { state: ItemState }) {
   }
 }
 
-function Item({ state, title, children, itemRef }: { state: ItemState; title: ReactNode; children?: ReactNode; itemRef?: Ref<HTMLLIElement> }) {
+function Item({
+  state,
+  title,
+  children,
+  itemRef,
+}: {
+  state: ItemState;
+  title: ReactNode;
+  children?: ReactNode;
+  itemRef?: Ref<HTMLLIElement>;
+}) {
   return (
     <li className={`live__item live__item--${state}`} ref={itemRef}>
       <ItemIcon state={state} />
@@ -71,7 +81,8 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
     let cancelled = false;
     client.call('bots.activity', { id: bot.id }).then(
       (past) => {
-        if (!cancelled) setActivities((live) => [...past, ...live.filter((a) => !past.some((p) => p.messageId === a.messageId && p.stage === a.stage))]);
+        if (!cancelled)
+          setActivities((live) => [...past, ...live.filter((a) => !past.some((p) => p.messageId === a.messageId && p.stage === a.stage))]);
       },
       () => {
         // Live events still arrive; the history is a nicety.
@@ -94,7 +105,12 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
     status.state === 'connected'
       ? { state: 'done', text: t('addBot.live.connection.done') }
       : status.state === 'failed'
-        ? { state: 'failed', text: status.reason ? t('addBot.live.connection.failed', { reason: status.reason }) : t('addBot.live.connection.failedNoReason') }
+        ? {
+            state: 'failed',
+            text: status.reason
+              ? t('addBot.live.connection.failed', { reason: status.reason })
+              : t('addBot.live.connection.failedNoReason'),
+          }
         : status.state === 'reconnecting'
           ? { state: 'warning', text: t('addBot.live.connection.reconnecting', { reason: status.reason ?? '…' }) }
           : status.state === 'stopped'
@@ -105,7 +121,15 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
 
   const message = firstMessage(activities);
   const messageState: ItemState =
-    message?.stage === 'answered' ? 'done' : message?.stage === 'failed' ? 'failed' : message?.stage === 'received' ? 'working' : connected ? 'working' : 'todo';
+    message?.stage === 'answered'
+      ? 'done'
+      : message?.stage === 'failed'
+        ? 'failed'
+        : message?.stage === 'received'
+          ? 'working'
+          : connected
+            ? 'working'
+            : 'todo';
 
   return (
     <div className="step">
@@ -120,7 +144,9 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
 
         <Item state={botState} title={t('addBot.live.bot.title')}>
           {botState === 'done' && (
-            <p className="live__text">{status.botName ? t('addBot.live.bot.done', { name: status.botName }) : t('addBot.live.bot.doneNoName')}</p>
+            <p className="live__text">
+              {status.botName ? t('addBot.live.bot.done', { name: status.botName }) : t('addBot.live.bot.doneNoName')}
+            </p>
           )}
           {botState === 'warning' && (
             <>
@@ -171,7 +197,15 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
                   : t('addBot.live.message.waiting')
           }
         >
-          <p className={message?.stage === 'answered' ? 'live__text text-success' : message?.stage === 'failed' ? 'live__text text-error' : 'live__text'}>
+          <p
+            className={
+              message?.stage === 'answered'
+                ? 'live__text text-success'
+                : message?.stage === 'failed'
+                  ? 'live__text text-error'
+                  : 'live__text'
+            }
+          >
             {message?.stage === 'answered'
               ? t('addBot.live.message.answeredBody', { preview: message.preview })
               : message?.stage === 'failed'
