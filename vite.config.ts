@@ -21,6 +21,13 @@ import { APP_CSP_META, DEV_CSP_META } from './shared/csp.js';
 const repoRoot = path.dirname(fileURLToPath(import.meta.url));
 const fromRoot = (...segments: string[]): string => path.join(repoRoot, ...segments);
 
+/** The import aliases of tsconfig.json's `paths`, for every build (and for Vitest, e2e/vitest.config.ts). */
+export const pathAliases = {
+  '@core': fromRoot('electron/core'),
+  '@shared': fromRoot('shared'),
+  '@e2e': fromRoot('e2e'),
+};
+
 // The plugin resolves relative paths against the Vite root (renderer/), hence absolute paths.
 const electronOutDir = fromRoot('dist-electron');
 
@@ -96,6 +103,7 @@ export default defineConfig({
   root: fromRoot('renderer'),
   base: './', // relative asset URLs: work on app://kocoro/ and under any HTTP mount path
   publicDir: false,
+  resolve: { alias: pathAliases },
   plugins: [
     react(),
     cspMetaPlugin(),
@@ -104,6 +112,7 @@ export default defineConfig({
         entry: fromRoot('electron/main.ts'),
         onstart: restartElectron,
         vite: {
+          resolve: { alias: pathAliases },
           build: {
             outDir: electronOutDir,
             emptyOutDir: false, // shared with the preload build
@@ -117,6 +126,7 @@ export default defineConfig({
         input: fromRoot('electron/preload.ts'),
         onstart: reloadOrStartElectron,
         vite: {
+          resolve: { alias: pathAliases },
           build: {
             outDir: electronOutDir,
             emptyOutDir: false,

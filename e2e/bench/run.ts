@@ -5,10 +5,10 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentProvider } from '../../electron/core/agents/provider';
-import { MemoryLogger } from '../../electron/core/log/logger';
-import { BotManager } from '../../electron/core/runtime/bot-manager';
-import type { ConfigFile } from '../../shared/config-schema';
+import type { AgentProvider } from '@core/agents/provider';
+import { MemoryLogger } from '@core/log/logger';
+import { BotManager } from '@core/runtime/bot-manager';
+import type { ConfigFile } from '@shared/config-schema';
 import { FakeLarkPlatform } from '../fake-lark';
 
 const APP = {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccessConfig } from '../../shared/config-schema';
+import type { AccessConfig } from '@shared/config-schema';
 import type { PushMessageInput } from '../fake-lark';
 import { APP, postText, RuntimeHarness } from './harness';
 

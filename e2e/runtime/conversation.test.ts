@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../../electron/core/log/logger';
-import { ConversationStore } from '../../electron/core/runtime/conversation-store';
+import { MemoryLogger } from '@core/log/logger';
+import { ConversationStore } from '@core/runtime/conversation-store';
 import type { ChatRequest } from '../fake-openai/server';
 import { APP, postText, RuntimeHarness } from './harness';
 

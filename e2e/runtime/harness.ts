@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BotStatus } from '../../shared/bot-status';
-import type { AgentConfig, BotConfig, ConfigFile } from '../../shared/config-schema';
-import { MemoryLogger } from '../../electron/core/log/logger';
-import { BotManager, type BotManagerOptions } from '../../electron/core/runtime/bot-manager';
+import type { BotStatus } from '@shared/bot-status';
+import type { AgentConfig, BotConfig, ConfigFile } from '@shared/config-schema';
+import { MemoryLogger } from '@core/log/logger';
+import { BotManager, type BotManagerOptions } from '@core/runtime/bot-manager';
 import { FakeLarkPlatform, type FakeLarkOptions } from '../fake-lark';
 import { FakeOpenAi, type FakeOpenAiOptions } from '../fake-openai/server';
 

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentView, AppInfo, BotView, RpcReply } from '../../shared/contract';
+import type { AgentView, AppInfo, BotView, RpcReply } from '@shared/contract';
 import { FakeLarkPlatform } from '../fake-lark';
 import { APP, postText } from './harness';
 import { HeadlessProcess } from './headless-process';

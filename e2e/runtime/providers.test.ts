@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentConfig } from '../../shared/config-schema';
+import type { AgentConfig } from '@shared/config-schema';
 import { FakeKocoro } from '../fake-kocoro/server';
 import { APP, postText, RuntimeHarness } from './harness';
 

@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replyUuid } from '../../electron/core/runtime/reply-uuid';
-import { DurableInbox } from '../../electron/core/runtime/inbox';
+import { replyUuid } from '@core/runtime/reply-uuid';
+import { DurableInbox } from '@core/runtime/inbox';
 import { buildMessageReceiveEvent } from '../fake-lark';
 import { APP, APP2, postText, RuntimeHarness } from './harness';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { permissionsLink } from '../../shared/lark-console';
+import { permissionsLink } from '@shared/lark-console';
 import type { FakeCard, SentMessage } from '../fake-lark';
 import { APP, postText, RuntimeHarness } from './harness';
 

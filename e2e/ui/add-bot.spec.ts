@@ -1,4 +1,4 @@
-import { permissionsLink, REQUIRED_SCOPES } from '../../shared/lark-console';
+import { permissionsLink, REQUIRED_SCOPES } from '@shared/lark-console';
 import { expect, FEISHU_APP, LARK_APP, screenshot, tabTo, test } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IPC_CHANNELS } from '../../shared/bridge';
-import { METHOD_NAMES, RpcError, type Handlers } from '../../shared/contract';
+import { IPC_CHANNELS } from '@shared/bridge';
+import { METHOD_NAMES, RpcError, type Handlers } from '@shared/contract';
 import { rendererOriginOf, UntrustedSenderError, type IpcSenderLike } from '../security/ipc-sender';
 import { createCallHandler } from './ipc-bridge';
 import { createPreloadBridge, type IpcRendererLike } from './preload-bridge';

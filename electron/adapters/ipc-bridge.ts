@@ -4,7 +4,7 @@
  * frame first, then `dispatch()` (schema validation, error envelopes). A plain function over
  * structural ports, so it is tested under Node.
  */
-import { dispatch, type Handlers, type RpcReply } from '../../shared/contract';
+import { dispatch, type Handlers, type RpcReply } from '@shared/contract';
 import { assertTrustedSender, type IpcSenderLike, type RendererOrigin } from '../security/ipc-sender';
 
 /**

@@ -5,7 +5,7 @@
  * The check itself is pure and tested: shared/external-links.ts.
  */
 import { shell } from 'electron';
-import { parseExternalLink } from '../../shared/external-links';
+import { parseExternalLink } from '@shared/external-links';
 
 /** Open `raw` in the default browser if it is an allowlisted https link; report whether it was. */
 export async function openExternal(raw: unknown): Promise<boolean> {

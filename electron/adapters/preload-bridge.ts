@@ -4,9 +4,9 @@
  * touched. It imports only the contract's names (no schemas), keeping the preload bundle small;
  * inputs are validated in the main process by `dispatch()`, the trust boundary.
  */
-import { IPC_CHANNELS, type KocoroBridge } from '../../shared/bridge';
-import type { RpcReply } from '../../shared/contract';
-import { isEventName, isMethodName } from '../../shared/contract-names';
+import { IPC_CHANNELS, type KocoroBridge } from '@shared/bridge';
+import type { RpcReply } from '@shared/contract';
+import { isEventName, isMethodName } from '@shared/contract-names';
 
 /** The part of `ipcRenderer` the preload uses. */
 export interface IpcRendererLike {

@@ -18,7 +18,7 @@
  * Takes the safeStorage API as a port, so it is tested under plain Node with a fake cipher.
  */
 import type { SafeStorage } from 'electron';
-import type { SecretProtection } from '../../shared/contract';
+import type { SecretProtection } from '@shared/contract';
 import { type Logger, silentLogger } from '../core/log/logger';
 import { SecretMapFile } from '../core/store/secret-map-file';
 import type { SecretVault } from '../core/store/secret-vault';

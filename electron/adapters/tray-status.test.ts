@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { BotStatus } from '../../shared/bot-status';
+import type { BotStatus } from '@shared/bot-status';
 import { summarizeBots, trayIconPng } from './tray-status';
 
 const bot = (botId: string, state: BotStatus['state']): BotStatus => ({ botId, state, since: 0 });

@@ -3,7 +3,7 @@
  * tested under Node; main.ts turns the PNG into a `nativeImage`.
  */
 import { deflateSync } from 'node:zlib';
-import type { BotStatus } from '../../shared/bot-status';
+import type { BotStatus } from '@shared/bot-status';
 
 export type TrayHealth = 'ok' | 'failing' | 'connecting' | 'idle';
 

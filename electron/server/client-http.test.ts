@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type AppClient, type ConnectionState, type SocketLike } from '../../renderer/src/api/client';
-import type { KocoroBridge } from '../../shared/bridge';
-import { METHOD_NAMES, RpcError, type AppInfo, type EventPayload, type Handlers } from '../../shared/contract';
+import type { KocoroBridge } from '@shared/bridge';
+import { METHOD_NAMES, RpcError, type AppInfo, type EventPayload, type Handlers } from '@shared/contract';
 
 type BotStatus = EventPayload<'bot.status'>;
 import { EventBus } from '../core/api/event-bus';

@@ -16,8 +16,8 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { APP_CSP } from '../../shared/csp';
-import { dispatch, type Handlers, type RpcReply } from '../../shared/contract';
+import { APP_CSP } from '@shared/csp';
+import { dispatch, type Handlers, type RpcReply } from '@shared/contract';
 import type { EventBus } from '../core/api/event-bus';
 import type { Logger } from '../core/log/logger';
 import {

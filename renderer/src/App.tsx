@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Settings } from '../../shared/contract';
+import type { Settings } from '@shared/contract';
 import { useClient, useConnection, useEvent } from './api/ClientContext';
 import { AgentsPage } from './agents/AgentsPage';
 import { Icon, Spinner } from './components/Icon';

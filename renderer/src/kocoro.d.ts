@@ -1,4 +1,4 @@
-import type { KocoroBridge } from '../../shared/bridge';
+import type { KocoroBridge } from '@shared/bridge';
 
 declare global {
   interface Window {

@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../../../shared/config-schema';
+import type { ProviderConfig } from '@shared/config-schema';
 import { AnthropicProvider } from './anthropic-provider';
 import { CommandProvider } from './command-provider';
 import { EchoProvider } from './echo-provider';

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { ProviderConfig } from '../../../shared/config-schema';
+import type { ProviderConfig } from '@shared/config-schema';
 import { AnthropicProvider } from './anthropic-provider';
 import { commandHealth } from './command-provider';
 import { kocoroHealth } from './kocoro-provider';

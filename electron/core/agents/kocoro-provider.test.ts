@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeKocoro } from '../../../e2e/fake-kocoro/server';
+import { FakeKocoro } from '@e2e/fake-kocoro/server';
 import { KocoroProvider, kocoroHealth, listKocoroAgents } from './kocoro-provider';
 import { AgentError, type AgentChunk, type AgentContext, type AgentRequest, applyChunk } from './provider';
 

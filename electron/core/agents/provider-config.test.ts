@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFileSchema, formatZodError } from '../../../shared/config-schema';
+import { configFileSchema, formatZodError } from '@shared/config-schema';
 import { SecretRedactor } from '../log/redact';
 import { resolveSecrets } from '../store/config-file';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BotActivity } from '../../../shared/contract';
+import type { BotActivity } from '@shared/contract';
 import { ActivityLog } from './activity-log';
 
 const activity = (botId: string, n: number): BotActivity => ({

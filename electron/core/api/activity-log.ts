@@ -1,4 +1,4 @@
-import type { BotActivity } from '../../../shared/contract';
+import type { BotActivity } from '@shared/contract';
 
 export const ACTIVITY_PER_BOT = 20;
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type Handlers, type ProviderInput, RpcError } from '../../../shared/contract';
+import { type Handlers, type ProviderInput, RpcError } from '@shared/contract';
 import { AgentError } from '../agents/provider';
 import { providerHealth } from '../agents/health';
 import { listKocoroAgents } from '../agents/kocoro-provider';

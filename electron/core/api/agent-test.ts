@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentConfig, Platform } from '../../../shared/config-schema';
+import type { AgentConfig, Platform } from '@shared/config-schema';
 import { AgentError, type AgentProvider } from '../agents/provider';
 import type { Logger } from '../log/logger';
 import type { EventBus } from './event-bus';

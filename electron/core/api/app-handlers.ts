@@ -1,5 +1,5 @@
-import { type Handlers, RpcError, type Settings } from '../../../shared/contract';
-import { parseExternalLink } from '../../../shared/external-links';
+import { type Handlers, RpcError, type Settings } from '@shared/contract';
+import { parseExternalLink } from '@shared/external-links';
 import type { ServiceContext } from './service-context';
 
 type AppHandlers = Pick<Handlers, 'app.info' | 'settings.get' | 'settings.update' | 'links.open'>;

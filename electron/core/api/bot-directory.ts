@@ -1,6 +1,6 @@
-import { RpcError } from '../../../shared/contract';
-import type { ChatSummary, Person } from '../../../shared/contract';
-import { permissionsLink } from '../../../shared/lark-console';
+import { RpcError } from '@shared/contract';
+import type { ChatSummary, Person } from '@shared/contract';
+import { permissionsLink } from '@shared/lark-console';
 import { LarkApi } from '../lark/api';
 import { toLarkApiError } from '../lark/errors';
 import type { Logger } from '../log/logger';

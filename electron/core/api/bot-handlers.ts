@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { PLATFORM_DOMAIN } from '../../../shared/platform';
-import { type Handlers, RpcError } from '../../../shared/contract';
-import type { AccessConfig } from '../../../shared/config-schema';
+import { PLATFORM_DOMAIN } from '@shared/platform';
+import { type Handlers, RpcError } from '@shared/contract';
+import type { AccessConfig } from '@shared/config-schema';
 import { resolveAccess } from '../runtime/access-policy';
 import { resolvedReplyMode } from '../runtime/reply-mode';
 import { BotDirectory } from './bot-directory';

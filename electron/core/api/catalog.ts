@@ -1,4 +1,4 @@
-import type { AgentConfig, BotConfig, ConfigFile, ProviderConfig } from '../../../shared/config-schema';
+import type { AgentConfig, BotConfig, ConfigFile, ProviderConfig } from '@shared/config-schema';
 import type { SecretRedactor } from '../log/redact';
 import type { AppAgent, AppBot, AppStore } from '../store/app-store';
 import type { SecretVault } from '../store/secret-vault';

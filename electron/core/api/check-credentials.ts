@@ -1,6 +1,6 @@
-import type { Platform } from '../../../shared/config-schema';
-import type { CredentialsCheck } from '../../../shared/contract';
-import { PLATFORM_DOMAIN, PLATFORM_LABEL } from '../../../shared/platform';
+import type { Platform } from '@shared/config-schema';
+import type { CredentialsCheck } from '@shared/contract';
+import { PLATFORM_DOMAIN, PLATFORM_LABEL } from '@shared/platform';
 import { LarkApi } from '../lark/api';
 import { toLarkApiError } from '../lark/errors';
 import type { Logger } from '../log/logger';

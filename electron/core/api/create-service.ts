@@ -1,6 +1,6 @@
-import type { BotStatus } from '../../../shared/bot-status';
-import type { ConfigFile } from '../../../shared/config-schema';
-import type { Handlers } from '../../../shared/contract';
+import type { BotStatus } from '@shared/bot-status';
+import type { ConfigFile } from '@shared/config-schema';
+import type { Handlers } from '@shared/contract';
 import { createProvider } from '../agents/create-provider';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
@@ -17,12 +17,7 @@ import { Catalog } from './catalog';
 import { EventBus } from './event-bus';
 import { createExclusive, type ServiceContext } from './service-context';
 import { Views } from './views';
-
-export interface HostHooks {
-  openExternal?(url: string): Promise<boolean>;
-  getStartAtLogin?(): boolean;
-  setStartAtLogin?(on: boolean): void;
-}
+import type { HostHooks } from './host-hooks';
 
 export interface ServiceOptions {
   mode: 'desktop' | 'headless';

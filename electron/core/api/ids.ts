@@ -1,4 +1,4 @@
-import type { Platform } from '../../../shared/config-schema';
+import type { Platform } from '@shared/config-schema';
 
 const MAX_ID = 64;
 

@@ -7,7 +7,7 @@ import type { ActivityLog } from './activity-log';
 import type { AgentTestRunner } from './agent-test';
 import type { BotLauncher } from './bot-launcher';
 import type { Catalog } from './catalog';
-import type { HostHooks } from './create-service';
+import type { HostHooks } from './host-hooks';
 import type { EventBus } from './event-bus';
 import type { Views } from './views';
 

@@ -1,5 +1,5 @@
-import type { BotStatus } from '../../../shared/bot-status';
-import type { AgentView, BotView } from '../../../shared/contract';
+import type { BotStatus } from '@shared/bot-status';
+import type { AgentView, BotView } from '@shared/contract';
 import type { SecretRedactor } from '../log/redact';
 import type { BotManager } from '../runtime/bot-manager';
 import { resolveAccess } from '../runtime/access-policy';

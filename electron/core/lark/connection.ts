@@ -1,5 +1,5 @@
 import * as lark from '@larksuiteoapi/node-sdk';
-import type { ConnectionState } from '../../../shared/bot-status';
+import type { ConnectionState } from '@shared/bot-status';
 import type { Logger } from '../log/logger';
 import { withTimeout } from './api';
 import { sdkLogger } from './sdk-logger';

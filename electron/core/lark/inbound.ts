@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatZodError } from '../../../shared/config-schema';
+import { formatZodError } from '@shared/config-schema';
 
 /**
  * `im.message.receive_v1` as the SDK's EventDispatcher hands it over: header and event flattened

@@ -1,4 +1,4 @@
-import type { AccessConfig } from '../../../shared/config-schema';
+import type { AccessConfig } from '@shared/config-schema';
 import type { MessageEvent } from '../lark/inbound';
 import { mentionsBot } from '../lark/inbound';
 

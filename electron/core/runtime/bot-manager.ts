@@ -1,6 +1,6 @@
-import type { BotStatus } from '../../../shared/bot-status';
-import type { AgentConfig, BotConfig, ConfigFile } from '../../../shared/config-schema';
-import type { BotActivity } from '../../../shared/contract';
+import type { BotStatus } from '@shared/bot-status';
+import type { AgentConfig, BotConfig, ConfigFile } from '@shared/config-schema';
+import type { BotActivity } from '@shared/contract';
 import { createProvider } from '../agents/create-provider';
 import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';

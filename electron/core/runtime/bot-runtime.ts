@@ -1,9 +1,9 @@
 import path from 'node:path';
-import type { BotStatus, ConnectionState } from '../../../shared/bot-status';
-import type { AgentConfig, BotConfig } from '../../../shared/config-schema';
-import type { BotActivity } from '../../../shared/contract';
-import { CARD_CALLBACK, permissionsLink } from '../../../shared/lark-console';
-import { PLATFORM_DOMAIN } from '../../../shared/platform';
+import type { BotStatus, ConnectionState } from '@shared/bot-status';
+import type { AgentConfig, BotConfig } from '@shared/config-schema';
+import type { BotActivity } from '@shared/contract';
+import { CARD_CALLBACK, permissionsLink } from '@shared/lark-console';
+import { PLATFORM_DOMAIN } from '@shared/platform';
 import { AgentError, type AgentProvider, applyChunk } from '../agents/provider';
 import { type BotInfo, LarkApi } from '../lark/api';
 import { isStopValue } from '../lark/card-json';

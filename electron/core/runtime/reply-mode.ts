@@ -1,4 +1,4 @@
-import type { BotConfig, ReplyMode } from '../../../shared/config-schema';
+import type { BotConfig, ReplyMode } from '@shared/config-schema';
 
 /** How a bot answers in a chat of `chatType`: a streaming card (default) or one message when done. */
 export function replyModeFor(bot: Pick<BotConfig, 'replyMode'>, chatType: string): ReplyMode {

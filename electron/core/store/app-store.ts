@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
-import { accessSchema, APP_ID_PATTERN, formatZodError, platformSchema, replyModeSchema } from '../../../shared/config-schema';
-import { languageSchema } from '../../../shared/contract';
+import { accessSchema, APP_ID_PATTERN, formatZodError, platformSchema, replyModeSchema } from '@shared/config-schema';
+import { languageSchema } from '@shared/contract';
 import type { Logger } from '../log/logger';
 import { setAside } from './set-aside';
 

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { type ConfigFile, configFileSchema, formatZodError } from '../../../shared/config-schema';
+import { type ConfigFile, configFileSchema, formatZodError } from '@shared/config-schema';
 import type { SecretRedactor } from '../log/redact';
 
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import type { SecretProtection } from '../../../shared/contract';
+import type { SecretProtection } from '@shared/contract';
 import { type Logger, silentLogger } from '../log/logger';
 import { SecretMapFile } from './secret-map-file';
 import type { SecretVault } from './secret-vault';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { formatZodError } from '../../../shared/config-schema';
+import { formatZodError } from '@shared/config-schema';
 import type { Logger } from '../log/logger';
 import { writeFileAtomic } from './atomic-file';
 import { setAside } from './set-aside';

@@ -1,4 +1,4 @@
-import type { SecretProtection } from '../../../shared/contract';
+import type { SecretProtection } from '@shared/contract';
 
 /**
  * Where saved secrets live (App Secrets, Encrypt Keys, agent API keys). The desktop app backs it

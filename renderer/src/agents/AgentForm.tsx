@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AgentView, MethodInput, ProviderInput } from '../../../shared/contract';
+import type { AgentView, MethodInput, ProviderInput } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Banner } from '../components/Banner';
 import { Checkbox, SecretField, SelectField, TextField } from '../components/Field';

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AgentView, EventPayload } from '../../../shared/contract';
+import type { AgentView, EventPayload } from '@shared/contract';
 import { useClient, useEvent } from '../api/ClientContext';
 import { TextField } from '../components/Field';
 import { Spinner } from '../components/Icon';

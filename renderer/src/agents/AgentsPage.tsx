@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AgentView } from '../../../shared/contract';
+import type { AgentView } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Badge } from '../components/Badge';
 import { Banner } from '../components/Banner';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AgentView } from '../../../shared/contract';
+import type { AgentView } from '@shared/contract';
 import { useClient, useEvent } from '../api/ClientContext';
 import { useReconnectEpoch } from '../shell/connection';
 

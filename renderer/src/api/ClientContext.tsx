@@ -3,7 +3,7 @@
  * `useEvent()` for push events and `useConnection()` for the online/offline banner.
  */
 import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
-import type { EventName, EventPayload } from '../../../shared/contract';
+import type { EventName, EventPayload } from '@shared/contract';
 import { createClient, type AppClient, type ConnectionState } from './client';
 
 const ClientContext = createContext<AppClient | null>(null);

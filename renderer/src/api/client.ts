@@ -14,7 +14,7 @@
  *
  * No Node APIs; no zod parsing (the page's CSP forbids the eval zod would try first).
  */
-import type { KocoroBridge } from '../../../shared/bridge';
+import type { KocoroBridge } from '@shared/bridge';
 import {
   isEventName,
   rpcErrorSchema,
@@ -26,7 +26,7 @@ import {
   type MethodName,
   type MethodOutput,
   type RpcErrorBody,
-} from '../../../shared/contract';
+} from '@shared/contract';
 
 /** Whether push events are flowing (the WebSocket is open). The desktop bridge is always online. */
 export type ConnectionState = 'online' | 'offline';

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { BotView } from '../../../shared/contract';
+import type { BotView } from '@shared/contract';
 
 export type PillKind = 'connected' | 'connecting' | 'reconnecting' | 'paused' | 'failed' | 'stopped';
 

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AccessView } from '../../../shared/contract';
-import { RpcError } from '../../../shared/contract';
+import type { AccessView } from '@shared/contract';
+import { RpcError } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { errorText } from '../lib/errors';
 

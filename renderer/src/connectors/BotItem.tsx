@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AgentView, BotView } from '../../../shared/contract';
+import type { AgentView, BotView } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Badge } from '../components/Badge';
 import { ExternalLink } from '../components/ExternalLink';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AgentView, BotView } from '../../../shared/contract';
-import type { Platform } from '../../../shared/config-schema';
+import type { AgentView, BotView } from '@shared/contract';
+import type { Platform } from '@shared/config-schema';
 import { useClient } from '../api/ClientContext';
 import { useAgents } from '../agents/useAgents';
 import { Banner } from '../components/Banner';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ReplyMode } from '../../../shared/config-schema';
-import type { AgentView, BotView, MethodInput } from '../../../shared/contract';
+import type { ReplyMode } from '@shared/config-schema';
+import type { AgentView, BotView, MethodInput } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Banner } from '../components/Banner';
 import { Checkbox, SecretField, SelectField, TextField } from '../components/Field';

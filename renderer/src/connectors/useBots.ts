@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { BotView, EventPayload } from '../../../shared/contract';
+import type { BotView, EventPayload } from '@shared/contract';
 import { useClient, useEvent } from '../api/ClientContext';
 import { useReconnectEpoch } from '../shell/connection';
 

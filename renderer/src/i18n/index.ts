@@ -1,6 +1,6 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import type { Settings } from '../../../shared/contract';
+import type { Settings } from '@shared/contract';
 import { en } from './en';
 import { zhCN } from './zh-CN';
 

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { RpcError } from '../../../shared/contract';
+import { RpcError } from '@shared/contract';
 
 /** The error a call rejected with, in words for the person (the core's own message as detail). */
 export function errorText(t: TFunction, error: unknown): string {

@@ -1,4 +1,4 @@
-import { APP_ID_PATTERN } from '../../../shared/config-schema';
+import { APP_ID_PATTERN } from '@shared/config-schema';
 
 /** The same shape the SDK and the core insist on: `cli_` + 16 hex characters. */
 export function isValidAppId(appId: string): boolean {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AppInfo, SecretProtection, Settings } from '../../../shared/contract';
+import type { AppInfo, SecretProtection, Settings } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Banner } from '../components/Banner';
 import { Checkbox, SelectField } from '../components/Field';

@@ -1,7 +1,7 @@
 import { useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BotView, EventPayload, MethodInput } from '../../../../shared/contract';
-import type { Platform } from '../../../../shared/config-schema';
+import type { BotView, EventPayload, MethodInput } from '@shared/contract';
+import type { Platform } from '@shared/config-schema';
 import { useClient, useEvent } from '../../api/ClientContext';
 import { Modal } from '../../components/Modal';
 import { errorField, errorText, isRpcError } from '../../lib/errors';

@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
-import type { Platform } from '../../../../shared/config-schema';
-import { consoleLinks } from '../../../../shared/lark-console';
-import { PLATFORM_DOMAIN } from '../../../../shared/platform';
+import type { Platform } from '@shared/config-schema';
+import { consoleLinks } from '@shared/lark-console';
+import { PLATFORM_DOMAIN } from '@shared/platform';
 import { Banner } from '../../components/Banner';
 import { ExternalLink } from '../../components/ExternalLink';
 import { SecretField, TextField } from '../../components/Field';

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Platform } from '../../../../shared/config-schema';
-import { consoleLinks, REQUIRED_SCOPES } from '../../../../shared/lark-console';
+import type { Platform } from '@shared/config-schema';
+import { consoleLinks, REQUIRED_SCOPES } from '@shared/lark-console';
 import { Banner } from '../../components/Banner';
 import { CopyButton } from '../../components/CopyButton';
 import { ExternalLink } from '../../components/ExternalLink';

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BotActivity, BotView } from '../../../../shared/contract';
-import { CARD_CALLBACK, consoleLinks, MESSAGE_EVENT } from '../../../../shared/lark-console';
+import type { BotActivity, BotView } from '@shared/contract';
+import { CARD_CALLBACK, consoleLinks, MESSAGE_EVENT } from '@shared/lark-console';
 import { useClient, useEvent } from '../../api/ClientContext';
 import { ExternalLink } from '../../components/ExternalLink';
 import { Icon, Spinner } from '../../components/Icon';

@@ -1,4 +1,4 @@
-import type { AccessView } from '../../../../shared/contract';
+import type { AccessView } from '@shared/contract';
 
 /** Everything the person typed or ticked in the Add Bot dialog, kept across steps. */
 export interface Draft {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APP, MODEL_KEY, postText, ServiceHarness } from './service-harness';
+import { APP, MODEL_KEY, postText, ServiceHarness } from './harness';
 
 let h: ServiceHarness;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeAnthropic } from '../../../e2e/fake-anthropic/server';
-import { FakeKocoro } from '../../../e2e/fake-kocoro/server';
-import { ServiceHarness } from './service-harness';
+import { FakeAnthropic } from '@e2e/fake-anthropic/server';
+import { FakeKocoro } from '@e2e/fake-kocoro/server';
+import { ServiceHarness } from './harness';
 
 let h: ServiceHarness | undefined;
 let kocoro: FakeKocoro | undefined;

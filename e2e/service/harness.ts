@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ConfigFile } from '../../../shared/config-schema';
+import type { ConfigFile } from '@shared/config-schema';
 import {
   dispatch,
   type EventName,
@@ -15,13 +15,14 @@ import {
   type MethodName,
   type MethodOutput,
   type RpcErrorBody,
-} from '../../../shared/contract';
-import { FakeLarkPlatform } from '../../../e2e/fake-lark';
-import { FakeOpenAi, type FakeOpenAiOptions } from '../../../e2e/fake-openai/server';
-import { MemoryLogger } from '../log/logger';
-import { SecretRedactor } from '../log/redact';
-import { FileVault } from '../store/file-vault';
-import { createKocoroService, type HostHooks, type KocoroService } from './create-service';
+} from '@shared/contract';
+import { FakeLarkPlatform } from '../fake-lark';
+import { FakeOpenAi, type FakeOpenAiOptions } from '../fake-openai/server';
+import { MemoryLogger } from '@core/log/logger';
+import { SecretRedactor } from '@core/log/redact';
+import { FileVault } from '@core/store/file-vault';
+import { createKocoroService, type KocoroService } from '@core/api/create-service';
+import type { HostHooks } from '@core/api/host-hooks';
 
 export const APP = {
   appId: 'cli_a1b2c3d4e5f60718',

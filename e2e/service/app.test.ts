@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostHooks } from './create-service';
-import { ServiceHarness } from './service-harness';
+import type { HostHooks } from '@core/api/host-hooks';
+import { ServiceHarness } from './harness';
 
 let h: ServiceHarness;
 afterEach(async () => {

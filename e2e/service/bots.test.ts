@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { APP, APP2, MODEL_KEY, postText, ServiceHarness } from './service-harness';
+import { APP, APP2, MODEL_KEY, postText, ServiceHarness } from './harness';
 
 let h: ServiceHarness;
 afterEach(async () => {
