@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { pathAliases } from '../vite.config';
+import { pathAliases } from '../vite.config.js';
 
 // Lives in e2e/ to keep the top level to the project's agreed files; paths are from the repo root.
 export default defineConfig({

@@ -112,6 +112,10 @@ export const accessSchema = z
   .strict();
 export type AccessConfig = z.infer<typeof accessSchema>;
 
+/** What the bot says in its chats (notices, /help…): `auto` = 简体中文 for Feishu bots, English for Lark bots. */
+export const botLanguageSchema = z.enum(['auto', 'en', 'zh-CN']);
+export type BotLanguage = z.infer<typeof botLanguageSchema>;
+
 export const botSchema = z
   .object({
     id: idSchema,
@@ -126,6 +130,7 @@ export const botSchema = z
     /** Per chat type; both default to `card`. */
     replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).strict().optional(),
     access: accessSchema.optional(),
+    language: botLanguageSchema.optional(),
   })
   .strict();
 export type BotConfig = z.infer<typeof botSchema>;

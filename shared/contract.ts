@@ -15,6 +15,7 @@ import {
   groupAccessSchema,
   platformSchema,
   replyModeSchema,
+  botLanguageSchema,
 } from './config-schema';
 import { isMethodName } from './contract-names';
 
@@ -147,6 +148,8 @@ export const botViewSchema = z.object({
   replyMode: z.object({ dm: replyModeSchema, group: replyModeSchema }),
   /** Who gets an answer (defaults resolved). */
   access: accessViewSchema,
+  /** What the bot says in its chats; `auto` unless chosen. */
+  language: botLanguageSchema,
   status: botStatusSchema,
 });
 
@@ -178,6 +181,7 @@ export const botCreateInputSchema = credentialsInputSchema.extend({
   displayName: z.string().trim().max(64).optional(),
   replyMode: replyModeInputSchema.optional(),
   access: accessSchema.optional(),
+  language: botLanguageSchema.optional(),
 });
 
 /** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
@@ -190,6 +194,7 @@ export const botUpdateInputSchema = z.object({
   replyMode: replyModeInputSchema.optional(),
   /** Replaces the fields given; absent fields stay unchanged. */
   access: accessSchema.optional(),
+  language: botLanguageSchema.optional(),
 });
 
 /** What happened to one incoming message, for the live checklist and "last message". */

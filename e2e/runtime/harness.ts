@@ -51,7 +51,10 @@ export class RuntimeHarness {
         };
   }
 
-  /** Replies as one `post` per answer unless `replyMode` says otherwise (streaming cards: e2e/runtime/streaming.test.ts). */
+  /**
+   * Replies as one `post` per answer unless `replyMode` says otherwise (streaming cards:
+   * e2e/runtime/streaming.test.ts), and speaks English (a Feishu bot's `auto` is 简体中文; language.test.ts).
+   */
   bot(overrides: Partial<BotConfig> = {}): BotConfig {
     return {
       id: 'team-bot',
@@ -61,6 +64,7 @@ export class RuntimeHarness {
       agentId: 'model',
       domain: this.lark.url,
       replyMode: { dm: 'message', group: 'message' },
+      language: 'en',
       ...overrides,
     };
   }

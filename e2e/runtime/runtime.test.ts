@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replyUuid } from '@core/runtime/reply-uuid';
+import { replyUuid } from '@core/lark/outbound/idempotency';
 import { DurableInbox } from '@core/runtime/inbox';
 import { buildMessageReceiveEvent } from '../fake-lark';
 import { APP, APP2, postText, RuntimeHarness } from './harness';

@@ -32,6 +32,43 @@ describe('bot access in the UI', () => {
     expect(h.lark.sentMessages({ replyTo: bob.messageId })).toHaveLength(0);
   });
 
+  it('applies changed access rules to the next message without dropping the connection or restarting the bot', async () => {
+    h = await ServiceHarness.create();
+    const agent = await h.createModelAgent();
+    const view = await h.createBot(agent.id);
+    await h.waitForEvent('bot.status', (s) => s.botId === view.id && s.state === 'connected');
+    await h.lark.waitForConnections(APP.appId);
+    const [connection] = h.lark.connections(APP.appId);
+    const before = h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: BOB.openId, text: 'open door' });
+    expect(postText((await h.lark.waitForMessages({ replyTo: before.messageId }))[0]!.content)).toBe('You said: open door');
+    const statusesBefore = h.events('bot.status').length;
+
+    await h.call('bots.update', { id: view.id, access: { dm: 'allowlist', dmAllow: [ALICE.openId] } });
+    const bob = h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: BOB.openId, text: 'still me' });
+    await h.lark.waitForAck(bob.push.pushId);
+    const alice = h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: ALICE.openId, text: 'allowed' });
+    expect(postText((await h.lark.waitForMessages({ replyTo: alice.messageId }))[0]!.content)).toBe('You said: allowed');
+    expect(h.lark.sentMessages({ replyTo: bob.messageId })).toHaveLength(0);
+    expect(h.logger.records.find((r) => r.event === 'message.ignored' && r.messageId === bob.messageId)).toMatchObject({
+      rule: 'dm_not_allowed',
+    });
+    // The same long connection throughout, and no connecting/stopped flicker in the status.
+    expect(h.lark.connections(APP.appId).map((c) => c.id)).toEqual([connection!.id]);
+    expect(
+      h
+        .events('bot.status')
+        .slice(statusesBefore)
+        .map((s) => s.state),
+    ).not.toContain('connecting');
+    expect(h.logger.records.filter((r) => r.event === 'bot.stopped')).toHaveLength(0);
+
+    // And back: Bob is answered again, still on the same connection.
+    await h.call('bots.update', { id: view.id, access: { dm: 'open' } });
+    const again = h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: BOB.openId, text: 'back' });
+    expect(postText((await h.lark.waitForMessages({ replyTo: again.messageId }))[0]!.content)).toBe('You said: back');
+    expect(h.lark.connections(APP.appId).map((c) => c.id)).toEqual([connection!.id]);
+  });
+
   it('creates a bot with access rules', async () => {
     h = await ServiceHarness.create();
     const agent = await h.createModelAgent();

@@ -1,4 +1,5 @@
 import { FakeOpenAi } from '../fake-openai/server';
+import { postText } from '../runtime/harness';
 import { expect, LARK_APP, screenshot, test } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
@@ -50,6 +51,36 @@ test('a bot can be edited (agent, name, secret) and removed after confirmation',
   await expect(section.getByText('Support Bot')).toBeHidden();
   expect(await kocoro.call<unknown[]>('bots.list')).toEqual([]);
   await expect.poll(() => lark.connections(LARK_APP.appId).length).toBe(0);
+});
+
+test('the bot language is chosen in Edit and the next /help is answered in it, on the same connection', async ({ page, kocoro, lark }) => {
+  await kocoro.call('bots.create', {
+    platform: 'lark',
+    appId: LARK_APP.appId,
+    appSecret: LARK_APP.appSecret,
+    domain: lark.url,
+    agentId: 'echo',
+    replyMode: { dm: 'message' },
+  });
+  await lark.waitForConnections(LARK_APP.appId);
+  const [connection] = lark.connections(LARK_APP.appId);
+  await page.goto(kocoro.url);
+  const section = page.getByRole('region', { name: 'Lark' });
+  await expect(section.getByText('Connected')).toBeVisible();
+  await section.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog');
+  await expect(edit.getByLabel('Bot language')).toHaveValue('auto');
+  await expect(edit.getByRole('option', { name: 'Automatic (English for Lark)' })).toBeAttached();
+  await edit.getByLabel('Bot language').selectOption({ label: '简体中文' });
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit).toBeHidden();
+  const [bot] = await kocoro.call<Array<{ language: string }>>('bots.list');
+  expect(bot!.language).toBe('zh-CN');
+
+  const { messageId } = lark.pushMessage(LARK_APP.appId, { chatType: 'p2p', text: '/help' });
+  const [reply] = await lark.waitForMessages({ replyTo: messageId });
+  expect(postText(reply!.content)).toContain('可用命令：');
+  expect(lark.connections(LARK_APP.appId).map((c) => c.id)).toEqual([connection!.id]);
 });
 
 test('a new OpenAI-compatible agent is created on the Agents page and its Test box streams the answer', async ({ page, kocoro }) => {

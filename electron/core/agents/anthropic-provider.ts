@@ -30,7 +30,7 @@ export class AnthropicProvider implements AgentProvider {
 
   async *stream(request: AgentRequest): AsyncIterable<string> {
     if (!this.opts.apiKey) {
-      throw new AgentError('no Anthropic API key configured', "The agent has no API key. Ask the bot's owner to set it.");
+      throw new AgentError('no Anthropic API key configured', { key: 'agent.noApiKey' });
     }
     try {
       const stream = await this.client.messages.create(
@@ -87,37 +87,22 @@ function describeAnthropicError(err: unknown, opts: AnthropicProviderOptions): E
   if (err instanceof Anthropic.APIUserAbortError) return err;
   const where = opts.baseUrl ?? 'api.anthropic.com';
   if (err instanceof Anthropic.AuthenticationError) {
-    return new AgentError(
-      `Anthropic endpoint ${where} rejected the API key (401)`,
-      "The agent's API key was rejected. Ask the bot's owner to check it.",
-    );
+    return new AgentError(`Anthropic endpoint ${where} rejected the API key (401)`, { key: 'agent.keyRejected' });
   }
   if (err instanceof Anthropic.NotFoundError) {
-    return new AgentError(
-      `model "${opts.model}" not found at ${where}`,
-      `The agent's model "${opts.model}" was not found. Ask the bot's owner to check it.`,
-    );
+    return new AgentError(`model "${opts.model}" not found at ${where}`, { key: 'agent.modelNotFound', params: { model: opts.model } });
   }
   if (err instanceof Anthropic.RateLimitError) {
-    return new AgentError(
-      `Anthropic endpoint ${where} is rate limiting`,
-      'The agent is busy right now (rate limited). Please try again in a moment.',
-    );
+    return new AgentError(`Anthropic endpoint ${where} is rate limiting`, { key: 'agent.rateLimited' });
   }
   if (err instanceof Anthropic.APIConnectionTimeoutError) {
-    return new AgentError(`Anthropic endpoint ${where} timed out`, 'The agent took too long to answer. Please try again.');
+    return new AgentError(`Anthropic endpoint ${where} timed out`, { key: 'agent.timeout' });
   }
   if (err instanceof Anthropic.APIConnectionError) {
-    return new AgentError(
-      `cannot reach Anthropic endpoint ${where}`,
-      "The agent could not be reached. Ask the bot's owner to check the connection.",
-    );
+    return new AgentError(`cannot reach Anthropic endpoint ${where}`, { key: 'agent.unreachable' });
   }
   if (err instanceof Anthropic.APIError) {
-    return new AgentError(
-      `Anthropic endpoint ${where} failed: ${err.status ?? ''} ${err.message}`,
-      'The agent failed to answer. Please try again later.',
-    );
+    return new AgentError(`Anthropic endpoint ${where} failed: ${err.status ?? ''} ${err.message}`, { key: 'agent.failed' });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

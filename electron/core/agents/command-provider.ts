@@ -94,10 +94,7 @@ export class CommandProvider implements AgentProvider {
     const program = this.opts.command;
 
     if (cwd && !(await fs.stat(cwd).catch(() => undefined))?.isDirectory()) {
-      throw new AgentError(
-        `working directory not found: ${cwd}`,
-        `The agent's working directory ${cwd} does not exist. Ask the bot's owner to check it.`,
-      );
+      throw new AgentError(`working directory not found: ${cwd}`, { key: 'program.noWorkingDir', params: { cwd } });
     }
     const resolved = (await findProgram(program, cwd)) ?? expandHome(program);
 
@@ -172,31 +169,22 @@ export class CommandProvider implements AgentProvider {
       }
       if (spawnError) {
         if (spawnError.code === 'ENOENT')
-          throw new AgentError(
-            `program not found: ${program}`,
-            `The agent's program was not found (${program}). Ask the bot's owner to check it.`,
-          );
+          throw new AgentError(`program not found: ${program}`, { key: 'program.notFound', params: { program } });
         if (spawnError.code === 'EACCES')
-          throw new AgentError(
-            `program not executable: ${program}`,
-            `The agent's program cannot be run (${program}). Ask the bot's owner to check it.`,
-          );
-        throw new AgentError(`cannot run ${program}: ${spawnError.message}`, "The agent failed to start. Ask the bot's owner to check it.");
+          throw new AgentError(`program not executable: ${program}`, { key: 'program.notExecutable', params: { program } });
+        throw new AgentError(`cannot run ${program}: ${spawnError.message}`, { key: 'program.cannotStart' });
       }
       if (signal.aborted) signal.throwIfAborted();
       if (timedOut) {
-        throw new AgentError(
-          `${program} did not finish within ${timeoutMs / 1000} s and was killed`,
-          'The agent took too long to answer. Please try again.',
-        );
+        throw new AgentError(`${program} did not finish within ${timeoutMs / 1000} s and was killed`, { key: 'agent.timeout' });
       }
       if (ended && ended.code !== 0) {
         const tail = stderr.trim();
         const how = ended.code !== null ? `exited with code ${ended.code}` : `was killed by ${ended.signal}`;
-        throw new AgentError(
-          `${program} ${how}${tail ? `: ${tail}` : ''}`,
-          `The agent failed (${how})${tail ? `: ${tail.slice(-500)}` : ''}`,
-        );
+        throw new AgentError(`${program} ${how}${tail ? `: ${tail}` : ''}`, {
+          key: 'program.failed',
+          params: { how, tail: tail ? `: ${tail.slice(-500)}` : '' },
+        });
       }
     } finally {
       clearTimeout(timer);

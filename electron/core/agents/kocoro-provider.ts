@@ -23,7 +23,7 @@ function baseUrl(url: string | undefined): string {
 }
 
 function notRunning(url: string): AgentError {
-  return new AgentError(`${KOCORO_NOT_RUNNING} (nothing answers at ${url})`, KOCORO_NOT_RUNNING);
+  return new AgentError(`${KOCORO_NOT_RUNNING} (nothing answers at ${url})`, { key: 'kocoro.notRunning' });
 }
 
 /** Whether a failed fetch means nothing listens there (as opposed to our own abort). */
@@ -54,10 +54,10 @@ async function failure(url: string, what: string, res: Response): Promise<AgentE
   } catch {
     // not JSON: keep the text
   }
-  return new AgentError(
-    `Kocoro daemon at ${url}: ${what} failed (${res.status}) ${detail}`.trim(),
-    `The Kocoro agent failed: ${detail || `HTTP ${res.status}`}`,
-  );
+  return new AgentError(`Kocoro daemon at ${url}: ${what} failed (${res.status}) ${detail}`.trim(), {
+    key: 'kocoro.failed',
+    params: { detail: detail || `HTTP ${res.status}` },
+  });
 }
 
 /** `GET /agents` of a daemon, for the Agents page's select. */
@@ -132,12 +132,12 @@ export class KocoroProvider implements AgentProvider {
         signal,
       });
       if (!res.ok) throw await failure(this.url, 'message', res);
-      if (!res.body) throw new AgentError(`Kocoro daemon at ${this.url} sent no body`, 'The Kocoro agent sent no answer.');
+      if (!res.body) throw new AgentError(`Kocoro daemon at ${this.url} sent no body`, { key: 'kocoro.noAnswer' });
       // An older daemon may answer with plain JSON.
       if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
         const json = (await res.json()) as { reply?: unknown; error?: unknown };
         if (typeof json.reply !== 'string')
-          throw new AgentError(`Kocoro daemon: no reply (${String(json.error ?? 'unknown')})`, 'The Kocoro agent failed to answer.');
+          throw new AgentError(`Kocoro daemon: no reply (${String(json.error ?? 'unknown')})`, { key: 'kocoro.failedToAnswer' });
         yield json.reply;
         return;
       }
@@ -153,7 +153,10 @@ export class KocoroProvider implements AgentProvider {
           }
         } else if (event.event === 'error') {
           const message = String(data.error ?? data.message ?? event.data);
-          throw new AgentError(`Kocoro agent "${this.opts.agent}" failed: ${message}`, `The Kocoro agent failed: ${message}`);
+          throw new AgentError(`Kocoro agent "${this.opts.agent}" failed: ${message}`, {
+            key: 'kocoro.failed',
+            params: { detail: message },
+          });
         } else if (event.event === 'done') {
           done = true;
           const reply = data.reply;
@@ -163,11 +166,7 @@ export class KocoroProvider implements AgentProvider {
         // `tool` and `approval` events are the daemon's own business: the chat sees the answer.
       }
       signal.throwIfAborted();
-      if (!done)
-        throw new AgentError(
-          `Kocoro daemon at ${this.url} ended the stream without "done"`,
-          'The Kocoro agent stopped before finishing its answer.',
-        );
+      if (!done) throw new AgentError(`Kocoro daemon at ${this.url} ended the stream without "done"`, { key: 'kocoro.incomplete' });
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

@@ -84,37 +84,22 @@ function describeOpenAiError(err: unknown, opts: OpenAiProviderOptions): Error {
   if (err instanceof OpenAI.APIUserAbortError) return err;
   const where = opts.baseUrl ?? 'api.openai.com';
   if (err instanceof OpenAI.AuthenticationError) {
-    return new AgentError(
-      `model endpoint ${where} rejected the API key (401)`,
-      "The agent's API key was rejected. Ask the bot's owner to check it.",
-    );
+    return new AgentError(`model endpoint ${where} rejected the API key (401)`, { key: 'agent.keyRejected' });
   }
   if (err instanceof OpenAI.NotFoundError) {
-    return new AgentError(
-      `model "${opts.model}" not found at ${where}`,
-      `The agent's model "${opts.model}" was not found. Ask the bot's owner to check it.`,
-    );
+    return new AgentError(`model "${opts.model}" not found at ${where}`, { key: 'agent.modelNotFound', params: { model: opts.model } });
   }
   if (err instanceof OpenAI.RateLimitError) {
-    return new AgentError(
-      `model endpoint ${where} is rate limiting`,
-      'The agent is busy right now (rate limited). Please try again in a moment.',
-    );
+    return new AgentError(`model endpoint ${where} is rate limiting`, { key: 'agent.rateLimited' });
   }
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new AgentError(`model endpoint ${where} timed out`, 'The agent took too long to answer. Please try again.');
+    return new AgentError(`model endpoint ${where} timed out`, { key: 'agent.timeout' });
   }
   if (err instanceof OpenAI.APIConnectionError) {
-    return new AgentError(
-      `cannot reach model endpoint ${where}`,
-      "The agent could not be reached. Ask the bot's owner to check that it is running.",
-    );
+    return new AgentError(`cannot reach model endpoint ${where}`, { key: 'agent.notRunning' });
   }
   if (err instanceof OpenAI.APIError) {
-    return new AgentError(
-      `model endpoint ${where} failed: ${err.status ?? ''} ${err.message}`,
-      'The agent failed to answer. Please try again later.',
-    );
+    return new AgentError(`model endpoint ${where} failed: ${err.status ?? ''} ${err.message}`, { key: 'agent.failed' });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -1,3 +1,5 @@
+import { chatText, type ChatNotice } from '../i18n/chat-text';
+
 /** An image the user sent, for providers that accept images (`AgentProvider.acceptsImages`). */
 export interface AgentImage {
   /** e.g. `image/png`. */
@@ -61,14 +63,22 @@ export function applyChunk(text: string, chunk: AgentChunk): string {
   return typeof chunk === 'string' ? text + chunk : chunk.replace;
 }
 
-/** A provider failure with a message fit to show the person chatting with the bot. */
+/**
+ * A provider failure: `message` for the log (may name hosts and paths), `notice` for the person
+ * chatting with the bot, said in the bot's language (i18n/chat-text.ts).
+ */
 export class AgentError extends Error {
   constructor(
     message: string,
-    readonly userMessage: string,
+    readonly notice: ChatNotice,
   ) {
     super(message);
     this.name = 'AgentError';
+  }
+
+  /** The notice in English (the app's own agent test, logs). */
+  get userMessage(): string {
+    return chatText('en', this.notice);
   }
 }
 

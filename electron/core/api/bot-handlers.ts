@@ -95,6 +95,7 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           ...(domain ? { domain } : {}),
           ...(input.replyMode ? { replyMode: input.replyMode } : {}),
           ...(input.access ? { access: cleanAccess(input.access) } : {}),
+          ...(input.language && input.language !== 'auto' ? { language: input.language } : {}),
         };
         await saveSecret(secretKeys.appSecret(id), input.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
@@ -125,18 +126,24 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         const replyModeChanged = JSON.stringify(resolvedReplyMode(next)) !== JSON.stringify(resolvedReplyMode(saved));
         if (input.access) next.access = cleanAccess({ ...saved.access, ...input.access });
         const accessChanged = JSON.stringify(resolveAccess(next.access)) !== JSON.stringify(resolveAccess(saved.access));
+        if (input.language !== undefined) {
+          delete next.language;
+          if (input.language !== 'auto') next.language = input.language;
+        }
+        const languageChanged = (next.language ?? 'auto') !== (saved.language ?? 'auto');
 
         if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
         store.putBot(next);
-        // A new name alone needs no reconnect; anything the running bot uses does.
-        const restart =
-          next.agentId !== saved.agentId ||
-          replyModeChanged ||
-          accessChanged ||
-          input.appSecret !== undefined ||
-          input.encryptKey !== undefined;
-        if (restart && next.enabled !== false) await launcher.launch(input.id);
+        // A new name needs nothing; access, language and reply mode apply to the running bot's
+        // next message; a new agent or secret needs a new connection.
+        const restart = next.agentId !== saved.agentId || input.appSecret !== undefined || input.encryptKey !== undefined;
+        if (next.enabled !== false) {
+          if (restart) await launcher.launch(input.id);
+          else if (accessChanged || languageChanged || replyModeChanged) {
+            ctx.manager.applyLive(input.id, { access: next.access, language: next.language, replyMode: next.replyMode });
+          }
+        }
         events.emit('bots.changed', {});
         return viewOf(input.id);
       }),

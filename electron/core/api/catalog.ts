@@ -45,6 +45,7 @@ export class Catalog {
       ...(b.enabled === false ? { enabled: false } : {}),
       ...(b.replyMode ? { replyMode: b.replyMode } : {}),
       ...(b.access ? { access: b.access } : {}),
+      ...(b.language ? { language: b.language } : {}),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((b) => b.id));

@@ -37,6 +37,7 @@ export class Views {
       managedBy: record.managedBy,
       replyMode: resolvedReplyMode(record),
       access: resolveAccess(record.access),
+      language: record.language ?? 'auto',
       status: this.statusOf(record.id),
     };
   }

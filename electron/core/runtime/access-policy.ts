@@ -1,6 +1,5 @@
 import type { AccessConfig } from '@shared/config-schema';
-import type { MessageEvent } from '../lark/inbound';
-import { mentionsBot } from '../lark/inbound';
+import { type InboundMessage, mentionsBot } from '../lark/inbound';
 
 /** `access` with every default filled in (README "Who gets an answer"). */
 export interface ResolvedAccess {
@@ -62,25 +61,24 @@ export interface SelfIdentity {
 }
 
 /** Our own message: sent as our open_id, or as an app whose id is ours (the platform may name apps by app_id). */
-export function isOwnMessage(event: MessageEvent, self: SelfIdentity): boolean {
-  const id = event.sender.sender_id as Record<string, unknown>;
-  if (self.openId && id.open_id === self.openId) return true;
-  return event.sender.sender_type === 'app' && (id.app_id === self.appId || id.id === self.appId);
+export function isOwnMessage(message: InboundMessage, self: SelfIdentity): boolean {
+  const id = message.sender.ids;
+  if (self.openId && message.sender.openId === self.openId) return true;
+  return message.sender.type === 'app' && (id.app_id === self.appId || id.id === self.appId);
 }
 
 /**
  * Whether the access rules let this message through. Pure: the loop guard (stateful) is separate.
  * A message from a person resets nothing here; callers tell the guard.
  */
-export function checkAccess(event: MessageEvent, access: ResolvedAccess, self: SelfIdentity): AccessDecision {
-  if (isOwnMessage(event, self)) return refuse('own_message');
-  const fromBot = event.sender.sender_type !== 'user';
-  const { chat_type: chatType, chat_id: chatId } = event.message;
+export function checkAccess(message: InboundMessage, access: ResolvedAccess, self: SelfIdentity): AccessDecision {
+  if (isOwnMessage(message, self)) return refuse('own_message');
+  const fromBot = message.sender.type !== 'user';
+  const { chatType, chatId } = message;
   if (fromBot && access.bots === 'ignore') return refuse('bot_sender');
   if (chatType === 'p2p') {
     if (fromBot) return refuse('bot_without_mention'); // no @mentions in a direct chat
-    const sender = event.sender.sender_id.open_id ?? '';
-    if (access.dm === 'allowlist' && !access.dmAllow.includes(sender)) return refuse('dm_not_allowed');
+    if (access.dm === 'allowlist' && !access.dmAllow.includes(message.sender.openId)) return refuse('dm_not_allowed');
     return { answer: true, fromBot };
   }
   if (access.group === 'off') return refuse('groups_off');
@@ -88,7 +86,7 @@ export function checkAccess(event: MessageEvent, access: ResolvedAccess, self: S
   // A bot must always @mention us; a person only when the group is in `mention` mode. `@_all` is not a mention.
   if (fromBot || access.group === 'mention') {
     if (!self.openId) return refuse('identity_unknown');
-    if (!mentionsBot(event, self.openId)) return refuse(fromBot ? 'bot_without_mention' : 'no_mention');
+    if (!mentionsBot(message, self.openId)) return refuse(fromBot ? 'bot_without_mention' : 'no_mention');
   }
   return { answer: true, fromBot };
 }

@@ -5,7 +5,7 @@ import { createProvider } from '../agents/create-provider';
 import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
-import { BotRuntime } from './bot-runtime';
+import { BotRuntime, type LiveSettings } from './bot-runtime';
 import { ChatScheduler } from './chat-scheduler';
 
 export interface BotManagerOptions {
@@ -138,6 +138,16 @@ export class BotManager {
   /** Drops what is remembered about a removed bot (call after `stopBot`). */
   forget(botId: string): void {
     this.known.delete(botId);
+  }
+
+  /**
+   * Settings a running bot takes for its next message without reconnecting (access rules,
+   * language, reply mode). False when the bot is not running: it reads them when it starts.
+   */
+  applyLive(botId: string, settings: LiveSettings): boolean {
+    const runtime = this.bots.get(botId);
+    runtime?.applyLive(settings);
+    return runtime !== undefined;
   }
 
   /** Forces the long connection of one bot to reconnect now instead of waiting for the watchdog. */

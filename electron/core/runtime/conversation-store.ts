@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AgentTurn } from '../agents/provider';
-import type { MessageEvent } from '../lark/inbound';
+import type { InboundMessage } from '../lark/inbound';
 import type { Logger } from '../log/logger';
 
 /** One remembered turn. Images are never stored: the text carries a stand-in for them. */
@@ -28,8 +28,8 @@ type Line = { t: 'turn'; role: 'user' | 'assistant'; text: string; at: number; m
 const COMPACT_AFTER_APPENDS = 100;
 
 /** A chat is one conversation; in chats that use threads, each thread is one. */
-export function conversationKey(event: MessageEvent): string {
-  return event.message.thread_id ? `thread:${event.message.thread_id}` : `chat:${event.message.chat_id}`;
+export function conversationKey(message: Pick<InboundMessage, 'threadId' | 'chatId'>): string {
+  return message.threadId ? `thread:${message.threadId}` : `chat:${message.chatId}`;
 }
 
 /**

@@ -1,19 +1,19 @@
 import * as lark from '@larksuiteoapi/node-sdk';
-import type { BotInfo, LarkApi, ReadMessageItem } from '../lark/api';
-import type { MessageEvent } from '../lark/inbound';
+import type { LarkApi, ReadMessageItem } from '../lark/api';
+import type { BotIdentity, InboundMessage } from '../lark/inbound';
 import { describeAttachmentsBriefly } from './resources';
 
 /** How much of a quoted message the agent is shown. */
 export const MAX_QUOTE_CHARS = 1_000;
 
 /** A message read back through the API, in the shape `normalize()` takes. */
-function asEvent(item: ReadMessageItem, chat: MessageEvent['message']): lark.RawMessageEvent {
+function asEvent(item: ReadMessageItem, chat: Pick<InboundMessage, 'chatId' | 'chatType'>): lark.RawMessageEvent {
   return {
     sender: { sender_id: item.sender.idType === 'open_id' ? { open_id: item.sender.id } : {}, sender_type: item.sender.senderType },
     message: {
       message_id: item.messageId,
-      chat_id: chat.chat_id,
-      chat_type: chat.chat_type,
+      chat_id: chat.chatId,
+      chat_type: chat.chatType,
       message_type: item.msgType,
       content: item.content,
       create_time: item.createTime,
@@ -51,34 +51,34 @@ export function subMessageFetcher(api: LarkApi): (messageId: string) => Promise<
  */
 export async function quoteParent(
   api: LarkApi,
-  event: MessageEvent,
-  identity: BotInfo | undefined,
+  message: InboundMessage,
+  identity: BotIdentity | undefined,
   appId: string,
 ): Promise<string | undefined> {
-  const parentId = event.message.parent_id;
+  const parentId = message.parentId;
   if (!parentId) return undefined;
   const items = await api.readMessage(parentId);
   const parent = items.find((i) => i.messageId === parentId) ?? items[0];
   if (!parent) return undefined;
-  const normalized = await lark.normalize(asEvent(parent, event.message), {
+  const normalized = await lark.normalize(asEvent(parent, message), {
     botIdentity: { openId: identity?.openId ?? '', name: identity?.name ?? '' },
     stripBotMentions: false,
   });
   let text = describeAttachmentsBriefly(normalized, parent.content).trim();
   if (!text) return undefined;
   if (text.length > MAX_QUOTE_CHARS) text = `${text.slice(0, MAX_QUOTE_CHARS).trimEnd()}…`;
-  return `> Replying to ${who(parent, event, identity, appId)}:\n${text
+  return `> Replying to ${who(parent, message, identity, appId)}:\n${text
     .split('\n')
     .map((line) => (line ? `> ${line}` : '>'))
     .join('\n')}`;
 }
 
 /** Who wrote the parent, as far as the message tells without a contact lookup. */
-function who(parent: ReadMessageItem, event: MessageEvent, identity: BotInfo | undefined, appId: string): string {
+function who(parent: ReadMessageItem, message: InboundMessage, identity: BotIdentity | undefined, appId: string): string {
   if (parent.sender.senderType === 'app') {
     return parent.sender.id === appId ? 'your earlier answer' : 'a message from another bot';
   }
-  if (parent.sender.id && parent.sender.id === event.sender.sender_id.open_id) return 'their own earlier message';
-  const mentioned = (event.message.mentions ?? []).find((m) => m.id.open_id === parent.sender.id && m.id.open_id !== identity?.openId);
+  if (parent.sender.id && parent.sender.id === message.sender.openId) return 'their own earlier message';
+  const mentioned = message.mentions.find((m) => m.openId === parent.sender.id && m.openId !== identity?.openId);
   return mentioned?.name ? `a message from ${mentioned.name}` : 'a message';
 }

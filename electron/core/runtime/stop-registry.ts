@@ -41,28 +41,3 @@ export class StopRegistry {
     return n;
   }
 }
-
-const STOP_WORDS = new Set(['stop', '/stop', '停止']);
-
-/** "stop", "/stop", "停止" (trimmed, any case, the bot's @mention already removed), optionally with end punctuation. */
-export function isStopWord(text: string): boolean {
-  return STOP_WORDS.has(
-    text
-      .trim()
-      .replace(/[.!。！]+$/u, '')
-      .trim()
-      .toLowerCase(),
-  );
-}
-
-/** Whether a received message is a stop word; decided from its raw content, without waiting (the event handler's fast path). */
-export function isStopMessage(messageType: string, content: string): boolean {
-  if (messageType !== 'text') return false;
-  try {
-    const text = (JSON.parse(content) as { text?: unknown }).text;
-    // Mentions arrive as @_user_N placeholders (§3.3); in a group the bot's own is one of them.
-    return typeof text === 'string' && isStopWord(text.replace(/@_user_\d+/g, ''));
-  } catch {
-    return false;
-  }
-}

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
-import { accessSchema, APP_ID_PATTERN, formatZodError, platformSchema, replyModeSchema } from '@shared/config-schema';
+import { accessSchema, APP_ID_PATTERN, botLanguageSchema, formatZodError, platformSchema, replyModeSchema } from '@shared/config-schema';
 import { languageSchema } from '@shared/contract';
 import type { Logger } from '../log/logger';
 import { setAside } from './set-aside';
@@ -47,6 +47,7 @@ export const appBotSchema = z.object({
   enabled: z.boolean().optional(),
   replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).optional(),
   access: accessSchema.optional(),
+  language: botLanguageSchema.optional(),
 });
 export type AppBot = z.infer<typeof appBotSchema>;
 

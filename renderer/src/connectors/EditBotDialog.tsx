@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ReplyMode } from '@shared/config-schema';
+import type { BotLanguage, ReplyMode } from '@shared/config-schema';
 import type { AgentView, BotView, MethodInput } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Banner } from '../components/Banner';
@@ -24,6 +24,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [replyDm, setReplyDm] = useState<ReplyMode>(bot.replyMode.dm);
   const [replyGroup, setReplyGroup] = useState<ReplyMode>(bot.replyMode.group);
   const [access, setAccess] = useState(bot.access);
+  const [language, setLanguage] = useState<BotLanguage>(bot.language);
   const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [banner, setBanner] = useState<string | null>(null);
@@ -40,6 +41,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     else if (clearEncryptKey) input.encryptKey = '';
     if (replyDm !== bot.replyMode.dm || replyGroup !== bot.replyMode.group) input.replyMode = { dm: replyDm, group: replyGroup };
     if (!sameAccess(access, bot.access)) input.access = access;
+    if (language !== bot.language) input.language = language;
 
     try {
       if (input.appSecret !== undefined) {
@@ -74,6 +76,11 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const replyOptions: Array<{ value: ReplyMode; label: string }> = [
     { value: 'card', label: t('editBot.replyCard') },
     { value: 'message', label: t('editBot.replyMessage') },
+  ];
+  const languageOptions: Array<{ value: BotLanguage; label: string }> = [
+    { value: 'auto', label: t(`editBot.languageAuto.${bot.platform}`) },
+    { value: 'en', label: 'English' },
+    { value: 'zh-CN', label: '简体中文' },
   ];
   const agentOptions = agents.map((a) => ({ value: a.id, label: a.name }));
   if (!agents.some((a) => a.id === bot.agentId)) agentOptions.unshift({ value: bot.agentId, label: bot.agentId });
@@ -110,6 +117,13 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
         />
         <SelectField label={t('editBot.replyDm')} value={replyDm} onChange={setReplyDm} options={replyOptions} />
         <SelectField label={t('editBot.replyGroup')} value={replyGroup} onChange={setReplyGroup} options={replyOptions} />
+        <SelectField
+          label={t('editBot.language')}
+          value={language}
+          onChange={setLanguage}
+          options={languageOptions}
+          hint={t('editBot.languageHint')}
+        />
         <SecretField
           label={t('editBot.appSecret')}
           value={appSecret}

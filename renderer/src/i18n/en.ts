@@ -130,6 +130,12 @@ export const en = {
     replyGroup: 'Reply in groups',
     replyCard: 'Streaming card',
     replyMessage: 'One message when done',
+    language: 'Bot language',
+    languageHint: 'What the bot itself says in chats: notices, /help, Stop. The agent answers in its own words.',
+    languageAuto: {
+      feishu: 'Automatic (简体中文 for Feishu)',
+      lark: 'Automatic (English for Lark)',
+    },
   },
   removeBot: {
     title: 'Remove {{name}}?',

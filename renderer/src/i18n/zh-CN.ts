@@ -131,6 +131,12 @@ export const zhCN: Dictionary = {
     replyGroup: '群聊中的回复方式',
     replyCard: '流式卡片',
     replyMessage: '完成后发送一条消息',
+    language: '机器人语言',
+    languageHint: '机器人自己在聊天中说的话：提示、/help、停止按钮。智能体的回答不受影响。',
+    languageAuto: {
+      feishu: '自动（飞书用简体中文）',
+      lark: '自动（Lark 用英文）',
+    },
   },
   removeBot: {
     title: '移除 {{name}}？',

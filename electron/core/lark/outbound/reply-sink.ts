@@ -1,9 +1,9 @@
-import type { LarkApi } from '../lark/api';
-import { CardStream, type CardApi } from '../lark/card-stream';
-import { type LarkApiError, toLarkApiError } from '../lark/errors';
-import { postContent, splitMarkdown } from '../lark/outbound-text';
-import type { TypingIndicator } from '../lark/reactions';
-import { replyUuid } from './reply-uuid';
+import type { LarkApi } from '../api';
+import { CardStream, type CardApi } from './card-stream';
+import { type LarkApiError, toLarkApiError } from '../errors';
+import { postContent, splitMarkdown } from './markdown';
+import type { TypingIndicator } from './reactions';
+import { replyUuid } from './idempotency';
 
 export type ReplyOutcome = 'answered' | 'failed' | 'stopped';
 
@@ -29,12 +29,19 @@ export interface ReplyTarget {
   inThread: boolean;
 }
 
-/** Appended to an answer the user stopped. */
-export const STOPPED_NOTE = '_Stopped._';
+/** What the bot says around an answer, in its language (i18n/chat-text.ts). */
+export interface ReplyWords {
+  /** Appended to an answer the user stopped. */
+  stoppedNote: string;
+  /** Label of the card's Stop button. */
+  stopLabel: string;
+  /** The chat list's preview of a card still being written. */
+  generating: string;
+}
 
 /** What the user finally sees for `result`, given the text already shown while streaming. */
-export function finalText({ text, outcome }: { text: string; outcome: ReplyOutcome }, shown = ''): string {
-  if (outcome === 'stopped') return text.trim() ? `${text}\n\n${STOPPED_NOTE}` : STOPPED_NOTE;
+export function finalText({ text, outcome }: { text: string; outcome: ReplyOutcome }, stoppedNote: string, shown = ''): string {
+  if (outcome === 'stopped') return text.trim() ? `${text}\n\n${stoppedNote}` : stoppedNote;
   // A failure after part of the answer was shown keeps that part and says what went wrong below it.
   if (outcome === 'failed' && shown.trim()) return `${shown}\n\n${text}`;
   return text;
@@ -48,6 +55,7 @@ export class PostReplySink implements ReplySink {
   constructor(
     private readonly api: Pick<LarkApi, 'replyMessage'>,
     private readonly target: ReplyTarget,
+    private readonly words: Pick<ReplyWords, 'stoppedNote'>,
   ) {}
 
   async begin(): Promise<void> {}
@@ -55,7 +63,7 @@ export class PostReplySink implements ReplySink {
   push(): void {}
 
   async finish(result: { text: string; outcome?: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
-    return this.post(finalText({ text: result.text, outcome: result.outcome ?? 'answered' }));
+    return this.post(finalText({ text: result.text, outcome: result.outcome ?? 'answered' }, this.words.stoppedNote));
   }
 
   /** Posts `markdown` as is. */
@@ -76,8 +84,7 @@ export class PostReplySink implements ReplySink {
 }
 
 export interface CardReplySinkOptions {
-  /** Label of the card's Stop button. */
-  stopLabel: string;
+  words: ReplyWords;
   /** A card operation failed (the answer then goes out as posts); e.g. 99991672 for a missing `cardkit:card:write`. */
   onCardError: (err: LarkApiError) => void;
   minIntervalMs?: number;
@@ -102,7 +109,8 @@ export class CardReplySink implements ReplySink {
     this.stream = new CardStream({
       api,
       target,
-      stopLabel: opts.stopLabel,
+      stopLabel: opts.words.stopLabel,
+      summary: opts.words.generating,
       minIntervalMs: opts.minIntervalMs,
       budgetBytes: opts.budgetBytes,
       now: opts.now,
@@ -120,14 +128,14 @@ export class CardReplySink implements ReplySink {
 
   async finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
     await this.opening;
-    const text = finalText(result, this.stream.text);
+    const text = finalText(result, this.opts.words.stoppedNote, this.stream.text);
     try {
       const cards = await this.stream.finish(text);
       return { replyId: cards.at(-1)?.messageId ?? '', parts: cards.length };
     } catch (err) {
       this.opts.onCardError(toLarkApiError(err));
       const finished = this.stream.cards.filter((c) => c.text !== undefined);
-      const sent = await new PostReplySink(this.api, this.target).post(this.stream.undelivered() || text);
+      const sent = await new PostReplySink(this.api, this.target, this.opts.words).post(this.stream.undelivered() || text);
       return { replyId: sent.replyId, parts: finished.length + sent.parts };
     }
   }
@@ -162,4 +170,22 @@ export class TypingReplySink implements ReplySink {
     await this.typing.done(result.outcome === 'failed');
     return sent;
   }
+}
+
+export interface ReplySinkChoice {
+  /** `card`: a streaming card; `message`: one markdown message when complete. */
+  mode: 'card' | 'message';
+  words: ReplyWords;
+  /** A card operation failed; the answer continues as posts. */
+  onCardError: (err: LarkApiError) => void;
+  typing: TypingIndicator;
+}
+
+/** How one answer reaches the chat: the sink for the bot's reply mode, with the Typing reaction around it. */
+export function createReplySink(api: CardApi & Pick<LarkApi, 'replyMessage'>, target: ReplyTarget, choice: ReplySinkChoice): ReplySink {
+  const sink =
+    choice.mode === 'card'
+      ? new CardReplySink(api, target, { words: choice.words, onCardError: choice.onCardError })
+      : new PostReplySink(api, target, choice.words);
+  return new TypingReplySink(sink, choice.typing);
 }

@@ -1,6 +1,6 @@
-import type { Logger } from '../log/logger';
-import type { LarkApi } from './api';
-import { toLarkApiError } from './errors';
+import type { Logger } from '../../log/logger';
+import type { LarkApi } from '../api';
+import { toLarkApiError } from '../errors';
 
 /** "Working on it" on the user's message (docs/lark-platform.md §5.7). */
 export const TYPING_EMOJI = 'Typing';

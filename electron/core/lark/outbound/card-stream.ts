@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { LarkApi } from './api';
+import type { LarkApi } from '../api';
 import { CARD_JSON_BUDGET_BYTES, cardBytes, cardSummary, finalCard, STREAM_ELEMENT_ID, streamingCard } from './card-json';
-import { toLarkApiError, type LarkApiError } from './errors';
-import { findCut, openFence } from './outbound-text';
+import { toLarkApiError, type LarkApiError } from '../errors';
+import { findCut, openFence } from './markdown';
+import { cardReplyUuid } from './idempotency';
 
 /** The LarkApi calls a card stream makes (a narrow port, so tests and the bench can count them). */
 export type CardApi = Pick<LarkApi, 'createCard' | 'setCardText' | 'setCardSettings' | 'updateCard' | 'replyMessage'>;
@@ -13,6 +13,8 @@ export interface CardStreamOptions {
   target: { messageId: string; inThread: boolean };
   /** Label of the Stop button; no button when undefined. */
   stopLabel?: string;
+  /** What the chat list shows while the card is being written. */
+  summary?: string;
   /**
    * Least time between two operations on one card. The platform allows 10 per second per card
    * (§5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
@@ -165,12 +167,12 @@ export class CardStream {
   }
 
   private fits(body: string): boolean {
-    return cardBytes(streamingCard(body, this.stopButton())) <= this.budget;
+    return cardBytes(streamingCard(body, this.stopButton(), this.opts.summary)) <= this.budget;
   }
 
   /** Where to end the open card: the longest head (at a paragraph or line break if possible) that fits. */
   private cutPoint(rest: string): { head: string; cut: number; reopen: string } {
-    const overhead = cardBytes(streamingCard('', this.stopButton()));
+    const overhead = cardBytes(streamingCard('', this.stopButton(), this.opts.summary));
     let room = this.budget - overhead - Buffer.byteLength(this.reopen, 'utf8') - 8;
     for (;;) {
       let cut = findCut(rest, Math.max(1, room));
@@ -194,7 +196,7 @@ export class CardStream {
 
   private async openCard(): Promise<void> {
     const { api, target } = this.opts;
-    const cardId = await api.createCard(streamingCard(this.opts.placeholder ?? '…', this.stopButton()));
+    const cardId = await api.createCard(streamingCard(this.opts.placeholder ?? '…', this.stopButton(), this.opts.summary));
     const createdAt = this.now();
     const sent = await api.replyMessage(target.messageId, {
       msgType: 'interactive',
@@ -228,9 +230,4 @@ export class CardStream {
     card.lastOpAt = this.now();
     await fn(card.sequence);
   }
-}
-
-/** The card message's idempotency key (≤ 50 chars): one per card entity, stable across SDK retries. */
-export function cardReplyUuid(messageId: string, cardId: string): string {
-  return `kocoro-card-${createHash('sha256').update(`${messageId}:${cardId}`).digest('hex').slice(0, 32)}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { postContent, splitMarkdown } from './outbound-text';
+import { postContent, splitMarkdown } from './markdown';
 
 describe('splitMarkdown', () => {
   it('keeps a short answer whole', () => {

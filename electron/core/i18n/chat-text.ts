@@ -1,0 +1,105 @@
+import type { BotConfig, BotLanguage } from '@shared/config-schema';
+
+/**
+ * Everything the bot itself says in a chat (not the agent's answer), in each language a bot can
+ * speak. `{name}` is replaced by the parameter of that name. The app's own UI has its catalog in
+ * renderer/src/i18n; the texts the agent reads about attachments stay English (models read it best).
+ */
+const en = {
+  'agent.empty': '(The agent returned an empty answer.)',
+  'agent.timeout': 'The agent took too long to answer. Please try again.',
+  'agent.failed': 'The agent failed to answer. Please try again later.',
+  'agent.noApiKey': "The agent has no API key. Ask the bot's owner to set it.",
+  'agent.keyRejected': "The agent's API key was rejected. Ask the bot's owner to check it.",
+  'agent.modelNotFound': 'The agent\'s model "{model}" was not found. Ask the bot\'s owner to check it.',
+  'agent.rateLimited': 'The agent is busy right now (rate limited). Please try again in a moment.',
+  'agent.unreachable': "The agent could not be reached. Ask the bot's owner to check the connection.",
+  'agent.notRunning': "The agent could not be reached. Ask the bot's owner to check that it is running.",
+  'kocoro.notRunning': 'Kocoro daemon not running: start it with `shan daemon start`',
+  'kocoro.failed': 'The Kocoro agent failed: {detail}',
+  'kocoro.noAnswer': 'The Kocoro agent sent no answer.',
+  'kocoro.failedToAnswer': 'The Kocoro agent failed to answer.',
+  'kocoro.incomplete': 'The Kocoro agent stopped before finishing its answer.',
+  'program.noWorkingDir': "The agent's working directory {cwd} does not exist. Ask the bot's owner to check it.",
+  'program.notFound': "The agent's program was not found ({program}). Ask the bot's owner to check it.",
+  'program.notExecutable': "The agent's program cannot be run ({program}). Ask the bot's owner to check it.",
+  'program.cannotStart': "The agent failed to start. Ask the bot's owner to check it.",
+  'program.failed': 'The agent failed ({how}){tail}',
+  'reply.stoppedNote': '_Stopped._',
+  'card.generating': 'Generating…',
+  'stop.button': 'Stop',
+  'stop.toastStopped': 'Stopped',
+  'stop.toastFinished': 'Already finished',
+  'stop.nothing': 'Nothing to stop.',
+  'command.new': 'Started a new conversation: I have forgotten what was said before here.',
+  'command.helpTitle': 'Commands:',
+  'command.help.new': 'start a fresh conversation: I forget what was said before in this chat (or thread)',
+  'command.help.stop': 'stop the answer I am writing',
+  'command.help.help': 'show this list',
+};
+
+export type ChatTextKey = keyof typeof en;
+
+const zhCN: Record<ChatTextKey, string> = {
+  'agent.empty': '（智能体返回了空白的回答。）',
+  'agent.timeout': '智能体回答超时，请重试。',
+  'agent.failed': '智能体未能回答，请稍后再试。',
+  'agent.noApiKey': '智能体没有配置 API 密钥，请联系机器人的管理员设置。',
+  'agent.keyRejected': '智能体的 API 密钥被拒绝，请联系机器人的管理员检查。',
+  'agent.modelNotFound': '找不到智能体的模型“{model}”，请联系机器人的管理员检查。',
+  'agent.rateLimited': '智能体当前繁忙（请求受限），请稍后再试。',
+  'agent.unreachable': '无法连接到智能体，请联系机器人的管理员检查网络连接。',
+  'agent.notRunning': '无法连接到智能体，请联系机器人的管理员确认它正在运行。',
+  'kocoro.notRunning': 'Kocoro 守护进程未运行：请用 `shan daemon start` 启动它',
+  'kocoro.failed': 'Kocoro 智能体出错：{detail}',
+  'kocoro.noAnswer': 'Kocoro 智能体没有返回回答。',
+  'kocoro.failedToAnswer': 'Kocoro 智能体未能回答。',
+  'kocoro.incomplete': 'Kocoro 智能体在回答完成前就停止了。',
+  'program.noWorkingDir': '智能体的工作目录 {cwd} 不存在，请联系机器人的管理员检查。',
+  'program.notFound': '找不到智能体的程序（{program}），请联系机器人的管理员检查。',
+  'program.notExecutable': '智能体的程序无法运行（{program}），请联系机器人的管理员检查。',
+  'program.cannotStart': '智能体未能启动，请联系机器人的管理员检查。',
+  'program.failed': '智能体出错（{how}）{tail}',
+  'reply.stoppedNote': '_已停止。_',
+  'card.generating': '生成中…',
+  'stop.button': '停止',
+  'stop.toastStopped': '已停止',
+  'stop.toastFinished': '已经结束',
+  'stop.nothing': '当前没有可以停止的回答。',
+  'command.new': '已开始新的对话：我已忘记这里之前说过的内容。',
+  'command.helpTitle': '可用命令：',
+  'command.help.new': '开始新的对话：忘记此会话（或话题）中之前说过的内容',
+  'command.help.stop': '停止我正在写的回答',
+  'command.help.help': '显示此列表',
+};
+
+/** The languages a bot speaks in its chats. */
+export type ChatLanguage = Exclude<BotLanguage, 'auto'>;
+
+const CATALOG: Record<ChatLanguage, Record<ChatTextKey, string>> = { en, 'zh-CN': zhCN };
+
+/** Something the bot says, before it is put in a language: a key and its parameters. */
+export interface ChatNotice {
+  key: ChatTextKey;
+  params?: Record<string, string>;
+}
+
+/** `auto`: Feishu (China) bots speak 简体中文, Lark (international) bots English. */
+export function chatLanguageOf(bot: Pick<BotConfig, 'platform' | 'language'>): ChatLanguage {
+  const chosen = bot.language ?? 'auto';
+  if (chosen !== 'auto') return chosen;
+  return bot.platform === 'feishu' ? 'zh-CN' : 'en';
+}
+
+/** The text of `key` (or of a notice) in `language`, parameters filled in. */
+export function chatText(language: ChatLanguage, key: ChatTextKey | ChatNotice, params: Record<string, string> = {}): string {
+  const notice = typeof key === 'string' ? { key, params } : { key: key.key, params: { ...key.params, ...params } };
+  return CATALOG[language][notice.key].replace(/\{(\w+)\}/g, (whole, name: string) => notice.params?.[name] ?? whole);
+}
+
+/** A bound catalog: what one bot says, in its language. */
+export type ChatPhrases = (key: ChatTextKey | ChatNotice, params?: Record<string, string>) => string;
+
+export function chatPhrases(language: ChatLanguage): ChatPhrases {
+  return (key, params) => chatText(language, key, params);
+}

@@ -1,0 +1,193 @@
+import path from 'node:path';
+import type { BotActivity } from '@shared/contract';
+import type { BotConfig } from '@shared/config-schema';
+import type { ChatPhrases } from '../i18n/chat-text';
+import type { LarkApi } from '../lark/api';
+import { LarkApiError, toLarkApiError } from '../lark/errors';
+import { type BotIdentity, type InboundMessage, toInboundMessage } from '../lark/inbound';
+import { TypingIndicator } from '../lark/outbound/reactions';
+import { createReplySink, PostReplySink, type ReplySink } from '../lark/outbound/reply-sink';
+import type { Logger } from '../log/logger';
+import type { AgentRunner } from './run-agent';
+import { type ChatCommand, runChatCommand } from './chat-commands';
+import { type ConversationStore, conversationKey } from './conversation-store';
+import type { Gate } from './gate';
+import type { DurableInbox } from './inbox';
+import type { AcceptedMessage } from './intake';
+import type { Redelivery } from './redelivery';
+import { replyModeFor } from './reply-mode';
+import { buildTurn, rememberTurn } from './turn-builder';
+
+export interface AnswerDeps {
+  /** The bot's settings as they are now (reply mode and language may change while it runs). */
+  bot: () => BotConfig;
+  api: LarkApi;
+  gate: Gate;
+  agents: AgentRunner;
+  inbox: DurableInbox;
+  conversations: ConversationStore;
+  redelivery: Redelivery;
+  log: Logger;
+  acceptsImages: boolean;
+  /** `<dataDir>/bots/<id>/files`. */
+  filesDir: string;
+  /** The bot's identity, fetched again when it is not known yet. */
+  identity: () => Promise<BotIdentity | undefined>;
+  say: () => ChatPhrases;
+  activity: (message: InboundMessage, stage: BotActivity['stage'], text: string) => void;
+  onStopWord: (message: InboundMessage) => Promise<void>;
+  /** The platform rejected the app's credentials while replying: the bot's status says so. */
+  credentialsRejected: (reason: string) => void;
+  /** A permission the bot needs is missing: the owner is told once, with the grant link. */
+  missingScope: (scope: string, message: string) => void;
+}
+
+const retryable = (e: LarkApiError): boolean => e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token';
+
+/**
+ * The answer stage: build the turn → run the agent → hand the text to a reply sink (lark/outbound).
+ * It removes the inbox entry only once the message is answered or can never be; transient
+ * platform errors go to the redelivery.
+ */
+export class AnswerStage {
+  constructor(private readonly deps: AnswerDeps) {}
+
+  async run(accepted: AcceptedMessage): Promise<void> {
+    const judged = accepted.verdict === 'unsure' ? await this.judgeAgain(accepted) : accepted;
+    if (!judged) return;
+    const { message, entry } = judged;
+    const command = await this.deps.gate.command(message);
+    if (command) return this.answerCommand(judged, command);
+
+    const { deps } = this;
+    const turn = await buildTurn(message, await deps.identity(), {
+      api: deps.api,
+      appId: deps.bot().appId,
+      acceptsImages: deps.acceptsImages,
+      filesDir: deps.filesDir,
+      conversations: deps.conversations,
+      logger: deps.log,
+    });
+    const sink = this.replySink(message);
+    await sink.begin();
+    const reply = await deps.agents.run(message, turn, (delta) => sink.push(delta));
+    if (reply === undefined) return; // aborted by shutdown: stays in the inbox
+
+    try {
+      const outcome = reply.outcome ?? (reply.failed ? 'failed' : 'answered');
+      const sent = await sink.finish({ text: reply.text, outcome });
+      await deps.inbox.remove(entry.messageId);
+      deps.log.log('info', 'reply.sent', {
+        messageId: entry.messageId,
+        chatId: entry.chatId,
+        replyId: sent.replyId,
+        parts: sent.parts,
+        agentFailed: reply.failed,
+        ...(reply.outcome ? { outcome: reply.outcome } : {}),
+      });
+      // Remembered only once really sent; a failed answer is not remembered as the agent's.
+      const answer = reply.failed || !reply.text.trim() ? undefined : { text: reply.text, messageId: sent.replyId };
+      await rememberTurn(deps.conversations, turn, answer);
+      deps.activity(message, reply.failed ? 'failed' : 'answered', turn.text);
+    } catch (err) {
+      await this.replyFailed(judged, err, turn.text);
+    }
+  }
+
+  /** A message accepted before the bot's identity was known: judged now that it is (or retried later). */
+  private async judgeAgain(accepted: AcceptedMessage): Promise<AcceptedMessage | undefined> {
+    const { deps } = this;
+    const identity = await deps.identity();
+    const { entry } = accepted;
+    if (!identity) {
+      const err = new LarkApiError('transient', undefined, 'bot identity unknown', 'cannot tell whether the bot was @mentioned');
+      await deps.redelivery.later(accepted, err);
+      return undefined;
+    }
+    // Normalised again: the bot's own @mention can only be removed now.
+    const rebuilt = toInboundMessage(entry.event, identity);
+    const message = rebuilt.ok ? rebuilt.message : accepted.message;
+    const verdict = deps.gate.judge(message, identity.openId);
+    if (verdict.kind === 'answer') return { message, entry, verdict: 'answer' };
+    if (verdict.kind === 'stop') await deps.onStopWord(message);
+    else if (verdict.kind === 'ignore') {
+      deps.log.log('info', 'message.ignored', {
+        messageId: entry.messageId,
+        chatId: entry.chatId,
+        reason: verdict.reason,
+        rule: verdict.rule,
+      });
+    }
+    if (verdict.kind !== 'unsure') await deps.inbox.remove(entry.messageId);
+    return undefined;
+  }
+
+  /** `/new`, `/help`: answered by the runtime, in the bot's language. */
+  private async answerCommand(accepted: AcceptedMessage, command: ChatCommand): Promise<void> {
+    const { message, entry } = accepted;
+    const { deps } = this;
+    const text = `/${command}`;
+    try {
+      const say = deps.say();
+      const first = entry.attempts === 0;
+      const reply = await runChatCommand(command, { conversations: deps.conversations, key: conversationKey(message), first, say });
+      const target = { messageId: entry.messageId, inThread: Boolean(message.threadId) };
+      const sent = await new PostReplySink(deps.api, target, { stoppedNote: say('reply.stoppedNote') }).post(reply);
+      await deps.inbox.remove(entry.messageId);
+      deps.log.log('info', 'command.answered', { messageId: entry.messageId, chatId: entry.chatId, command, replyId: sent.replyId });
+      deps.activity(message, 'answered', text);
+    } catch (err) {
+      await this.replyFailed(accepted, err, text, { command });
+    }
+  }
+
+  /** A reply that could not be sent: retried when the cause is transient, else given up with the platform's hint. */
+  private async replyFailed(accepted: AcceptedMessage, err: unknown, text: string, extra: Record<string, unknown> = {}): Promise<void> {
+    const { message, entry } = accepted;
+    const { deps } = this;
+    const e = toLarkApiError(err);
+    if (retryable(e)) return deps.redelivery.later(accepted, e, () => deps.activity(message, 'failed', text));
+    if (e.kind === 'credentials') deps.credentialsRejected(`${e.hint} (code ${e.code})`);
+    deps.log.log('error', 'reply.failed', {
+      messageId: entry.messageId,
+      chatId: entry.chatId,
+      ...extra,
+      code: e.code,
+      error: e.platformMessage,
+      hint: e.hint || 'see the platform error code',
+    });
+    // Wrong credentials are the owner's to fix: the message waits in the inbox for the bot's next start.
+    if (e.kind !== 'credentials') await deps.inbox.remove(entry.messageId);
+    deps.activity(message, 'failed', text);
+  }
+
+  /** How this answer reaches the chat: a streaming card or a message, per the bot's reply mode. */
+  private replySink(message: InboundMessage): ReplySink {
+    const { deps } = this;
+    const say = deps.say();
+    const { messageId } = message;
+    return createReplySink(
+      deps.api,
+      { messageId, inThread: Boolean(message.threadId) },
+      {
+        mode: replyModeFor(deps.bot(), message.chatType),
+        words: { stoppedNote: say('reply.stoppedNote'), stopLabel: say('stop.button'), generating: say('card.generating') },
+        typing: new TypingIndicator(deps.api, messageId, deps.log),
+        onCardError: (err) => {
+          deps.log.log('warn', 'reply.card_failed', { messageId, code: err.code, error: err.platformMessage, fallback: 'post' });
+          if (err.kind === 'permission') {
+            deps.missingScope(
+              'cardkit:card:write',
+              'Streaming cards are off: the app lacks the cardkit:card:write permission, so answers arrive as plain messages.',
+            );
+          }
+        },
+      },
+    );
+  }
+}
+
+/** `<dataDir>/bots/<id>`: the bot's folder in the data dir. */
+export function botFolder(dataDir: string, botId: string): string {
+  return path.join(dataDir, 'bots', botId);
+}
