@@ -153,6 +153,7 @@ export class ServiceHarness {
     });
   }
 
+  /** A Feishu bot answering with one message, speaking English (its `auto` would be 简体中文). */
   async createBot(agentId: string, overrides: Partial<MethodInput<'bots.create'>> = {}) {
     return this.call('bots.create', {
       platform: 'feishu',
@@ -161,6 +162,7 @@ export class ServiceHarness {
       domain: this.lark.url,
       agentId,
       replyMode: { dm: 'message', group: 'message' },
+      language: 'en',
       ...overrides,
     });
   }

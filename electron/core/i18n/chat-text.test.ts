@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { chatLanguageOf, chatText, type ChatTextKey } from './chat-text';
 
-const KEYS: ChatTextKey[] = ['agent.modelNotFound', 'kocoro.failed', 'program.notFound', 'program.failed', 'command.help.new', 'stop.nothing'];
+const KEYS: ChatTextKey[] = [
+  'agent.modelNotFound',
+  'kocoro.failed',
+  'program.notFound',
+  'program.failed',
+  'command.help.new',
+  'stop.nothing',
+];
 
 describe('chat text catalog', () => {
   it('auto picks 简体中文 for Feishu bots and English for Lark bots; a chosen language wins', () => {
