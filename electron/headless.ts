@@ -8,8 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ConfigFile } from '../shared/config-schema';
-import { createKocoroService } from './core/api/create-service';
-import { createJsonLineLogger } from './core/log/logger';
+import { bootKocoro } from './core/boot/boot';
 import { SecretRedactor } from './core/log/redact';
 import { ConfigError, loadConfigFile } from './core/store/config-file';
 import { defaultDataDir } from './core/store/data-dir';
@@ -17,8 +16,6 @@ import { FileVault } from './core/store/file-vault';
 import { startUiServer, type UiServer } from './server/ui-server';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** How long SIGTERM/SIGINT wait for replies in flight. */
-const STOP_GRACE_MS = 10_000;
 
 const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT]
 
@@ -84,7 +81,6 @@ async function main(): Promise<number> {
   }
 
   const redactor = new SecretRedactor();
-  const logger = createJsonLineLogger((line) => process.stdout.write(line), redactor);
   let config: ConfigFile | undefined;
   if (configPath !== undefined) {
     try {
@@ -95,22 +91,17 @@ async function main(): Promise<number> {
     }
   }
 
-  // A library bug must show up in the log, not silently kill every bot.
-  process.on('unhandledRejection', (reason) =>
-    logger.log('error', 'runtime.unhandled_rejection', { error: reason instanceof Error ? reason.message : String(reason) }),
-  );
-
   const dataDir = path.resolve(args.values['data-dir'] ?? defaultDataDir());
-  const vault = await FileVault.open(path.join(dataDir, 'secrets.json'), { logger });
-  const service = await createKocoroService({
+  const kocoro = await bootKocoro({
     mode: 'headless',
     version: readVersion(),
     dataDir,
-    logger,
     redactor,
-    vault,
+    writeLog: (line) => process.stdout.write(line),
+    openVault: (logger) => FileVault.open(path.join(dataDir, 'secrets.json'), { logger }),
     ...(config && configPath !== undefined ? { config: { file: path.resolve(configPath), content: config } } : {}),
   });
+  const { service, logger } = kocoro;
 
   let ui: UiServer | null = null;
   if (uiPort !== null) {
@@ -123,24 +114,15 @@ async function main(): Promise<number> {
       throw err;
     }
     redactor.add(ui.token); // the token never reaches the JSON log, whatever logs it
+    const server = ui;
+    kocoro.onStop(() => server.close());
   }
 
   logger.log('info', 'runtime.starting', { bots: config?.bots.length ?? 0, agents: config?.agents.length ?? 0, dataDir });
 
-  let stopping: Promise<number> | undefined;
-  const stop = (signal: string): Promise<number> => {
-    stopping ??= (async () => {
-      logger.log('info', 'runtime.stopping', { signal });
-      await ui?.close();
-      const { finished } = await service.stop(STOP_GRACE_MS);
-      logger.log('info', 'runtime.stopped', { finishedInFlight: finished });
-      return 0;
-    })();
-    return stopping;
-  };
   const exitCode = new Promise<number>((resolve) => {
-    process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
-    process.once('SIGINT', () => void stop('SIGINT').then(resolve));
+    process.once('SIGTERM', () => void kocoro.stop('SIGTERM').then(() => resolve(0)));
+    process.once('SIGINT', () => void kocoro.stop('SIGINT').then(() => resolve(0)));
   });
 
   await service.start();

@@ -4,8 +4,8 @@
  *
  * Built by vite-plugin-electron to dist-electron/main.js (ESM). Everything that works lives in
  * electron/core (plain Node); this file only wires it to Electron:
- * - the service (createKocoroService) with the safeStorage vault and the host hooks (links,
- *   start at login);
+ * - the service, through bootKocoro (the start-up and shutdown shared with headless), with the
+ *   safeStorage vault and the host hooks (links, start at login);
  * - `kocoro:call` (IPC invoke) → sender frame check → `dispatch()`; every EventBus event →
  *   `kocoro:event` to our windows;
  * - closing the window hides it (the bots keep running); Quit in the tray stops the service
@@ -37,17 +37,15 @@ import { createCallHandler } from './adapters/ipc-bridge';
 import { openExternal } from './adapters/open-external';
 import { DESKTOP_VAULT_FILE, SafeStorageVault } from './adapters/safe-storage-vault';
 import { summarizeBots, trayIconPng, type TrayHealth } from './adapters/tray-status';
-import { createKocoroService, type KocoroService } from './core/api/create-service';
+import type { KocoroService } from './core/api/create-service';
+import { bootKocoro, type RunningKocoro, SHUTDOWN_GRACE_MS } from './core/boot/boot';
 import type { HostHooks } from './core/api/host-hooks';
-import { createJsonLineLogger, type Logger } from './core/log/logger';
-import { SecretRedactor } from './core/log/redact';
+import type { Logger } from './core/log/logger';
 import { APP_ENTRY_URL, APP_SCHEME, resolveAppAsset } from './security/app-protocol';
 import { isSameRendererOrigin, rendererOriginOf } from './security/ipc-sender';
 
 const mainDir = path.dirname(fileURLToPath(import.meta.url)); // …/dist-electron
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-/** How long Quit waits for replies in flight before exiting anyway. */
-const QUIT_GRACE_MS = 10_000;
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
 
 // Must happen before `ready`. `standard` gives app://kocoro a real (tuple) origin, so relative
@@ -84,8 +82,8 @@ let mainWindow: BrowserWindow | null = null;
 let tray: Tray | null = null;
 /** Set once Quit was chosen: from then on closing a window really closes it. */
 let quitting = false;
-let service: KocoroService | null = null;
-let serviceStopped = false;
+let kocoro: RunningKocoro | null = null;
+let stopped = false;
 let logger: Logger | null = null;
 
 // ---------- windows ----------
@@ -197,8 +195,8 @@ function hardenWebContents(contents: WebContents): void {
 
 // ---------- the service and its transport ----------
 
-/** JSON lines to `<userData>/logs/kocoro.log` (and stdout when unpackaged); secrets redacted. */
-async function createLogger(dataDir: string, redactor: SecretRedactor): Promise<Logger> {
+/** JSON lines to `<userData>/logs/kocoro.log` (and stdout when unpackaged). */
+async function logWriter(dataDir: string): Promise<(line: string) => void> {
   const dir = path.join(dataDir, 'logs');
   const file = path.join(dir, 'kocoro.log');
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -210,10 +208,10 @@ async function createLogger(dataDir: string, redactor: SecretRedactor): Promise<
   const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
   stream.on('error', (error) => console.error('[main] cannot write the log file:', error));
   const toStdout = !app.isPackaged;
-  return createJsonLineLogger((line) => {
+  return (line) => {
     stream.write(line);
     if (toStdout) process.stdout.write(line);
-  }, redactor);
+  };
 }
 
 function hostHooks(): HostHooks {
@@ -226,21 +224,19 @@ function hostHooks(): HostHooks {
   return hooks;
 }
 
-async function createService(): Promise<KocoroService> {
+async function startKocoro(): Promise<RunningKocoro> {
   const dataDir = app.getPath('userData');
-  const redactor = new SecretRedactor();
-  logger = await createLogger(dataDir, redactor);
-  // After `ready`: before it, Linux reports the keyring backend as 'unknown'.
-  const vault = await SafeStorageVault.open(path.join(dataDir, DESKTOP_VAULT_FILE), safeStorage, { logger });
-  return createKocoroService({
+  const running = await bootKocoro({
     mode: 'desktop',
     version: app.getVersion(),
     dataDir,
-    logger,
-    redactor,
-    vault,
+    writeLog: await logWriter(dataDir),
+    // After `ready`: before it, Linux reports the keyring backend as 'unknown'.
+    openVault: (log) => SafeStorageVault.open(path.join(dataDir, DESKTOP_VAULT_FILE), safeStorage, { logger: log }),
     host: hostHooks(),
   });
+  logger = running.logger;
+  return running;
 }
 
 /** `kocoro:call`: only from the top frame of our own page, then validated by `dispatch()`. */
@@ -301,17 +297,17 @@ function createTray(svc: KocoroService): void {
 function onReady(): void {
   denyAllPermissions();
   registerAppProtocol();
-  const ready = createService();
-  registerIpc(ready);
+  const ready = startKocoro();
+  registerIpc(ready.then((k) => k.service));
   mainWindow = createMainWindow();
   ready
-    .then(async (svc) => {
-      service = svc;
-      forwardEvents(svc);
-      createTray(svc);
+    .then(async (k) => {
+      kocoro = k;
+      forwardEvents(k.service);
+      createTray(k.service);
       // After sleep the long connections are dead but may not know it yet: reconnect now.
-      powerMonitor.on('resume', () => svc.reconnectAll());
-      await svc.start();
+      powerMonitor.on('resume', () => k.service.reconnectAll());
+      await k.service.start();
     })
     .catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
@@ -325,23 +321,15 @@ function onReady(): void {
 /** Quit: stop taking messages, let replies in flight finish (up to 10 s), then exit. */
 function onBeforeQuit(event: Electron.Event): void {
   quitting = true;
-  if (service === null || serviceStopped) return;
+  if (kocoro === null || stopped) return;
   event.preventDefault();
-  const svc = service;
-  service = null; // a second Quit while stopping does not stop twice
-  logger?.log('info', 'runtime.stopping', { signal: 'quit' });
   // Belt and braces: whatever happens inside stop(), the app does exit.
-  setTimeout(() => app.exit(0), QUIT_GRACE_MS + 5_000).unref();
-  svc
-    .stop(QUIT_GRACE_MS)
-    .then(
-      ({ finished }) => logger?.log('info', 'runtime.stopped', { finishedInFlight: finished }),
-      (error: unknown) => logger?.log('error', 'runtime.stop_failed', { error: error instanceof Error ? error.message : String(error) }),
-    )
-    .finally(() => {
-      serviceStopped = true;
-      app.quit();
-    });
+  setTimeout(() => app.exit(0), SHUTDOWN_GRACE_MS + 5_000).unref();
+  // A second Quit while stopping gets the same stop (bootKocoro's stop is idempotent).
+  void kocoro.stop('quit').finally(() => {
+    stopped = true;
+    app.quit();
+  });
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -1,0 +1,92 @@
+import type { ConfigFile } from '@shared/config-schema';
+import { createKocoroService, type KocoroService, type ServiceOptions } from '../api/create-service';
+import type { HostHooks } from '../api/host-hooks';
+import { createJsonLineLogger, type Logger } from '../log/logger';
+import { SecretRedactor } from '../log/redact';
+import type { SecretVault } from '../store/secret-vault';
+
+/** How long a graceful stop (SIGTERM, Ctrl-C, Quit) lets answers in flight finish. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface BootOptions {
+  mode: 'desktop' | 'headless';
+  version: string;
+  dataDir: string;
+  /** Where the JSON log lines go (stdout headless; the log file, and stdout in development, on the desktop). */
+  writeLog: (line: string) => void;
+  /** Opens the secret store: a 0600 file headless, the OS keychain (safeStorage) on the desktop. */
+  openVault: (logger: Logger) => Promise<SecretVault>;
+  /** Given when secrets are known before the service starts (a config file's), so none reaches the log. */
+  redactor?: SecretRedactor;
+  config?: { file: string; content: ConfigFile };
+  host?: HostHooks;
+  runtime?: ServiceOptions['runtime'];
+}
+
+export interface RunningKocoro {
+  readonly service: KocoroService;
+  readonly logger: Logger;
+  readonly redactor: SecretRedactor;
+  /** Something to close before the bots stop (the headless UI server): no new requests while they finish. */
+  onStop(close: () => Promise<void>): void;
+  /**
+   * Graceful and final: no new messages, answers in flight get `graceMs`, the rest stays in the
+   * inboxes for the next start. Logged as `runtime.stopping` / `runtime.stopped`. A second call
+   * returns the first one's promise.
+   */
+  stop(reason: string, graceMs?: number): Promise<{ finished: boolean }>;
+}
+
+/**
+ * Start-up and shutdown, the same for the desktop app and `npm run headless`: the logger (with
+ * every known secret redacted), logging of unhandled rejections (a library bug must show up in
+ * the log, not silently kill every bot), the vault, the service, and the graceful stop.
+ */
+export async function bootKocoro(opts: BootOptions): Promise<RunningKocoro> {
+  const redactor = opts.redactor ?? new SecretRedactor();
+  const logger = createJsonLineLogger(opts.writeLog, redactor);
+  const onRejection = (reason: unknown): void =>
+    logger.log('error', 'runtime.unhandled_rejection', { error: reason instanceof Error ? reason.message : String(reason) });
+  process.on('unhandledRejection', onRejection);
+
+  const vault = await opts.openVault(logger);
+  const service = await createKocoroService({
+    mode: opts.mode,
+    version: opts.version,
+    dataDir: opts.dataDir,
+    logger,
+    redactor,
+    vault,
+    ...(opts.config ? { config: opts.config } : {}),
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
+  });
+
+  const closers: Array<() => Promise<void>> = [];
+  let stopping: Promise<{ finished: boolean }> | undefined;
+  return {
+    service,
+    logger,
+    redactor,
+    onStop: (close) => closers.push(close),
+    stop(reason, graceMs = SHUTDOWN_GRACE_MS) {
+      stopping ??= (async () => {
+        logger.log('info', 'runtime.stopping', { signal: reason });
+        for (const close of closers) {
+          await close().catch((err: unknown) => logger.log('warn', 'runtime.close_failed', { error: String(err) }));
+        }
+        try {
+          const { finished } = await service.stop(graceMs);
+          logger.log('info', 'runtime.stopped', { finishedInFlight: finished });
+          return { finished };
+        } catch (err) {
+          logger.log('error', 'runtime.stop_failed', { error: err instanceof Error ? err.message : String(err) });
+          return { finished: false };
+        } finally {
+          process.off('unhandledRejection', onRejection);
+        }
+      })();
+      return stopping;
+    },
+  };
+}
