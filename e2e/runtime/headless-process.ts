@@ -16,8 +16,8 @@ export class HeadlessProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(args: string[], env: NodeJS.ProcessEnv = {}): HeadlessProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron/headless.ts'), ...args], {
+  static start(args: string[], env: NodeJS.ProcessEnv = {}, entry = 'electron/headless.ts'): HeadlessProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

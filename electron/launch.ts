@@ -1,0 +1,116 @@
+/**
+ * `npm start`: the desktop app. Where Electron cannot start (its binary is missing and cannot be
+ * downloaded, as on a machine without internet access), one line says why and the same app runs
+ * in the browser instead: `npm run headless -- --ui 0`, whose link is printed and, where a
+ * desktop browser exists, opened.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+type ElectronBinary = { ok: true; path: string } | { ok: false; why: string };
+
+/**
+ * The Electron executable, downloaded by the `electron` package on first use. Asked in a child
+ * process: the package's own failure is a stack trace, which the person starting the app should
+ * not have to read.
+ */
+function findElectron(): ElectronBinary {
+  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(String(require('electron')))"], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: process.env,
+  });
+  if (probe.status !== 0) {
+    const cause = /^\w*Error: (.+)$/m.exec(probe.stderr ?? '')?.[1] ?? 'the download failed';
+    return { ok: false, why: `the Electron binary is not installed and could not be downloaded (${cause})` };
+  }
+  const binary = probe.stdout.trim().split('\n').pop() ?? '';
+  if (!binary || !existsSync(binary)) return { ok: false, why: `there is no Electron binary at ${binary || 'its expected place'}` };
+  return { ok: true, path: binary };
+}
+
+/** Runs `command` until it exits, passing Ctrl-C and SIGTERM on; resolves with its exit code. */
+function run(child: ChildProcess): Promise<number> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function startElectron(binary: string): Promise<number | 'unstartable'> {
+  const child = spawn(binary, [REPO_ROOT], { stdio: 'inherit', env: process.env });
+  return new Promise((resolve) => {
+    child.once('error', () => resolve('unstartable'));
+    child.once('spawn', () => void run(child).then(resolve));
+  });
+}
+
+/** The OS's way to open a link in the default browser, where there is one. */
+export function browserOpener(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { command: string; args: string[] } | undefined {
+  if (platform === 'darwin') return { command: 'open', args: [] };
+  if (platform === 'win32') return { command: 'explorer.exe', args: [] };
+  // A server (no display) has no browser to open; the printed link is for an SSH tunnel then.
+  if (!env.DISPLAY && !env.WAYLAND_DISPLAY) return undefined;
+  const onPath = (env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir, 'xdg-open'), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return onPath ? { command: 'xdg-open', args: [] } : undefined;
+}
+
+function openInBrowser(url: string): void {
+  const opener = browserOpener(process.platform, process.env);
+  if (!opener) return;
+  const child = spawn(opener.command, [...opener.args, url], { stdio: 'ignore', detached: true });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+/** The same app in the browser: headless with its UI on a free loopback port. */
+function startInBrowser(): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'electron/headless.ts'), '--ui', '0'], {
+    cwd: REPO_ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let opened = false;
+  let pending = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    process.stdout.write(chunk);
+    if (opened) return;
+    pending += chunk;
+    const link = /^UI: (http:\/\/\S+)$/m.exec(pending)?.[1];
+    if (link) {
+      opened = true;
+      openInBrowser(link);
+    }
+  });
+  return run(child);
+}
+
+async function main(): Promise<number> {
+  const electron = findElectron();
+  if (electron.ok) {
+    const code = await startElectron(electron.path);
+    if (code !== 'unstartable') return code;
+  }
+  const why = electron.ok ? `Electron at ${electron.path} could not be started` : electron.why;
+  process.stderr.write(`Kocoro: ${why}; opening Kocoro in your browser instead.\n`);
+  return startInBrowser();
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`Kocoro could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
