@@ -26,7 +26,7 @@ export function consoleHost(platform: Platform): string {
   return PLATFORM_DOMAIN[platform];
 }
 
-/** Deep links into an app's console pages (docs/lark-platform.md §9). */
+/** Deep links into an app's console pages (lark/README.md §9). */
 export function consoleLinks(platform: Platform, appId?: string) {
   const host = consoleHost(platform);
   const app = appId ? `${host}/app/${encodeURIComponent(appId)}` : `${host}/app`;

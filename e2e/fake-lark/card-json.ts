@@ -1,6 +1,6 @@
 import { isObject } from './http-util.js';
 
-/** Limits of §5.11. */
+/** Limits of lark/README.md §5.11. */
 export const MAX_CARD_BYTES = 30 * 1024;
 export const MAX_ELEMENTS = 200;
 
@@ -44,7 +44,7 @@ export function parentArrayOf(card: CardNode, elementId: string): unknown[] | un
   return found;
 }
 
-/** Structural rules every state of a card must satisfy (§5.11): element count, unique ids, update_multi. */
+/** Structural rules every state of a card must satisfy (lark/README.md §5.11): element count, unique ids, update_multi. */
 export function checkStructure(card: CardNode): CardCheck {
   const config = isObject(card.config) ? card.config : {};
   if (config.update_multi === false) return bad(300302, 'card config update_multi must not be false for a card entity');
@@ -64,7 +64,7 @@ export function checkStructure(card: CardNode): CardCheck {
 
 /**
  * A `card_json` payload (a JSON string): parses, is schema 2.0, ≤ 30 KB, and passes `checkStructure`.
- * Unparsable / non-2.0 JSON answers 200621 (the card-JSON sub-code of 230099, §7).
+ * Unparsable / non-2.0 JSON answers 200621 (the card-JSON sub-code of 230099, lark/README.md §7).
  */
 export function parseCardJson(data: unknown): CardCheck {
   if (typeof data !== 'string') return bad(200621, 'card data must be a JSON string');

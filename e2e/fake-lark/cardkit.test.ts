@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { APP, caught, codeOf, newClient, startFake } from './sdk-test-kit.js';
 
-// CardKit v1 (§5.11) driven through the official SDK's generated methods.
+// CardKit v1 (lark/README.md §5.11) driven through the official SDK's generated methods.
 
 const streamingCard = (extra: { elements?: object[]; config?: object } = {}): string =>
   JSON.stringify({
@@ -66,7 +66,7 @@ describe('fake-lark CardKit against the official Client', () => {
     expect(fake.card(cardId)?.sentAs).toBe(sent.data?.message_id);
     expect(fake.sentMessages({ cardId })).toMatchObject([{ messageId: sent.data?.message_id, cardId, msgType: 'interactive' }]);
 
-    // §5.11 "once only"; 230099 is the fake's choice (the doc names no code).
+    // lark/README.md §5.11 "once only"; 230099 is the fake's choice (the doc names no code).
     const twice = await caught(
       client.im.v1.message.create({
         params: { receive_id_type: 'chat_id' },

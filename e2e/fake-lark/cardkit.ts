@@ -45,11 +45,11 @@ interface CardState {
 
 const MAX_SEQUENCE = 2147483647;
 
-/** §5.11: 19-digit numeric ids like `7355372766134157313`. */
+/** lark/README.md §5.11: 19-digit numeric ids like `7355372766134157313`. */
 const newCardId = (): string => `7${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e9)).padStart(9, '0')}`;
 
 /**
- * CardKit card entities and the rules every operation obeys (§5.11): owner-only, per-card rate,
+ * CardKit card entities and the rules every operation obeys (lark/README.md §5.11): owner-only, per-card rate,
  * uuid idempotency, strictly increasing `sequence`, streaming mode that closes on its own.
  */
 export class CardStore {
@@ -119,7 +119,7 @@ export class CardStore {
     return undefined;
   }
 
-  /** §5.11: an entity is sent once, by the app that created it. 230099 for a second send is the fake's choice. */
+  /** lark/README.md §5.11: an entity is sent once, by the app that created it. 230099 for a second send is the fake's choice. */
   markSent(appId: string, cardId: string, messageId: string): CardError | undefined {
     const card = this.states.get(cardId)?.card;
     if (!card) return { code: 200740, msg: `card ${cardId} not found` };
@@ -134,7 +134,7 @@ export class CardStore {
     return undefined;
   }
 
-  /** §8: ≤ N operations per second per card; every request that reached the card counts. */
+  /** lark/README.md §8: ≤ N operations per second per card; every request that reached the card counts. */
   private rateLimited(card: FakeCard, now: number): CardError | undefined {
     const limit = this.opts.cardOpsPerSecond;
     if (limit === undefined) return undefined;
@@ -155,7 +155,7 @@ export class CardStore {
     }
   }
 
-  /** Enabling (again) restarts the auto-close clock: "10 minutes after it was last enabled" (§5.11). */
+  /** Enabling (again) restarts the auto-close clock: "10 minutes after it was last enabled" (lark/README.md §5.11). */
   private setStreaming(state: CardState, on: boolean, now: number): void {
     this.timers.clear(state.timer);
     delete state.timer;

@@ -2,8 +2,8 @@ import { hex } from './ids.js';
 import { isObject } from './http-util.js';
 
 /**
- * Receive-side `message.content` per `message_type` (§3.3), for `pushMessage({messageType, content})`.
- * The keys are the ones `addResource` / `resources` take, so a pushed image can be downloaded (§5.8).
+ * Receive-side `message.content` per `message_type` (lark/README.md §3.3), for `pushMessage({messageType, content})`.
+ * The keys are the ones `addResource` / `resources` take, so a pushed image can be downloaded (lark/README.md §5.8).
  */
 export const newImageKey = (): string => `img_v3_${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}g`;
 export const newFileKey = (): string => `file_v3_${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}g`;
@@ -21,19 +21,19 @@ export const messageContent = {
     duration: durationMs,
   }),
   sticker: (fileKey: string) => ({ file_key: fileKey }),
-  /** Received posts have no locale wrapper (§3.3); each inner array is a paragraph. */
+  /** Received posts have no locale wrapper (lark/README.md §3.3); each inner array is a paragraph. */
   post: (title: string, paragraphs: PostNode[][]) => ({ title, content: paragraphs }),
-  /** Cards come back simplified: `{title, elements:[[…]]}` (§3.3). */
+  /** Cards come back simplified: `{title, elements:[[…]]}` (lark/README.md §3.3). */
   interactive: (title: string, elements: PostNode[][]) => ({ title, elements }),
-  /** §3.3 gives no shape; this is the placeholder text clients show for a merged-forward bundle [UNCONFIRMED]. */
+  /** lark/README.md §3.3 gives no shape; this is the placeholder text clients show for a merged-forward bundle [UNCONFIRMED]. */
   mergeForward: () => ({ content: 'Merged and Forwarded Message' }),
 };
 
-/** What reading a JSON 2.0 card back returns instead of the card (§3.3: "not returned"); the text is the fake's choice. */
+/** What reading a JSON 2.0 card back returns instead of the card (lark/README.md §3.3: "not returned"); the text is the fake's choice. */
 const CARD_V2_PLACEHOLDER = { title: '', elements: [[{ tag: 'text', text: '请升级至最新版本客户端，以查看内容' }]] };
 
 /**
- * `body.content` of a bot-sent message when read back (§3.3): cards are simplified, JSON 2.0 cards and
+ * `body.content` of a bot-sent message when read back (lark/README.md §3.3): cards are simplified, JSON 2.0 cards and
  * card entities replaced by a placeholder; everything else is returned as sent.
  */
 export function readBackContent(msgType: string, content: string): string {

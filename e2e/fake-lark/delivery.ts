@@ -20,7 +20,7 @@ export interface DeliveryOptions {
 
 interface InFlight {
   connId: string;
-  /** Unique per attempt; the ack echoes every header (§2.8), so a late ack of an earlier attempt is recognisable. */
+  /** Unique per attempt; the ack echoes every header (lark/README.md §2.8), so a late ack of an earlier attempt is recognisable. */
   traceId: string;
   sentAt: number;
   timer: NodeJS.Timeout | undefined;
@@ -39,7 +39,7 @@ interface PushState {
 }
 
 /**
- * Push delivery with the platform's at-least-once semantics (§2.7-2.9, §2.11): one random
+ * Push delivery with the platform's at-least-once semantics (lark/README.md §2.7–2.9, §2.11): one random
  * connection per attempt, ack deadline, re-push schedule, queueing while no client is connected.
  */
 export class Delivery {
@@ -110,7 +110,7 @@ export class Delivery {
     }
   }
 
-  /** §2.9: a push whose socket closes before the ack counts as failed. */
+  /** lark/README.md §2.9: a push whose socket closes before the ack counts as failed. */
   connectionClosed(conn: Connection): void {
     for (const state of this.states.values()) {
       if (state.inFlight?.connId === conn.id) this.failAttempt(state);
@@ -136,7 +136,7 @@ export class Delivery {
     record.ackLatencyMs = Date.now() - inFlight.sentAt;
     if (typeof response.data === 'string') record.ackData = decodeAckData(response.data);
     else delete record.ackData;
-    // biz_rt is deliberately not validated: Node 1.74 sends it negative (§2.8).
+    // biz_rt is deliberately not validated: Node 1.74 sends it negative (lark/README.md §2.8).
 
     if (record.ackCode === 200) {
       this.timers.clear(inFlight.timer);
@@ -160,7 +160,7 @@ export class Delivery {
     const parts = splitPayload(state.payload, state.fragments);
     const frames = parts.map((payload, seq) => ({
       headers: [
-        // §2.7: all five headers on every fragment; the SDK drops frames missing sum/seq without acking.
+        // lark/README.md §2.7: all five headers on every fragment; the SDK drops frames missing sum/seq without acking.
         { key: 'type', value: state.frameType },
         { key: 'message_id', value: state.record.pushId },
         { key: 'sum', value: String(parts.length) },
@@ -192,13 +192,13 @@ export class Delivery {
       return;
     }
     state.retriesUsed += 1;
-    // Same envelope and push id: a re-push is the same event (§2.9), deduped by event_id downstream.
+    // Same envelope and push id: a re-push is the same event (lark/README.md §2.9), deduped by event_id downstream.
     this.timers.set(() => this.attempt(state), delay);
     this.waiters.notify();
   }
 }
 
-/** Ack `data` is base64 of the handler's JSON result (§2.8). */
+/** Ack `data` is base64 of the handler's JSON result (lark/README.md §2.8). */
 function decodeAckData(data: string): unknown {
   const text = Buffer.from(data, 'base64').toString('utf8');
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { APP, codeOf, newClient, startFake } from './sdk-test-kit.js';
 
-// People in the contact range (§5.10) and the groups the bot is in, driven through the official SDK.
+// People in the contact range (lark/README.md §5.10) and the groups the bot is in, driven through the official SDK.
 
 const PEOPLE = Array.from({ length: 7 }, (_, i) => ({ openId: `ou_person${String(i).padStart(24, '0')}`, name: `Person ${i}` }));
 

@@ -26,7 +26,7 @@ export interface FakeChat {
 }
 
 /**
- * Per-app people and departments (contact range, §5.10) and groups the bot is in, for
+ * Per-app people and departments (contact range, lark/README.md §5.10) and groups the bot is in, for
  * `GET contact/v3/users/find_by_department`, `GET contact/v3/departments/:id/children` and
  * `GET im/v1/chats`. Page tokens are offsets.
  */

@@ -3,7 +3,7 @@ import { derivedHex, newCardToken, newEventId, newMessageId } from './ids.js';
 import type { StoredMessage } from './messages.js';
 import type { PushCardActionInput, PushMessageInput } from './types.js';
 
-/** Per-app facts every event header needs (§3.1). */
+/** Per-app facts every event header needs (lark/README.md §3.1). */
 export interface EventSource {
   appId: string;
   tenantKey: string;
@@ -41,7 +41,7 @@ export interface BuiltMessageEvent {
   rootId?: string;
 }
 
-/** `im.message.receive_v1`, schema 2.0 (§3.2). Optional ids are omitted, not null, as the platform does. */
+/** `im.message.receive_v1`, schema 2.0 (lark/README.md §3.2). Optional ids are omitted, not null, as the platform does. */
 export function buildMessageReceiveEvent(src: EventSource, m: PushMessageInput): BuiltMessageEvent {
   const chatType = m.chatType ?? 'p2p';
   const senderOpenId = m.senderOpenId ?? DEFAULT_SENDER_OPEN_ID;
@@ -67,7 +67,7 @@ export function buildMessageReceiveEvent(src: EventSource, m: PushMessageInput):
       const isBot = mention.mentionedType === 'bot';
       return {
         key: mention.key,
-        // Bot mentions carry user_id: null in captures (§3.2).
+        // Bot mentions carry user_id: null in captures (lark/README.md §3.2).
         id: { open_id: mention.openId, union_id: unionIdFor(mention.openId), user_id: isBot ? null : `u_${derivedHex(mention.openId, 8)}` },
         ...(mention.mentionedType ? { mentioned_type: mention.mentionedType } : {}),
         name: mention.name,
@@ -109,7 +109,7 @@ export interface BuiltCardAction {
 export const DEFAULT_OPERATOR_OPEN_ID = DEFAULT_SENDER_OPEN_ID;
 
 /**
- * `card.action.trigger` (§3.5). Uses the current `event.context` layout; note `header.create_time`
+ * `card.action.trigger` (lark/README.md §3.5). Uses the current `event.context` layout; note `header.create_time`
  * is in microseconds for card callbacks, unlike IM events.
  */
 export function buildCardActionEvent(src: EventSource, a: PushCardActionInput): BuiltCardAction {
@@ -139,7 +139,7 @@ export function buildCardActionEvent(src: EventSource, a: PushCardActionInput): 
   return { envelope, eventId, cardToken };
 }
 
-/** Dedupe/dispatch keys of an arbitrary envelope: v2 `header`, or legacy v1 `uuid` + `event.type` (§3.1). */
+/** Dedupe/dispatch keys of an arbitrary envelope: v2 `header`, or legacy v1 `uuid` + `event.type` (lark/README.md §3.1). */
 export function envelopeIdentity(envelope: object): { eventId: string; eventType: string } {
   const e = envelope as { header?: { event_id?: unknown; event_type?: unknown }; uuid?: unknown; event?: { type?: unknown } };
   const eventId = e.header?.event_id ?? e.uuid;
@@ -151,7 +151,7 @@ export function envelopeIdentity(envelope: object): { eventId: string; eventType
 }
 
 /**
- * The message inside an `im.message.receive_v1` envelope (§3.2) in the read-API shape, so messages
+ * The message inside an `im.message.receive_v1` envelope (lark/README.md §3.2) in the read-API shape, so messages
  * pushed with `push()` as well as `pushMessage()` can be read back, reacted to and downloaded from.
  */
 export function incomingFromEnvelope(envelope: object): (StoredMessage & { chatType: string; senderOpenId: string }) | undefined {

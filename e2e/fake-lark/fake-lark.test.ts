@@ -241,7 +241,7 @@ describe('fake-lark long connection against the official WSClient', () => {
 
     expect(record.ackData).toEqual({ toast: { type: 'success', content: 'ok' } });
     expect(record.eventType).toBe('card.action.trigger');
-    // §3.1: the flattened event.token (card token) overwrites header.token.
+    // lark/README.md §3.1: the flattened event.token (card token) overwrites header.token.
     expect(String(data.token)).toMatch(/^c-/);
     expect(data).toMatchObject({
       action: { value: { action: 'approve' }, tag: 'button' },

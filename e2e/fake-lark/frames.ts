@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 
 /**
- * Codec for the long-connection `pbbp2.Frame` (doc §2.5). The schema is the proto text from the
+ * Codec for the long-connection `pbbp2.Frame` (doc lark/README.md §2.5). The schema is the proto text from the
  * doc, parsed at load time into a private Root so it cannot collide with the SDK's own generated
  * `pbbp2` types (which live in protobufjs' default root).
  */
@@ -35,7 +35,7 @@ protobuf.configure();
 
 const FrameType = protobuf.parse(PROTO, new protobuf.Root()).root.lookupType('pbbp2.Frame');
 
-/** §2.5 `method`. */
+/** lark/README.md §2.5 `method`. */
 export const FrameMethod = { control: 0, data: 1 } as const;
 
 export interface FrameHeader {
@@ -74,7 +74,7 @@ export function headerMap(frame: Frame): Record<string, string> {
 }
 
 /**
- * Split a payload into `parts` contiguous byte slices (§2.7). Slicing bytes rather than characters
+ * Split a payload into `parts` contiguous byte slices (lark/README.md §2.7). Slicing bytes rather than characters
  * is deliberate: the SDK concatenates raw bytes before UTF-8 decoding, so a multi-byte character
  * may straddle two fragments exactly as it can on the real platform.
  */

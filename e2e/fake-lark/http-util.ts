@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * What a route handler answers; the server writes it (after recording and fault injection).
- * A Buffer body is written as-is (resource downloads, §5.8) with the handler's own content-type.
+ * A Buffer body is written as-is (resource downloads, lark/README.md §5.8) with the handler's own content-type.
  */
 export interface HttpReply {
   status: number;
@@ -13,10 +13,10 @@ export interface HttpReply {
 export const json = (status: number, body: unknown, headers?: Record<string, string>): HttpReply =>
   headers ? { status, body, headers } : { status, body };
 
-/** §5.0: business errors come back with HTTP 400 (unless stated otherwise) and a non-zero code. */
+/** lark/README.md §5.0: business errors come back with HTTP 400 (unless stated otherwise) and a non-zero code. */
 export const apiError = (code: number, msg: string, status = 400): HttpReply => json(status, { code, msg });
 
-/** The `{code:0,msg:"success",data}` envelope of §5.0. */
+/** The `{code:0,msg:"success",data}` envelope of lark/README.md §5.0. */
 export const ok = (data: unknown): HttpReply => json(200, { code: 0, msg: 'success', data });
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -30,7 +30,7 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /**
  * JSON when it parses, the raw text otherwise (multipart uploads), undefined when empty.
- * Parsing regardless of content-type keeps GET-with-`{}` bodies (SDK generated methods, §2.13) readable.
+ * Parsing regardless of content-type keeps GET-with-`{}` bodies (SDK generated methods, lark/README.md §2.13) readable.
  */
 export function parseBody(raw: Buffer): unknown {
   if (raw.byteLength === 0) return undefined;

@@ -15,7 +15,7 @@ export function derivedHex(seed: string, chars = 32): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, chars);
 }
 
-// Prefixes follow the real id families (§3.2, §5.3): om_ message, oc_ chat, ou_ open_id,
+// Prefixes follow the real id families (lark/README.md §3.2, §5.3): om_ message, oc_ chat, ou_ open_id,
 // on_ union_id, omt_ thread, t- tenant token, c- card-update token.
 export const newMessageId = (): string => `om_${hex(32)}`;
 export const newEventId = (): string => hex(32);

@@ -6,7 +6,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { buildMessageReceiveEvent, messageContent, newFileKey, newImageKey, scopeGrantUrl } from './index.js';
 import { APP, caught, codeOf, newClient, onCleanup, silentLogger, startFake } from './sdk-test-kit.js';
 
-// Reactions (§5.7), resources (§5.8), message reads, scopes (§5.12, §6) and card callbacks (§3.5),
+// Reactions (lark/README.md §5.7), resources (lark/README.md §5.8), message reads, scopes (lark/README.md §5.12, §6) and card callbacks (lark/README.md §3.5),
 // driven through the official SDK.
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -82,7 +82,7 @@ describe('fake-lark message resources', () => {
     await doc.writeFile(join(dir, 'r.pdf'));
     expect(await readFile(join(dir, 'r.pdf'))).toEqual(pdf);
 
-    // Images inside a post are downloaded with type=image (§3.3, §5.8).
+    // Images inside a post are downloaded with type=image (lark/README.md §3.3, §5.8).
     const postKey = newImageKey();
     const post = fake.pushMessage(APP.appId, {
       messageType: 'post',
@@ -167,7 +167,7 @@ describe('fake-lark message read', () => {
       body: { content: '{"text":"ok"}' },
     });
 
-    // §3.3: a JSON 2.0 card is not returned as sent.
+    // lark/README.md §3.3: a JSON 2.0 card is not returned as sent.
     const card = JSON.stringify({ schema: '2.0', body: { elements: [{ tag: 'markdown', content: 'secret' }] } });
     const cardMsg = await client.im.v1.message.create({
       params: { receive_id_type: 'chat_id' },
@@ -235,7 +235,7 @@ describe('fake-lark scopes', () => {
 });
 
 describe('fake-lark card callback', () => {
-  it('delivers the §3.5 envelope and exposes the decoded response with its latency', async () => {
+  it('delivers the lark/README.md §3.5 envelope and exposes the decoded response with its latency', async () => {
     const fake = await startFake();
     let received: Record<string, unknown> | undefined;
     const ws = new lark.WSClient({

@@ -12,7 +12,7 @@ import { hex } from './ids.js';
 import type { ClientConfig, ConnectionInfo } from './types.js';
 
 export const WS_PATH = '/ws/v2';
-/** §2.11: more sockets than this per app are refused with 514 / 1000040350. */
+/** lark/README.md §2.11: more sockets than this per app are refused with 514 / 1000040350. */
 const MAX_CONNECTIONS_PER_APP = 50;
 const TICKET_TTL_MS = 5 * 60 * 1000;
 
@@ -46,7 +46,7 @@ export interface HandshakeRejection {
   msg?: string;
 }
 
-/** Endpoint discovery, the WebSocket upgrade and the ping/pong control channel (§2.1-2.6). */
+/** Endpoint discovery, the WebSocket upgrade and the ping/pong control channel (lark/README.md §2.1-2.6). */
 export class LongConnectionServer {
   listener: ConnectionListener | undefined;
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -76,7 +76,7 @@ export class LongConnectionServer {
   }
 
   /**
-   * `POST /callback/ws/endpoint` (§2.1-2.2). Errors always carry `data:{URL:""}`: without a `data`
+   * `POST /callback/ws/endpoint` (lark/README.md §2.1-2.2). Errors always carry `data:{URL:""}`: without a `data`
    * object the SDK's destructuring throws and it silently retries instead of failing terminally.
    */
   discovery(body: unknown): HttpReply {
@@ -96,7 +96,7 @@ export class LongConnectionServer {
     };
     const ticketId = hex(32);
     this.tickets.set(ticketId, ticket);
-    // §2.3: the SDK runs querystring.parse over the whole URL, so the first key is glued to the
+    // lark/README.md §2.3: the SDK runs querystring.parse over the whole URL, so the first key is glued to the
     // path. service_id must therefore never come first; keep the real server's order.
     const query = `fpid=1&aid=1&device_id=${ticket.deviceId}&access_key=${ticket.accessKey}&service_id=${ticket.serviceId}&ticket=${ticketId}`;
     return json(200, { code: 0, msg: 'ok', data: { URL: `${this.wsBase()}${WS_PATH}?${query}`, ClientConfig: { ...this.clientConfig } } });
@@ -206,7 +206,7 @@ export class LongConnectionServer {
     if (frame.method === FrameMethod.control) {
       if (headerMap(frame).type !== 'ping') return;
       conn.pings += 1;
-      // §2.6: the pong carries ClientConfig, which is how the server retunes the client.
+      // lark/README.md §2.6: the pong carries ClientConfig, which is how the server retunes the client.
       this.send(conn, {
         SeqID: 0,
         LogID: 0,
@@ -244,7 +244,7 @@ function toBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-/** §2.4: a refused upgrade explains itself in Handshake-* response headers. */
+/** lark/README.md §2.4: a refused upgrade explains itself in Handshake-* response headers. */
 function refuse(socket: Duplex, status: number, h: Partial<HandshakeRejection>): void {
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Handshake Refused'}`];
   if (h.status !== undefined) lines.push(`Handshake-Status: ${h.status}`);

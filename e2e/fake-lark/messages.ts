@@ -9,7 +9,7 @@ interface KnownMessage {
   rootId?: string;
 }
 
-/** A message as `GET /im/v1/messages/:id` returns it (§5.3 response shape), minus content post-processing. */
+/** A message as `GET /im/v1/messages/:id` returns it (lark/README.md §5.3 response shape), minus content post-processing. */
 export interface StoredMessage {
   messageId: string;
   chatId: string;
@@ -61,14 +61,14 @@ export class MessageStore {
     if (record) record.threadId = threadId;
   }
 
-  /** The chat a send lands in (§5.3): chat_id verbatim, a user id maps to the bot's p2p chat with that user. */
+  /** The chat a send lands in (lark/README.md §5.3): chat_id verbatim, a user id maps to the bot's p2p chat with that user. */
   chatFor(appId: string, receiveIdType: string, receiveId: string): string {
     if (receiveIdType === 'chat_id') return receiveId;
     if (receiveIdType === 'open_id') return this.p2pChats.get(`${appId}:${receiveId}`) ?? p2pChatIdFor(appId, receiveId);
     return `oc_${derivedHex(`p2p:${appId}:${receiveIdType}:${receiveId}`)}`;
   }
 
-  /** §5.3: the same uuid from the same app yields the message created the first time. */
+  /** lark/README.md §5.3: the same uuid from the same app yields the message created the first time. */
   findByUuid(appId: string, uuid: string | undefined): SentMessage | undefined {
     return uuid === undefined ? undefined : this.byUuid.get(`${appId}:${uuid}`);
   }

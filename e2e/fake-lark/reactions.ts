@@ -4,7 +4,7 @@ import type { HttpReply } from './http-util.js';
 import type { FakeReaction } from './types.js';
 
 /**
- * `emoji_type` values the fake accepts (case-sensitive, §5.7): the doc's list (Typing, OnIt, OneSecond,
+ * `emoji_type` values the fake accepts (case-sensitive, lark/README.md §5.7): the doc's list (Typing, OnIt, OneSecond,
  * DONE, Get, LGTM, OK, THUMBSUP, THANKS, CheckMark, SMILE) plus common entries of the official emoji page.
  */
 export const EMOJI_TYPES: ReadonlySet<string> = new Set([
@@ -49,7 +49,7 @@ interface StoredReaction extends FakeReaction {
   messageId: string;
 }
 
-/** Reactions added (and removed) through §5.7, all by the bot (`operator_type:"app"`). */
+/** Reactions added (and removed) through lark/README.md §5.7, all by the bot (`operator_type:"app"`). */
 export class ReactionStore {
   private readonly byId = new Map<string, StoredReaction>();
 

@@ -3,10 +3,10 @@ import type { HttpReply } from './http-util.js';
 import type { FakeResourceInput } from './types.js';
 
 const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
-/** §5.8: stickers, merge-forward and card messages have no downloadable resources (234043). */
+/** lark/README.md §5.8: stickers, merge-forward and card messages have no downloadable resources (234043). */
 const UNSUPPORTED_MSG_TYPES = new Set(['sticker', 'merge_forward', 'interactive']);
 
-/** Binaries attached to received messages, served by §5.8. A key belongs to one message. */
+/** Binaries attached to received messages, served by lark/README.md §5.8. A key belongs to one message. */
 export class ResourceStore {
   private readonly items = new Map<string, FakeResourceInput>();
 

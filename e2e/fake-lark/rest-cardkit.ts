@@ -7,12 +7,12 @@ import type { HttpReply } from './http-util.js';
 const BASE = '/open-apis/cardkit/v1/cards';
 const MAX_STREAM_CHARS = 100_000;
 
-// CardKit parameter errors: the doc names no code, so the generic "invalid parameter" 10003 (§7).
+// CardKit parameter errors: the doc names no code, so the generic "invalid parameter" 10003 (lark/README.md §7).
 const invalid = (detail: string): HttpReply => apiError(10003, `invalid param: ${detail}`);
 const toReply = (err: CardError | undefined): HttpReply =>
   err ? json(err.status ?? 400, { code: err.code, msg: err.msg }, err.headers) : ok({});
 
-/** CardKit v1 routes (§5.11): create, stream text, settings, full update, add elements. */
+/** CardKit v1 routes (lark/README.md §5.11): create, stream text, settings, full update, add elements. */
 export function handleCardKit(cards: CardStore, appId: string, method: string, path: string, body: unknown): HttpReply | undefined {
   if (!path.startsWith(BASE)) return undefined;
   const rest = path.slice(BASE.length).split('/').map(decodeURIComponent);
@@ -51,7 +51,7 @@ function create(cards: CardStore, appId: string, b: Record<string, unknown>): Ht
   return ok({ card_id: cards.create(appId, parsed.card).cardId });
 }
 
-/** Typewriter text (§5.11): only markdown / plain_text, only while streaming, 1–100 000 chars. */
+/** Typewriter text (lark/README.md §5.11): only markdown / plain_text, only while streaming, 1–100 000 chars. */
 function streamContent(b: Record<string, unknown>, elementId: string, op: Op): HttpReply {
   const content = b.content;
   if (typeof content !== 'string' || content.length < 1 || content.length > MAX_STREAM_CHARS)
@@ -110,7 +110,7 @@ function addElements(b: Record<string, unknown>, op: Op): HttpReply {
   }
   const added = elements as CardNode[];
   return op({ kind: 'elements' }, (draft): MutationResult => {
-    // "Element not found" has no documented code; 300310 (the element-targeting error of §5.11) is the fake's choice.
+    // "Element not found" has no documented code; 300310 (the element-targeting error of lark/README.md §5.11) is the fake's choice.
     const missing = { code: 300310, msg: `target element ${String(target)} not found` };
     if (type === 'append') {
       const container = target ? findElement(draft, target) : (draft.body as CardNode | undefined);

@@ -7,7 +7,7 @@ import { newMessageId, newThreadId } from './ids.js';
 import type { MessageStore, StoredMessage } from './messages.js';
 import type { SentMessage } from './types.js';
 
-// §5.3 msg_type values and size limits (230025).
+// lark/README.md §5.3 msg_type values and size limits (230025).
 const MSG_TYPES = new Set(['text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user']);
 const MAX_CONTENT_BYTES: Record<string, number> = { text: 150 * 1024, post: 30 * 1024, interactive: 30 * 1024 };
 const RECEIVE_ID_TYPES = new Set(['open_id', 'union_id', 'user_id', 'email', 'chat_id']);
@@ -18,11 +18,11 @@ interface Payload {
   msgType: string;
   content: string;
   uuid?: string;
-  /** Set for `{"type":"card","data":{"card_id"}}` (§5.11). */
+  /** Set for `{"type":"card","data":{"card_id"}}` (lark/README.md §5.11). */
   cardId?: string;
 }
 
-/** Send (§5.3), reply (§5.4) and read (GET …/messages/:id) of IM messages. */
+/** Send (lark/README.md §5.3), reply (lark/README.md §5.4) and read (GET …/messages/:id) of IM messages. */
 export class MessageRoutes {
   constructor(
     private readonly messages: MessageStore,
@@ -44,7 +44,7 @@ export class MessageRoutes {
   }
 
   /**
-   * §5.4. The fake cannot know every user message, so replying to an unknown id succeeds into chat
+   * lark/README.md §5.4. The fake cannot know every user message, so replying to an unknown id succeeds into chat
    * "unknown". Threads: a reply to a message in a thread stays there; reply_in_thread opens one.
    */
   reply(app: AppRecord, targetId: string, body: unknown): HttpReply {
@@ -127,7 +127,7 @@ function validatePayload(body: Record<string, unknown>): Payload | { error: Http
   return payload;
 }
 
-/** §5.3 response `data`. Optional ids are omitted when unset. */
+/** lark/README.md §5.3 response `data`. Optional ids are omitted when unset. */
 function messageReply(app: AppRecord, m: SentMessage): HttpReply {
   const time = String(m.createdAt);
   return json(200, {

@@ -40,7 +40,7 @@ const AUTH_ERRORS = {
   99991671: 'Invalid token format. Token should start with "t-" or "u-".',
 } as const;
 
-/** A route: `match` returns the decoded path params or undefined; `scopes` = any one needed (§6). */
+/** A route: `match` returns the decoded path params or undefined; `scopes` = any one needed (lark/README.md §6). */
 interface Route {
   method: string;
   match: (path: string) => string[] | undefined;
@@ -54,7 +54,7 @@ const pattern = (re: RegExp) => (path: string) => {
   return m ? m.slice(1).map(decodeURIComponent) : undefined;
 };
 
-/** The `/open-apis/*` surface the bot runtime uses (§5). */
+/** The `/open-apis/*` surface the bot runtime uses (lark/README.md §5). */
 export class RestApi {
   private readonly routes: Route[];
 
@@ -63,7 +63,7 @@ export class RestApi {
     const id = '([^/]+)';
     this.routes = [
       { method: 'GET', match: exact('/open-apis/bot/v3/info'), run: (app) => botInfo(app) },
-      // §5.12: no scope needed to ask which scopes the app has.
+      // lark/README.md §5.12: no scope needed to ask which scopes the app has.
       { method: 'GET', match: exact('/open-apis/application/v6/scopes'), run: (app) => ok({ scopes: s.scopes.list(app.appId) }) },
       { method: 'POST', match: exact(MESSAGES), scopes: SCOPES.send, run: (app, _p, req) => msg.send(app, req.query, req.body) },
       {
@@ -145,7 +145,7 @@ export class RestApi {
     return notFound();
   }
 
-  /** §5.1: credential errors come back as HTTP 200 with a non-zero code and no token. */
+  /** lark/README.md §5.1: credential errors come back as HTTP 200 with a non-zero code and no token. */
   private tenantToken(body: unknown): HttpReply {
     const appId = isObject(body) ? body.app_id : undefined;
     const appSecret = isObject(body) ? body.app_secret : undefined;
@@ -158,7 +158,7 @@ export class RestApi {
   }
 }
 
-/** §5.2: top-level `bot`, no `data`. */
+/** lark/README.md §5.2: top-level `bot`, no `data`. */
 function botInfo(app: AppRecord): HttpReply {
   return json(200, {
     code: 0,

@@ -3,8 +3,8 @@ import type { HttpReply } from './http-util.js';
 import { hex } from './ids.js';
 
 /**
- * Which scopes each REST surface needs (any one suffices, §6). Send/reply lists the two scopes of the
- * captured 99991672 response (§6); resources list all three of §5.8.
+ * Which scopes each REST surface needs (any one suffices, lark/README.md §6). Send/reply lists the two scopes of the
+ * captured 99991672 response (lark/README.md §6); resources list all three of lark/README.md §5.8.
  */
 export const SCOPES = {
   send: ['im:message', 'im:message:send_as_bot'],
@@ -16,7 +16,7 @@ export const SCOPES = {
   chats: ['im:chat', 'im:chat:readonly'],
 } as const satisfies Record<string, readonly string[]>;
 
-/** What `application/v6/scopes` lists as "requested by the app version" (§5.12, §5.13). */
+/** What `application/v6/scopes` lists as "requested by the app version" (lark/README.md §5.12, §5.13). */
 const REQUESTED_SCOPES = [
   'im:message',
   'im:message:send_as_bot',
@@ -46,7 +46,7 @@ export class ScopeGrants {
     return scopeDenied(appId, anyOf);
   }
 
-  /** §5.12 `data.scopes[]`: 1 granted, 2 not granted. */
+  /** lark/README.md §5.12 `data.scopes[]`: 1 granted, 2 not granted. */
   list(appId: string): Array<{ scope_name: string; grant_status: 1 | 2 }> {
     const granted = this.granted.get(appId);
     const names = new Set([...REQUESTED_SCOPES, ...(granted ?? [])]);
@@ -54,11 +54,11 @@ export class ScopeGrants {
   }
 }
 
-/** §6: the console link, scopes comma-joined and not URL-encoded. */
+/** lark/README.md §6: the console link, scopes comma-joined and not URL-encoded. */
 export const scopeGrantUrl = (appId: string, scopes: readonly string[]): string =>
   `https://open.feishu.cn/app/${appId}/auth?q=${scopes.join(',')}&op_from=openapi&token_type=tenant`;
 
-/** The 99991672 body of §6 (bilingual `msg` with the link, violations, helps); HTTP 400 as captured. */
+/** The 99991672 body of lark/README.md §6 (bilingual `msg` with the link, violations, helps); HTTP 400 as captured. */
 export function scopeDenied(appId: string, scopes: readonly string[]): HttpReply {
   const link = scopeGrantUrl(appId, scopes);
   const logId = hex(32).toUpperCase();

@@ -49,7 +49,7 @@ export interface SdkError {
   response?: { status: number; headers: Record<string, string>; data: { code: number; msg: string; error?: Record<string, unknown> } };
 }
 
-/** The AxiosError a failing SDK call throws (§5.0). Stream responses (downloads) are read into JSON. */
+/** The AxiosError a failing SDK call throws (lark/README.md §5.0). Stream responses (downloads) are read into JSON. */
 export async function caught(p: Promise<unknown>): Promise<SdkError> {
   try {
     await p;

@@ -43,11 +43,11 @@ import { Waiters } from './waiters.js';
 
 const DEFAULT_CLIENT_CONFIG: ClientConfig = { PingInterval: 5, ReconnectCount: -1, ReconnectInterval: 1, ReconnectNonce: 0 };
 const DEFAULT_WAIT_MS = 5000;
-/** §5.11: streaming mode auto-closes 10 minutes after it was last enabled. */
+/** lark/README.md §5.11: streaming mode auto-closes 10 minutes after it was last enabled. */
 const DEFAULT_STREAMING_TIMEOUT_MS = 10 * 60 * 1000;
 
 /**
- * A loopback Lark/Feishu Open Platform speaking the real wire protocol (docs: lark-platform.md),
+ * A loopback Lark/Feishu Open Platform speaking the real wire protocol (electron/core/lark/README.md),
  * so the unmodified `@larksuiteoapi/node-sdk` can run against `url`.
  */
 export class FakeLarkPlatform {
@@ -130,7 +130,7 @@ export class FakeLarkPlatform {
     this.scopes.set(app.appId, app.grantedScopes);
   }
 
-  /** Scopes the tenant granted the app (§5.12); `undefined` = all. Missing ones fail calls with 99991672 (§6). */
+  /** Scopes the tenant granted the app (lark/README.md §5.12); `undefined` = all. Missing ones fail calls with 99991672 (lark/README.md §6). */
   setGrantedScopes(appId: string, scopes: string[] | undefined): void {
     this.apps.require(appId);
     this.scopes.set(appId, scopes);
@@ -194,7 +194,7 @@ export class FakeLarkPlatform {
     this.longConn.rejectHandshakes(appId, headers);
   }
 
-  /** Pushes any envelope; an `im.message.receive_v1` one also makes its message readable / reactable (§5.7, §5.8). */
+  /** Pushes any envelope; an `im.message.receive_v1` one also makes its message readable / reactable (lark/README.md §5.7, §5.8). */
   push(appId: string, envelope: object, opts?: PushOptions): PushRecord {
     this.apps.require(appId);
     const incoming = incomingFromEnvelope(envelope);
@@ -211,7 +211,7 @@ export class FakeLarkPlatform {
   }
 
   /**
-   * `card.action.trigger` (§3.5). The handler's response (toast / card) lands decoded in the record's
+   * `card.action.trigger` (lark/README.md §3.5). The handler's response (toast / card) lands decoded in the record's
    * `ackData`, with `ackLatencyMs` against the 3 s callback deadline.
    */
   pushCardAction(appId: string, a: PushCardActionInput): PushRecord {
@@ -219,14 +219,14 @@ export class FakeLarkPlatform {
     return this.push(appId, buildCardActionEvent(app, a).envelope);
   }
 
-  /** Makes `fileKey` of `messageId` downloadable through §5.8 (keys belong to one message). */
+  /** Makes `fileKey` of `messageId` downloadable through lark/README.md §5.8 (keys belong to one message). */
   addResource(messageId: string, fileKey: string, resource: FakeResourceInput): void {
     this.resources.add(messageId, fileKey, resource);
   }
 
   // ---- CardKit and reactions --------------------------------------------------------------
 
-  /** Card entities created through CardKit (§5.11); live objects. */
+  /** Card entities created through CardKit (lark/README.md §5.11); live objects. */
   cards(): FakeCard[] {
     return this.cardStore.list();
   }
@@ -241,7 +241,7 @@ export class FakeLarkPlatform {
     return card ? textOf(card.json, elementId) : undefined;
   }
 
-  /** Reactions the bot added to a message (§5.7), removed ones included with `active: false`. */
+  /** Reactions the bot added to a message (lark/README.md §5.7), removed ones included with `active: false`. */
   reactions(messageId: string): FakeReaction[] {
     return this.reactionStore.list(messageId);
   }

@@ -1,7 +1,7 @@
 import { newTenantToken } from './ids.js';
 
 const LIFETIME_S = 7200;
-/** §5.1: with less than 30 min left a fresh token is issued; otherwise the current one is returned. */
+/** lark/README.md §5.1: with less than 30 min left a fresh token is issued; otherwise the current one is returned. */
 const REISSUE_BELOW_S = 30 * 60;
 
 interface Issued {
@@ -29,7 +29,7 @@ export class TokenStore {
     return { token, expire: LIFETIME_S };
   }
 
-  /** Validates an `Authorization` header value (§5.0, §7). */
+  /** Validates an `Authorization` header value (lark/README.md §5.0, §7). */
   check(authorization: string | undefined, now = Date.now()): TokenCheck {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     const token = match?.[1];

@@ -5,18 +5,18 @@ export interface FakeApp {
   appSecret: string;
   botOpenId?: string;
   botName?: string;
-  /** §5.2: 2 = enabled. */
+  /** lark/README.md §5.2: 2 = enabled. */
   activateStatus?: number;
-  /** Goes into `header.token` of pushed events (§3.1, §4.4); a fixed placeholder when omitted. */
+  /** Goes into `header.token` of pushed events (lark/README.md §3.1, §4.4); a fixed placeholder when omitted. */
   verificationToken?: string;
   /**
-   * Scopes the tenant granted this app (§5.12, §6). Undefined = every scope; when set, a call needing
+   * Scopes the tenant granted this app (lark/README.md §5.12, §6). Undefined = every scope; when set, a call needing
    * a scope outside the list fails with 99991672.
    */
   grantedScopes?: string[];
 }
 
-/** Discovery / pong `ClientConfig` (§2.2). Seconds, as on the wire. */
+/** Discovery / pong `ClientConfig` (lark/README.md §2.2). Seconds, as on the wire. */
 export interface ClientConfig {
   PingInterval: number;
   ReconnectCount: number;
@@ -27,16 +27,16 @@ export interface ClientConfig {
 export interface FakeLarkOptions {
   apps?: FakeApp[];
   clientConfig?: ClientConfig;
-  /** A push not acked with code 200 within this is failed. Default 3000 (§2.9). */
+  /** A push not acked with code 200 within this is failed. Default 3000 (lark/README.md §2.9). */
   ackTimeoutMs?: number;
   /** Delay before each retry; at most this many retries. Default [500, 1000, 2000, 4000]. */
   repushDelaysMs?: number[];
   /** Payloads larger than this are split into several frames. 0 = never split (default). */
   fragmentBytes?: number;
-  /** §5.11: streaming mode closes this long after it was last enabled. Default 10 minutes. */
+  /** lark/README.md §5.11: streaming mode closes this long after it was last enabled. Default 10 minutes. */
   streamingTimeoutMs?: number;
   /**
-   * §5.11/§8: at most this many CardKit operations per second per card, else 429 / 99991400.
+   * lark/README.md §5.11/§8: at most this many CardKit operations per second per card, else 429 / 99991400.
    * Undefined (default) = only record the timestamps (`FakeCard.requestedAt`).
    */
   cardOpsPerSecond?: number;
@@ -61,7 +61,7 @@ export interface SentMessage {
   replyInThread?: boolean;
   threadId?: string;
   rootId?: string;
-  /** Set when the message is a CardKit card entity (`{"type":"card","data":{"card_id"}}`, §5.11). */
+  /** Set when the message is a CardKit card entity (`{"type":"card","data":{"card_id"}}`, lark/README.md §5.11). */
   cardId?: string;
   createdAt: number;
 }
@@ -117,7 +117,7 @@ export interface PushMessageInput {
   messageId?: string;
   eventId?: string;
   createTime?: number;
-  /** Downloadable binaries of this message (§5.8), registered as if by `addResource`. */
+  /** Downloadable binaries of this message (lark/README.md §5.8), registered as if by `addResource`. */
   resources?: Array<FakeResourceInput & { fileKey: string }>;
 }
 
@@ -127,7 +127,7 @@ export interface PushCardActionInput {
   operatorOpenId?: string;
   value: unknown;
   tag?: string;
-  /** §3.5 per-component fields: `name` / `form_value` for forms, `input_value`, `option(s)`, `checked`. */
+  /** lark/README.md §3.5 per-component fields: `name` / `form_value` for forms, `input_value`, `option(s)`, `checked`. */
   name?: string;
   formValue?: Record<string, unknown>;
   inputValue?: string;
@@ -150,7 +150,7 @@ export interface CardOp {
   elementId?: string;
 }
 
-/** A CardKit card entity (§5.11). Live object: it keeps changing as the bot operates on the card. */
+/** A CardKit card entity (lark/README.md §5.11). Live object: it keeps changing as the bot operates on the card. */
 export interface FakeCard {
   cardId: string;
   appId: string;
@@ -160,7 +160,7 @@ export interface FakeCard {
   streaming: boolean;
   /** Applied operations in order (an idempotent uuid replay is not applied again, so not listed). */
   ops: CardOp[];
-  /** Arrival time of every request addressed to this card, rejected ones included (§8 per-card limit). */
+  /** Arrival time of every request addressed to this card, rejected ones included (lark/README.md §8 per-card limit). */
   requestedAt: number[];
   /** The message id the entity was sent as (a card entity can be sent once). */
   sentAs?: string;

@@ -18,7 +18,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 export const DEFAULT_CONFIG_PATH = path.join(repoRoot, 'electron-builder.yml');
 
-/** The fuses every packaged build must flip (docs/engineering.md, security checklist). */
+/** The fuses every packaged build must flip (electron/README.md, "Security checklist"). */
 export const REQUIRED_FUSES: Readonly<Record<string, boolean>> = {
   runAsNode: false,
   enableNodeOptionsEnvironmentVariable: false,

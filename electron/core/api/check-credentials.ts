@@ -35,7 +35,7 @@ export async function checkCredentials(input: CredentialsInput, opts: { logger: 
   } catch (err) {
     const e = toLarkApiError(err);
     const host = hostOf(domain);
-    // The token API says which half is wrong only in its message (docs §5.1: "app id not exists").
+    // The token API says which half is wrong only in its message (lark/README.md §5.1: "app id not exists").
     if (e.kind === 'credentials' && /app ?id not exist/i.test(e.platformMessage)) {
       return {
         ok: false,

@@ -4,6 +4,7 @@ import { fromCode, LarkApiError } from './errors';
 import { DEFAULT_RETRY, realSleep, type RetryPolicy, withLarkRetry } from './retry';
 import { sdkLogger } from './sdk-logger';
 import { ClearableTokenCache } from './token-cache';
+import { withJsonErrorBody, withTimeout } from './http';
 
 export interface LarkApiOptions {
   appId: string;
@@ -41,7 +42,7 @@ export interface ReadMessageItem {
   messageId: string;
   upperMessageId?: string;
   msgType: string;
-  /** JSON, shaped per `msgType` (docs/lark-platform.md §3.3). */
+  /** JSON, shaped per `msgType` (lark/README.md §3.3). */
   content: string;
   /** `senderType` is `user` or `app` (then `id` is the app id). */
   sender: { id: string; idType: string; senderType: string };
@@ -73,7 +74,7 @@ export class LarkApi {
     });
   }
 
-  /** Checks App ID + App Secret by asking for a tenant token (docs/lark-platform.md §5.1). */
+  /** Checks App ID + App Secret by asking for a tenant token (lark/README.md §5.1). */
   async verifyCredentials(): Promise<void> {
     // Asked directly: the SDK's generated method would first fetch a token itself and hide the platform's answer.
     const res = await this.call('auth.tenant_token', () =>
@@ -86,7 +87,7 @@ export class LarkApi {
     if (!res.tenant_access_token) throw fromCode(res.code, res.msg ?? 'no tenant token returned');
   }
 
-  /** The bot's own identity; needs the bot capability and a published version (§5.2). */
+  /** The bot's own identity; needs the bot capability and a published version (lark/README.md §5.2). */
   async botInfo(): Promise<BotInfo> {
     const res = (await this.call('bot.info', () => this.client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }))) as {
       bot?: { open_id?: string; app_name?: string; activate_status?: number };
@@ -118,7 +119,7 @@ export class LarkApi {
     return { messageId: res.data?.message_id ?? '' };
   }
 
-  // ---- CardKit (docs/lark-platform.md §5.11) and reactions (§5.7): used by the streaming reply ----
+  // ---- CardKit (lark/README.md §5.11) and reactions (lark/README.md §5.7): used by the streaming reply ----
 
   /** Creates a card entity from card JSON 2.0; returns its card_id. */
   async createCard(card: object): Promise<string> {
@@ -184,8 +185,8 @@ export class LarkApi {
   }
 
   /**
-   * Downloads a resource (image, file, audio, video) of a received message (docs/lark-platform.md
-   * §5.8). Nothing larger than `maxBytes` is kept: the answer is then `tooLarge`, with the size when
+   * Downloads a resource (image, file, audio, video) of a received message (lark/README.md
+   * lark/README.md §5.8). Nothing larger than `maxBytes` is kept: the answer is then `tooLarge`, with the size when
    * the platform announced it.
    */
   async downloadResource(messageId: string, fileKey: string, type: 'image' | 'file', maxBytes: number): Promise<ResourceDownload> {
@@ -235,7 +236,7 @@ export class LarkApi {
 
   /**
    * One page of the people directly in one department of the app's contact range (`0` = root;
-   * `contact/v3/users/find_by_department`, not recursive; needs a contact read scope, §5.10).
+   * `contact/v3/users/find_by_department`, not recursive; needs a contact read scope, lark/README.md §5.10).
    */
   async listContactUsers(
     departmentId: string,
@@ -315,41 +316,4 @@ export class LarkApi {
       },
     );
   }
-}
-
-/** The SDK's own axios instance, with a request timeout (it has none by default). */
-export function withTimeout(timeoutMs: number): lark.HttpInstance {
-  // Typed as a raw AxiosInstance, but its interceptor already unwraps response.data as HttpInstance promises.
-  const base = lark.defaultHttpInstance as unknown as lark.HttpInstance;
-  return new Proxy(base, {
-    get(target, prop, receiver) {
-      if (prop === 'request') {
-        return (opts: lark.HttpRequestOptions<unknown>) => target.request({ timeout: timeoutMs, ...opts });
-      }
-      return Reflect.get(target, prop, receiver);
-    },
-  });
-}
-
-/**
- * A failed stream download carries the platform's JSON error as a stream; read it (capped) into
- * `response.data` so the error code can be told apart.
- */
-async function withJsonErrorBody(err: unknown): Promise<unknown> {
-  const response = (err as { response?: { data?: unknown } } | undefined)?.response;
-  const data = response?.data;
-  if (!response || !data || typeof (data as AsyncIterable<Buffer>)[Symbol.asyncIterator] !== 'function') return err;
-  try {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of data as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.byteLength;
-      if (size > 64 * 1024) break;
-    }
-    response.data = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    response.data = {};
-  }
-  return err;
 }

@@ -1,11 +1,11 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { ConnectionState } from '@shared/bot-status';
 import type { Logger } from '../log/logger';
-import { withTimeout } from './api';
+import { withTimeout } from './http';
 import { sdkLogger } from './sdk-logger';
 
 export interface ConnectionHandlers {
-  /** Must settle fast: the platform counts an ack later than 3 s as a failure (docs §2.8, §2.9). */
+  /** Must settle fast: the platform counts an ack later than 3 s as a failure (lark/README.md §2.8, §2.9). */
   onEvent: (eventType: string, data: unknown) => Promise<unknown>;
   eventTypes: string[];
 }

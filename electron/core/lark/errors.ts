@@ -1,6 +1,6 @@
 /**
  * What went wrong on a Lark Open Platform call, in a form the runtime can act on
- * (docs/lark-platform.md §7) and words the person can act on.
+ * (lark/README.md §7) and words the person can act on.
  */
 export type LarkErrorKind =
   | 'credentials' // wrong App ID / App Secret: stop, ask the user

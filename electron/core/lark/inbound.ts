@@ -4,7 +4,7 @@ import { formatZodError } from '@shared/config-schema';
 
 /**
  * `im.message.receive_v1` as the SDK's EventDispatcher hands it over: header and event flattened
- * into one object (docs/lark-platform.md §3.1, §3.2). Unknown fields pass through untouched.
+ * into one object (lark/README.md §3.1, §3.2). Unknown fields pass through untouched.
  */
 const idSchema = z.object({ open_id: z.string().optional(), union_id: z.string().optional(), user_id: z.string().nullish() }).loose();
 
@@ -51,14 +51,14 @@ export const messageEventSchema = z
 
 export type MessageEvent = z.infer<typeof messageEventSchema>;
 
-/** Someone @mentioned in the message: `key` is the placeholder in the text (`@_user_1`, §3.3). */
+/** Someone @mentioned in the message: `key` is the placeholder in the text (`@_user_1`, lark/README.md §3.3). */
 export interface Mention {
   key: string;
   openId?: string;
   name?: string;
 }
 
-/** The bot as far as it is known: its open_id and name come from `bot/v3/info` (§5.2). */
+/** The bot as far as it is known: its open_id and name come from `bot/v3/info` (lark/README.md §5.2). */
 export interface BotIdentity {
   openId: string;
   name: string;
@@ -78,7 +78,7 @@ export interface InboundMessage {
   /** The message this one replies to. */
   parentId?: string;
   messageType: string;
-  /** The content JSON as received, shaped per `messageType` (§3.3). */
+  /** The content JSON as received, shaped per `messageType` (lark/README.md §3.3). */
   content: string;
   sender: {
     /** '' for senders without one (some app senders). */
@@ -165,7 +165,7 @@ export function mentionsBot(message: Pick<InboundMessage, 'mentions'>, botOpenId
 }
 
 /**
- * Received posts name mentioned people by placeholder (`{"tag":"at","user_id":"@_user_1"}`, §3.3)
+ * Received posts name mentioned people by placeholder (`{"tag":"at","user_id":"@_user_1"}`, lark/README.md §3.3)
  * while the SDK's converter looks `at` elements up by open_id: given the open_id, it names the
  * others like in text messages. The bot's own mention is taken out here with the space after it
  * (the SDK's stripping would leave that space and eat the line break before).

@@ -16,7 +16,7 @@ export interface RetryHooks {
 }
 
 /**
- * Runs one Open Platform call with the platform's retry rules (docs/lark-platform.md §7, §8):
+ * Runs one Open Platform call with the platform's retry rules (lark/README.md §7, §8):
  * 5xx, network errors and rate limits back off exponentially (honouring x-ogw-ratelimit-reset),
  * a rejected tenant token is refreshed once, everything else fails at once.
  */

@@ -4,7 +4,7 @@ type CacheKey = Parameters<Cache['get']>[0];
 
 /**
  * The SDK keeps the tenant token until `expire − 180 s` and never drops it on 99991663
- * (docs/lark-platform.md §5.0). Handing it a cache we can clear lets us force a fresh token.
+ * (lark/README.md §5.0). Handing it a cache we can clear lets us force a fresh token.
  */
 export class ClearableTokenCache implements Cache {
   private readonly values = new Map<string, { value: unknown; expiresAt?: number }>();

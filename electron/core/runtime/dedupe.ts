@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file';
 
-/** The platform re-pushes after 15 s, 5 min, 1 h and 6 h (docs §2.9): remember ids well past that. */
+/** The platform re-pushes after 15 s, 5 min, 1 h and 6 h (lark/README.md §2.9): remember ids well past that. */
 export const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**

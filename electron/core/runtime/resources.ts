@@ -142,7 +142,7 @@ function describeMessageType(content: string, type: string, rawContent: string):
 
 /**
  * The text of a card as messages carry it, simplified to `{title, elements: [[{tag, text}]]}`
- * (docs/lark-platform.md §3.3), which the SDK's card walker does not read: one line per row.
+ * (lark/README.md §3.3), which the SDK's card walker does not read: one line per row.
  */
 function simplifiedCardText(rawContent: string): string {
   let card: { title?: unknown; elements?: unknown };

@@ -1,11 +1,11 @@
 /**
- * Card JSON 2.0 for the streaming reply (docs/lark-platform.md §5.11): one markdown element the
+ * Card JSON 2.0 for the streaming reply (lark/README.md §5.11): one markdown element the
  * answer is streamed into, and while streaming a "Stop" button whose callback names the run.
  */
 
 export const STREAM_ELEMENT_ID = 'stream_md';
 export const STOP_BUTTON_ID = 'stop_btn';
-/** `action.value.kocoro` of the Stop button's callback (§3.5). */
+/** `action.value.kocoro` of the Stop button's callback (lark/README.md §3.5). */
 export const STOP_ACTION = 'stop';
 
 /** The platform refuses cards over 30 KB of JSON (200860 / 230025); stay well under it. */

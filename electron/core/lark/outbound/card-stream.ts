@@ -17,7 +17,7 @@ export interface CardStreamOptions {
   summary?: string;
   /**
    * Least time between two operations on one card. The platform allows 10 per second per card
-   * (§5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
+   * (lark/README.md §5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
    */
   minIntervalMs?: number;
   /** Card JSON budget in bytes (the platform's limit is 30 KB). */
@@ -41,7 +41,7 @@ interface OpenCard extends DeliveredCard {
 }
 
 /**
- * One answer streamed into CardKit cards (docs/lark-platform.md §5.11): create the card entity in
+ * One answer streamed into CardKit cards (lark/README.md §5.11): create the card entity in
  * streaming mode, send it as the reply, replace its markdown with the growing text at most every
  * `minIntervalMs`, then finish it (final text, button removed, streaming closed). Before a card
  * would pass the size budget it is finished and the text continues in a new card, never inside a

@@ -1,6 +1,6 @@
 /**
  * Turns an agent's markdown answer into `post` messages with one `md` element each, split so no
- * message passes the platform's 30 KB post limit (docs/lark-platform.md §5.3, error 230025).
+ * message passes the platform's 30 KB post limit (lark/README.md §5.3, error 230025).
  */
 
 /** Bytes of markdown per message; leaves room for the JSON wrapping and escaping under 30 KB. */

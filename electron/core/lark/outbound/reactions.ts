@@ -2,9 +2,9 @@ import type { Logger } from '../../log/logger';
 import type { LarkApi } from '../api';
 import { toLarkApiError } from '../errors';
 
-/** "Working on it" on the user's message (docs/lark-platform.md §5.7). */
+/** "Working on it" on the user's message (lark/README.md §5.7). */
 export const TYPING_EMOJI = 'Typing';
-/** The answer failed. `CrossMark` is on the official emoji list (§5.7's list is an excerpt of it). */
+/** The answer failed. `CrossMark` is on the official emoji list (lark/README.md §5.7's list is an excerpt of it). */
 export const FAILED_EMOJI = 'CrossMark';
 
 /**
