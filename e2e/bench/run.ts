@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AgentProvider } from '@core/agents/provider';
-import { MemoryLogger } from '@core/log/logger';
+import { MemoryLogger } from '../support/memory-logger';
 import { BotManager } from '@core/runtime/bot-manager';
 import type { ConfigFile } from '@shared/config-schema';
 import { FakeLarkPlatform } from '../fake-lark';

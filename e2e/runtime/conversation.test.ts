@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryLogger } from '@core/log/logger';
+import { MemoryLogger } from '../support/memory-logger';
 import { ConversationStore } from '@core/runtime/conversation-store';
 import type { ChatRequest } from '../fake-openai/server';
 import { APP, postText, RuntimeHarness } from './harness';

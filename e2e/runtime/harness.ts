@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig, ConfigFile } from '@shared/config-schema';
-import { MemoryLogger } from '@core/log/logger';
+import { MemoryLogger } from '../support/memory-logger';
 import { BotManager, type BotManagerOptions } from '@core/runtime/bot-manager';
 import { FakeLarkPlatform, type FakeLarkOptions } from '../fake-lark';
 import { FakeOpenAi, type FakeOpenAiOptions } from '../fake-openai/server';

@@ -18,7 +18,7 @@ import {
 } from '@shared/contract';
 import { FakeLarkPlatform } from '../fake-lark';
 import { FakeOpenAi, type FakeOpenAiOptions } from '../fake-openai/server';
-import { MemoryLogger } from '@core/log/logger';
+import { MemoryLogger } from '../support/memory-logger';
 import { SecretRedactor } from '@core/log/redact';
 import { FileVault } from '@core/store/file-vault';
 import { createKocoroService, type KocoroService } from '@core/api/create-service';

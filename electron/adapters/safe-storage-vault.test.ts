@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../core/log/logger';
+import { MemoryLogger } from '@e2e/support/memory-logger';
 import { describeProtection, SafeStorageVault, type SafeStorageLike } from './safe-storage-vault';
 
 /** A reversible stand-in for safeStorage: "enc1:" + reversed text; "enc0:" means an old key. */

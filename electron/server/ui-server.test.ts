@@ -7,7 +7,8 @@ import WebSocket from 'ws';
 import { METHOD_NAMES, RpcError, type AppInfo, type Handlers } from '@shared/contract';
 import { APP_CSP } from '@shared/csp';
 import { EventBus, type EventListener } from '../core/api/event-bus';
-import { MemoryLogger, silentLogger } from '../core/log/logger';
+import { MemoryLogger } from '@e2e/support/memory-logger';
+import { silentLogger } from '../core/log/logger';
 import { MAX_BODY_BYTES, startUiServer, type UiServer } from './ui-server';
 
 const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuv';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../log/logger';
+import { MemoryLogger } from '@e2e/support/memory-logger';
 import { sdkLogger } from './sdk-logger';
 
 describe('sdkLogger', () => {

@@ -32,25 +32,10 @@ function errorReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** For tests and for callers that do not care. */
+/** For callers that do not care (and tests). */
 export const silentLogger: Logger = {
   log() {},
   child() {
     return silentLogger;
   },
 };
-
-/** Keeps records in memory; tests assert on them. */
-export class MemoryLogger implements Logger {
-  readonly records: Array<{ level: LogLevel; event: string } & LogFields> = [];
-  constructor(
-    private readonly base: LogFields = {},
-    private readonly sink?: MemoryLogger,
-  ) {}
-  log(level: LogLevel, event: string, fields: LogFields = {}): void {
-    (this.sink ?? this).records.push({ level, event, ...this.base, ...fields });
-  }
-  child(fields: LogFields): Logger {
-    return new MemoryLogger({ ...this.base, ...fields }, this.sink ?? this);
-  }
-}

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../log/logger';
+import { MemoryLogger } from '@e2e/support/memory-logger';
 import { FileVault } from './file-vault';
 
 let dir: string;
