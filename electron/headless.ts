@@ -1,7 +1,8 @@
 /**
  * `npm run headless`: the same core as the desktop app, without Electron. Logs one JSON object
  * per line on stdout. With `--ui PORT` it also serves the Kocoro UI on 127.0.0.1 behind a per-run
- * access link, printed as the one line of stdout that is not JSON: `UI: http://127.0.0.1:PORT/?token=…`.
+ * access link, printed on stderr (never in the JSON log stream, which is often collected):
+ * `UI: http://127.0.0.1:PORT/#token=…`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,7 @@ const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui
   --data-dir DIR    durable state: inbox, dedupe records, the bots and agents made in the UI and
                     their secrets; default: ${defaultDataDir()}
   --ui PORT         also serve the Kocoro UI on http://127.0.0.1:PORT (0 picks a free port), behind
-                    an access link printed on stdout (a new one every run)
+                    an access link printed on stderr (a new one every run)
 
 At least one of --config and --ui is needed.
 `;
@@ -127,8 +128,8 @@ async function main(): Promise<number> {
 
   await service.start();
   if (ui !== null) {
-    // The one non-JSON line, written whole. The JSON event carries no token.
-    process.stdout.write(`UI: ${ui.url}\n`);
+    // On stderr, written whole: the JSON log (stdout) never carries the token.
+    process.stderr.write(`UI: ${ui.url}\n`);
     logger.log('info', 'ui.listening', { url: `${ui.origin}/`, port: ui.port });
   }
   return exitCode;

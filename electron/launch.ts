@@ -79,12 +79,13 @@ function startInBrowser(): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'electron/headless.ts'), '--ui', '0'], {
     cwd: REPO_ROOT,
     env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'inherit', 'pipe'],
   });
   let opened = false;
   let pending = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    process.stdout.write(chunk);
+  // The link is printed on stderr (the JSON log on stdout never carries the token).
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    process.stderr.write(chunk);
     if (opened) return;
     pending += chunk;
     const link = /^UI: (http:\/\/\S+)$/m.exec(pending)?.[1];

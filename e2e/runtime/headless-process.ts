@@ -25,19 +25,19 @@ export class HeadlessProcess {
     return new HeadlessProcess(child);
   }
 
-  /** Parsed JSON log lines; throws if any stdout line is not JSON (except the one `UI: ` line). */
+  /** Parsed JSON log lines; throws if any stdout line is not JSON. */
   lines(): Array<Record<string, unknown>> {
     return this.stdout
       .split('\n')
-      .filter((l) => l.trim() && !l.startsWith('UI: '))
+      .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
-  /** The access link printed by `--ui`, once it is there. */
+  /** The access link printed (on stderr) by `--ui`, once it is there. */
   async waitForUiUrl(timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = /^UI: (http:\/\/\S+)$/m.exec(this.stdout);
+      const m = /^UI: (http:\/\/\S+)$/m.exec(this.stderr);
       if (m) return m[1]!;
       if (Date.now() > deadline || this.child.exitCode !== null) {
         throw new Error(

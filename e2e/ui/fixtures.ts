@@ -62,7 +62,7 @@ export const test = base.extend<Options & { lark: FakeLarkPlatform; kocoro: Koco
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await uiLine(child);
     const parsed = new URL(url);
-    const token = parsed.searchParams.get('token') ?? '';
+    const token = /^#token=(.+)$/.exec(parsed.hash)?.[1] ?? '';
     const ui: KocoroUi = {
       url,
       origin: parsed.origin,
@@ -91,10 +91,10 @@ function uiLine(child: ChildProcess): Promise<string> {
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`no UI line from headless\nstdout:\n${out}\nstderr:\n${err}`)), 30_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /^UI: (\S+)$/m.exec(out);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      const m = /^UI: (\S+)$/m.exec(err);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);

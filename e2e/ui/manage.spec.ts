@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FakeOpenAi } from '../fake-openai/server';
 import { postText } from '../runtime/harness';
 import { expect, LARK_APP, screenshot, test } from './fixtures';
@@ -131,14 +133,44 @@ test('a new OpenAI-compatible agent is created on the Agents page and its Test b
 test('the UI server refuses requests without the per-run token', async ({ page, kocoro, request }) => {
   const call = await request.post(`${kocoro.origin}/api/call`, { data: { method: 'bots.list', input: {} } });
   expect(call.status()).toBe(401);
-  const anon = await page.goto(kocoro.origin + '/');
-  expect(anon!.status()).toBe(401);
-  const wrong = await page.goto(`${kocoro.origin}/?token=wrong-token`);
-  expect(wrong!.status()).toBe(401);
-  // With the printed URL the page works.
-  const ok = await page.goto(kocoro.url);
-  expect(ok!.status()).toBe(200);
+  // Without its link the page loads (it holds no secret) but can do nothing, and says which link to open.
+  await page.goto(kocoro.origin + '/');
+  await expect(page.getByText(/access link has expired|Open the address printed by Kocoro/).first()).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Feishu' })).toBeHidden();
+  // With the printed URL the page works, and the token leaves the address bar at once.
+  await page.goto(kocoro.url);
   await expect(page.getByRole('region', { name: 'Feishu' })).toBeVisible();
+  expect(page.url()).not.toContain(kocoro.token);
+  // A reload keeps working: the tab keeps the token in its session storage.
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Feishu' })).toBeVisible();
+});
+
+test('the access token never reaches another server on 127.0.0.1 the same browser visits', async ({ page, kocoro }) => {
+  const seen: Array<{ url: string; headers: Record<string, unknown> }> = [];
+  const other = http.createServer((req, res) => {
+    seen.push({ url: req.url ?? '', headers: req.headers });
+    res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>other</title><p>another local server</p>');
+  });
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+  try {
+    await page.goto(kocoro.url);
+    await expect(page.getByRole('region', { name: 'Feishu' })).toBeVisible();
+    await page.goto(`${otherOrigin}/`);
+    await page.evaluate(() => fetch('/probe', { credentials: 'include' }));
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    for (const request of seen) {
+      expect(request.headers.cookie, request.url).toBeUndefined();
+      expect(JSON.stringify(request)).not.toContain(kocoro.token);
+    }
+    // Nor can that server's page read it from storage: session storage is per origin.
+    expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage, cookie: document.cookie }))).not.toContain(
+      kocoro.token,
+    );
+  } finally {
+    await new Promise((resolve) => other.close(resolve));
+  }
 });
 
 test('settings say how secrets are protected in headless mode', async ({ page, kocoro }) => {

@@ -6,8 +6,10 @@
  * - Cross-site requests and WebSockets: browsers send `Origin`; anything but our own origin is
  *   refused (WebSockets are not covered by the same-origin policy, so this check is what stops a
  *   page elsewhere from listening to the event stream).
- * - The per-run token: in a cookie (browsers), or `Authorization: Bearer` (scripts, tests).
- *   Compared in constant time.
+ * - The per-run token: `Authorization: Bearer` on API calls, a `kocoro-token.T` subprotocol on
+ *   the event socket. Never a cookie: cookies are not isolated by port, so every other server on
+ *   127.0.0.1 the browser visits would receive it. The page keeps it in session storage, taken
+ *   from the printed link's fragment (which no server ever sees). Compared in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -16,7 +18,7 @@ export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Tokens are only ever letters, digits, `-` and `_`, so they are safe in a cookie and a URL. */
+/** Tokens are only ever letters, digits, `-` and `_`, so they are safe in a URL fragment and a WebSocket subprotocol. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;
 
 /**
@@ -30,27 +32,16 @@ export function tokenMatches(candidate: string | undefined, expected: string): b
   return timingSafeEqual(a, b);
 }
 
-/**
- * The cookie carrying the token. Cookies are not isolated by port, so the name includes it: two
- * servers on 127.0.0.1 (two headless runs) do not overwrite each other's cookie.
- */
-export function cookieName(port: number): string {
-  return `kocoro_ui_${port}`;
-}
+/** The WebSocket subprotocol the page asks for; the server answers with it. */
+export const EVENTS_PROTOCOL = 'kocoro';
+/** The page sends its token as a second subprotocol `kocoro-token.T` (browsers cannot set headers on a WebSocket). */
+export const TOKEN_PROTOCOL_PREFIX = 'kocoro-token.';
 
-export function tokenCookie(port: number, token: string): string {
-  // No Max-Age/Expires: a session cookie, and the token changes with every run anyway.
-  // No `Secure`: this is plain http on loopback.
-  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-}
-
-/** Value of one cookie in a `Cookie` header (the first one with that name). */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+/** The token of a `Sec-WebSocket-Protocol` header offering `kocoro-token.T`. */
+export function readProtocolToken(header: string | undefined): string | undefined {
+  for (const offered of (header ?? '').split(',')) {
+    const p = offered.trim();
+    if (p.startsWith(TOKEN_PROTOCOL_PREFIX)) return p.slice(TOKEN_PROTOCOL_PREFIX.length);
   }
   return undefined;
 }

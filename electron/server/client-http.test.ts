@@ -51,15 +51,15 @@ afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** What a browser does for the page: send the cookie (and its Origin on the socket). */
-function browserLikeClient(cookie = `kocoro_ui_${server.port}=${TOKEN}`): AppClient {
+/** What a browser does for the page: send the token it holds (Bearer, subprotocol) and its Origin. */
+function browserLikeClient(token = TOKEN): AppClient {
   const origin = server.origin;
   const client = createClient({
     bridge: null,
     baseUrl: origin,
-    fetch: (input, init) =>
-      fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Cookie: cookie, Origin: origin } }),
-    openSocket: (url) => new WebSocket(url, { headers: { Cookie: cookie, Origin: origin } }) as unknown as SocketLike,
+    token,
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Origin: origin } }),
+    openSocket: (url, protocols) => new WebSocket(url, protocols, { headers: { Origin: origin } }) as unknown as SocketLike,
     reconnect: { initialMs: 50, maxMs: 200 },
   });
   clients.push(client);
@@ -95,7 +95,7 @@ describe('renderer client over HTTP + WebSocket', () => {
   });
 
   it('rejects with code unauthorized when the cookie is not valid', async () => {
-    const client = browserLikeClient(`kocoro_ui_${server.port}=stale-token-from-last-run`);
+    const client = browserLikeClient('stale-token-from-the-last-run');
     await expect(client.call('app.info', {})).rejects.toMatchObject({
       code: 'unauthorized',
       message: expect.stringMatching(/npm run headless/),
@@ -108,7 +108,8 @@ describe('renderer client over HTTP + WebSocket', () => {
     const off = client.on('bot.status', (s) => seen.push(s));
     let changed = 0;
     const off2 = client.on('bots.changed', () => changed++);
-    await new Promise((r) => setTimeout(r, 100)); // let the socket open
+    // The socket is open and subscribed on the server side.
+    await until(() => (bus as unknown as { listeners: Set<unknown> }).listeners.size === 1);
     bus.emit('bot.status', status('b1'));
     bus.emit('bots.changed', {});
     await until(() => seen.length === 1 && changed === 1);

@@ -104,7 +104,8 @@ function request(opts: { method?: string; path?: string; headers?: Record<string
 }
 
 const bearer = { Authorization: `Bearer ${TOKEN}` };
-const cookie = (): Record<string, string> => ({ Cookie: `kocoro_ui_${server.port}=${TOKEN}` });
+/** What the page offers when it opens the event socket: the protocol, and its token as a second one. */
+const PAGE_PROTOCOLS = ['kocoro', `kocoro-token.${TOKEN}`];
 
 function call(body: unknown, headers: Record<string, string> = bearer): Promise<Reply> {
   return request({
@@ -115,9 +116,13 @@ function call(body: unknown, headers: Record<string, string> = bearer): Promise<
   });
 }
 
-function openSocket(headers: Record<string, string>, urlPath = '/api/events'): Promise<{ ws: WebSocket; messages: unknown[] }> {
+function openSocket(
+  headers: Record<string, string>,
+  urlPath = '/api/events',
+  protocols: string[] = PAGE_PROTOCOLS,
+): Promise<{ ws: WebSocket; messages: unknown[] }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${urlPath}`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${urlPath}`, protocols, { headers });
     const messages: unknown[] = [];
     ws.on('message', (data) => messages.push(JSON.parse(String(data))));
     ws.once('open', () => resolve({ ws, messages }));
@@ -135,11 +140,11 @@ async function until(predicate: () => boolean, timeoutMs = 3000): Promise<void> 
 }
 
 describe('UI server: the token', () => {
-  it('listens on 127.0.0.1 and prints a URL carrying a 43-character base64url token by default', async () => {
+  it('listens on 127.0.0.1 and prints a URL carrying a 43-character base64url token in its fragment, which no server receives', async () => {
     const s = await startUiServer({ port: 0, handlers: testHandlers(), events: new EventBus(), staticDir, logger: silentLogger });
     try {
       expect(s.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(s.url).toBe(`http://127.0.0.1:${s.port}/?token=${s.token}`);
+      expect(s.url).toBe(`http://127.0.0.1:${s.port}/#token=${s.token}`);
     } finally {
       await s.close();
     }
@@ -153,11 +158,16 @@ describe('UI server: the token', () => {
     expect(res.body).not.toContain(TOKEN);
   });
 
-  it('refuses a wrong Bearer token and a wrong cookie', async () => {
+  it('refuses a wrong Bearer token, and the token in a cookie or a query (it never travels that way)', async () => {
     expect((await call({ method: 'app.info', input: {} }, { Authorization: `Bearer ${TOKEN}x` })).status).toBe(401);
-    expect((await call({ method: 'app.info', input: {} }, { Cookie: `kocoro_ui_${server.port}=nope` })).status).toBe(401);
-    // A cookie of another port's server does not count either.
-    expect((await call({ method: 'app.info', input: {} }, { Cookie: `kocoro_ui_1=${TOKEN}` })).status).toBe(401);
+    expect((await call({ method: 'app.info', input: {} }, { Cookie: `kocoro_ui_${server.port}=${TOKEN}` })).status).toBe(401);
+    const query = await request({
+      method: 'POST',
+      path: `/api/call?token=${TOKEN}`,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"method":"app.info"}',
+    });
+    expect(query.status).toBe(401);
   });
 
   it('answers an API call with a Bearer token with the RpcReply', async () => {
@@ -168,51 +178,29 @@ describe('UI server: the token', () => {
     expect(JSON.parse(res.body)).toEqual({ ok: true, result: INFO });
   });
 
-  it('trades ?token for an HttpOnly SameSite=Strict cookie and redirects to /, then serves pages and assets with the cookie', async () => {
-    const signIn = await request({ path: `/?token=${TOKEN}` });
-    expect(signIn.status).toBe(303);
-    expect(signIn.headers.location).toBe('/');
-    const setCookie = signIn.headers['set-cookie']?.[0] ?? '';
-    expect(setCookie).toBe(`kocoro_ui_${server.port}=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`);
-    const jar = { Cookie: setCookie.split(';')[0]! };
-
-    const page = await request({ path: '/', headers: jar });
+  it('serves the built UI (which holds no secret) without the token, and never sets a cookie', async () => {
+    const page = await request({ path: '/' });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.body).toContain('<div id="root">');
+    expect(page.headers['set-cookie']).toBeUndefined();
 
-    const script = await request({ path: '/assets/app-1234.js', headers: jar });
+    const script = await request({ path: '/assets/app-1234.js' });
     expect(script.status).toBe(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.body).toBe('console.log("app")');
-    expect((await request({ path: '/assets/app-1234.css', headers: jar })).headers['content-type']).toBe('text/css; charset=utf-8');
-
-    // The cookie also authorises API calls (the page's fetch sends it).
-    expect(JSON.parse((await call({ method: 'app.info', input: {} }, jar)).body)).toMatchObject({ ok: true });
-  });
-
-  it('refuses pages and assets without the cookie, and a wrong ?token without setting a cookie', async () => {
-    expect((await request({ path: '/' })).status).toBe(401);
-    expect((await request({ path: '/assets/app-1234.js' })).status).toBe(401);
-    // Bearer is for the API only.
-    expect((await request({ path: '/', headers: bearer })).status).toBe(401);
-    const wrong = await request({ path: '/?token=wrong-token-value' });
-    expect(wrong.status).toBe(401);
-    expect(wrong.headers['set-cookie']).toBeUndefined();
-  });
-
-  it('always redirects to "/" itself, never to a path taken from the request', async () => {
-    const res = await request({ path: `//evil.example/?token=${TOKEN}` });
-    expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/');
-    const res2 = await request({ path: `/a/..//evil.example?token=${TOKEN}` });
-    expect(res2.headers.location).toBe('/');
+    expect((await request({ path: '/assets/app-1234.css' })).headers['content-type']).toBe('text/css; charset=utf-8');
+    // An old-style link with ?token= is just a page: no redirect, no cookie.
+    const old = await request({ path: `/?token=${TOKEN}` });
+    expect(old.status).toBe(200);
+    expect(old.headers['set-cookie']).toBeUndefined();
+    expect(old.headers.location).toBeUndefined();
   });
 
   it('refuses request targets that are not a plain path (absolute-form, asterisk)', async () => {
     expect((await request({ path: `http://evil.example/?token=${TOKEN}` })).status).toBe(400);
-    expect((await request({ method: 'OPTIONS', path: '*', headers: cookie() })).status).toBe(400);
+    expect((await request({ method: 'OPTIONS', path: '*' })).status).toBe(400);
   });
 });
 
@@ -232,16 +220,15 @@ describe('UI server: Host and Origin', () => {
         body: '{"method":"app.info"}',
       });
       expect(res.status, badHost).toBe(403);
-      const page = await request({ path: `/?token=${TOKEN}`, headers: { Host: badHost } });
+      const page = await request({ path: '/', headers: { Host: badHost } });
       expect(page.status, badHost).toBe(403);
-      expect(page.headers['set-cookie']).toBeUndefined();
     }
     expect((await call({ method: 'app.info', input: {} }, { ...bearer, Host: `localhost:${server.port}` })).status).toBe(200);
   });
 
   it('refuses a foreign Origin with 403 on HTTP, and sends no CORS headers', async () => {
     for (const origin of ['https://evil.example', 'null', `http://localhost:${server.port + 1}`, `https://127.0.0.1:${server.port}`]) {
-      const res = await call({ method: 'app.info', input: {} }, { ...bearer, ...cookie(), Origin: origin });
+      const res = await call({ method: 'app.info', input: {} }, { ...bearer, Origin: origin });
       expect(res.status, origin).toBe(403);
       expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
     }
@@ -254,24 +241,26 @@ describe('UI server: Host and Origin', () => {
     expect(preflight.status).toBe(403);
     expect(Object.keys(preflight.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
 
-    const own = await call({ method: 'app.info', input: {} }, { ...cookie(), Origin: `http://${host}` });
+    const own = await call({ method: 'app.info', input: {} }, { ...bearer, Origin: `http://${host}` });
     expect(own.status).toBe(200);
     expect(Object.keys(own.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
   });
 
-  it('refuses a WebSocket upgrade from a foreign Origin with 403, even with the cookie', async () => {
-    await expect(openSocket({ ...cookie(), Origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
-    await expect(openSocket({ ...cookie(), Origin: 'null' })).rejects.toThrow('HTTP 403');
-    await expect(openSocket({ ...cookie(), Host: `evil.example:${server.port}` })).rejects.toThrow('HTTP 403');
+  it('refuses a WebSocket upgrade from a foreign Origin with 403, even with the token', async () => {
+    await expect(openSocket({ Origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(openSocket({ Origin: 'null' })).rejects.toThrow('HTTP 403');
+    await expect(openSocket({ Host: `evil.example:${server.port}` })).rejects.toThrow('HTTP 403');
     expect(bus.active).toBe(0);
-    const { ws } = await openSocket({ ...cookie(), Origin: `http://${host}` });
+    const { ws } = await openSocket({ Origin: `http://${host}` });
+    // The server answers with the plain protocol, never echoing the token back.
+    expect(ws.protocol).toBe('kocoro');
     ws.close();
   });
 
   it('puts the security headers on every response, refusals included', async () => {
     const responses = [
       await request({ path: '/' }),
-      await request({ path: '/', headers: cookie() }),
+      await request({ path: '/' }),
       await request({ path: '/', headers: { Host: 'evil.example' } }),
       await call({ method: 'app.info', input: {} }),
     ];
@@ -372,31 +361,31 @@ describe('UI server: /api/call', () => {
 
 describe('UI server: static files', () => {
   it('falls back to index.html for client-side routes but not for missing assets', async () => {
-    const route = await request({ path: '/bots/team-bot', headers: cookie() });
+    const route = await request({ path: '/bots/team-bot' });
     expect(route.status).toBe(200);
     expect(route.body).toContain('<div id="root">');
-    expect((await request({ path: '/assets/missing-0000.js', headers: cookie() })).status).toBe(404);
+    expect((await request({ path: '/assets/missing-0000.js' })).status).toBe(404);
   });
 
   it('refuses path traversal and never serves a file outside the static dir', async () => {
     for (const p of ['/..%2Fsecret.txt', '/%2e%2e%2fsecret.txt', '/assets/..%2F..%2Fsecret.txt']) {
-      const res = await request({ path: p, headers: cookie() });
+      const res = await request({ path: p });
       expect([400, 403], p).toContain(res.status);
       expect(res.body).not.toContain('TOP-SECRET');
     }
     // Literal dot segments are resolved against "/" by the URL parser: they stay inside.
     for (const p of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt']) {
-      const res = await request({ path: p, headers: cookie() });
+      const res = await request({ path: p });
       expect(res.body, p).not.toContain('TOP-SECRET');
     }
     // On POSIX a backslash is an ordinary file-name character: a name inside the root, not found.
-    expect((await request({ path: '/..%5Csecret.txt', headers: cookie() })).body).not.toContain('TOP-SECRET');
-    expect((await request({ path: '/index.html%00.js', headers: cookie() })).status).toBe(400);
+    expect((await request({ path: '/..%5Csecret.txt' })).body).not.toContain('TOP-SECRET');
+    expect((await request({ path: '/index.html%00.js' })).status).toBe(400);
   });
 
   it('refuses methods other than GET and HEAD', async () => {
-    expect((await request({ method: 'PUT', path: '/', headers: cookie() })).status).toBe(405);
-    const head = await request({ method: 'HEAD', path: '/', headers: cookie() });
+    expect((await request({ method: 'PUT', path: '/' })).status).toBe(405);
+    const head = await request({ method: 'HEAD', path: '/' });
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
   });
@@ -404,14 +393,15 @@ describe('UI server: static files', () => {
 
 describe('UI server: /api/events', () => {
   it('refuses a WebSocket without the token with 401', async () => {
-    await expect(openSocket({})).rejects.toThrow('HTTP 401');
-    await expect(openSocket({ Cookie: `kocoro_ui_${server.port}=wrong` })).rejects.toThrow('HTTP 401');
-    await expect(openSocket(cookie(), '/api/other')).rejects.toThrow('HTTP 404');
+    await expect(openSocket({}, '/api/events', ['kocoro'])).rejects.toThrow('HTTP 401');
+    await expect(openSocket({}, '/api/events', ['kocoro', 'kocoro-token.wrong-token-0000000'])).rejects.toThrow('HTTP 401');
+    await expect(openSocket({ Cookie: `kocoro_ui_${server.port}=${TOKEN}` }, '/api/events', ['kocoro'])).rejects.toThrow('HTTP 401');
+    await expect(openSocket({}, '/api/other')).rejects.toThrow('HTTP 404');
     expect(bus.active).toBe(0);
   });
 
-  it('pushes every EventBus event to a socket opened with the cookie, and unsubscribes when it closes', async () => {
-    const { ws, messages } = await openSocket({ ...cookie(), Origin: `http://${host}` });
+  it('pushes every EventBus event to a socket opened with the token subprotocol, and unsubscribes when it closes', async () => {
+    const { ws, messages } = await openSocket({ Origin: `http://${host}` });
     expect(bus.active).toBe(1);
     bus.emit('bot.status', { botId: 'b1', state: 'connected', since: 1 });
     bus.emit('bots.changed', {});
@@ -425,7 +415,7 @@ describe('UI server: /api/events', () => {
   });
 
   it('accepts a Bearer token from non-browser clients and keeps the socket alive with pings', async () => {
-    const { ws } = await openSocket(bearer);
+    const { ws } = await openSocket(bearer, '/api/events', []);
     let pings = 0;
     ws.on('ping', () => pings++);
     await until(() => pings >= 2);
@@ -442,7 +432,7 @@ describe('UI server: /api/events', () => {
   });
 
   it('close() ends every socket and subscription', async () => {
-    const { ws } = await openSocket(cookie());
+    const { ws } = await openSocket({});
     const closed = new Promise((resolve) => ws.once('close', resolve));
     await server.close();
     await closed;
@@ -455,12 +445,16 @@ describe('UI server: logging', () => {
     const logger = new MemoryLogger();
     const s = await startUiServer({ port: 0, handlers: testHandlers(), events: new EventBus(), staticDir, token: TOKEN, logger });
     try {
-      for (let i = 0; i < 3; i++) {
-        await fetch(`${s.origin}/?token=wrong-token-${i}-padding`, { redirect: 'manual' });
-      }
-      await fetch(`${s.origin}/?token=${TOKEN}`, { redirect: 'manual' });
+      const attempt = (t: string) =>
+        fetch(`${s.origin}/api/call`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${t}` },
+          body: '{"method":"app.info","input":{}}',
+        });
+      for (let i = 0; i < 3; i++) await attempt(`wrong-token-${i}-padding`);
+      await attempt(TOKEN);
       const refused = logger.records.filter((r) => r.event === 'ui.refused');
-      expect(refused).toEqual([expect.objectContaining({ level: 'warn', reason: 'token', status: 401, path: '/' })]);
+      expect(refused).toEqual([expect.objectContaining({ level: 'warn', reason: 'token', status: 401, path: '/api/call' })]);
       expect(JSON.stringify(logger.records)).not.toContain(TOKEN);
       expect(JSON.stringify(logger.records)).not.toContain('wrong-token');
     } finally {

@@ -8,10 +8,12 @@
  * - anything else: a file of `staticDir`, with `index.html` for client-side routes.
  *
  * Every request and socket is checked, in this order: the Host header (DNS rebinding), the Origin
- * header (cross-site requests, cross-site WebSockets), then the token (cookie, or for /api/* also
- * `Authorization: Bearer`). The printed URL carries the token once as `?token=`: that request
- * sets an HttpOnly, SameSite=Strict cookie and redirects to `/`, so the token leaves the address
- * bar and the history. No CORS headers are ever sent. Generic over any `Handlers`.
+ * header (cross-site requests, cross-site WebSockets), then, for the API, the token: an
+ * `Authorization: Bearer` header on calls, a `kocoro-token.T` subprotocol on the event socket.
+ * The printed URL carries it in its fragment (`/#token=T`), which browsers never send to any
+ * server; the page moves it to session storage. No cookie (cookies are shared by every port of
+ * 127.0.0.1), no CORS headers. The built UI itself (HTML, scripts) holds no secret and is served
+ * without the token. Generic over any `Handlers`.
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -21,13 +23,12 @@ import { dispatch, type Handlers, type RpcReply } from '@shared/contract';
 import type { EventBus } from '../core/api/event-bus';
 import type { Logger } from '../core/log/logger';
 import {
+  EVENTS_PROTOCOL,
   generateToken,
   isOwnHost,
   isOwnOrigin,
   readBearer,
-  readCookie,
-  cookieName,
-  tokenCookie,
+  readProtocolToken,
   tokenMatches,
   TOKEN_PATTERN,
 } from './access';
@@ -50,7 +51,7 @@ export interface UiServerOptions {
 }
 
 export interface UiServer {
-  /** What the user opens: `http://127.0.0.1:PORT/?token=T`. Contains the token: never log it. */
+  /** What the user opens: `http://127.0.0.1:PORT/#token=T`. Contains the token: never log it. */
   readonly url: string;
   readonly origin: string;
   readonly port: number;
@@ -77,7 +78,7 @@ const SECURITY_HEADERS: OutgoingHttpHeaders = {
 const unauthorizedText = (port: number): string =>
   'Kocoro: this page needs its access link.\n\n' +
   `Open the URL printed by \`npm run headless -- --ui ${port}\` (the line starting with "UI: ",\n` +
-  'ending in ?token=...). The link changes every time the command starts.\n';
+  'ending in #token=...). The link changes every time the command starts.\n';
 
 type Refusal = { status: 400 | 401 | 403 | 404; reason: string; text: string };
 
@@ -90,11 +91,21 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   let port = opts.port;
 
   const server = http.createServer();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4096,
+    perMessageDeflate: false,
+    clientTracking: false,
+    // Answer with the plain protocol name, never echoing the token subprotocol back.
+    handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false),
+  });
   const clients = new Map<WebSocket, { alive: boolean; unsubscribe: () => void }>();
 
-  /** Host, Origin and token, shared by plain requests and WebSocket upgrades. */
-  const check = (req: IncomingMessage, allowBearer: boolean): Refusal | null => {
+  /**
+   * Host and Origin for everything; then the token where asked: the Bearer header of an API call
+   * or the subprotocol of the event socket.
+   */
+  const check = (req: IncomingMessage, auth: 'none' | 'bearer' | 'protocol'): Refusal | null => {
     const host = req.headers.host;
     if (!isOwnHost(host, port)) {
       return { status: 403, reason: 'host', text: `Forbidden: this server only answers to http://127.0.0.1:${port}.\n` };
@@ -102,12 +113,15 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     if (!isOwnOrigin(req.headers.origin, host!)) {
       return { status: 403, reason: 'origin', text: 'Forbidden: cross-origin requests are not allowed.\n' };
     }
-    const presented = readCookie(req.headers.cookie, cookieName(port)) ?? (allowBearer ? readBearer(req.headers.authorization) : undefined);
+    if (auth === 'none') return null;
+    // Sockets: the page's subprotocol, or a Bearer header from a non-browser client.
+    const bearer = readBearer(req.headers.authorization);
+    const presented = auth === 'bearer' ? bearer : (readProtocolToken(req.headers['sec-websocket-protocol']) ?? bearer);
     if (!tokenMatches(presented, token)) return { status: 401, reason: 'token', text: unauthorizedText(port) };
     return null;
   };
 
-  // A tab left open across a restart retries its socket every few seconds with the old cookie:
+  // A tab left open across a restart retries its socket every few seconds with the old token:
   // log each kind of refusal at most once a minute, with how many were not logged.
   const lastLogged = new Map<string, { at: number; suppressed: number }>();
   const logRefusal = (refusal: Refusal, target: string | undefined, websocket: boolean): void => {
@@ -171,7 +185,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const host = req.headers.host;
     if (!isOwnHost(host, port) || !isOwnOrigin(req.headers.origin, host!)) {
-      refuse(req, res, check(req, false)!);
+      refuse(req, res, check(req, 'none')!);
       return;
     }
     // Origin-form targets only ("/path?query"): a browser sends nothing else to an origin server.
@@ -186,7 +200,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     }
 
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-      const refusal = check(req, true);
+      const refusal = check(req, 'bearer');
       if (refusal) return refuse(req, res, refusal);
       if (url.pathname === '/api/call') return handleApiCall(req, res);
       if (url.pathname === '/api/events') {
@@ -201,18 +215,6 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed.\n', { Allow: 'GET, HEAD' });
       return;
     }
-    // The printed link: trade the token in the URL for a cookie, and drop it from the address
-    // bar. Always to "/" (never a path taken from the request: no open redirect via "//host").
-    if (url.searchParams.has('token')) {
-      if (!tokenMatches(url.searchParams.get('token') ?? undefined, token)) {
-        return refuse(req, res, { status: 401, reason: 'token', text: unauthorizedText(port) });
-      }
-      send(res, 303, 'text/plain; charset=utf-8', 'Signed in: continue to /\n', { Location: '/', 'Set-Cookie': tokenCookie(port, token) });
-      return;
-    }
-    const refusal = check(req, false);
-    if (refusal) return refuse(req, res, refusal);
-
     const file = await readStaticFile(staticDir, url.pathname);
     if (!file.ok) {
       send(res, file.status, 'text/plain; charset=utf-8', file.status === 404 ? 'Not found.\n' : 'Refused.\n');
@@ -234,8 +236,8 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     const refusal: Refusal | null =
       pathOf(req.url) !== '/api/events'
         ? // Host/Origin first even here, so a rebinding page learns nothing from the status.
-          (check(req, true) ?? { status: 404, reason: 'path', text: 'Not found.\n' })
-        : check(req, true);
+          (check(req, 'protocol') ?? { status: 404, reason: 'path', text: 'Not found.\n' })
+        : check(req, 'protocol');
     if (refusal) {
       logRefusal(refusal, req.url, true);
       rejectUpgrade(socket, refusal.status, refusal.text);
@@ -293,7 +295,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}/#token=${token}`,
     origin: `http://127.0.0.1:${port}`,
     port,
     token,

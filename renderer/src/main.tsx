@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { takeAccessToken, watchForNewAccessLink } from './api/access-token';
 import { createClient } from './api/client';
 import { ClientProvider } from './api/ClientContext';
 import { App } from './App';
@@ -10,7 +11,9 @@ const container = document.getElementById('root');
 if (container === null) throw new Error('renderer/index.html has no #root element');
 
 initI18n();
-const client = createClient();
+// The desktop app talks over IPC; the headless UI needs its access token (before the router reads the fragment).
+const client = window.kocoro ? createClient() : createClient({ token: takeAccessToken() });
+if (!window.kocoro) watchForNewAccessLink();
 
 createRoot(container).render(
   <StrictMode>

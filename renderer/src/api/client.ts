@@ -3,8 +3,9 @@
  *
  * - Desktop: `window.kocoro` (electron/preload.ts) → IPC → `dispatch()` in the main process.
  * - Headless UI (`npm run headless -- --ui PORT`) or any plain browser: `POST /api/call` and the
- *   `/api/events` WebSocket on the page's own origin, authenticated by the HttpOnly cookie the
- *   server set when the printed link was opened (electron/server/ui-server.ts).
+ *   `/api/events` WebSocket on the page's own origin, carrying the per-run token (from the printed
+ *   link, kept in session storage: api/access-token.ts) as a Bearer header and as a WebSocket
+ *   subprotocol (electron/server/ui-server.ts). Never a cookie: those reach every port of 127.0.0.1.
  *
  * Both transports answer with the same `RpcReply` envelope; errors become `RpcError`s carrying
  * `code`, `message` and `field` (the input field at fault, for forms).
@@ -56,7 +57,9 @@ export interface ClientOptions {
   /** Origin of the UI server; defaults to the page's own (`location.origin`). */
   baseUrl?: string;
   fetch?: typeof fetch;
-  openSocket?: (url: string) => SocketLike;
+  openSocket?: (url: string, protocols: string[]) => SocketLike;
+  /** The headless UI's per-run access token. */
+  token?: string;
   /** Reconnect backoff: first delay and cap (the cap is at most 5 s). */
   reconnect?: { initialMs?: number; maxMs?: number };
 }
@@ -121,7 +124,10 @@ const SIGNED_OUT = 'This page is not signed in: open the URL printed by `npm run
 function httpClient(options: ClientOptions): AppClient {
   const base = (options.baseUrl ?? globalThis.location.origin).replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const openSocket = options.openSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+  const openSocket = options.openSocket ?? ((url: string, protocols: string[]) => new WebSocket(url, protocols) as unknown as SocketLike);
+  const token = options.token;
+  // The first subprotocol is what the server answers with; the second carries the token.
+  const protocols = token ? ['kocoro', `kocoro-token.${token}`] : ['kocoro'];
   const maxMs = Math.min(options.reconnect?.maxMs ?? MAX_RECONNECT_MS, MAX_RECONNECT_MS);
   const initialMs = Math.min(options.reconnect?.initialMs ?? 250, maxMs);
   const socketUrl = `${base.replace(/^http/i, 'ws')}/api/events`;
@@ -147,7 +153,7 @@ function httpClient(options: ClientOptions): AppClient {
     if (!wanted() || socket !== null) return;
     let ws: SocketLike;
     try {
-      ws = openSocket(socketUrl);
+      ws = openSocket(socketUrl, protocols);
     } catch {
       setState('offline');
       scheduleReconnect();
@@ -227,9 +233,9 @@ function httpClient(options: ClientOptions): AppClient {
       try {
         res = await doFetch(`${base}/api/call`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
+          headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
           body: JSON.stringify({ method, input }),
-          credentials: 'same-origin',
+          credentials: 'omit',
           cache: 'no-store',
         });
       } catch {
