@@ -66,6 +66,11 @@ export const commandProviderSchema = z
       .min(1)
       .max(24 * 3600)
       .optional(),
+    /**
+     * Variables for the program, on top of its minimal environment (PATH, HOME, LANG, TMPDIR):
+     * it inherits nothing else from Kocoro's. A value may be `env:NAME`, read from Kocoro's own.
+     */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
   })
   .strict();
 

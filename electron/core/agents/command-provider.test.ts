@@ -36,6 +36,18 @@ setInterval(() => process.stdout.write('.'), 20);`,
     script('fail.js'),
     `process.stdout.write('partial'); process.stderr.write('x'.repeat(5000) + 'boom: bad input'); process.exit(3);`,
   );
+  // Prints its environment.
+  await fs.writeFile(script('env.js'), `process.stdout.write(JSON.stringify(process.env));`);
+  // Starts a grandchild that ignores SIGTERM (both write their pids), then ignores SIGTERM itself.
+  await fs.writeFile(
+    script('family.js'),
+    `const fs = require('node:fs');
+const { spawn } = require('node:child_process');
+const grandchild = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); require('node:fs').writeFileSync(process.argv[1], String(process.pid)); setInterval(() => {}, 1000);", process.argv[3]], { stdio: 'ignore' });
+fs.writeFileSync(process.argv[2], String(process.pid));
+process.on('SIGTERM', () => {});
+setInterval(() => {}, 1000);`,
+  );
   await fs.writeFile(
     script('stubborn.js'),
     `const fs = require('node:fs'); fs.writeFileSync(process.argv[2], String(process.pid)); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`,
@@ -90,13 +102,14 @@ describe('CommandProvider', () => {
     expect(text).toMatch(/stdin=$/);
   });
 
-  it('reports a non-zero exit with the code and the end of stderr', async () => {
+  it('reports a non-zero exit with the code, the end of stderr in the log only, not in the chat', async () => {
     const provider = new CommandProvider({ command: node, args: [script('fail.js')] });
     const err = await collectText(provider.stream(request('x'))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentError);
     expect((err as Error).message).toMatch(/exited with code 3: x+boom: bad input$/);
     expect((err as Error).message.length).toBeLessThan(2300);
-    expect((err as AgentError).userMessage).toMatch(/code 3.*boom: bad input/);
+    expect((err as AgentError).userMessage).toMatch(/exited with code 3/);
+    expect((err as AgentError).userMessage).not.toContain('boom');
   });
 
   it('reports a missing program', async () => {
@@ -136,6 +149,56 @@ describe('CommandProvider', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     const pid = Number(await fs.readFile(pidFile, 'utf8'));
     await expect.poll(() => alive(pid), { timeout: 3000 }).toBe(false);
+  });
+
+  it("gives the program a minimal environment plus its own env map, never Kocoro's secrets", async () => {
+    process.env.KOCORO_TEST_APP_SECRET = 'secret-from-kocoro-env-0001';
+    try {
+      const provider = new CommandProvider({ command: node, args: [script('env.js')], env: { MY_SETTING: 'on' } });
+      const env = JSON.parse(await collectText(provider.stream(request('x')))) as Record<string, string>;
+      expect(env.KOCORO_TEST_APP_SECRET).toBeUndefined();
+      expect(JSON.stringify(env)).not.toContain('secret-from-kocoro-env-0001');
+      expect(env.MY_SETTING).toBe('on');
+      expect(env.PATH).toBe(process.env.PATH);
+      expect(Object.keys(env).filter((k) => !['PATH', 'HOME', 'LANG', 'TMPDIR', 'MY_SETTING'].includes(k))).toEqual([]);
+    } finally {
+      delete process.env.KOCORO_TEST_APP_SECRET;
+    }
+  });
+
+  it('ends the program and the grandchild it started, both ignoring SIGTERM, after its time limit; the run waits for them', async () => {
+    const [childPid, grandchildPid] = [script('family.pid'), script('grandchild.pid')];
+    const provider = new CommandProvider({
+      command: node,
+      args: [script('family.js'), childPid, grandchildPid],
+      timeoutSec: 1,
+      killGraceMs: 300,
+    });
+    const err = await collectText(provider.stream(request('x'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AgentError);
+    // By the time the run has ended, nothing it started is left.
+    expect(alive(Number(await fs.readFile(childPid, 'utf8')))).toBe(false);
+    expect(alive(Number(await fs.readFile(grandchildPid, 'utf8')))).toBe(false);
+  });
+
+  it('ends what a program left running when it exits', async () => {
+    const grandchildPid = script('orphan.pid');
+    const orphan = `require('node:child_process').spawn(process.execPath, ['-e', "require('node:fs').writeFileSync(process.argv[1], String(process.pid)); setInterval(() => {}, 1000);", process.argv[1]], { stdio: 'inherit' }); setTimeout(() => process.exit(0), 200);`;
+    const provider = new CommandProvider({ command: node, args: ['-e', orphan, grandchildPid], killGraceMs: 300 });
+    await collectText(provider.stream(request('x')));
+    expect(alive(Number(await fs.readFile(grandchildPid, 'utf8')))).toBe(false);
+  });
+
+  it('refuses chat text starting with "-" as an argument of its own, unless "--" ends the options before it', async () => {
+    const refused = new CommandProvider({ command: node, args: [script('echo.js'), '{message}'], input: 'arg' });
+    const err = await collectText(refused.stream(request('--output=/etc/passwd'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AgentError);
+    expect((err as AgentError).notice.key).toBe('program.optionLikeMessage');
+    const afterDashes = new CommandProvider({ command: node, args: [script('echo.js'), '--', '{message}'], input: 'arg' });
+    expect(await collectText(afterDashes.stream(request('-rf /')))).toContain(`args=${JSON.stringify(['--', '-rf /'])}`);
+    // Inside an argument (after a prefix) it is no option.
+    const embedded = new CommandProvider({ command: node, args: [script('echo.js'), '--prompt={message}'], input: 'arg' });
+    expect(await collectText(embedded.stream(request('-x')))).toContain('--prompt=-x');
   });
 
   it('expands ~ in paths', () => {

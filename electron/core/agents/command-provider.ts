@@ -3,6 +3,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { ProcessTree } from './process-tree';
 import { AgentError, type AgentProvider, type AgentRequest } from './provider';
 
 export interface CommandProviderOptions {
@@ -17,6 +18,42 @@ export interface CommandProviderOptions {
   timeoutSec?: number;
   /** Grace between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+  /** Variables added to the program's minimal environment (`childEnvironment`). */
+  env?: Record<string, string>;
+}
+
+/**
+ * What a program agent inherits from Kocoro's own environment: enough to run (PATH, HOME, LANG,
+ * TMPDIR, and what Windows needs to start a program), never the rest, which holds the secrets the
+ * config file reads with `env:NAME`. The agent's own `env` map comes on top.
+ */
+export function childEnvironment(
+  parent: NodeJS.ProcessEnv,
+  extra: Record<string, string> = {},
+  platform: NodeJS.Platform = process.platform,
+): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR'];
+  if (platform === 'win32')
+    keep.push('SYSTEMROOT', 'WINDIR', 'PATHEXT', 'COMSPEC', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA');
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(parent)) {
+    // Windows names are case-insensitive (Path, SystemRoot).
+    if (value !== undefined && keep.includes(platform === 'win32' ? name.toUpperCase() : name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * Chat text becomes one argument of the program; text starting with "-" would be read as an
+ * option of it (`-rf`, `--config=…`). Allowed only after a `--` in the arguments (the program's
+ * own end of options); otherwise the message is not passed, saying why.
+ */
+export function optionLikeArgument(templates: string[], args: string[]): number | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (templates.slice(0, i).includes('--')) return undefined;
+    if (/^\{message\}/.test(templates[i]!) && args[i]!.startsWith('-')) return i;
+  }
+  return undefined;
 }
 
 const STDERR_TAIL = 2048;
@@ -87,18 +124,35 @@ export class CommandProvider implements AgentProvider {
       thread_id: context.threadId ?? '',
       platform: context.platform,
     };
-    const args = (this.opts.args ?? []).map((a) => substitute(a, values));
+    const templates = this.opts.args ?? [];
+    const args = templates.map((a) => substitute(a, values));
+    const optionLike = optionLikeArgument(templates, args);
+    if (optionLike !== undefined) {
+      throw new AgentError(
+        `argument ${optionLike + 1} would start with "-": not passed to ${this.opts.command} (put "--" before {message} in args if the program accepts it, or use input "stdin")`,
+        { key: 'program.optionLikeMessage' },
+      );
+    }
     const cwd = this.opts.cwd ? expandHome(this.opts.cwd) : undefined;
     const useStdin = (this.opts.input ?? 'stdin') === 'stdin';
     const timeoutMs = (this.opts.timeoutSec ?? 600) * 1000;
     const program = this.opts.command;
 
     if (cwd && !(await fs.stat(cwd).catch(() => undefined))?.isDirectory()) {
-      throw new AgentError(`working directory not found: ${cwd}`, { key: 'program.noWorkingDir', params: { cwd } });
+      throw new AgentError(`working directory not found: ${cwd}`, { key: 'program.noWorkingDir' });
     }
     const resolved = (await findProgram(program, cwd)) ?? expandHome(program);
 
-    const child = spawn(resolved, args, { cwd, shell: false, stdio: [useStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], windowsHide: true });
+    // Its own process group (POSIX), so everything it starts ends with it (process-tree.ts).
+    const child = spawn(resolved, args, {
+      cwd,
+      shell: false,
+      stdio: [useStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+      detached: process.platform !== 'win32',
+      env: childEnvironment(process.env, this.opts.env),
+    });
+    const tree = new ProcessTree(child, this.opts.killGraceMs ?? 3000);
 
     // A queue between the child's events and this generator.
     const queue: string[] = [];
@@ -114,15 +168,7 @@ export class CommandProvider implements AgentProvider {
     const decoder = new StringDecoder('utf8');
     const errDecoder = new StringDecoder('utf8');
 
-    let killTimer: NodeJS.Timeout | undefined;
-    const kill = () => {
-      if (ended || child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      killTimer ??= setTimeout(() => {
-        if (!ended) child.kill('SIGKILL');
-      }, this.opts.killGraceMs ?? 3000);
-      killTimer.unref();
-    };
+    const kill = () => tree.end();
     const timer = setTimeout(() => {
       timedOut = true;
       kill();
@@ -146,6 +192,8 @@ export class CommandProvider implements AgentProvider {
       spawnError = err;
       notify();
     });
+    // The program is done: whatever it left running in its group goes too (it may hold stdout open).
+    child.on('exit', () => tree.end());
     child.on('close', (code, sig) => {
       const rest = decoder.end();
       if (rest) queue.push(rest);
@@ -168,10 +216,8 @@ export class CommandProvider implements AgentProvider {
         await new Promise<void>((resolve) => (wake = resolve));
       }
       if (spawnError) {
-        if (spawnError.code === 'ENOENT')
-          throw new AgentError(`program not found: ${program}`, { key: 'program.notFound', params: { program } });
-        if (spawnError.code === 'EACCES')
-          throw new AgentError(`program not executable: ${program}`, { key: 'program.notExecutable', params: { program } });
+        if (spawnError.code === 'ENOENT') throw new AgentError(`program not found: ${program}`, { key: 'program.notFound' });
+        if (spawnError.code === 'EACCES') throw new AgentError(`program not executable: ${program}`, { key: 'program.notExecutable' });
         throw new AgentError(`cannot run ${program}: ${spawnError.message}`, { key: 'program.cannotStart' });
       }
       if (signal.aborted) signal.throwIfAborted();
@@ -181,16 +227,16 @@ export class CommandProvider implements AgentProvider {
       if (ended && ended.code !== 0) {
         const tail = stderr.trim();
         const how = ended.code !== null ? `exited with code ${ended.code}` : `was killed by ${ended.signal}`;
-        throw new AgentError(`${program} ${how}${tail ? `: ${tail}` : ''}`, {
-          key: 'program.failed',
-          params: { how, tail: tail ? `: ${tail.slice(-500)}` : '' },
-        });
+        // The end of stderr (paths, stack traces) goes to the log, never to the chat.
+        throw new AgentError(`${program} ${how}${tail ? `: ${tail}` : ''}`, { key: 'program.failed', params: { how } });
       }
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      // Consumer went away early (or an error above): the program must not outlive the run.
+      // Consumer went away early (or an error above): the program, and all it started, must not
+      // outlive the run; the run ends only once they are gone (so shutdown waits for them).
       if (!ended) kill();
+      await tree.gone();
     }
   }
 }

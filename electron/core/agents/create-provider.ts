@@ -24,6 +24,7 @@ export function createProvider(config: ProviderConfig): AgentProvider {
         input: config.input,
         cwd: config.cwd,
         timeoutSec: config.timeoutSec,
+        env: config.env,
       });
   }
 }

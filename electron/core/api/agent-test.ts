@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig, Platform } from '@shared/config-schema';
-import { AgentError, type AgentProvider } from '../agents/provider';
+import { AgentError, type AgentProvider, applyChunk } from '../agents/provider';
 import type { Logger } from '../log/logger';
+import type { SecretRedactor } from '../log/redact';
 import type { EventBus } from './event-bus';
 
 export const AGENT_TEST_TIMEOUT_MS = 2 * 60_000;
@@ -9,6 +10,8 @@ export const AGENT_TEST_TIMEOUT_MS = 2 * 60_000;
 export interface AgentTestOptions {
   events: EventBus;
   logger: Logger;
+  /** The agent's output is shown with every known secret hidden. */
+  redactor: SecretRedactor;
   providerFor: (agent: AgentConfig) => AgentProvider;
   timeoutMs?: number;
 }
@@ -43,6 +46,16 @@ export class AgentTestRunner {
     const limit = this.opts.timeoutMs ?? AGENT_TEST_TIMEOUT_MS;
     const timer = setTimeout(() => controller.abort(new TestTimeout()), limit);
     const started = Date.now();
+    // What the UI shows is redacted as a whole (a secret split over two chunks is caught too), and
+    // sent as deltas while it only grows.
+    let full = '';
+    let shown = '';
+    const show = (safe: string): void => {
+      if (safe === shown) return;
+      if (safe.startsWith(shown)) events.emit('agent.test', { runId, delta: safe.slice(shown.length) });
+      else events.emit('agent.test', { runId, replace: safe });
+      shown = safe;
+    };
     try {
       controller.signal.throwIfAborted();
       const provider = this.opts.providerFor(agent);
@@ -52,10 +65,11 @@ export class AgentTestRunner {
         context: { platform, botId: 'agent-test', chatId: 'agent-test', chatType: 'p2p', senderOpenId: 'agent-test' },
         signal: controller.signal,
       })) {
-        if (typeof delta !== 'string') events.emit('agent.test', { runId, replace: delta.replace });
-        else if (delta) events.emit('agent.test', { runId, delta });
+        full = applyChunk(full, delta);
+        show(this.opts.redactor.redactGrowing(full));
       }
       controller.signal.throwIfAborted();
+      show(this.opts.redactor.redact(full));
       events.emit('agent.test', { runId, done: true });
       this.opts.logger.log('info', 'agent.test_done', { agentId: agent.id, ms: Date.now() - started });
     } catch (err) {

@@ -55,12 +55,13 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
   const { logger, redactor, vault } = opts;
   const store = await AppStore.open({ dataDir: opts.dataDir, logger });
   const catalog = new Catalog({ config: opts.config?.content, store, vault, redactor });
-  const events = new EventBus();
+  // Every event to the UI goes through the redactor too (agent test output, status reasons).
+  const events = new EventBus((text) => redactor.redact(text));
   const activity = new ActivityLog();
-  const manager = new BotManager({ dataDir: opts.dataDir, logger, ...opts.runtime });
+  const manager = new BotManager({ dataDir: opts.dataDir, logger, redactor, ...opts.runtime });
   const views = new Views({ catalog, manager, redactor });
   const launcher = new BotLauncher({ catalog, manager, logger });
-  const agentTests = new AgentTestRunner({ events, logger, providerFor: (agent) => createProvider(agent.provider) });
+  const agentTests = new AgentTestRunner({ events, logger, redactor, providerFor: (agent) => createProvider(agent.provider) });
 
   manager.onStatus((status) => events.emit('bot.status', views.status(status)));
   manager.onActivity((a) => {

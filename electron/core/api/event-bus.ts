@@ -6,7 +6,11 @@ export type EventListener = <E extends EventName>(event: E, payload: EventPayloa
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
 
-  emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+  /** `redact`: applied to the whole payload (as JSON) before any listener sees it. */
+  constructor(private readonly redact?: (json: string) => string) {}
+
+  emit<E extends EventName>(event: E, raw: EventPayload<E>): void {
+    const payload = this.redact ? (JSON.parse(this.redact(JSON.stringify(raw))) as EventPayload<E>) : raw;
     for (const listener of this.listeners) {
       try {
         listener(event, payload);

@@ -10,6 +10,9 @@ const KEYS: ChatTextKey[] = [
   'stop.nothing',
 ];
 
+/** Local paths and program output stay in the log: no chat notice has a place for them. */
+const NO_LOCAL_DETAILS: ChatTextKey[] = ['program.noWorkingDir', 'program.notFound', 'program.notExecutable', 'program.failed'];
+
 describe('chat text catalog', () => {
   it('auto picks 简体中文 for Feishu bots and English for Lark bots; a chosen language wins', () => {
     expect(chatLanguageOf({ platform: 'feishu' })).toBe('zh-CN');
@@ -28,6 +31,17 @@ describe('chat text catalog', () => {
       expect(en).not.toMatch(/\{\w+\}/);
       expect(zh).not.toMatch(/\{\w+\}/);
       for (const value of Object.values(params)) expect(en.includes(value)).toBe(zh.includes(value));
+    }
+  });
+
+  it('has no place for a path or program output in what a program agent failure says to the chat', () => {
+    for (const key of NO_LOCAL_DETAILS) {
+      for (const language of ['en', 'zh-CN'] as const) {
+        expect(chatText(language, key, { how: 'exited with code 3' }).match(/\{\w+\}/g) ?? []).toEqual([]);
+        expect(chatText(language, key, { how: 'x', tail: '/home/me/secret.txt', cwd: '/home/me', program: '/opt/p' })).not.toMatch(
+          /\/home|\/opt/,
+        );
+      }
     }
   });
 

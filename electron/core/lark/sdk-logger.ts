@@ -29,7 +29,9 @@ export function sdkLogger(logger: Logger): lark.Logger {
   const write =
     (level: 'warn' | 'error') =>
     (...msg: unknown[]) => {
-      const text = msg.map(describe).join(' ');
+      // Redacted before it is shortened: a cut would leave the start of a secret that no longer matches.
+      const full = msg.map(describe).join(' ');
+      const text = logger.redact ? logger.redact(full) : full;
       logger.log(level, 'sdk.log', { message: text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS)}…` : text });
     };
   const ignore = () => {};

@@ -7,6 +7,8 @@ export type LogFields = Record<string, unknown>;
 export interface Logger {
   log(level: LogLevel, event: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /** The secrets this logger hides, hidden in `text`: for callers that shorten text before logging it. */
+  redact?(text: string): string;
 }
 
 /** One JSON object per line, e.g. for stdout in headless mode. */
@@ -24,6 +26,7 @@ export function createJsonLineLogger(
     child(fields) {
       return createJsonLineLogger(write, redactor, { ...base, ...fields }, now);
     },
+    redact: (text) => redactor.redact(text),
   };
 }
 

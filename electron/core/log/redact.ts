@@ -1,18 +1,50 @@
 /**
- * Removes secrets from anything about to be logged. Values are registered as they are resolved
- * from config, so a secret echoed back by a library (an error message, a request dump) is caught too.
+ * Removes secrets from anything that leaves the process: log lines, replies to a chat, events to
+ * the UI. Values are registered as they are resolved from config or saved in the app, so a secret
+ * echoed back by a library (an error message, a request dump) or printed by an agent is caught too.
+ * Each secret is also caught in the forms it takes inside JSON and URLs.
  */
 export class SecretRedactor {
   private readonly secrets = new Set<string>();
+  /** Longest first, so a secret that contains another is hidden whole. */
+  private ordered: string[] = [];
+
+  /** Secrets shorter than this would hide ordinary words; no real credential is that short. */
+  static readonly MIN_LENGTH = 4;
 
   add(value: string | undefined): void {
-    // Very short values would redact ordinary words; such secrets are not worth hiding anyway.
-    if (value && value.length >= 6) this.secrets.add(value);
+    if (!value || value.length < SecretRedactor.MIN_LENGTH || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    const forms = new Set([
+      value,
+      JSON.stringify(value).slice(1, -1),
+      JSON.stringify(JSON.stringify(value)).slice(1, -1),
+      encodeURIComponent(value),
+    ]);
+    this.ordered = [...new Set([...this.ordered, ...forms])].sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * For text that is still growing (a streamed answer): redacted, and without a trailing start of
+   * a secret, which the next chunk might complete. The held-back part shows once the text is final.
+   */
+  redactGrowing(text: string): string {
+    const out = this.redact(text);
+    let cut = out.length;
+    for (const s of this.ordered) {
+      for (let k = Math.min(s.length - 1, out.length); k > 0; k--) {
+        if (out.endsWith(s.slice(0, k))) {
+          cut = Math.min(cut, out.length - k);
+          break;
+        }
+      }
+    }
+    return out.slice(0, cut);
   }
 
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) out = out.split(s).join('***');
+    for (const s of this.ordered) if (out.includes(s)) out = out.split(s).join('***');
     // Tenant/user access tokens are bearer credentials too, wherever they appear.
     return out.replace(/\b([tu])-[A-Za-z0-9._-]{8,}/g, '$1-***');
   }

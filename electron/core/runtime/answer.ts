@@ -7,6 +7,7 @@ import { LarkApiError, toLarkApiError } from '../lark/errors';
 import { type BotIdentity, type InboundMessage, toInboundMessage } from '../lark/inbound';
 import { TypingIndicator } from '../lark/outbound/reactions';
 import { createReplySink, PostReplySink, type ReplySink } from '../lark/outbound/reply-sink';
+import type { Sanitize } from '../lark/outbound/sanitize';
 import type { Logger } from '../log/logger';
 import type { AgentRunner } from './run-agent';
 import { type ChatCommand, runChatCommand } from './chat-commands';
@@ -34,6 +35,8 @@ export interface AnswerDeps {
   /** The bot's identity, fetched again when it is not known yet. */
   identity: () => Promise<BotIdentity | undefined>;
   say: () => ChatPhrases;
+  /** Every text sent to the chat goes through it: secrets hidden, active markup (`<at id=all>`) made inert. */
+  sanitize: Sanitize;
   activity: (message: InboundMessage, stage: BotActivity['stage'], text: string) => void;
   onStopWord: (message: InboundMessage) => Promise<void>;
   /** The platform rejected the app's credentials while replying: the bot's status says so. */
@@ -132,7 +135,9 @@ export class AnswerStage {
       const first = entry.attempts === 0;
       const reply = await runChatCommand(command, { conversations: deps.conversations, key: conversationKey(message), first, say });
       const target = { messageId: entry.messageId, inThread: Boolean(message.threadId) };
-      const sent = await new PostReplySink(deps.api, target, { stoppedNote: say('reply.stoppedNote') }).post(reply);
+      const sent = await new PostReplySink(deps.api, target, { stoppedNote: say('reply.stoppedNote'), sanitize: deps.sanitize }).post(
+        reply,
+      );
       await deps.inbox.remove(entry.messageId);
       deps.log.log('info', 'command.answered', { messageId: entry.messageId, chatId: entry.chatId, command, replyId: sent.replyId });
       deps.activity(message, 'answered', text);
@@ -171,7 +176,12 @@ export class AnswerStage {
       { messageId, inThread: Boolean(message.threadId) },
       {
         mode: replyModeFor(deps.bot(), message.chatType),
-        words: { stoppedNote: say('reply.stoppedNote'), stopLabel: say('stop.button'), generating: say('card.generating') },
+        words: {
+          stoppedNote: say('reply.stoppedNote'),
+          stopLabel: say('stop.button'),
+          generating: say('card.generating'),
+          sanitize: deps.sanitize,
+        },
         typing: new TypingIndicator(deps.api, messageId, deps.log),
         onCardError: (err) => {
           deps.log.log('warn', 'reply.card_failed', { messageId, code: err.code, error: err.platformMessage, fallback: 'post' });

@@ -5,6 +5,7 @@ import { createProvider } from '../agents/create-provider';
 import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
+import type { SecretRedactor } from '../log/redact';
 import { BotRuntime, type LiveSettings } from './bot-runtime';
 import { ChatScheduler } from './chat-scheduler';
 
@@ -19,6 +20,8 @@ export interface BotManagerOptions {
   /** Lets tests swap in providers; defaults to building them from config. */
   providerFor?: (agentId: string, fallback: () => AgentProvider) => AgentProvider;
   now?: () => number;
+  /** The app's secrets: hidden from every reply a bot sends. */
+  redactor?: SecretRedactor;
 }
 
 /** Time an answer in progress gets when one bot is paused, edited or removed, before it is aborted (it stays in the inbox). */
@@ -188,6 +191,7 @@ export class BotManager {
       redeliverDelayMs: this.opts.redeliverDelayMs,
       pingTimeoutSec: this.opts.pingTimeoutSec,
       now: this.opts.now,
+      redactor: this.opts.redactor,
       // A replaced runtime finishing its last answers no longer speaks for the bot.
       onStatus: (status) => {
         if (this.bots.get(bot.id) === runtime) this.publish(status);

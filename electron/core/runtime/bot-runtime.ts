@@ -11,6 +11,8 @@ import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import { toLarkApiError } from '../lark/errors';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
+import { SecretRedactor } from '../log/redact';
+import { outboundSanitizer, type Sanitize } from '../lark/outbound/sanitize';
 import { AnswerStage, botFolder } from './answer';
 import { BotIdentitySource } from './bot-identity';
 import { BotQueue } from './bot-queue';
@@ -43,6 +45,8 @@ export interface BotRuntimeOptions {
   agentTimeoutMs?: number;
   pingTimeoutSec?: number;
   now?: () => number;
+  /** The app's secrets, hidden from every reply (the bot's own are added here). */
+  redactor?: SecretRedactor;
 }
 
 /** The settings a running bot takes without reconnecting. */
@@ -77,6 +81,7 @@ export class BotRuntime {
   private opening: Promise<void> | undefined;
   private readonly status: BotStatusReporter;
   private readonly now: () => number;
+  private readonly sanitize: Sanitize;
   private readonly handlers: ConnectionHandlers = {
     eventTypes: [MESSAGE_EVENT, CARD_CALLBACK],
     onEvent: async (type, data) => {
@@ -88,6 +93,10 @@ export class BotRuntime {
   constructor(private readonly opts: BotRuntimeOptions) {
     this.now = opts.now ?? Date.now;
     this.bot = opts.bot;
+    const redactor = opts.redactor ?? new SecretRedactor();
+    redactor.add(opts.bot.appSecret);
+    redactor.add(opts.bot.encryptKey);
+    this.sanitize = outboundSanitizer(redactor);
     this.say = chatPhrases(chatLanguageOf(opts.bot));
     const { bot, logger } = opts;
     const domain = bot.domain ?? PLATFORM_DOMAIN[bot.platform];
@@ -224,6 +233,7 @@ export class BotRuntime {
       filesDir: path.join(dir, 'files'),
       identity: () => this.identity.get(),
       say: () => this.say,
+      sanitize: this.sanitize,
       activity: (message, stage, text) => this.status.activity(message, stage, text),
       onStopWord: (message) => this.stopControl.onStopWord(message),
       credentialsRejected: (reason) => this.status.setState('failed', reason),

@@ -42,11 +42,23 @@ export function resolveSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, redac
     redactor.add(resolved);
     return resolved;
   };
-  const agents = config.agents.map((agent, i) =>
-    agent.provider.type === 'openai' || agent.provider.type === 'anthropic'
-      ? { ...agent, provider: { ...agent.provider, apiKey: resolve(agent.provider.apiKey, `agents[${i}].provider.apiKey`) } }
-      : agent,
-  );
+  const agents = config.agents.map((agent, i) => {
+    const p = agent.provider;
+    if (p.type === 'openai' || p.type === 'anthropic') {
+      return { ...agent, provider: { ...p, apiKey: resolve(p.apiKey, `agents[${i}].provider.apiKey`) } };
+    }
+    if (p.type === 'command' && p.env) {
+      // Only `env:NAME` values are secrets (and hidden from logs and chats); literal ones are settings.
+      const env = Object.fromEntries(
+        Object.entries(p.env).map(([name, value]) => [
+          name,
+          value.startsWith('env:') ? (resolve(value, `agents[${i}].provider.env.${name}`) ?? '') : value,
+        ]),
+      );
+      return { ...agent, provider: { ...p, env } };
+    }
+    return agent;
+  });
   const bots = config.bots.map((bot, i) => ({
     ...bot,
     appSecret: resolve(bot.appSecret, `bots[${i}].appSecret`) ?? '',

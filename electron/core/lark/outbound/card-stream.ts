@@ -3,6 +3,7 @@ import { CARD_JSON_BUDGET_BYTES, cardBytes, cardSummary, finalCard, STREAM_ELEME
 import { toLarkApiError, type LarkApiError } from '../errors';
 import { findCut, openFence } from './markdown';
 import { cardReplyUuid } from './idempotency';
+import type { Sanitize } from './sanitize';
 
 /** The LarkApi calls a card stream makes (a narrow port, so tests and the bench can count them). */
 export type CardApi = Pick<LarkApi, 'createCard' | 'setCardText' | 'setCardSettings' | 'updateCard' | 'replyMessage'>;
@@ -15,6 +16,8 @@ export interface CardStreamOptions {
   stopLabel?: string;
   /** What the chat list shows while the card is being written. */
   summary?: string;
+  /** Applied to every text sent (secrets, markup); `final` once the card's text is complete. */
+  sanitize?: Sanitize;
   /**
    * Least time between two operations on one card. The platform allows 10 per second per card
    * (lark/README.md §5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
@@ -161,7 +164,8 @@ export class CardStream {
     const body = this.reopen + this.full.slice(this.segStart);
     const card = this.card;
     if (body.length === 0 || body === card.shown || this.finishing) return;
-    await this.op(card, (seq) => this.opts.api.setCardText(card.cardId, STREAM_ELEMENT_ID, body, seq));
+    const sent = this.opts.sanitize ? this.opts.sanitize(body, false) : body;
+    await this.op(card, (seq) => this.opts.api.setCardText(card.cardId, STREAM_ELEMENT_ID, sent, seq));
     card.shown = body;
     if (this.timings.firstTextAt === undefined && body.trim()) this.timings.firstTextAt = this.now();
   }
@@ -212,10 +216,11 @@ export class CardStream {
   /** Final text without the button, then streaming off so the chat preview stops saying "generating". */
   private async closeCard(card: OpenCard, text: string): Promise<void> {
     const body = text || '…';
-    await this.op(card, (seq) => this.opts.api.updateCard(card.cardId, finalCard(body), seq));
+    const sent = this.opts.sanitize ? this.opts.sanitize(body, true) : body;
+    await this.op(card, (seq) => this.opts.api.updateCard(card.cardId, finalCard(sent), seq));
     card.shown = body;
     await this.op(card, (seq) =>
-      this.opts.api.setCardSettings(card.cardId, { config: { streaming_mode: false, summary: { content: cardSummary(body) } } }, seq),
+      this.opts.api.setCardSettings(card.cardId, { config: { streaming_mode: false, summary: { content: cardSummary(sent) } } }, seq),
     );
     const delivered = this.cards.find((c) => c.cardId === card.cardId);
     if (delivered) delivered.text = body;

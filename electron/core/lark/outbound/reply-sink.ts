@@ -3,6 +3,7 @@ import { CardStream, type CardApi } from './card-stream';
 import { type LarkApiError, toLarkApiError } from '../errors';
 import { postContent, splitMarkdown } from './markdown';
 import type { TypingIndicator } from './reactions';
+import type { Sanitize } from './sanitize';
 import { replyUuid } from './idempotency';
 
 export type ReplyOutcome = 'answered' | 'failed' | 'stopped';
@@ -37,6 +38,8 @@ export interface ReplyWords {
   stopLabel: string;
   /** The chat list's preview of a card still being written. */
   generating: string;
+  /** Makes outgoing text safe (secrets, active markup): every text a sink sends goes through it. */
+  sanitize?: Sanitize;
 }
 
 /** What the user finally sees for `result`, given the text already shown while streaming. */
@@ -55,7 +58,7 @@ export class PostReplySink implements ReplySink {
   constructor(
     private readonly api: Pick<LarkApi, 'replyMessage'>,
     private readonly target: ReplyTarget,
-    private readonly words: Pick<ReplyWords, 'stoppedNote'>,
+    private readonly words: Pick<ReplyWords, 'stoppedNote' | 'sanitize'>,
   ) {}
 
   async begin(): Promise<void> {}
@@ -68,7 +71,7 @@ export class PostReplySink implements ReplySink {
 
   /** Posts `markdown` as is. */
   async post(markdown: string): Promise<{ replyId: string; parts: number }> {
-    const parts = splitMarkdown(markdown);
+    const parts = splitMarkdown(this.words.sanitize ? this.words.sanitize(markdown, true) : markdown);
     let replyId = '';
     for (const [i, part] of parts.entries()) {
       const sent = await this.api.replyMessage(this.target.messageId, {
@@ -111,6 +114,7 @@ export class CardReplySink implements ReplySink {
       target,
       stopLabel: opts.words.stopLabel,
       summary: opts.words.generating,
+      sanitize: opts.words.sanitize,
       minIntervalMs: opts.minIntervalMs,
       budgetBytes: opts.budgetBytes,
       now: opts.now,

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { sdkLogger } from '../lark/sdk-logger';
+import { createJsonLineLogger } from './logger';
+import { SecretRedactor } from './redact';
+
+describe('secret redaction', () => {
+  it('hides a secret in the JSON-escaped and URL-encoded forms it takes in log lines and requests', () => {
+    const redactor = new SecretRedactor();
+    const secret = 'pa"ss\\word/with spaces+ü';
+    redactor.add(secret);
+    const line = JSON.stringify({ error: `bad secret ${secret}`, nested: JSON.stringify({ s: secret }) });
+    expect(redactor.redact(line)).not.toContain('pa\\"ss');
+    expect(redactor.redact(line)).not.toContain('word/with');
+    expect(() => JSON.parse(redactor.redact(line))).not.toThrow();
+    expect(redactor.redact(`https://x.test/?k=${encodeURIComponent(secret)}`)).toBe('https://x.test/?k=***');
+  });
+
+  it('hides short secrets too (4 characters and more) and a longer secret that contains a shorter one whole', () => {
+    const redactor = new SecretRedactor();
+    redactor.add('k3y9');
+    redactor.add('abc');
+    redactor.add('k3y9-and-more');
+    expect(redactor.redact('k3y9-and-more k3y9 abc')).toBe('*** *** abc');
+  });
+
+  it('redacts the SDK log line before shortening it, so no prefix of a secret survives the cut', () => {
+    const lines: string[] = [];
+    const redactor = new SecretRedactor();
+    const secret = 'app-secret-0123456789abcdef';
+    redactor.add(secret);
+    const logger = createJsonLineLogger((l) => lines.push(l), redactor);
+    // The secret straddles the 500-character cut.
+    sdkLogger(logger).error(`${'x'.repeat(490)}${secret} tail`);
+    expect(lines.join('')).not.toContain(secret.slice(0, 10));
+    expect(lines.join('')).toContain('***');
+  });
+});
