@@ -22,6 +22,8 @@ export interface ChatRequest {
 /** A loopback stand-in for an OpenAI-compatible `/v1/chat/completions` endpoint, streaming as SSE. */
 export class FakeOpenAi {
   readonly requests: ChatRequest[] = [];
+  /** The headers of every request, to see which credentials reached this host. */
+  readonly requestHeaders: http.IncomingHttpHeaders[] = [];
   /** Requests whose client went away before the answer was complete (cancellation). */
   aborted = 0;
   /** Most answers streamed at the same time, to observe parallelism. */
@@ -54,6 +56,7 @@ export class FakeOpenAi {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
+    this.requestHeaders.push(req.headers);
     if (req.method === 'GET' && req.url?.endsWith('/models')) {
       if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
         return json(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });

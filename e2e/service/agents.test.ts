@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeOpenAi } from '../fake-openai/server';
 import { APP, MODEL_KEY, postText, ServiceHarness } from './harness';
 
 let h: ServiceHarness;
@@ -48,6 +49,46 @@ describe('agents', () => {
     const cleared = await h.call('agents.update', { id: agent.id, name: 'Model', provider: { ...provider, apiKey: null } });
     expect(cleared.provider).toMatchObject({ hasApiKey: false });
     expect(await h.vault.get(`agent:${agent.id}:apiKey`)).toBeUndefined();
+  });
+
+  it('never sends a saved API key to a new endpoint or provider: it is dropped unless the update gives one', async () => {
+    h = await ServiceHarness.create();
+    const agent = await h.createModelAgent();
+    const elsewhere = await FakeOpenAi.start({});
+    try {
+      const moved = await h.call('agents.update', {
+        id: agent.id,
+        name: 'Model',
+        provider: { type: 'openai', baseUrl: elsewhere.baseUrl, model: 'test-model' },
+      });
+      expect(moved.provider).toMatchObject({ hasApiKey: false });
+      expect(await h.vault.get(`agent:${agent.id}:apiKey`)).toBeUndefined();
+      const { runId } = await h.call('agents.test', { id: agent.id, text: 'who gets my key?' });
+      await h.waitForEvent('agent.test', (e) => e.runId === runId && ('done' in e || 'error' in e));
+      expect(elsewhere.requests).toHaveLength(1);
+      expect(JSON.stringify(elsewhere.requestHeaders)).not.toContain(MODEL_KEY);
+
+      // The same origin (another path) keeps it; a new key given with the change is saved.
+      await h.call('agents.update', {
+        id: agent.id,
+        name: 'Model',
+        provider: { type: 'openai', baseUrl: h.model.baseUrl, model: 'm', apiKey: MODEL_KEY },
+      });
+      const samePlace = await h.call('agents.update', {
+        id: agent.id,
+        name: 'Model',
+        provider: { type: 'openai', baseUrl: `${h.model.baseUrl}/`, model: 'm' },
+      });
+      expect(samePlace.provider).toMatchObject({ hasApiKey: true });
+      const otherType = await h.call('agents.update', {
+        id: agent.id,
+        name: 'Model',
+        provider: { type: 'anthropic', baseUrl: h.model.baseUrl, model: 'c' },
+      });
+      expect(otherType.provider).toMatchObject({ hasApiKey: false });
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it('keeps config agents read-only', async () => {

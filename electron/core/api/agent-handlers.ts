@@ -1,3 +1,4 @@
+import { sameKeyHolder } from '@shared/provider-endpoint';
 import { isDeepStrictEqual } from 'node:util';
 import { type Handlers, type ProviderInput, RpcError } from '@shared/contract';
 import { AgentError } from '../agents/provider';
@@ -74,7 +75,13 @@ export function agentHandlers(ctx: ServiceContext): AgentHandlers {
       ctx.exclusive(async () => {
         const current = editable(input.id);
         const next = agentRecord(input.id, input.name, input.systemPrompt, input.provider);
-        const keyChanged = await saveApiKey(input.id, input.provider);
+        // A saved key belongs to the endpoint it was given for: never sent to another host.
+        const given = 'apiKey' in input.provider ? input.provider.apiKey : undefined;
+        const keyMoves = given === undefined && !sameKeyHolder(current.provider, input.provider);
+        if (keyMoves && (await catalog.secret(secretKeys.apiKey(input.id))) !== undefined) {
+          ctx.logger.log('info', 'agent.api_key_dropped', { agentId: input.id, reason: 'the provider or its endpoint changed' });
+        }
+        const keyChanged = await saveApiKey(input.id, keyMoves ? ({ ...input.provider, apiKey: null } as ProviderInput) : input.provider);
         store.putAgent(next);
         // Renaming alone changes no answer; anything else must reach the running bots.
         const { managedBy: _managedBy, ...before } = current;

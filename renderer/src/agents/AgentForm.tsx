@@ -1,3 +1,4 @@
+import { sameKeyHolder } from '@shared/provider-endpoint';
 import { useCallback, useEffect, useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentView, MethodInput, ProviderInput } from '@shared/contract';
@@ -69,6 +70,9 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
   const [systemPrompt, setSystemPrompt] = useState(agent?.systemPrompt ?? '');
   const [providerType, setProviderType] = useState<ProviderType>(agent?.provider.type ?? 'echo');
   const [baseUrl, setBaseUrl] = useState(saved?.baseUrl ?? '');
+  // The saved key stays only for the same provider at the same origin (shared/provider-endpoint.ts).
+  const keyStays =
+    Boolean(saved?.hasApiKey) && saved !== undefined && sameKeyHolder(saved, { type: providerType, baseUrl: baseUrl.trim() });
   const [model, setModel] = useState(saved?.model ?? '');
   const [apiKey, setApiKey] = useState('');
   const [clearKey, setClearKey] = useState(false);
@@ -365,14 +369,18 @@ export function AgentForm({ agent, onSaved, onCancel, embedded = false, heading 
               setApiKey(v);
               if (v !== '') setClearKey(false);
             }}
-            saved={saved?.type === providerType && saved.hasApiKey && !clearKey}
-            hint={saved?.hasApiKey ? t('agents.form.apiKeyKeepHint') : t('agents.form.apiKeyHint')}
+            saved={keyStays && !clearKey}
+            hint={
+              keyStays
+                ? t('agents.form.apiKeyKeepHint')
+                : saved?.hasApiKey
+                  ? t('agents.form.apiKeyNewEndpoint')
+                  : t('agents.form.apiKeyHint')
+            }
             error={errors.apiKey}
             optional
           />
-          {saved?.hasApiKey && (
-            <Checkbox label={t('agents.form.clearApiKey')} checked={clearKey} disabled={apiKey !== ''} onChange={setClearKey} />
-          )}
+          {keyStays && <Checkbox label={t('agents.form.clearApiKey')} checked={clearKey} disabled={apiKey !== ''} onChange={setClearKey} />}
           {providerType === 'openai' && (
             <TextField
               label={t('agents.form.temperature')}

@@ -345,6 +345,7 @@ export const en = {
       apiKey: 'API key',
       apiKeyHint: 'Stored encrypted on this computer. Not needed for Ollama.',
       apiKeyKeepHint: 'Leave empty to keep the saved key.',
+      apiKeyNewEndpoint: 'The saved key is only ever sent to the address it was saved for: enter the key for this one.',
       clearApiKey: 'Clear saved key',
       temperature: 'Temperature',
       temperatureHint: 'Optional, 0–2. Lower is more focused, higher more creative.',

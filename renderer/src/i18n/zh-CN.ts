@@ -338,6 +338,7 @@ export const zhCN: Dictionary = {
       apiKey: 'API 密钥',
       apiKeyHint: '加密保存在这台电脑上。使用 Ollama 时无需填写。',
       apiKeyKeepHint: '留空则保留已保存的密钥。',
+      apiKeyNewEndpoint: '已保存的密钥只会发送到保存时的地址：请为这个地址输入密钥。',
       clearApiKey: '清除已保存的密钥',
       temperature: '温度',
       temperatureHint: '可选，0–2。数值越低回答越稳定，越高越有创意。',
