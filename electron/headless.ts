@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ConfigFile } from '../shared/config-schema';
-import { bootKocoro } from './core/boot/boot';
+import { bootKocoro, type RunningKocoro } from './core/boot/boot';
+import { DataDirBusy } from './core/store/data-dir-lock';
 import { SecretRedactor } from './core/log/redact';
 import { ConfigError, loadConfigFile } from './core/store/config-file';
 import { defaultDataDir } from './core/store/data-dir';
@@ -93,15 +94,25 @@ async function main(): Promise<number> {
   }
 
   const dataDir = path.resolve(args.values['data-dir'] ?? defaultDataDir());
-  const kocoro = await bootKocoro({
-    mode: 'headless',
-    version: readVersion(),
-    dataDir,
-    redactor,
-    writeLog: (line) => process.stdout.write(line),
-    openVault: (logger) => FileVault.open(path.join(dataDir, 'secrets.json'), { logger }),
-    ...(config && configPath !== undefined ? { config: { file: path.resolve(configPath), content: config } } : {}),
-  });
+  let kocoro: RunningKocoro;
+  try {
+    kocoro = await bootKocoro({
+      mode: 'headless',
+      version: readVersion(),
+      dataDir,
+      redactor,
+      writeLog: (line) => process.stdout.write(line),
+      openVault: (logger) => FileVault.open(path.join(dataDir, 'secrets.json'), { logger }),
+      ...(config && configPath !== undefined ? { config: { file: path.resolve(configPath), content: config } } : {}),
+    });
+  } catch (err) {
+    // Another Kocoro (the desktop app, another headless run) uses this folder: nothing was changed.
+    if (err instanceof DataDirBusy) {
+      process.stderr.write(`${err.message}\n`);
+      return 3;
+    }
+    throw err;
+  }
   const { service, logger } = kocoro;
 
   let ui: UiServer | null = null;

@@ -136,6 +136,14 @@ export const botSchema = z
     replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).strict().optional(),
     access: accessSchema.optional(),
     language: botLanguageSchema.optional(),
+    /** Files people send: kept only for agents that open local files, within a quota and a retention. */
+    files: z
+      .object({
+        quotaMb: z.number().int().min(1).optional(),
+        retentionDays: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type BotConfig = z.infer<typeof botSchema>;

@@ -40,7 +40,18 @@ export class RuntimeHarness {
     return new RuntimeHarness(lark, model, dataDir);
   }
 
-  agent(id: 'echo' | 'model' = 'model'): AgentConfig {
+  /**
+   * `echo`; `model` (an OpenAI-compatible endpoint: cannot open local files); `program` (a local
+   * program, which can: it answers with exactly what it was given on stdin).
+   */
+  agent(id: 'echo' | 'model' | 'program' = 'model'): AgentConfig {
+    if (id === 'program') {
+      return {
+        id: 'program',
+        name: 'Program',
+        provider: { type: 'command', command: process.execPath, args: ['-e', 'process.stdin.pipe(process.stdout)'] },
+      };
+    }
     return id === 'echo'
       ? { id: 'echo', name: 'Echo', provider: { type: 'echo' } }
       : {
@@ -70,7 +81,7 @@ export class RuntimeHarness {
   }
 
   config(bots: BotConfig[] = [this.bot()]): ConfigFile {
-    return { agents: [this.agent('echo'), this.agent('model')], bots };
+    return { agents: [this.agent('echo'), this.agent('model'), this.agent('program')], bots };
   }
 
   async start(config: ConfigFile = this.config(), opts: Partial<BotManagerOptions> = {}): Promise<BotManager> {

@@ -115,6 +115,26 @@ describe('npm run headless', () => {
     expect(p.lines().find((l) => l.event === 'runtime.stopped')).toMatchObject({ finishedInFlight: true });
   });
 
+  it('refuses a second Kocoro on the same data folder, naming the one that has it, and changes nothing', async () => {
+    const file = await writeConfig(config([teamBot({ agentId: 'echo' })]));
+    const first = start(file);
+    await first.waitForLog('bot.connected');
+    const data = path.join(dir, 'data');
+    const store = await fs.readFile(path.join(data, 'kocoro.json'), 'utf8').catch(() => '');
+    const second = start(file);
+    const exit = await second.exited;
+    expect(exit.code).toBe(3);
+    expect(second.stderr.trim()).toMatch(
+      new RegExp(`^another Kocoro is using ${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(pid ${first.child.pid}\\)`),
+    );
+    expect(second.stdout).toBe('');
+    expect(await fs.readFile(path.join(data, 'kocoro.json'), 'utf8').catch(() => '')).toBe(store);
+    // The first one is unaffected: still the only connection, still answering.
+    expect(lark.connections(APP.appId)).toHaveLength(1);
+    const m = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'still here?' });
+    expect(postText((await lark.waitForMessages({ replyTo: m.messageId }))[0]!.content)).toBe('still here?');
+  });
+
   it('after kill -9 between ack and reply, answers the message exactly once on restart', async () => {
     model.options = { ...model.options, chunkChars: 1, chunkDelayMs: 200, reply: () => 'answer after crash' };
     const file = await writeConfig(config());

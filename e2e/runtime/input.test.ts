@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { messageContent, newFileKey, newImageKey } from '../fake-lark';
 import type { ChatRequest } from '../fake-openai/server';
-import { APP, RuntimeHarness } from './harness';
+import { APP, postText, RuntimeHarness } from './harness';
 
 let h: RuntimeHarness;
 afterEach(async () => {
@@ -23,9 +23,15 @@ function lastMessage(request: ChatRequest | undefined): { role: string; content:
   return message;
 }
 
-async function started(agentId: 'model' | 'echo' = 'model'): Promise<void> {
+async function started(agentId: 'model' | 'echo' | 'program' = 'model'): Promise<void> {
   await h.start(h.config([h.bot({ agentId })]));
   await h.lark.waitForConnections(APP.appId);
+}
+
+/** What the program agent was given (it answers with exactly that). */
+async function programGot(): Promise<string> {
+  const reply = h.lark.sentMessages().at(-1);
+  return postText(reply!.content);
 }
 
 /** Pushes a message and waits until the bot has answered it. */
@@ -159,7 +165,7 @@ describe('images', () => {
 describe('files', () => {
   it("saves a file to the bot's data folder and tells the agent its name and path", async () => {
     h = await RuntimeHarness.create();
-    await started();
+    await started('program');
     const key = newFileKey();
     const bytes = Buffer.from('quarterly numbers\n1,2,3\n');
     const messageId = await answered({
@@ -170,15 +176,13 @@ describe('files', () => {
     });
     const file = path.join(h.dataDir, 'bots', 'team-bot', 'files', messageId, 'report.csv');
     expect(await fs.readFile(file)).toEqual(bytes);
-    expect(lastMessage(h.model.requests[0]).content).toBe(
-      `[The user sent the file "report.csv" (${bytes.byteLength} B), saved at ${file}]`,
-    );
+    expect(await programGot()).toBe(`[The user sent the file "report.csv" (${bytes.byteLength} B), saved at ${file}]`);
     expect(h.lark.requests({ path: new RegExp(`/resources/${key}$`) })[0]?.query.type).toBe('file');
   });
 
   it('keeps a file name from escaping the folder', async () => {
     h = await RuntimeHarness.create();
-    await started();
+    await started('program');
     const key = newFileKey();
     const messageId = await answered({
       chatType: 'p2p',
@@ -192,7 +196,7 @@ describe('files', () => {
 
   it('does not download a file over 20 MB and tells the agent so', async () => {
     h = await RuntimeHarness.create();
-    await started();
+    await started('program');
     const key = newFileKey();
     const bytes = Buffer.alloc(21 * 1024 * 1024, 7);
     const messageId = await answered({
@@ -201,15 +205,16 @@ describe('files', () => {
       content: messageContent.file(key, 'dump.bin'),
       resources: [{ fileKey: key, type: 'file', bytes, contentType: 'application/octet-stream', fileName: 'dump.bin' }],
     });
-    expect(lastMessage(h.model.requests[0]).content).toBe(
-      '[The user sent the file "dump.bin" (21.0 MB), which is over the 20 MB limit and was not downloaded.]',
+    expect(await programGot()).toBe(
+      '[The user sent the file "dump.bin" (21.0 MB), which is over the 20 MB limit and was not downloaded.]' +
+        '\n\n_The file "dump.bin" was not kept: it is over the 20 MB limit._',
     );
     await expect(fs.stat(path.join(h.dataDir, 'bots', 'team-bot', 'files', messageId))).rejects.toThrow();
   });
 
   it("reports a file beyond the platform's own download limit", async () => {
     h = await RuntimeHarness.create();
-    await started();
+    await started('program');
     const key = newFileKey();
     await answered({
       chatType: 'p2p',
@@ -219,8 +224,9 @@ describe('files', () => {
         { fileKey: key, type: 'file', bytes: Buffer.from('x'), contentType: 'video/mp4', fileName: 'huge.mp4', size: 101 * 1024 * 1024 },
       ],
     });
-    expect(lastMessage(h.model.requests[0]).content).toBe(
-      '[The user sent the file "huge.mp4", but it could not be fetched: it is larger than the platform allows downloading (100 MB).]',
+    expect(await programGot()).toBe(
+      '[The user sent the file "huge.mp4", but it could not be fetched: it is larger than the platform allows downloading (100 MB).]' +
+        '\n\n_The file "huge.mp4" could not be fetched or saved._',
     );
   });
 });

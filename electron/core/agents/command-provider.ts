@@ -110,6 +110,7 @@ export async function commandHealth(opts: Pick<CommandProviderOptions, 'command'
  */
 export class CommandProvider implements AgentProvider {
   readonly acceptsImages = false;
+  readonly readsLocalFiles = true;
 
   constructor(private readonly opts: CommandProviderOptions) {}
 

@@ -104,6 +104,8 @@ export async function kocoroHealth(
  */
 export class KocoroProvider implements AgentProvider {
   readonly acceptsImages = false;
+  // The daemon runs on this computer: the paths of saved files are readable by its tools.
+  readonly readsLocalFiles = true;
   private readonly url: string;
 
   constructor(private readonly opts: KocoroProviderOptions) {

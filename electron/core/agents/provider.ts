@@ -55,6 +55,8 @@ export type AgentChunk = string | AgentReplace;
 export interface AgentProvider {
   /** Whether the agent can look at images (`AgentTurn.images`); when not, images become a textual stand-in. */
   readonly acceptsImages?: boolean;
+  /** Whether the agent runs on this computer and can open files saved here (only then are sent files downloaded). */
+  readonly readsLocalFiles?: boolean;
   stream(request: AgentRequest): AsyncIterable<AgentChunk>;
 }
 

@@ -46,6 +46,7 @@ export class Catalog {
       ...(b.replyMode ? { replyMode: b.replyMode } : {}),
       ...(b.access ? { access: b.access } : {}),
       ...(b.language ? { language: b.language } : {}),
+      ...(b.files ? { files: b.files } : {}),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((b) => b.id));

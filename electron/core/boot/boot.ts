@@ -3,6 +3,8 @@ import { createKocoroService, type KocoroService, type ServiceOptions } from '..
 import type { HostHooks } from '../api/host-hooks';
 import { createJsonLineLogger, type Logger } from '../log/logger';
 import { SecretRedactor } from '../log/redact';
+import { DataDirLock } from '../store/data-dir-lock';
+import { tightenTree } from '../store/private-files';
 import type { SecretVault } from '../store/secret-vault';
 
 /** How long a graceful stop (SIGTERM, Ctrl-C, Quit) lets answers in flight finish. */
@@ -40,9 +42,22 @@ export interface RunningKocoro {
 /**
  * Start-up and shutdown, the same for the desktop app and `npm run headless`: the logger (with
  * every known secret redacted), logging of unhandled rejections (a library bug must show up in
- * the log, not silently kill every bot), the vault, the service, and the graceful stop.
+ * the log, not silently kill every bot), the data folder (locked: one Kocoro at a time; private:
+ * 0700 folders, 0600 files), the vault, the service, and the graceful stop. Throws `DataDirBusy`
+ * when another Kocoro uses the folder, having changed nothing.
  */
 export async function bootKocoro(opts: BootOptions): Promise<RunningKocoro> {
+  const lock = await DataDirLock.acquire(opts.dataDir);
+  try {
+    await tightenTree(opts.dataDir);
+    return await startLocked(opts, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<RunningKocoro> {
   const redactor = opts.redactor ?? new SecretRedactor();
   const logger = createJsonLineLogger(opts.writeLog, redactor);
   const onRejection = (reason: unknown): void =>
@@ -84,6 +99,7 @@ export async function bootKocoro(opts: BootOptions): Promise<RunningKocoro> {
           return { finished: false };
         } finally {
           process.off('unhandledRejection', onRejection);
+          await lock.release();
         }
       })();
       return stopping;

@@ -10,6 +10,7 @@ import { createReplySink, PostReplySink, type ReplySink } from '../lark/outbound
 import type { Sanitize } from '../lark/outbound/sanitize';
 import type { Logger } from '../log/logger';
 import type { AgentRunner } from './run-agent';
+import type { BotFileStore } from './file-store';
 import { type ChatCommand, runChatCommand } from './chat-commands';
 import { type ConversationStore, conversationKey } from './conversation-store';
 import type { Gate } from './gate';
@@ -30,8 +31,8 @@ export interface AnswerDeps {
   redelivery: Redelivery;
   log: Logger;
   acceptsImages: boolean;
-  /** `<dataDir>/bots/<id>/files`. */
-  filesDir: string;
+  /** The bot's kept files; absent when its agent cannot open local files. */
+  files: BotFileStore | undefined;
   /** The bot's identity, fetched again when it is not known yet. */
   identity: () => Promise<BotIdentity | undefined>;
   say: () => ChatPhrases;
@@ -67,7 +68,8 @@ export class AnswerStage {
       api: deps.api,
       appId: deps.bot().appId,
       acceptsImages: deps.acceptsImages,
-      filesDir: deps.filesDir,
+      files: deps.files,
+      say: deps.say(),
       conversations: deps.conversations,
       logger: deps.log,
     });
@@ -78,7 +80,9 @@ export class AnswerStage {
 
     try {
       const outcome = reply.outcome ?? (reply.failed ? 'failed' : 'answered');
-      const sent = await sink.finish({ text: reply.text, outcome });
+      // Notes about files not kept go below the answer, in italics.
+      const text = turn.notices.length > 0 ? `${reply.text}\n\n${turn.notices.join('\n')}` : reply.text;
+      const sent = await sink.finish({ text, outcome });
       await deps.inbox.remove(entry.messageId);
       deps.log.log('info', 'reply.sent', {
         messageId: entry.messageId,

@@ -21,6 +21,7 @@ import type { ChatScheduler } from './chat-scheduler';
 import { ConversationStore } from './conversation-store';
 import { DedupeStore } from './dedupe';
 import { Gate } from './gate';
+import { BotFileStore, filePolicy } from './file-store';
 import { DurableInbox } from './inbox';
 import { type AcceptedMessage, describeWriteError, Intake } from './intake';
 import { Redelivery } from './redelivery';
@@ -200,6 +201,9 @@ export class BotRuntime {
   private async openStages(dir: string): Promise<void> {
     const { logger: log } = this.opts;
     const inbox = await DurableInbox.open(path.join(dir, 'inbox'), log);
+    const files = new BotFileStore(path.join(dir, 'files'), filePolicy(this.opts.bot), log, this.now);
+    // What is past its retention goes at every start, not only when the next file arrives.
+    await files.prune().catch((err: unknown) => log.log('warn', 'attachment.prune_failed', { error: describeWriteError(err) }));
     const dedupe = await DedupeStore.open(path.join(dir, 'dedupe.jsonl'));
     this.redelivery = new Redelivery({
       inbox,
@@ -230,7 +234,7 @@ export class BotRuntime {
       redelivery: this.redelivery,
       log,
       acceptsImages: this.opts.agent.provider.acceptsImages ?? false,
-      filesDir: path.join(dir, 'files'),
+      files: this.opts.agent.provider.readsLocalFiles ? files : undefined,
       identity: () => this.identity.get(),
       say: () => this.say,
       sanitize: this.sanitize,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AgentTurn } from '../agents/provider';
 import type { InboundMessage } from '../lark/inbound';
 import type { Logger } from '../log/logger';
+import { ensurePrivateDir } from '../store/private-files';
 
 /** One remembered turn. Images are never stored: the text carries a stand-in for them. */
 export interface StoredTurn {
@@ -76,8 +77,8 @@ export class ConversationStore {
           at,
           ...(t.messageId ? { messageId: t.messageId } : {}),
         }));
-        await fs.mkdir(this.dir, { recursive: true });
-        await fs.appendFile(this.file(key), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+        await ensurePrivateDir(this.dir);
+        await fs.appendFile(this.file(key), lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
         state.turns.push(...turns.map((t) => ({ ...t, at })));
         state.appends += lines.length;
         if (state.appends >= COMPACT_AFTER_APPENDS) await this.compact(key, state);
@@ -91,8 +92,8 @@ export class ConversationStore {
   async clear(key: string): Promise<void> {
     await this.locked(key, async () => {
       const state = await this.load(key);
-      await fs.mkdir(this.dir, { recursive: true });
-      await fs.appendFile(this.file(key), `${JSON.stringify({ t: 'reset', at: this.now() } satisfies Line)}\n`);
+      await ensurePrivateDir(this.dir);
+      await fs.appendFile(this.file(key), `${JSON.stringify({ t: 'reset', at: this.now() } satisfies Line)}\n`, { mode: 0o600 });
       state.turns = [];
       state.appends += 1;
     });
@@ -156,8 +157,8 @@ export class ConversationStore {
           `${JSON.stringify({ t: 'turn', role: t.role, text: t.text, at: t.at, ...(t.messageId ? { messageId: t.messageId } : {}) } satisfies Line)}\n`,
       )
       .join('');
-    await fs.mkdir(this.dir, { recursive: true });
-    await fs.writeFile(tmp, body);
+    await ensurePrivateDir(this.dir);
+    await fs.writeFile(tmp, body, { mode: 0o600 });
     await fs.rename(tmp, file);
     state.appends = 0;
   }

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file';
+import { ensurePrivateDir } from '../store/private-files';
 
 /** The platform re-pushes after 15 s, 5 min, 1 h and 6 h (lark/README.md §2.9): remember ids well past that. */
 export const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
@@ -20,7 +21,7 @@ export class DedupeStore {
   ) {}
 
   static async open(file: string, ttlMs = DEFAULT_DEDUPE_TTL_MS, now: () => number = Date.now): Promise<DedupeStore> {
-    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(path.dirname(file));
     const store = new DedupeStore(file, ttlMs, now);
     await store.load();
     return store;

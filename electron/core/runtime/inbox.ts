@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger';
 import { syncDir, writeFileAtomic } from '../store/atomic-file';
+import { ensurePrivateDir } from '../store/private-files';
 
 export const inboxEntrySchema = z.object({
   /** The IM message id (`om_…`): the dedupe key and the target of the reply. */
@@ -28,7 +29,7 @@ export class DurableInbox {
   ) {}
 
   static async open(dir: string, logger: Logger): Promise<DurableInbox> {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(dir);
     return new DurableInbox(dir, logger);
   }
 

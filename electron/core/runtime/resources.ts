@@ -1,10 +1,10 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { AgentImage } from '../agents/provider';
 import type { LarkApi } from '../lark/api';
 import { toLarkApiError } from '../lark/errors';
+import type { ChatTextKey } from '../i18n/chat-text';
 import type { Logger } from '../log/logger';
+import type { BotFileStore } from './file-store';
 
 /** Files larger than this are not downloaded (the agent is told so). Images are held to it too. */
 export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
@@ -14,8 +14,10 @@ export interface AttachmentContext {
   messageId: string;
   /** Whether the agent can look at images; when not, images are not downloaded. */
   acceptsImages: boolean;
-  /** Where this bot keeps downloaded files: `<dataDir>/bots/<id>/files`. */
-  filesDir: string;
+  /** Where this bot keeps downloaded files; absent when the agent cannot open local files (nothing is downloaded). */
+  files: BotFileStore | undefined;
+  /** Tells the chat, below the answer, that a file was not kept and why (in the bot's language). */
+  notice: (key: ChatTextKey, params: Record<string, string>) => void;
   logger: Logger;
   maxBytes?: number;
 }
@@ -54,6 +56,7 @@ export async function resolveAttachments(
     } catch (err) {
       const why = reasonOf(err);
       ctx.logger.log('warn', 'attachment.failed', { messageId: ctx.messageId, type: resource.type, error: why });
+      if (resource.type === 'file') ctx.notice('file.notKept.failed', { name: resource.fileName || resource.fileKey });
       live = memory = `[The user sent ${nameOf(resource)}, but it could not be fetched: ${why}.]`;
     }
     text = replacePlaceholder(text, placeholder, live);
@@ -93,15 +96,28 @@ async function handle(
     }
     case 'file': {
       const name = resource.fileName || resource.fileKey;
+      if (!ctx.files) {
+        // Only agents that open local files get them: nothing is downloaded for the others.
+        ctx.notice('file.notKept.agentCannotOpen', { name });
+        const s = `[The user sent the file "${name}", which this agent cannot open, so it was not downloaded.]`;
+        return { live: s, memory: s };
+      }
       const got = await ctx.api.downloadResource(ctx.messageId, resource.fileKey, 'file', max);
       if (got.tooLarge) {
         const s = `[The user sent the file "${name}"${sizeText(got.size)}, which is over the ${mb(max)} limit and was not downloaded.]`;
         ctx.logger.log('info', 'attachment.too_large', { messageId: ctx.messageId, size: got.size, limit: max });
+        ctx.notice('file.notKept.tooLarge', { name, limit: mb(max) });
         return { live: s, memory: s };
       }
-      const file = await saveFile(ctx.filesDir, ctx.messageId, name, resource.fileKey, got.bytes);
+      const saved = await ctx.files.save(ctx.messageId, name, resource.fileKey, got.bytes);
+      if (!saved.ok) {
+        ctx.logger.log('info', 'attachment.over_quota', { messageId: ctx.messageId, bytes: got.bytes.byteLength, quota: saved.quotaBytes });
+        ctx.notice('file.notKept.quota', { name, quota: mb(saved.quotaBytes) });
+        const s = `[The user sent the file "${name}" (${humanSize(got.bytes.byteLength)}), which is larger than this bot keeps (${mb(saved.quotaBytes)}), so it was not kept.]`;
+        return { live: s, memory: s };
+      }
       ctx.logger.log('info', 'attachment.saved', { messageId: ctx.messageId, bytes: got.bytes.byteLength });
-      const s = `[The user sent the file "${name}" (${humanSize(got.bytes.byteLength)}), saved at ${file}]`;
+      const s = `[The user sent the file "${name}" (${humanSize(got.bytes.byteLength)}), saved at ${saved.file}]`;
       return { live: s, memory: s };
     }
     case 'audio': {
@@ -200,39 +216,16 @@ function nameOf(resource: lark.ResourceDescriptor): string {
 }
 
 function reasonOf(err: unknown): string {
-  if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC') return 'the disk is full';
+  // A file system error is this computer's, not the platform's.
+  const local = err as NodeJS.ErrnoException | undefined;
+  if (local?.code === 'ENOSPC') return 'the disk is full';
+  if (local?.code === 'ENAMETOOLONG') return 'its name is too long to be saved on this computer';
+  if (typeof local?.code === 'string' && typeof local.syscall === 'string') return `it could not be saved on this computer (${local.code})`;
   const e = toLarkApiError(err);
   if (e.networkCause) return `the Open Platform could not be reached (${e.networkCause})`;
   if (e.code === 234037) return 'it is larger than the platform allows downloading (100 MB)';
   if (e.code !== undefined) return `the platform refused (code ${e.code}: ${e.platformMessage.replace(/\.$/, '')})`;
   return e.platformMessage.replace(/\.$/, '');
-}
-
-/** `<filesDir>/<messageId>/<safe name>`, written through a temporary file. */
-async function saveFile(filesDir: string, messageId: string, name: string, fileKey: string, bytes: Buffer): Promise<string> {
-  const dir = path.join(filesDir, safeFileName(messageId, 'message'));
-  await fs.mkdir(dir, { recursive: true });
-  const file = path.join(dir, safeFileName(name, safeFileName(fileKey, 'file')));
-  const tmp = `${file}.part`;
-  await fs.writeFile(tmp, bytes);
-  await fs.rename(tmp, file);
-  return file;
-}
-
-/** A name that stays inside its folder on every OS: no separators, control or reserved characters, no leading dots. */
-export function safeFileName(name: string, fallback: string): string {
-  let safe = (name.split(/[/\\]/).pop() ?? '')
-    .replace(/[<>:"|?*]/g, '_')
-    .replace(/\p{Cc}/gu, '_')
-    .replace(/^[.\s]+/, '')
-    .replace(/[.\s]+$/, '');
-  if (/^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(safe)) safe = `_${safe}`;
-  if (!safe) return fallback;
-  if (safe.length > 120) {
-    const ext = path.extname(safe).slice(0, 16);
-    safe = safe.slice(0, 120 - ext.length) + ext;
-  }
-  return safe;
 }
 
 /** The header's type when it is an image type, else what the bytes say (the platform may send octet-stream). */

@@ -1,7 +1,9 @@
 import type { AgentTurn } from '../agents/provider';
 import type { LarkApi } from '../lark/api';
 import { type BotIdentity, type InboundMessage, normalizeEvent } from '../lark/inbound';
+import type { ChatPhrases } from '../i18n/chat-text';
 import type { Logger } from '../log/logger';
+import type { BotFileStore } from './file-store';
 import { type ConversationStore, conversationKey } from './conversation-store';
 import { quoteParent, subMessageFetcher } from './quoted-message';
 import { describeAttachmentsBriefly, resolveAttachments } from './resources';
@@ -14,6 +16,8 @@ export interface PreparedTurn {
   turns: AgentTurn[];
   /** What the conversation memory keeps of this message once it has been answered. */
   memory: { key: string; messageId: string; userText: string };
+  /** Lines for the chat below the answer (a file that was not kept, and why). */
+  notices: string[];
 }
 
 /** What building a turn needs besides the message. */
@@ -22,8 +26,10 @@ export interface TurnContext {
   appId: string;
   /** Whether the agent can look at images. */
   acceptsImages: boolean;
-  /** `<dataDir>/bots/<id>/files`, where sent files are saved. */
-  filesDir: string;
+  /** Where sent files are kept; absent when the agent cannot open local files. */
+  files: BotFileStore | undefined;
+  /** What the bot says in the chat, for the notes about files not kept. */
+  say: ChatPhrases;
   conversations: ConversationStore;
   logger: Logger;
 }
@@ -50,11 +56,13 @@ export async function buildTurn(message: InboundMessage, identity: BotIdentity |
     message.messageType === 'merge_forward'
       ? await normalizeEvent(message.event, identity, subMessageFetcher(ctx.api))
       : await message.normalized;
+  const notices: string[] = [];
   const attachments = await resolveAttachments(normalized, message.content, {
     api: ctx.api,
     messageId,
     acceptsImages: ctx.acceptsImages,
-    filesDir: ctx.filesDir,
+    files: ctx.files,
+    notice: (key, params) => notices.push(`_${ctx.say(key, params)}_`),
     logger: ctx.logger,
   });
   const text = attachments.text.trim();
@@ -84,7 +92,7 @@ export async function buildTurn(message: InboundMessage, identity: BotIdentity |
 
   const current: AgentTurn = { role: 'user', text: quote ? `${quote}\n\n${text}` : text };
   if (attachments.images.length > 0) current.images = attachments.images;
-  return { text, turns: [...history, current], memory: { key, messageId, userText: attachments.memoryText.trim() } };
+  return { text, turns: [...history, current], memory: { key, messageId, userText: attachments.memoryText.trim() }, notices };
 }
 
 /**

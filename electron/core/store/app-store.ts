@@ -6,6 +6,7 @@ import { accessSchema, APP_ID_PATTERN, botLanguageSchema, formatZodError, platfo
 import { languageSchema } from '@shared/contract';
 import type { Logger } from '../log/logger';
 import { setAside } from './set-aside';
+import { ensurePrivateDir } from './private-files';
 
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters: lowercase letters, digits, "-" or "_"');
 
@@ -48,6 +49,7 @@ export const appBotSchema = z.object({
   replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).optional(),
   access: accessSchema.optional(),
   language: botLanguageSchema.optional(),
+  files: z.object({ quotaMb: z.number().int().min(1).optional(), retentionDays: z.number().int().min(1).optional() }).optional(),
 });
 export type AppBot = z.infer<typeof appBotSchema>;
 
@@ -98,7 +100,7 @@ export class AppStore {
    * app starts empty, with an error log naming the field: the person's data is never lost silently.
    */
   static async open(opts: { dataDir: string; logger: Logger }): Promise<AppStore> {
-    await fs.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(opts.dataDir);
     const file = path.join(path.resolve(opts.dataDir), `${APP_STORE_NAME}.json`);
     const data = await readValidated(file, opts.logger);
     const conf = new Conf<Record<string, unknown>>({

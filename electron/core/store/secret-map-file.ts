@@ -5,6 +5,7 @@ import { formatZodError } from '@shared/config-schema';
 import type { Logger } from '../log/logger';
 import { writeFileAtomic } from './atomic-file';
 import { setAside } from './set-aside';
+import { ensurePrivateDir } from './private-files';
 
 const fileSchema = z.object({
   version: z.literal(1),
@@ -28,7 +29,7 @@ export class SecretMapFile {
   static async open(file: string, logger: Logger): Promise<SecretMapFile> {
     const absolute = path.resolve(file);
     // Only a directory we create gets 0700: tightening an existing one (say /tmp) could break other software.
-    await fs.mkdir(path.dirname(absolute), { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(path.dirname(absolute));
     return new SecretMapFile(absolute, await read(absolute, logger));
   }
 
