@@ -27,7 +27,6 @@ import {
   type NativeImage,
   type WebContents,
 } from 'electron';
-import { createWriteStream, promises as fs } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +40,7 @@ import type { KocoroService } from './core/api/create-service';
 import { bootKocoro, type RunningKocoro, SHUTDOWN_GRACE_MS } from './core/boot/boot';
 import type { HostHooks } from './core/api/host-hooks';
 import type { Logger } from './core/log/logger';
+import { openRotatingLog } from './core/log/rotating-file';
 import { APP_ENTRY_URL, APP_SCHEME, resolveAppAsset } from './security/app-protocol';
 import { isSameRendererOrigin, rendererOriginOf } from './security/ipc-sender';
 
@@ -195,21 +195,14 @@ function hardenWebContents(contents: WebContents): void {
 
 // ---------- the service and its transport ----------
 
-/** JSON lines to `<userData>/logs/kocoro.log` (and stdout when unpackaged). */
-async function logWriter(dataDir: string): Promise<(line: string) => void> {
-  const dir = path.join(dataDir, 'logs');
-  const file = path.join(dir, 'kocoro.log');
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const size = await fs.stat(file).then(
-    (s) => s.size,
-    () => 0,
+/** JSON lines to `<userData>/logs/kocoro.log` (and stdout when unpackaged), rotated by size while the app runs. */
+function logWriter(dataDir: string): (line: string) => void {
+  const file = openRotatingLog(path.join(dataDir, 'logs', 'kocoro.log'), LOG_ROTATE_BYTES, (error) =>
+    console.error('[main] cannot write the log file:', error),
   );
-  if (size > LOG_ROTATE_BYTES) await fs.rename(file, `${file}.1`).catch(() => undefined);
-  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
-  stream.on('error', (error) => console.error('[main] cannot write the log file:', error));
   const toStdout = !app.isPackaged;
   return (line) => {
-    stream.write(line);
+    file.write(line);
     if (toStdout) process.stdout.write(line);
   };
 }
@@ -230,7 +223,7 @@ async function startKocoro(): Promise<RunningKocoro> {
     mode: 'desktop',
     version: app.getVersion(),
     dataDir,
-    writeLog: await logWriter(dataDir),
+    writeLog: logWriter(dataDir),
     // After `ready`: before it, Linux reports the keyring backend as 'unknown'.
     openVault: (log) => SafeStorageVault.open(path.join(dataDir, DESKTOP_VAULT_FILE), safeStorage, { logger: log }),
     host: hostHooks(),
