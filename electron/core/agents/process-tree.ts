@@ -7,13 +7,26 @@ import { type ChildProcess, spawn } from 'node:child_process';
  * (SIGTERM), then forces (SIGKILL) after the grace; `gone()` resolves once nothing is left.
  */
 export class ProcessTree {
+  /**
+   * Every tree this process started that may still run: a process-wide fact (they are our
+   * children), so a quitting app can wait until none is left (`allGone`).
+   */
+  private static readonly live = new Set<ProcessTree>();
+
   private ending = false;
   private killTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly child: ChildProcess,
     private readonly graceMs: number,
-  ) {}
+  ) {
+    ProcessTree.live.add(this);
+  }
+
+  /** Ends every program agent still running and resolves once all of them, and all they started, are gone. */
+  static async allGone(): Promise<void> {
+    await Promise.all([...ProcessTree.live].map((tree) => tree.gone()));
+  }
 
   end(): void {
     if (this.ending || this.child.pid === undefined) return;
@@ -46,6 +59,7 @@ export class ProcessTree {
 
   private settle(): void {
     clearTimeout(this.killTimer);
+    ProcessTree.live.delete(this);
   }
 
   private signal(sig: 'SIGTERM' | 'SIGKILL'): void {

@@ -1,4 +1,5 @@
 import type { ConfigFile } from '@shared/config-schema';
+import { ProcessTree } from '../agents/process-tree';
 import { createKocoroService, type KocoroService, type ServiceOptions } from '../api/create-service';
 import type { HostHooks } from '../api/host-hooks';
 import { createJsonLineLogger, type Logger } from '../log/logger';
@@ -92,6 +93,8 @@ async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<Runnin
         }
         try {
           const { finished } = await service.stop(graceMs);
+          // Program agents (and what they started) never outlive Kocoro: wait until they are gone.
+          await ProcessTree.allGone();
           logger.log('info', 'runtime.stopped', { finishedInFlight: finished });
           return { finished };
         } catch (err) {
