@@ -18,24 +18,15 @@ import {
 } from '@shared/contract';
 import { FakeLarkPlatform } from '../fake-lark';
 import { FakeOpenAi, type FakeOpenAiOptions } from '../fake-openai/server';
+import { APP, APP2 } from '../runtime/harness';
 import { MemoryLogger } from '../support/memory-logger';
 import { SecretRedactor } from '@core/log/redact';
 import { FileVault } from '@core/store/file-vault';
 import { createKocoroService, type KocoroService } from '@core/api/create-service';
 import type { HostHooks } from '@core/api/host-hooks';
 
-export const APP = {
-  appId: 'cli_a1b2c3d4e5f60718',
-  appSecret: 'secret-team-bot-0001',
-  botOpenId: 'ou_bot00000000000000000000000001',
-  botName: 'Team Bot',
-};
-export const APP2 = {
-  appId: 'cli_b1b2c3d4e5f60719',
-  appSecret: 'secret-other-bot-002',
-  botOpenId: 'ou_bot00000000000000000000000002',
-  botName: 'Other Bot',
-};
+// The same apps as the runtime tests, so the fakes and fixtures are shared.
+export { APP, APP2, postText } from '../runtime/harness';
 export const MODEL_KEY = 'sk-model-key-0123456789';
 
 export type SeenEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -173,13 +164,4 @@ export class ServiceHarness {
     await this.model.close();
     await fs.rm(this.dataDir, { recursive: true, force: true });
   }
-}
-
-/** The markdown inside a `post` reply sent by the bot. */
-export function postText(content: string): string {
-  const post = JSON.parse(content) as { zh_cn?: { content?: Array<Array<{ tag: string; text?: string }>> } };
-  return (post.zh_cn?.content ?? [])
-    .flat()
-    .map((el) => el.text ?? '')
-    .join('');
 }

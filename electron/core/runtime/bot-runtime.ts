@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig } from '@shared/config-schema';
 import type { BotActivity } from '@shared/contract';
@@ -12,17 +11,15 @@ import { toLarkApiError } from '../lark/errors';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
 import { SecretRedactor } from '../log/redact';
-import { outboundSanitizer, type Sanitize } from '../lark/outbound/sanitize';
+import { outboundSanitizer } from '../lark/outbound/sanitize';
 import { AnswerStage, botFolder } from './answer';
 import { BotIdentitySource } from './bot-identity';
 import { BotQueue } from './bot-queue';
 import { BotStatusReporter } from './bot-status';
 import type { ChatScheduler } from './chat-scheduler';
-import { ConversationStore } from './conversation-store';
-import { DedupeStore } from './dedupe';
+import type { DedupeStore } from './dedupe';
 import { Gate } from './gate';
-import { BotFileStore, filePolicy } from './file-store';
-import { DurableInbox } from './inbox';
+import { openBotStores } from './bot-stores';
 import { type AcceptedMessage, describeWriteError, Intake } from './intake';
 import { Redelivery } from './redelivery';
 import { AgentRunner } from './run-agent';
@@ -82,7 +79,6 @@ export class BotRuntime {
   private opening: Promise<void> | undefined;
   private readonly status: BotStatusReporter;
   private readonly now: () => number;
-  private readonly sanitize: Sanitize;
   private readonly handlers: ConnectionHandlers = {
     eventTypes: [MESSAGE_EVENT, CARD_CALLBACK],
     onEvent: async (type, data) => {
@@ -94,10 +90,6 @@ export class BotRuntime {
   constructor(private readonly opts: BotRuntimeOptions) {
     this.now = opts.now ?? Date.now;
     this.bot = opts.bot;
-    const redactor = opts.redactor ?? new SecretRedactor();
-    redactor.add(opts.bot.appSecret);
-    redactor.add(opts.bot.encryptKey);
-    this.sanitize = outboundSanitizer(redactor);
     this.say = chatPhrases(chatLanguageOf(opts.bot));
     const { bot, logger } = opts;
     const domain = bot.domain ?? PLATFORM_DOMAIN[bot.platform];
@@ -200,11 +192,7 @@ export class BotRuntime {
   /** The durable stores, then the stages that use them. */
   private async openStages(dir: string): Promise<void> {
     const { logger: log } = this.opts;
-    const inbox = await DurableInbox.open(path.join(dir, 'inbox'), log);
-    const files = new BotFileStore(path.join(dir, 'files'), filePolicy(this.opts.bot), log, this.now);
-    // What is past its retention goes at every start, not only when the next file arrives.
-    await files.prune().catch((err: unknown) => log.log('warn', 'attachment.prune_failed', { error: describeWriteError(err) }));
-    const dedupe = await DedupeStore.open(path.join(dir, 'dedupe.jsonl'));
+    const { inbox, dedupe, files, conversations } = await openBotStores(dir, this.opts.bot, log, this.now);
     this.redelivery = new Redelivery({
       inbox,
       log,
@@ -230,14 +218,14 @@ export class BotRuntime {
       gate: this.gate,
       agents: this.agents,
       inbox,
-      conversations: new ConversationStore(path.join(dir, 'conversations'), log),
+      conversations,
       redelivery: this.redelivery,
       log,
       acceptsImages: this.opts.agent.provider.acceptsImages ?? false,
       files: this.opts.agent.provider.readsLocalFiles ? files : undefined,
       identity: () => this.identity.get(),
       say: () => this.say,
-      sanitize: this.sanitize,
+      sanitize: outboundSanitizer(this.opts.redactor ?? new SecretRedactor(), [this.bot.appSecret, this.bot.encryptKey]),
       activity: (message, stage, text) => this.status.activity(message, stage, text),
       onStopWord: (message) => this.stopControl.onStopWord(message),
       credentialsRejected: (reason) => this.status.setState('failed', reason),

@@ -14,6 +14,11 @@ export function neutraliseMarkup(text: string): string {
 /** How outgoing text is made safe: secrets hidden (all of it, or a growing text without a secret's start), markup made inert. */
 export type Sanitize = (text: string, final: boolean) => string;
 
-export function outboundSanitizer(redactor: { redact(t: string): string; redactGrowing(t: string): string } | undefined): Sanitize {
+export function outboundSanitizer(
+  redactor: { add(secret: string | undefined): void; redact(t: string): string; redactGrowing(t: string): string } | undefined,
+  /** Secrets to hide besides those the redactor knows (the bot's own). */
+  own: Array<string | undefined> = [],
+): Sanitize {
+  for (const secret of own) redactor?.add(secret);
   return (text, final) => neutraliseMarkup(redactor ? (final ? redactor.redact(text) : redactor.redactGrowing(text)) : text);
 }
