@@ -132,6 +132,19 @@ describe('streaming card replies', () => {
     expect(h.lark.cardText(card.cardId)).toBe(reply);
   });
 
+  it('splits a 60,000-character answer across cards between words: every word of the model output intact in one card', async () => {
+    const words = Array.from({ length: 10_500 }, (_, i) => `w${i}`);
+    const answer = words.join(' ');
+    expect(answer.length).toBeGreaterThanOrEqual(60_000);
+    await startCardBot({ reply: () => answer, chunkChars: 1500, chunkDelayMs: 2 });
+    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'count for me' });
+    await answered(messageId, 30_000);
+    const texts = cardsFor(messageId).map(({ card }) => h.lark.cardText(card.cardId)!);
+    expect(texts.length).toBeGreaterThanOrEqual(3);
+    expect(texts.flatMap((t) => t.split(/\s+/).filter(Boolean))).toEqual(words);
+    expect(texts.join('')).toBe(answer);
+  });
+
   it('delivers a 60,000-character answer complete across several cards, each under the size limit and never cut inside a code block', async () => {
     const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i}: ${'lorem ipsum dolor sit amet '.repeat(12).trim()}.`).join(
       '\n\n',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { postContent, splitMarkdown } from './markdown';
+import { findCut, POST_MD_BUDGET_BYTES, postContent, splitMarkdown } from './markdown';
 
 describe('splitMarkdown', () => {
   it('keeps a short answer whole', () => {
@@ -30,6 +30,36 @@ describe('splitMarkdown', () => {
       .split('\n')
       .filter((l) => l.startsWith('print('));
     expect(lines).toHaveLength(400);
+  });
+
+  it('splits a 60,000-character paragraph between words: every word of it intact in one part', () => {
+    const words = Array.from({ length: 10_500 }, (_, i) => `w${i}`);
+    const text = words.join(' ');
+    expect(text.length).toBeGreaterThan(60_000);
+    const parts = splitMarkdown(text);
+    expect(parts.length).toBeGreaterThan(2);
+    for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(POST_MD_BUDGET_BYTES);
+    expect(parts.join('')).toBe(text);
+    expect(parts.flatMap((p) => p.split(/\s+/).filter(Boolean))).toEqual(words);
+  });
+
+  it('never cuts inside a URL, a markdown link or an inline code span', () => {
+    const filler = 'word '.repeat(170); // the budget falls inside what follows
+    for (const span of [
+      'https://example.com/a/very/long/path/that/must/stay/whole?with=query&and=more',
+      '[a link whose text has several words](https://example.com/page)',
+      '`an inline code span with spaces inside it`',
+    ]) {
+      const text = `${filler}${span} and more words after it ${'tail '.repeat(200)}`;
+      const parts = splitMarkdown(text, 900);
+      expect(parts.join('')).toBe(text);
+      expect(parts.some((p) => p.includes(span))).toBe(true);
+    }
+  });
+
+  it('cuts CJK text, which has no spaces, between characters', () => {
+    const cut = findCut('漢字'.repeat(100) + ' end', 90);
+    expect(cut).toBe(30);
   });
 
   it('counts bytes, not characters, for CJK text', () => {
