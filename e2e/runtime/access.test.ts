@@ -136,6 +136,24 @@ describe('access: other bots', () => {
     expect(h.lark.sentMessages({ replyTo: fourth })).toHaveLength(0);
   });
 
+  it('keeps the loop guard count and the last message time across a restart', async () => {
+    await startWith({ bots: 'mention' });
+    const botTurn = (text: string) => push(fromBot({ chatType: 'group', chatId: 'oc_loop', text: `@_user_1 ${text}`, mentions: [BOT] }));
+    for (const text of ['one', 'two', 'three']) expect(await answered(await botTurn(text))).toBe(text);
+    const lastMessageAt = h.manager.statuses()[0]!.lastMessageAt;
+    expect(lastMessageAt).toEqual(expect.any(Number));
+    await h.manager.stopAll(1000);
+
+    // A new run on the same data folder: Kocoro restarted, the two bots must not start over.
+    await h.start(h.config([h.bot({ agentId: 'echo', access: { bots: 'mention' } })]));
+    await h.lark.waitForConnections(APP.appId);
+    expect(h.manager.statuses()[0]!.lastMessageAt).toBe(lastMessageAt);
+    const fourth = await botTurn('four');
+    expect(ignoredRule(fourth)).toBe('loop_guard');
+    await push({ chatType: 'group', chatId: 'oc_loop', text: 'a person' });
+    expect(await answered(await botTurn('five'))).toBe('five');
+  });
+
   it('never answers its own messages, whatever the rules', async () => {
     await startWith({ bots: 'mention', group: 'all' });
     const own = await push({

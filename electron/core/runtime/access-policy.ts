@@ -102,11 +102,20 @@ export const BOT_TURN_LIMIT = 3;
 export class BotLoopGuard {
   private readonly turns = new Map<string, number>();
 
-  constructor(readonly limit = BOT_TURN_LIMIT) {}
+  /** `onChange`: the counts changed (they are kept across restarts: runtime/bot-state.ts). */
+  constructor(
+    readonly limit = BOT_TURN_LIMIT,
+    private readonly onChange: (turns: Record<string, number>) => void = () => {},
+  ) {}
+
+  /** The counts of an earlier run. */
+  restore(turns: Record<string, number>): void {
+    for (const [chatId, n] of Object.entries(turns)) if (n > 0) this.turns.set(chatId, n);
+  }
 
   /** A person spoke in the chat: bots may be answered again. */
   human(chatId: string): void {
-    this.turns.delete(chatId);
+    if (this.turns.delete(chatId)) this.changed();
   }
 
   /** Counts a bot turn about to be answered; false (and nothing counted) once the limit is reached. */
@@ -114,11 +123,16 @@ export class BotLoopGuard {
     const n = this.turns.get(chatId) ?? 0;
     if (n >= this.limit) return false;
     this.turns.set(chatId, n + 1);
+    this.changed();
     return true;
   }
 
   /** Bot turns answered in the chat since a person last spoke. */
   count(chatId: string): number {
     return this.turns.get(chatId) ?? 0;
+  }
+
+  private changed(): void {
+    this.onChange(Object.fromEntries(this.turns));
   }
 }

@@ -175,6 +175,7 @@ export class BotManager {
       for (const bot of this.bots.values()) bot.abortRuns();
       await this.scheduler.drain(2_000);
     }
+    await Promise.all([...this.bots.values()].map((bot) => bot.closeStores()));
     return { finished };
   }
 

@@ -1,14 +1,11 @@
 import type { BotStatus } from '@shared/bot-status';
-import type { AgentConfig, BotConfig } from '@shared/config-schema';
-import type { BotActivity } from '@shared/contract';
+import type { BotConfig } from '@shared/config-schema';
 import { CARD_CALLBACK } from '@shared/lark-console';
 import { PLATFORM_DOMAIN } from '@shared/platform';
-import type { AgentProvider } from '../agents/provider';
 import { type ChatPhrases, chatLanguageOf, chatPhrases } from '../i18n/chat-text';
 import { LarkApi } from '../lark/api';
 import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import { toLarkApiError } from '../lark/errors';
-import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
 import { SecretRedactor } from '../log/redact';
 import { outboundSanitizer } from '../lark/outbound/sanitize';
@@ -16,10 +13,9 @@ import { AnswerStage, botFolder } from './answer';
 import { BotIdentitySource } from './bot-identity';
 import { BotQueue } from './bot-queue';
 import { BotStatusReporter } from './bot-status';
-import type { ChatScheduler } from './chat-scheduler';
-import type { DedupeStore } from './dedupe';
+
 import { Gate } from './gate';
-import { openBotStores } from './bot-stores';
+import { type BotStores, openBotStores } from './bot-stores';
 import { type AcceptedMessage, describeWriteError, Intake } from './intake';
 import { Redelivery } from './redelivery';
 import { AgentRunner } from './run-agent';
@@ -27,28 +23,9 @@ import { StopControl } from './stop-control';
 import { StopRegistry } from './stop-registry';
 import { messageText } from './turn-builder';
 
-export interface BotRuntimeOptions {
-  bot: BotConfig;
-  agent: { config: AgentConfig; provider: AgentProvider };
-  dataDir: string;
-  logger: Logger;
-  scheduler: ChatScheduler;
-  onStatus: (status: BotStatus) => void;
-  /** What happens to each message: `received` once accepted, then `answered` or `failed`. */
-  onActivity?: (activity: BotActivity) => void;
-  retry?: RetryPolicy;
-  /** Delay before an answer that failed on a transient platform error is tried again. */
-  redeliverDelayMs?: number;
-  maxAttempts?: number;
-  agentTimeoutMs?: number;
-  pingTimeoutSec?: number;
-  now?: () => number;
-  /** The app's secrets, hidden from every reply (the bot's own are added here). */
-  redactor?: SecretRedactor;
-}
+import type { BotRuntimeOptions, LiveSettings } from './bot-options';
 
-/** The settings a running bot takes without reconnecting. */
-export type LiveSettings = Pick<BotConfig, 'access' | 'language' | 'replyMode'>;
+export type { BotRuntimeOptions, LiveSettings } from './bot-options';
 
 const MESSAGE_EVENT = 'im.message.receive_v1';
 
@@ -67,7 +44,7 @@ export class BotRuntime {
   private readonly agents: AgentRunner;
   private readonly stopControl: StopControl;
   private intake!: Intake;
-  private dedupe: DedupeStore | undefined;
+  private stores: BotStores | undefined;
   private answers!: AnswerStage;
   private redelivery!: Redelivery;
   private readonly identity: BotIdentitySource;
@@ -124,7 +101,7 @@ export class BotRuntime {
       log: logger,
       say: () => this.say,
       remember: async (messageId) => {
-        await this.dedupe?.add(messageId);
+        await this.stores?.dedupe.add(messageId);
       },
     });
   }
@@ -192,7 +169,10 @@ export class BotRuntime {
   /** The durable stores, then the stages that use them. */
   private async openStages(dir: string): Promise<void> {
     const { logger: log } = this.opts;
-    const { inbox, dedupe, files, conversations } = await openBotStores(dir, this.opts.bot, log, this.now);
+    this.stores = await openBotStores(dir, this.opts.bot, log, this.now);
+    const { inbox, dedupe, files, conversations, state } = this.stores;
+    this.gate.keepBotTurnsIn(state);
+    this.status.keepIn(state);
     this.redelivery = new Redelivery({
       inbox,
       log,
@@ -231,7 +211,6 @@ export class BotRuntime {
       credentialsRejected: (reason) => this.status.setState('failed', reason),
       missingScope: (scope, message) => this.status.missingScope(scope, message),
     });
-    this.dedupe = dedupe;
   }
 
   /**
@@ -248,7 +227,13 @@ export class BotRuntime {
       this.abortRuns();
       await this.queue.settle(2_000);
     }
+    await this.closeStores();
     return { finished };
+  }
+
+  /** Writes what the bot remembers about itself (last message, loop guard) before it goes. */
+  async closeStores(): Promise<void> {
+    await this.stores?.state.flush();
   }
 
   /** Resolves once a start has finished opening the bot's data folder (stopping waits for it, so the folder can be deleted). */

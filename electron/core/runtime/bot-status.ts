@@ -5,6 +5,7 @@ import type { BotConfig } from '@shared/config-schema';
 import type { BotInfo } from '../lark/api';
 import type { InboundMessage } from '../lark/inbound';
 import type { Logger } from '../log/logger';
+import type { BotStateFile } from './bot-state';
 import { previewText } from './message-preview';
 
 /**
@@ -14,6 +15,7 @@ import { previewText } from './message-preview';
  */
 export class BotStatusReporter {
   private status: BotStatus;
+  private state: BotStateFile | undefined;
   /** Scopes already reported missing in this run (the owner is told once). */
   private readonly missingScopes = new Set<string>();
 
@@ -49,7 +51,15 @@ export class BotStatusReporter {
 
   lastMessage(at: number): void {
     this.status = { ...this.status, lastMessageAt: at };
+    this.state?.update({ lastMessageAt: at });
     this.publish();
+  }
+
+  /** Keeps "last message" in the bot's state file, starting from what an earlier run left. */
+  keepIn(state: BotStateFile): void {
+    this.state = state;
+    const at = state.current.lastMessageAt;
+    if (at !== undefined && this.status.lastMessageAt === undefined) this.status = { ...this.status, lastMessageAt: at };
   }
 
   /** Tells the bot owner, once per run, which scope to grant: a log line and a notice on the status, both with the grant link. */

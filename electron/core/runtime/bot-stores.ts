@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger';
 import { ConversationStore } from './conversation-store';
 import { DedupeStore } from './dedupe';
 import { BotFileStore, filePolicy } from './file-store';
+import { BotStateFile } from './bot-state';
 import { DurableInbox } from './inbox';
 import { describeWriteError } from './intake';
 
@@ -13,6 +14,8 @@ export interface BotStores {
   dedupe: DedupeStore;
   files: BotFileStore;
   conversations: ConversationStore;
+  /** The last message and the loop guard's counts, across restarts. */
+  state: BotStateFile;
 }
 
 /** Opens the bot's folder; files past their retention are removed now, at every start. */
@@ -21,5 +24,6 @@ export async function openBotStores(dir: string, bot: Pick<BotConfig, 'files'>, 
   const dedupe = await DedupeStore.open(path.join(dir, 'dedupe.jsonl'));
   const files = new BotFileStore(path.join(dir, 'files'), filePolicy(bot), log, now);
   await files.prune().catch((err: unknown) => log.log('warn', 'attachment.prune_failed', { error: describeWriteError(err) }));
-  return { inbox, dedupe, files, conversations: new ConversationStore(path.join(dir, 'conversations'), log) };
+  const state = await BotStateFile.open(path.join(dir, 'state.json'), log);
+  return { inbox, dedupe, files, state, conversations: new ConversationStore(path.join(dir, 'conversations'), log) };
 }

@@ -1,7 +1,8 @@
 import type { AccessConfig } from '@shared/config-schema';
 import type { InboundMessage } from '../lark/inbound';
 import type { Logger } from '../log/logger';
-import { BotLoopGuard, checkAccess, type RefusalCode, type ResolvedAccess, resolveAccess } from './access-policy';
+import type { BotStateFile } from './bot-state';
+import { BOT_TURN_LIMIT, BotLoopGuard, checkAccess, type RefusalCode, type ResolvedAccess, resolveAccess } from './access-policy';
 import { type ChatCommand, parseChatCommand } from './chat-commands';
 import { messageText } from './turn-builder';
 
@@ -22,10 +23,17 @@ export type Verdict =
 export class Gate {
   private access: ResolvedAccess;
   /** Stops bot-to-bot ping-pong per chat. */
-  private readonly loopGuard = new BotLoopGuard();
+  private readonly loopGuard = new BotLoopGuard(BOT_TURN_LIMIT, (turns) => this.state?.update({ botTurns: turns }));
+  private state: BotStateFile | undefined;
 
   constructor(private readonly opts: { appId: string; access: AccessConfig | undefined; log: Logger }) {
     this.access = resolveAccess(opts.access);
+  }
+
+  /** Keeps the loop guard's counts in the bot's state file, starting from what an earlier run left. */
+  keepBotTurnsIn(state: BotStateFile): void {
+    this.loopGuard.restore(state.current.botTurns);
+    this.state = state;
   }
 
   setAccess(access: AccessConfig | undefined): void {

@@ -1,0 +1,32 @@
+import type { BotStatus } from '@shared/bot-status';
+import type { AgentConfig, BotConfig } from '@shared/config-schema';
+import type { BotActivity } from '@shared/contract';
+import type { AgentProvider } from '../agents/provider';
+import type { RetryPolicy } from '../lark/retry';
+import type { Logger } from '../log/logger';
+import type { SecretRedactor } from '../log/redact';
+import type { ChatScheduler } from './chat-scheduler';
+
+/** What a BotRuntime is given: the bot, its agent, where it keeps its data, and the shared parts. */
+export interface BotRuntimeOptions {
+  bot: BotConfig;
+  agent: { config: AgentConfig; provider: AgentProvider };
+  dataDir: string;
+  logger: Logger;
+  scheduler: ChatScheduler;
+  onStatus: (status: BotStatus) => void;
+  /** What happens to each message: `received` once accepted, then `answered` or `failed`. */
+  onActivity?: (activity: BotActivity) => void;
+  retry?: RetryPolicy;
+  /** Delay before an answer that failed on a transient platform error is tried again. */
+  redeliverDelayMs?: number;
+  maxAttempts?: number;
+  agentTimeoutMs?: number;
+  pingTimeoutSec?: number;
+  now?: () => number;
+  /** The app's secrets, hidden from every reply (the bot's own are added here). */
+  redactor?: SecretRedactor;
+}
+
+/** The settings a running bot takes without reconnecting. */
+export type LiveSettings = Pick<BotConfig, 'access' | 'language' | 'replyMode'>;

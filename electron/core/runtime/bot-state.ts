@@ -1,0 +1,72 @@
+import { promises as fs } from 'node:fs';
+import { z } from 'zod';
+import { formatZodError } from '@shared/config-schema';
+import type { Logger } from '../log/logger';
+import { writeFileAtomic } from '../store/atomic-file';
+
+const stateSchema = z.object({
+  /** When the bot last accepted a message (the "last message" of its status). */
+  lastMessageAt: z.number().optional(),
+  /** The loop guard's bot turns per chat since a person last spoke there. */
+  botTurns: z.record(z.string(), z.number().int().min(0)).default({}),
+});
+export type BotState = z.infer<typeof stateSchema>;
+
+/** How often the state is written at most: it changes with every message, and none of it is urgent. */
+const WRITE_EVERY_MS = 1_000;
+
+/**
+ * What a bot remembers about itself across restarts (`<bot folder>/state.json`): its last message
+ * and the loop guard's counts, so two bots cannot restart their ping-pong by restarting Kocoro.
+ * Changes are written at most once a second, and at once on `flush` (stop).
+ */
+export class BotStateFile {
+  private timer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string,
+    private state: BotState,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(file: string, log: Logger): Promise<BotStateFile> {
+    let state: BotState = { botTurns: {} };
+    try {
+      const parsed = stateSchema.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
+      if (parsed.success) state = parsed.data;
+      else
+        log.log('warn', 'bot.state_unreadable', { file, error: formatZodError(parsed.error, 'state.json'), fallback: 'starting afresh' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.log('warn', 'bot.state_unreadable', { file, error: String(err) });
+    }
+    return new BotStateFile(file, state, log);
+  }
+
+  get current(): BotState {
+    return structuredClone(this.state);
+  }
+
+  update(patch: Partial<BotState>): void {
+    this.state = { ...this.state, ...patch };
+    this.dirty = true;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, WRITE_EVERY_MS);
+  }
+
+  /** Writes what changed now (a failed write is logged: the state is a convenience, never worth a crash). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.dirty) return this.writing;
+    this.dirty = false;
+    const content = JSON.stringify(this.state);
+    this.writing = this.writing
+      .then(() => writeFileAtomic(this.file, content))
+      .catch((err: unknown) => this.log.log('warn', 'bot.state_write_failed', { error: err instanceof Error ? err.message : String(err) }));
+    return this.writing;
+  }
+}
