@@ -5,7 +5,6 @@ import { PLATFORM_DOMAIN } from '@shared/platform';
 import { type ChatPhrases, chatLanguageOf, chatPhrases } from '../i18n/chat-text';
 import { LarkApi } from '../lark/api';
 import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
-import { toLarkApiError } from '../lark/errors';
 import type { Logger } from '../log/logger';
 import { SecretRedactor } from '../log/redact';
 import { outboundSanitizer } from '../lark/outbound/sanitize';
@@ -21,6 +20,7 @@ import { Redelivery } from './redelivery';
 import { AgentRunner } from './run-agent';
 import { StopControl } from './stop-control';
 import { StopRegistry } from './stop-registry';
+import { checkOnce, type PlatformCheck, waitingReason, whenPlatformReachable } from './platform-wait';
 import { messageText } from './turn-builder';
 
 import type { BotRuntimeOptions, LiveSettings } from './bot-options';
@@ -143,19 +143,28 @@ export class BotRuntime {
     }
     if (this.closed) return;
 
-    try {
-      await this.api.verifyCredentials();
-    } catch (err) {
-      const e = toLarkApiError(err);
-      if (this.closed) return;
-      // Wrong credentials will not fix themselves; a network problem will, so keep going then.
+    // Offline at start: the rest happens in the background once the platform answers, so the app
+    // and the other bots go on meanwhile.
+    const first = await checkOnce(() => this.api.verifyCredentials());
+    if (first.ok || !first.error.networkCause) return this.connect(first);
+    this.status.setState('connecting', waitingReason(first.error));
+    const retry = { check: () => this.api.verifyCredentials(), closed: () => this.closed, alreadyWaiting: true };
+    void whenPlatformReachable({ ...retry, onWaiting: (why) => this.status.setState('connecting', why) }).then((c) => this.connect(c));
+  }
+
+  /** After the first credentials check: identity, what the inbox holds, then the long connection. */
+  private async connect(check: PlatformCheck): Promise<void> {
+    if (check.ok === 'closed' || this.closed) return;
+    if (!check.ok) {
+      const e = check.error;
+      // Wrong credentials will not fix themselves; a platform hiccup will, so keep going then.
       if (e.kind === 'credentials' || e.kind === 'permanent') {
         this.status.setState('failed', `${e.hint || e.platformMessage} (code ${e.code ?? 'none'})`);
         return;
       }
       this.log.log('warn', 'bot.credentials_unchecked', { error: e.message });
     }
-    if (this.closed) return;
+    this.status.setState('connecting');
     await this.identity.refresh();
     if (this.closed) return;
     // Answer what was accepted before the last shutdown or crash before taking new messages.

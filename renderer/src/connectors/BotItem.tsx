@@ -36,7 +36,7 @@ export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemo
   const name = botName(bot);
   const kind = pillKind(bot);
   const lastAt = Math.max(bot.status.lastMessageAt ?? 0, lastActivity ?? 0) || undefined;
-  const showReason = bot.status.reason && (kind === 'failed' || kind === 'reconnecting');
+  const showReason = bot.status.reason && (kind === 'failed' || kind === 'reconnecting' || kind === 'connecting');
   const readOnly = bot.managedBy === 'config';
 
   const toggle = async () => {
