@@ -275,6 +275,29 @@ describe('fallbacks and reply modes', () => {
     expect(h.events('bot.missing_scope')).toHaveLength(0);
   });
 
+  it('a card that fails mid-stream continues as posts, without repeating what the card already shows', async () => {
+    const answer = Array.from({ length: 60 }, (_, i) => `sentence ${i} of a long answer.`).join(' ');
+    await startCardBot({ reply: () => answer, chunkChars: 12, chunkDelayMs: 20 });
+    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'tell me everything' });
+    // Once a person can read part of the answer in the card, the card breaks (any error).
+    await expect
+      .poll(() => (cardsFor(messageId)[0] ? (h.lark.cardText(cardsFor(messageId)[0]!.card.cardId) ?? '').length : 0))
+      .toBeGreaterThan(40);
+    h.lark.failNext({ path: /\/cardkit\/v1\/cards\// }, { status: 400, body: { code: 230099, msg: 'card broke' } });
+    await answered(messageId);
+    const [card] = cardsFor(messageId);
+    const visible = h.lark.cardText(card!.card.cardId)!;
+    const posts = h.lark
+      .sentMessages({ replyTo: messageId })
+      .filter((m) => m.msgType === 'post')
+      .map((m) => postText(m.content))
+      .join('');
+    expect(visible.length).toBeGreaterThan(40);
+    expect(answer.startsWith(visible)).toBe(true);
+    expect(posts.length).toBeGreaterThan(0);
+    expect(visible + posts).toBe(answer);
+  });
+
   it('shows the Typing reaction while working and removes it when the answer is complete', async () => {
     await startCardBot({ reply: () => ANSWER, chunkChars: 6, chunkDelayMs: 20 });
     const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'plan?' });

@@ -107,10 +107,19 @@ export class CardStream {
     return this.cards;
   }
 
-  /** Text no card shows for good (the open card's part), for a fallback after a failure. */
+  /**
+   * Text no card shows, for a fallback after a failure: what follows the last text a card
+   * displayed (a finished card's, or the open card's last update), with a code fence open at that
+   * point reopened. Nothing a person can already read in a card is in it.
+   */
   undelivered(): string {
-    const rest = this.full.slice(this.segStart);
-    return rest ? this.reopen + rest : '';
+    const segment = this.full.slice(this.segStart);
+    const visible = this.card ? this.card.shown.slice(this.reopen.length) : '';
+    const from = this.segStart + (visible && segment.startsWith(visible) ? visible.length : 0);
+    const rest = this.full.slice(from);
+    if (!rest) return '';
+    const fence = openFence(this.full.slice(0, from));
+    return fence === undefined ? rest : '```' + fence + (rest.startsWith('\n') ? '' : '\n') + rest;
   }
 
   /** Everything pushed so far. */

@@ -138,9 +138,11 @@ export class CardReplySink implements ReplySink {
       return { replyId: cards.at(-1)?.messageId ?? '', parts: cards.length };
     } catch (err) {
       this.opts.onCardError(toLarkApiError(err));
-      const finished = this.stream.cards.filter((c) => c.text !== undefined);
-      const sent = await new PostReplySink(this.api, this.target, this.opts.words).post(this.stream.undelivered() || text);
-      return { replyId: sent.replyId, parts: finished.length + sent.parts };
+      // The rest goes out as posts, starting after what the cards already show: nothing twice.
+      const rest = this.stream.undelivered();
+      if (!rest) return { replyId: this.stream.cards.at(-1)?.messageId ?? '', parts: this.stream.cards.length };
+      const sent = await new PostReplySink(this.api, this.target, this.opts.words).post(rest);
+      return { replyId: sent.replyId, parts: this.stream.cards.length + sent.parts };
     }
   }
 }
