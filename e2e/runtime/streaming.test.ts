@@ -298,6 +298,26 @@ describe('fallbacks and reply modes', () => {
     expect(visible + posts).toBe(answer);
   });
 
+  it('an answer still streaming when the platform would close streaming goes on in the same card: nothing lost, nothing repeated', async () => {
+    // The platform's 10-minute window, shortened: 1.2 s, and the bot renews streaming after 0.8 s.
+    h = await RuntimeHarness.create({
+      lark: { streamingTimeoutMs: 1200 },
+      model: { reply: () => 'slow and steady '.repeat(30).trim(), chunkChars: 4, chunkDelayMs: 30 },
+    });
+    await h.start(h.config([h.bot({ replyMode: undefined })]), { renewStreamingAfterMs: 800 });
+    await h.lark.waitForConnections(APP.appId);
+    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'take your time' });
+    await answered(messageId, 20_000);
+    const cards = cardsFor(messageId);
+    expect(cards).toHaveLength(1);
+    expect(h.lark.cardText(cards[0]!.card.cardId)).toBe('slow and steady '.repeat(30).trim());
+    expect(cards[0]!.card.streaming).toBe(false);
+    expect(h.events('reply.card_failed')).toHaveLength(0);
+    expect(h.lark.sentMessages({ replyTo: messageId }).filter((m) => m.msgType === 'post')).toHaveLength(0);
+    // Streaming was enabled again along the way (the answer took longer than the window).
+    expect(h.lark.requests({ path: /\/cardkit\/v1\/cards\/[^/]+\/settings$/ }).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('shows the Typing reaction while working and removes it when the answer is complete', async () => {
     await startCardBot({ reply: () => ANSWER, chunkChars: 6, chunkDelayMs: 20 });
     const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'plan?' });

@@ -44,6 +44,8 @@ export interface AnswerDeps {
   credentialsRejected: (reason: string) => void;
   /** A permission the bot needs is missing: the owner is told once, with the grant link. */
   missingScope: (scope: string, message: string) => void;
+  /** How long a streaming card goes before streaming is enabled again (default 9 minutes; tests shorten it). */
+  renewStreamingAfterMs?: number;
 }
 
 const retryable = (e: LarkApiError): boolean => e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token';
@@ -187,6 +189,7 @@ export class AnswerStage {
           sanitize: deps.sanitize,
         },
         typing: new TypingIndicator(deps.api, messageId, deps.log),
+        renewStreamingAfterMs: deps.renewStreamingAfterMs,
         onCardError: (err) => {
           deps.log.log('warn', 'reply.card_failed', { messageId, code: err.code, error: err.platformMessage, fallback: 'post' });
           if (err.kind === 'permission') {

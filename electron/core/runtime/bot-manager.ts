@@ -17,6 +17,7 @@ export interface BotManagerOptions {
   retry?: RetryPolicy;
   redeliverDelayMs?: number;
   pingTimeoutSec?: number;
+  renewStreamingAfterMs?: number;
   /** Lets tests swap in providers; defaults to building them from config. */
   providerFor?: (agentId: string, fallback: () => AgentProvider) => AgentProvider;
   now?: () => number;
@@ -191,6 +192,7 @@ export class BotManager {
       retry: this.opts.retry,
       redeliverDelayMs: this.opts.redeliverDelayMs,
       pingTimeoutSec: this.opts.pingTimeoutSec,
+      renewStreamingAfterMs: this.opts.renewStreamingAfterMs,
       now: this.opts.now,
       redactor: this.opts.redactor,
       // A replaced runtime finishing its last answers no longer speaks for the bot.

@@ -23,6 +23,8 @@ export interface BotRuntimeOptions {
   maxAttempts?: number;
   agentTimeoutMs?: number;
   pingTimeoutSec?: number;
+  /** A streaming card's streaming mode is enabled again after this long (the platform ends it after 10 minutes). */
+  renewStreamingAfterMs?: number;
   now?: () => number;
   /** The app's secrets, hidden from every reply (the bot's own are added here). */
   redactor?: SecretRedactor;

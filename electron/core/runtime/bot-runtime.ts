@@ -219,6 +219,7 @@ export class BotRuntime {
       onStopWord: (message) => this.stopControl.onStopWord(message),
       credentialsRejected: (reason) => this.status.setState('failed', reason),
       missingScope: (scope, message) => this.status.missingScope(scope, message),
+      renewStreamingAfterMs: this.opts.renewStreamingAfterMs,
     });
   }
 

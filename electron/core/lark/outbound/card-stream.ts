@@ -25,6 +25,12 @@ export interface CardStreamOptions {
   minIntervalMs?: number;
   /** Card JSON budget in bytes (the platform's limit is 30 KB). */
   budgetBytes?: number;
+  /**
+   * How long a card streams before streaming mode is enabled again: the platform ends it 10
+   * minutes after it was last enabled (lark/README.md §5.11), after which the card takes no more
+   * streamed text. Default 9 minutes.
+   */
+  renewStreamingAfterMs?: number;
   placeholder?: string;
   now?: () => number;
 }
@@ -38,6 +44,8 @@ export interface DeliveredCard {
 
 interface OpenCard extends DeliveredCard {
   sequence: number;
+  /** When streaming mode was last enabled (the platform's auto-close clock). */
+  openedAt: number;
   lastOpAt: number;
   /** Text the card shows now (after its last content operation). */
   shown: string;
@@ -71,11 +79,13 @@ export class CardStream {
   private readonly now: () => number;
   private readonly minInterval: number;
   private readonly budget: number;
+  private readonly renewAfterMs: number;
 
   constructor(private readonly opts: CardStreamOptions) {
     this.now = opts.now ?? Date.now;
     this.minInterval = opts.minIntervalMs ?? 130;
     this.budget = opts.budgetBytes ?? CARD_JSON_BUDGET_BYTES;
+    this.renewAfterMs = opts.renewStreamingAfterMs ?? 9 * 60_000;
   }
 
   /** Creates and sends the first card. Rejects (and sets `failure`) when that is not possible. */
@@ -170,6 +180,8 @@ export class CardStream {
       this.reopen = reopen;
       await this.openCard();
     }
+    // Only while text still streams in: the final update replaces the whole card, streaming or not.
+    if (!this.finishing && this.now() - this.card.openedAt >= this.renewAfterMs) await this.renewStreaming(this.card);
     const body = this.reopen + this.full.slice(this.segStart);
     const card = this.card;
     if (body.length === 0 || body === card.shown || this.finishing) return;
@@ -218,8 +230,14 @@ export class CardStream {
       replyInThread: target.inThread,
     });
     this.timings.cardSentAt ??= this.now();
-    this.card = { cardId, messageId: sent.messageId, sequence: 0, lastOpAt: createdAt, shown: '' };
+    this.card = { cardId, messageId: sent.messageId, sequence: 0, lastOpAt: createdAt, openedAt: createdAt, shown: '' };
     this.cards.push({ cardId, messageId: sent.messageId });
+  }
+
+  /** Streaming on again before the platform turns it off: its 10-minute clock starts over, the card goes on. */
+  private async renewStreaming(card: OpenCard): Promise<void> {
+    await this.op(card, (seq) => this.opts.api.setCardSettings(card.cardId, { config: { streaming_mode: true } }, seq));
+    card.openedAt = this.now();
   }
 
   /** Final text without the button, then streaming off so the chat preview stops saying "generating". */

@@ -92,6 +92,7 @@ export interface CardReplySinkOptions {
   onCardError: (err: LarkApiError) => void;
   minIntervalMs?: number;
   budgetBytes?: number;
+  renewStreamingAfterMs?: number;
   now?: () => number;
 }
 
@@ -117,6 +118,7 @@ export class CardReplySink implements ReplySink {
       sanitize: opts.words.sanitize,
       minIntervalMs: opts.minIntervalMs,
       budgetBytes: opts.budgetBytes,
+      renewStreamingAfterMs: opts.renewStreamingAfterMs,
       now: opts.now,
     });
   }
@@ -185,13 +187,19 @@ export interface ReplySinkChoice {
   /** A card operation failed; the answer continues as posts. */
   onCardError: (err: LarkApiError) => void;
   typing: TypingIndicator;
+  /** See CardStreamOptions (tests shorten it). */
+  renewStreamingAfterMs?: number;
 }
 
 /** How one answer reaches the chat: the sink for the bot's reply mode, with the Typing reaction around it. */
 export function createReplySink(api: CardApi & Pick<LarkApi, 'replyMessage'>, target: ReplyTarget, choice: ReplySinkChoice): ReplySink {
   const sink =
     choice.mode === 'card'
-      ? new CardReplySink(api, target, { words: choice.words, onCardError: choice.onCardError })
+      ? new CardReplySink(api, target, {
+          words: choice.words,
+          onCardError: choice.onCardError,
+          renewStreamingAfterMs: choice.renewStreamingAfterMs,
+        })
       : new PostReplySink(api, target, choice.words);
   return new TypingReplySink(sink, choice.typing);
 }
