@@ -28,6 +28,7 @@ const en = {
   'program.optionLikeMessage':
     'A message starting with "-" cannot be passed to this agent\'s program (it would read it as an option). Rephrase it, or ask the bot\'s owner to pass messages after "--" or on standard input.',
   'reply.stoppedNote': '_Stopped._',
+  'reply.interrupted': 'Interrupted — Kocoro will finish this answer when it restarts.',
   'file.notKept.agentCannotOpen': 'The file "{name}" was not kept: this agent cannot open files.',
   'file.notKept.tooLarge': 'The file "{name}" was not kept: it is over the {limit} limit.',
   'file.notKept.quota': 'The file "{name}" was not kept: it is larger than this bot keeps ({quota}).',
@@ -69,6 +70,7 @@ const zhCN: Record<ChatTextKey, string> = {
   'program.optionLikeMessage':
     '以“-”开头的消息无法交给此智能体的程序（它会被当作选项）。请换一种说法，或请机器人的管理员改为在“--”之后或通过标准输入传递消息。',
   'reply.stoppedNote': '_已停止。_',
+  'reply.interrupted': '已中断——Kocoro 重新启动后会完成这个回答。',
   'file.notKept.agentCannotOpen': '文件“{name}”未保存：此智能体无法打开文件。',
   'file.notKept.tooLarge': '文件“{name}”未保存：超过了 {limit} 的上限。',
   'file.notKept.quota': '文件“{name}”未保存：超过了此机器人可保存的容量（{quota}）。',

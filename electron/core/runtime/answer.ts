@@ -75,10 +75,12 @@ export class AnswerStage {
       conversations: deps.conversations,
       logger: deps.log,
     });
-    const sink = this.replySink(message);
+    const sink = this.replySink(judged);
     await sink.begin();
     const reply = await deps.agents.run(message, turn, (delta) => sink.push(delta));
-    if (reply === undefined) return; // aborted by shutdown: stays in the inbox
+    // Aborted by a shutdown: the card says so, the message stays in the inbox, the next start
+    // writes the answer into the same card.
+    if (reply === undefined) return sink.interrupt(`_${deps.say()('reply.interrupted')}_`);
 
     try {
       const outcome = reply.outcome ?? (reply.failed ? 'failed' : 'answered');
@@ -172,8 +174,12 @@ export class AnswerStage {
     deps.activity(message, 'failed', text);
   }
 
-  /** How this answer reaches the chat: a streaming card or a message, per the bot's reply mode. */
-  private replySink(message: InboundMessage): ReplySink {
+  /**
+   * How this answer reaches the chat: a streaming card or a message, per the bot's reply mode.
+   * The cards it sends are kept in the inbox entry as they are sent, so after a crash or a restart
+   * the answer is written into them again instead of into new ones.
+   */
+  private replySink({ message, entry }: AcceptedMessage): ReplySink {
     const { deps } = this;
     const say = deps.say();
     const { messageId } = message;
@@ -190,6 +196,11 @@ export class AnswerStage {
         },
         typing: new TypingIndicator(deps.api, messageId, deps.log),
         renewStreamingAfterMs: deps.renewStreamingAfterMs,
+        resume: entry.reply?.cards,
+        onCards: async (cards) => {
+          entry.reply = { cards };
+          await deps.inbox.put(entry);
+        },
         onCardError: (err) => {
           deps.log.log('warn', 'reply.card_failed', { messageId, code: err.code, error: err.platformMessage, fallback: 'post' });
           if (err.kind === 'permission') {

@@ -14,6 +14,8 @@ export const inboxEntrySchema = z.object({
   /** The event exactly as it arrived, so nothing is lost if our parsing changes. */
   event: z.unknown(),
   attempts: z.number().default(0),
+  /** The cards already sent for this answer (lark/outbound/card-stream.ts): a restart writes into them, never sends another. */
+  reply: z.object({ cards: z.array(z.object({ cardId: z.string(), messageId: z.string().optional(), createdAt: z.number() })) }).optional(),
 });
 export type InboxEntry = z.infer<typeof inboxEntrySchema>;
 

@@ -18,6 +18,10 @@ export interface CardStreamOptions {
   summary?: string;
   /** Applied to every text sent (secrets, markup); `final` once the card's text is complete. */
   sanitize?: Sanitize;
+  /** Cards an earlier run of this answer sent (the answer is written into them again, in order). */
+  resume?: KeptCard[];
+  /** Called, and awaited, whenever a card is created or sent: the caller keeps them with the message. */
+  onCards?: (cards: KeptCard[]) => Promise<void>;
   /**
    * Least time between two operations on one card. The platform allows 10 per second per card
    * (lark/README.md §5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
@@ -42,8 +46,18 @@ export interface DeliveredCard {
   text?: string;
 }
 
+/** What is kept of a card with the message it answers, so a restart writes into it again. */
+export interface KeptCard {
+  cardId: string;
+  /** The card message, once sent. */
+  messageId?: string;
+  /** Wall-clock creation time: the base of its operations' sequence numbers. */
+  createdAt: number;
+}
+
 interface OpenCard extends DeliveredCard {
   sequence: number;
+  createdAt: number;
   /** When streaming mode was last enabled (the platform's auto-close clock). */
   openedAt: number;
   lastOpAt: number;
@@ -70,6 +84,8 @@ export class CardStream {
   private reopen = '';
   private card: OpenCard | undefined;
   readonly cards: DeliveredCard[] = [];
+  /** Every card of this answer, as it is to be kept (`onCards`). */
+  private readonly kept: KeptCard[] = [];
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private finishing = false;
@@ -115,6 +131,22 @@ export class CardStream {
       if (card) await this.closeCard(card, this.reopen + this.full.slice(this.segStart));
     });
     return this.cards;
+  }
+
+  /**
+   * The answer stops here for now (the app is quitting): the open card keeps what it shows, with
+   * `note` below it, its Stop button gone and streaming off. The next run writes into it again.
+   */
+  async interrupt(note: string): Promise<void> {
+    this.finishing = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.enqueue(async () => {
+      const card = this.card;
+      if (!card) return;
+      const shown = openFence(card.shown) === undefined ? card.shown : `${card.shown}\n\`\`\``;
+      await this.closeCard(card, shown.trim() ? `${shown}\n\n${note}` : note);
+    }).catch(() => undefined);
   }
 
   /**
@@ -219,19 +251,44 @@ export class CardStream {
     return this.opts.stopLabel ? { messageId: this.opts.target.messageId, label: this.opts.stopLabel } : undefined;
   }
 
+  /**
+   * The next card: one an earlier run of this answer left (after a crash or a restart: written
+   * into again, from its placeholder, streaming and Stop button back), or a new one. Each step is
+   * recorded (`onCards`) before the next, and the card message's uuid names the answer and the
+   * card's place in it, so a send repeated after a crash is the same message.
+   */
   private async openCard(): Promise<void> {
     const { api, target } = this.opts;
-    const cardId = await api.createCard(streamingCard(this.opts.placeholder ?? '…', this.stopButton(), this.opts.summary));
-    const createdAt = this.now();
-    const sent = await api.replyMessage(target.messageId, {
-      msgType: 'interactive',
-      content: JSON.stringify({ type: 'card', data: { card_id: cardId } }),
-      uuid: cardReplyUuid(target.messageId, cardId),
-      replyInThread: target.inThread,
-    });
+    const index = this.cards.length;
+    const fresh = streamingCard(this.opts.placeholder ?? '…', this.stopButton(), this.opts.summary);
+    const earlier = this.opts.resume?.[index];
+    const record: KeptCard = earlier ? { ...earlier } : { cardId: await api.createCard(fresh), createdAt: Date.now() };
+    this.kept[index] = record;
+    if (!earlier) await this.opts.onCards?.(this.kept.map((c) => ({ ...c })));
+    if (!record.messageId) {
+      const sent = await api.replyMessage(target.messageId, {
+        msgType: 'interactive',
+        content: JSON.stringify({ type: 'card', data: { card_id: record.cardId } }),
+        uuid: cardReplyUuid(target.messageId, index),
+        replyInThread: target.inThread,
+      });
+      record.messageId = sent.messageId;
+      await this.opts.onCards?.(this.kept.map((c) => ({ ...c })));
+    }
     this.timings.cardSentAt ??= this.now();
-    this.card = { cardId, messageId: sent.messageId, sequence: 0, lastOpAt: createdAt, openedAt: createdAt, shown: '' };
-    this.cards.push({ cardId, messageId: sent.messageId });
+    const now = this.now();
+    const card: OpenCard = {
+      cardId: record.cardId,
+      messageId: record.messageId,
+      sequence: 0,
+      lastOpAt: now,
+      openedAt: now,
+      createdAt: record.createdAt,
+      shown: '',
+    };
+    this.card = card;
+    this.cards.push({ cardId: card.cardId, messageId: card.messageId });
+    if (earlier) await this.op(card, (seq) => api.updateCard(card.cardId, fresh, seq));
   }
 
   /** Streaming on again before the platform turns it off: its 10-minute clock starts over, the card goes on. */
@@ -258,7 +315,9 @@ export class CardStream {
   private async op(card: OpenCard, fn: (sequence: number) => Promise<void>): Promise<void> {
     const wait = card.lastOpAt + this.minInterval - this.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    card.sequence += 1;
+    // Tenths of a second since the card was created, at least one more than the last: strictly
+    // increasing across restarts too, without writing each one down (operations are ≥ 100 ms apart).
+    card.sequence = Math.max(card.sequence + 1, Math.floor((Date.now() - card.createdAt) / 100) + 1);
     card.lastOpAt = this.now();
     await fn(card.sequence);
   }

@@ -12,7 +12,10 @@ export function replyUuid(messageId: string, part: number): string {
   return `kocoro-${digest(messageId)}-${part}`;
 }
 
-/** The card message: one per card entity, stable across the SDK's own retries of that send. */
-export function cardReplyUuid(messageId: string, cardId: string): string {
-  return `kocoro-card-${digest(`${messageId}:${cardId}`)}`;
+/**
+ * A card message: the answer and the card's place in it (never the card entity's id, which a
+ * restart does not know), so a send repeated after a crash returns the message already sent.
+ */
+export function cardReplyUuid(messageId: string, part: number): string {
+  return `kocoro-card-${digest(messageId)}-${part}`;
 }

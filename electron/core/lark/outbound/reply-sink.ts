@@ -1,5 +1,5 @@
 import type { LarkApi } from '../api';
-import { CardStream, type CardApi } from './card-stream';
+import { CardStream, type CardApi, type KeptCard } from './card-stream';
 import { type LarkApiError, toLarkApiError } from '../errors';
 import { postContent, splitMarkdown } from './markdown';
 import type { TypingIndicator } from './reactions';
@@ -21,6 +21,8 @@ export interface ReplySink {
   begin(): Promise<void>;
   push(delta: string): void;
   finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }>;
+  /** The answer is cut short by a shutdown: what shows says so (`note`); the next start answers again. */
+  interrupt(note: string): Promise<void>;
 }
 
 export interface ReplyTarget {
@@ -65,6 +67,9 @@ export class PostReplySink implements ReplySink {
 
   push(): void {}
 
+  /** Nothing was sent yet: the next start sends it (the parts' uuids make a repeat the same message). */
+  async interrupt(): Promise<void> {}
+
   async finish(result: { text: string; outcome?: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
     return this.post(finalText({ text: result.text, outcome: result.outcome ?? 'answered' }, this.words.stoppedNote));
   }
@@ -94,6 +99,9 @@ export interface CardReplySinkOptions {
   budgetBytes?: number;
   renewStreamingAfterMs?: number;
   now?: () => number;
+  /** Cards an earlier run of this answer sent, and where to keep the cards of this one (card-stream.ts). */
+  resume?: KeptCard[];
+  onCards?: (cards: KeptCard[]) => Promise<void>;
 }
 
 /**
@@ -120,6 +128,8 @@ export class CardReplySink implements ReplySink {
       budgetBytes: opts.budgetBytes,
       renewStreamingAfterMs: opts.renewStreamingAfterMs,
       now: opts.now,
+      resume: opts.resume,
+      onCards: opts.onCards,
     });
   }
 
@@ -130,6 +140,11 @@ export class CardReplySink implements ReplySink {
 
   push(delta: string): void {
     this.stream.push(delta);
+  }
+
+  async interrupt(note: string): Promise<void> {
+    await this.opening;
+    await this.stream.interrupt(note);
   }
 
   async finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
@@ -165,6 +180,11 @@ export class TypingReplySink implements ReplySink {
     this.inner.push(delta);
   }
 
+  async interrupt(note: string): Promise<void> {
+    await this.inner.interrupt(note);
+    await this.typing.done(false);
+  }
+
   async finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
     let sent;
     try {
@@ -189,6 +209,8 @@ export interface ReplySinkChoice {
   typing: TypingIndicator;
   /** See CardStreamOptions (tests shorten it). */
   renewStreamingAfterMs?: number;
+  resume?: KeptCard[];
+  onCards?: (cards: KeptCard[]) => Promise<void>;
 }
 
 /** How one answer reaches the chat: the sink for the bot's reply mode, with the Typing reaction around it. */
@@ -199,6 +221,8 @@ export function createReplySink(api: CardApi & Pick<LarkApi, 'replyMessage'>, ta
           words: choice.words,
           onCardError: choice.onCardError,
           renewStreamingAfterMs: choice.renewStreamingAfterMs,
+          resume: choice.resume,
+          onCards: choice.onCards,
         })
       : new PostReplySink(api, target, choice.words);
   return new TypingReplySink(sink, choice.typing);
