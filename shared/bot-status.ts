@@ -12,4 +12,6 @@ export interface BotStatus {
   lastMessageAt?: number;
   /** Something the bot owner should fix although the bot works, e.g. a missing scope, with a link to fix it. */
   notice?: { message: string; link?: string };
+  /** Late messages kept by the `hold` backlog policy, waiting for the owner's Answer or Skip. */
+  held?: number;
 }

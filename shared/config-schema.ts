@@ -121,6 +121,9 @@ export type AccessConfig = z.infer<typeof accessSchema>;
 export const botLanguageSchema = z.enum(['auto', 'en', 'zh-CN']);
 export type BotLanguage = z.infer<typeof botLanguageSchema>;
 
+export const backlogPolicySchema = z.enum(['note', 'hold', 'answer', 'skip']);
+export type BacklogPolicy = z.infer<typeof backlogPolicySchema>;
+
 export const botSchema = z
   .object({
     id: idSchema,
@@ -136,6 +139,14 @@ export const botSchema = z
     replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).strict().optional(),
     access: accessSchema.optional(),
     language: botLanguageSchema.optional(),
+    /**
+     * Messages that reach the bot late (it was asleep, quit or offline): `note` answers them saying
+     * when they were sent (default), `hold` keeps them for the owner to answer or skip in the app,
+     * `answer` answers as if new, `skip` answers none and says once per chat to ask again.
+     */
+    backlog: backlogPolicySchema.optional(),
+    /** How old a message must be to count as late (default 10 minutes). */
+    backlogAfterMinutes: z.number().int().min(1).optional(),
     /** Files people send: kept only for agents that open local files, within a quota and a retention. */
     files: z
       .object({

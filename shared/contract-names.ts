@@ -18,6 +18,8 @@ export const METHOD_NAME_LIST = [
   'bots.activity',
   'bots.searchPeople',
   'bots.searchChats',
+  'bots.held',
+  'bots.resolveHeld',
   'agents.list',
   'agents.create',
   'agents.update',

@@ -16,6 +16,7 @@ import {
   platformSchema,
   replyModeSchema,
   botLanguageSchema,
+  backlogPolicySchema,
 } from './config-schema';
 import { isMethodName } from './contract-names';
 
@@ -39,6 +40,8 @@ export const botStatusSchema = z.object({
   botOpenId: z.string().optional(),
   lastMessageAt: z.number().optional(),
   notice: z.object({ message: z.string(), link: z.string().optional() }).optional(),
+  /** Late messages kept by the `hold` backlog policy, waiting for Answer or Skip. */
+  held: z.number().optional(),
 });
 
 /** Who owns a record: a `--config` file (read-only in the UI) or the app's own store. */
@@ -150,6 +153,8 @@ export const botViewSchema = z.object({
   access: accessViewSchema,
   /** What the bot says in its chats; `auto` unless chosen. */
   language: botLanguageSchema,
+  /** What becomes of messages that arrive late (README "backlog"); `note` unless chosen. */
+  backlog: backlogPolicySchema,
   status: botStatusSchema,
 });
 
@@ -182,6 +187,7 @@ export const botCreateInputSchema = credentialsInputSchema.extend({
   replyMode: replyModeInputSchema.optional(),
   access: accessSchema.optional(),
   language: botLanguageSchema.optional(),
+  backlog: backlogPolicySchema.optional(),
 });
 
 /** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
@@ -195,7 +201,19 @@ export const botUpdateInputSchema = z.object({
   /** Replaces the fields given; absent fields stay unchanged. */
   access: accessSchema.optional(),
   language: botLanguageSchema.optional(),
+  backlog: backlogPolicySchema.optional(),
 });
+
+/** A late message kept by the `hold` backlog policy (README "backlog"). */
+export const heldMessageSchema = z.object({
+  messageId: z.string(),
+  chatId: z.string(),
+  chatType: z.enum(['p2p', 'group']),
+  preview: z.string(),
+  /** When it was sent (ms since the epoch). */
+  sentAt: z.number(),
+});
+export type HeldMessage = z.infer<typeof heldMessageSchema>;
 
 /** What happened to one incoming message, for the live checklist and "last message". */
 export const botActivitySchema = z.object({
@@ -259,6 +277,13 @@ export const methods = {
   'bots.searchPeople': { input: z.object({ id, query: z.string().max(100) }), output: z.array(personSchema) },
   /** Groups the bot is in whose name contains `query` (empty: all, up to a limit). */
   'bots.searchChats': { input: z.object({ id, query: z.string().max(100) }), output: z.array(chatSchema) },
+  /** Late messages the bot holds (backlog `hold`), oldest first. */
+  'bots.held': { input: z.object({ id }), output: z.array(heldMessageSchema) },
+  /** Answers or skips held messages (all of a chat: pass all its ids). */
+  'bots.resolveHeld': {
+    input: z.object({ id, messageIds: z.array(z.string().min(1)).min(1).max(1000), action: z.enum(['answer', 'skip']) }),
+    output: z.object({ resolved: z.number() }),
+  },
 
   'agents.list': { input: none, output: z.array(agentViewSchema) },
   'agents.create': { input: agentInputSchema, output: agentViewSchema },

@@ -24,6 +24,8 @@ type BotHandlers = Pick<
   | 'bots.activity'
   | 'bots.searchPeople'
   | 'bots.searchChats'
+  | 'bots.held'
+  | 'bots.resolveHeld'
 >;
 
 export function botHandlers(ctx: ServiceContext): BotHandlers {
@@ -96,6 +98,7 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           ...(input.replyMode ? { replyMode: input.replyMode } : {}),
           ...(input.access ? { access: cleanAccess(input.access) } : {}),
           ...(input.language && input.language !== 'auto' ? { language: input.language } : {}),
+          ...(input.backlog && input.backlog !== 'note' ? { backlog: input.backlog } : {}),
         };
         await saveSecret(secretKeys.appSecret(id), input.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
@@ -131,6 +134,11 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           if (input.language !== 'auto') next.language = input.language;
         }
         const languageChanged = (next.language ?? 'auto') !== (saved.language ?? 'auto');
+        if (input.backlog !== undefined) {
+          delete next.backlog;
+          if (input.backlog !== 'note') next.backlog = input.backlog;
+        }
+        const backlogChanged = (next.backlog ?? 'note') !== (saved.backlog ?? 'note');
 
         if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
@@ -140,8 +148,13 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         const restart = next.agentId !== saved.agentId || input.appSecret !== undefined || input.encryptKey !== undefined;
         if (next.enabled !== false) {
           if (restart) await launcher.launch(input.id);
-          else if (accessChanged || languageChanged || replyModeChanged) {
-            ctx.manager.applyLive(input.id, { access: next.access, language: next.language, replyMode: next.replyMode });
+          else if (accessChanged || languageChanged || replyModeChanged || backlogChanged) {
+            ctx.manager.applyLive(input.id, {
+              access: next.access,
+              language: next.language,
+              replyMode: next.replyMode,
+              backlog: next.backlog,
+            });
           }
         }
         events.emit('bots.changed', {});
@@ -184,6 +197,18 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     'bots.activity': async (input) => {
       if (!catalog.bot(input.id)) throw new RpcError('not_found', `There is no bot "${input.id}".`, 'id');
       return ctx.activity.list(input.id);
+    },
+
+    'bots.held': async (input) => {
+      if (!catalog.bot(input.id)) throw new RpcError('not_found', `There is no bot "${input.id}".`, 'id');
+      return (await ctx.manager.held(input.id)?.list()) ?? [];
+    },
+
+    'bots.resolveHeld': async (input) => {
+      if (!catalog.bot(input.id)) throw new RpcError('not_found', `There is no bot "${input.id}".`, 'id');
+      const held = ctx.manager.held(input.id);
+      if (!held) throw new RpcError('invalid_input', 'The bot is not running: resume it first, then answer or skip its messages.', 'id');
+      return { resolved: await held.resolve(input.messageIds, input.action) };
     },
 
     'bots.searchPeople': (input) => directory.searchPeople(input.id, input.query),

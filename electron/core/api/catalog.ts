@@ -47,6 +47,8 @@ export class Catalog {
       ...(b.access ? { access: b.access } : {}),
       ...(b.language ? { language: b.language } : {}),
       ...(b.files ? { files: b.files } : {}),
+      ...(b.backlog ? { backlog: b.backlog } : {}),
+      ...(b.backlogAfterMinutes ? { backlogAfterMinutes: b.backlogAfterMinutes } : {}),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((b) => b.id));

@@ -38,6 +38,7 @@ export class Views {
       replyMode: resolvedReplyMode(record),
       access: resolveAccess(record.access),
       language: record.language ?? 'auto',
+      backlog: record.backlog ?? 'note',
       status: this.statusOf(record.id),
     };
   }

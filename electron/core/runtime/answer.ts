@@ -10,6 +10,7 @@ import { createReplySink, PostReplySink, type ReplySink } from '../lark/outbound
 import type { Sanitize } from '../lark/outbound/sanitize';
 import type { Logger } from '../log/logger';
 import type { AgentRunner } from './run-agent';
+import { sentTimeText } from './backlog';
 import type { BotFileStore } from './file-store';
 import { type ChatCommand, runChatCommand } from './chat-commands';
 import { type ConversationStore, conversationKey } from './conversation-store';
@@ -77,6 +78,9 @@ export class AnswerStage {
     });
     const sink = this.replySink(judged);
     await sink.begin();
+    // A late message (backlog `note`, or released from `hold`) says first when it was asked.
+    const late = entry.sentAt === undefined ? '' : `_${deps.say()('backlog.note', { time: sentTimeText(entry.sentAt, Date.now()) })}_\n\n`;
+    if (late) sink.push(late);
     const reply = await deps.agents.run(message, turn, (delta) => sink.push(delta));
     // Aborted by a shutdown: the card says so, the message stays in the inbox, the next start
     // writes the answer into the same card.
@@ -85,7 +89,7 @@ export class AnswerStage {
     try {
       const outcome = reply.outcome ?? (reply.failed ? 'failed' : 'answered');
       // Notes about files not kept go below the answer, in italics.
-      const text = turn.notices.length > 0 ? `${reply.text}\n\n${turn.notices.join('\n')}` : reply.text;
+      const text = late + (turn.notices.length > 0 ? `${reply.text}\n\n${turn.notices.join('\n')}` : reply.text);
       const sent = await sink.finish({ text, outcome });
       await deps.inbox.remove(entry.messageId);
       deps.log.log('info', 'reply.sent', {

@@ -7,6 +7,7 @@ import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
 import { BotRuntime, type LiveSettings } from './bot-runtime';
+import type { LateMessages } from './late-messages';
 import { ChatScheduler } from './chat-scheduler';
 
 export interface BotManagerOptions {
@@ -154,6 +155,11 @@ export class BotManager {
     return runtime !== undefined;
   }
 
+  /** The bot's late messages held for the owner (backlog `hold`); undefined while it is not running. */
+  held(botId: string): LateMessages | undefined {
+    return this.bots.get(botId)?.held;
+  }
+
   /** Forces the long connection of one bot to reconnect now instead of waiting for the watchdog. */
   reconnect(botId: string): void {
     this.bots.get(botId)?.reconnect();
@@ -230,6 +236,7 @@ function sameExceptTime(a: BotStatus, b: BotStatus): boolean {
     a.reason === b.reason &&
     a.botName === b.botName &&
     a.botOpenId === b.botOpenId &&
-    a.lastMessageAt === b.lastMessageAt
+    a.lastMessageAt === b.lastMessageAt &&
+    a.held === b.held
   );
 }

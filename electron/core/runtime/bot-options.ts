@@ -31,4 +31,4 @@ export interface BotRuntimeOptions {
 }
 
 /** The settings a running bot takes without reconnecting. */
-export type LiveSettings = Pick<BotConfig, 'access' | 'language' | 'replyMode'>;
+export type LiveSettings = Pick<BotConfig, 'access' | 'language' | 'replyMode' | 'backlog'>;

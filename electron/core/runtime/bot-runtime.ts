@@ -6,24 +6,22 @@ import { type ChatPhrases, chatLanguageOf, chatPhrases } from '../i18n/chat-text
 import { LarkApi } from '../lark/api';
 import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import type { Logger } from '../log/logger';
-import { SecretRedactor } from '../log/redact';
-import { outboundSanitizer } from '../lark/outbound/sanitize';
-import { AnswerStage, botFolder } from './answer';
+import { type AnswerStage, botFolder } from './answer';
 import { BotIdentitySource } from './bot-identity';
+import type { BotRuntimeOptions, LiveSettings } from './bot-options';
 import { BotQueue } from './bot-queue';
+import { openStages } from './bot-stages';
 import { BotStatusReporter } from './bot-status';
-
+import type { BotStores } from './bot-stores';
 import { Gate } from './gate';
-import { type BotStores, openBotStores } from './bot-stores';
-import { type AcceptedMessage, describeWriteError, Intake } from './intake';
-import { Redelivery } from './redelivery';
+import { type AcceptedMessage, describeWriteError, type Intake } from './intake';
+import type { LateMessages } from './late-messages';
+import { checkOnce, type PlatformCheck, waitingReason, whenPlatformReachable } from './platform-wait';
+import type { Redelivery } from './redelivery';
 import { AgentRunner } from './run-agent';
 import { StopControl } from './stop-control';
 import { StopRegistry } from './stop-registry';
-import { checkOnce, type PlatformCheck, waitingReason, whenPlatformReachable } from './platform-wait';
 import { messageText } from './turn-builder';
-
-import type { BotRuntimeOptions, LiveSettings } from './bot-options';
 
 export type { BotRuntimeOptions, LiveSettings } from './bot-options';
 
@@ -47,6 +45,7 @@ export class BotRuntime {
   private stores: BotStores | undefined;
   private answers!: AnswerStage;
   private redelivery!: Redelivery;
+  private late: LateMessages | undefined;
   private readonly identity: BotIdentitySource;
   private bot: BotConfig;
   private say: ChatPhrases;
@@ -116,7 +115,7 @@ export class BotRuntime {
 
   /** Access rules, language and reply mode, for the next message: no reconnect, nothing in flight disturbed. */
   applyLive(settings: LiveSettings): void {
-    this.bot = { ...this.bot, access: settings.access, language: settings.language, replyMode: settings.replyMode };
+    this.bot = { ...this.bot, ...settings };
     this.say = chatPhrases(chatLanguageOf(this.bot));
     this.gate.setAccess(settings.access);
     this.log.log('info', 'bot.settings_applied', {
@@ -175,52 +174,29 @@ export class BotRuntime {
     this.connection.start(this.handlers);
   }
 
-  /** The durable stores, then the stages that use them. */
+  /** The durable stores, then the stages that use them (bot-stages.ts). */
   private async openStages(dir: string): Promise<void> {
-    const { logger: log } = this.opts;
-    this.stores = await openBotStores(dir, this.opts.bot, log, this.now);
-    const { inbox, dedupe, files, conversations, state } = this.stores;
-    this.gate.keepBotTurnsIn(state);
-    this.status.keepIn(state);
-    this.redelivery = new Redelivery({
-      inbox,
-      log,
-      accepting: () => this.accepting,
-      schedule: (accepted) => this.schedule(accepted, Promise.resolve(true)),
-      maxAttempts: this.opts.maxAttempts,
-      delayMs: this.opts.redeliverDelayMs,
-    });
-    this.intake = new Intake({
-      inbox,
-      dedupe,
-      gate: this.gate,
-      log,
-      now: this.now,
-      identity: () => this.identity.current,
-      onStopWord: (message) => this.stopControl.onStopWord(message),
-      onAccepted: (accepted) => this.accepted(accepted),
-      enqueue: (accepted, persisted) => this.schedule(accepted, persisted),
-    });
-    this.answers = new AnswerStage({
+    const stages = await openStages(dir, {
+      opts: this.opts,
       bot: () => this.bot,
+      say: () => this.say,
       api: this.api,
       gate: this.gate,
       agents: this.agents,
-      inbox,
-      conversations,
-      redelivery: this.redelivery,
-      log,
-      acceptsImages: this.opts.agent.provider.acceptsImages ?? false,
-      files: this.opts.agent.provider.readsLocalFiles ? files : undefined,
-      identity: () => this.identity.get(),
-      say: () => this.say,
-      sanitize: outboundSanitizer(this.opts.redactor ?? new SecretRedactor(), [this.bot.appSecret, this.bot.encryptKey]),
-      activity: (message, stage, text) => this.status.activity(message, stage, text),
-      onStopWord: (message) => this.stopControl.onStopWord(message),
-      credentialsRejected: (reason) => this.status.setState('failed', reason),
-      missingScope: (scope, message) => this.status.missingScope(scope, message),
-      renewStreamingAfterMs: this.opts.renewStreamingAfterMs,
+      stopControl: this.stopControl,
+      identity: this.identity,
+      status: this.status,
+      now: this.now,
+      accepting: () => this.accepting,
+      schedule: (accepted, persisted) => this.schedule(accepted, persisted),
+      accepted: (accepted) => this.accepted(accepted),
     });
+    ({ stores: this.stores, intake: this.intake, answers: this.answers, redelivery: this.redelivery, late: this.late } = stages);
+  }
+
+  /** Late messages kept by the `hold` policy: listed, and answered or skipped by the owner. */
+  get held(): LateMessages | undefined {
+    return this.late;
   }
 
   /**

@@ -49,6 +49,13 @@ export class BotStatusReporter {
     this.status = { ...this.status, botName: info.name, botOpenId: info.openId };
   }
 
+  /** How many late messages wait for the owner (`hold`). */
+  held(count: number): void {
+    if ((this.status.held ?? 0) === count) return;
+    this.status = { ...this.status, held: count };
+    this.publish();
+  }
+
   lastMessage(at: number): void {
     this.status = { ...this.status, lastMessageAt: at };
     this.state?.update({ lastMessageAt: at });

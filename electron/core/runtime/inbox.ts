@@ -14,6 +14,10 @@ export const inboxEntrySchema = z.object({
   /** The event exactly as it arrived, so nothing is lost if our parsing changes. */
   event: z.unknown(),
   attempts: z.number().default(0),
+  /** Arrived late with the `hold` backlog policy: kept, not answered, until the owner says (README "backlog"). */
+  held: z.boolean().optional(),
+  /** When the message was sent (the platform's create_time), for a late message's note. */
+  sentAt: z.number().optional(),
   /** The cards already sent for this answer (lark/outbound/card-stream.ts): a restart writes into them, never sends another. */
   reply: z.object({ cards: z.array(z.object({ cardId: z.string(), messageId: z.string().optional(), createdAt: z.number() })) }).optional(),
 });

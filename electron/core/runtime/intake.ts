@@ -1,5 +1,7 @@
 import { type BotIdentity, type InboundMessage, toInboundMessage } from '../lark/inbound';
+import type { BotConfig } from '@shared/config-schema';
 import type { Logger } from '../log/logger';
+import { lateness } from './backlog';
 import type { DedupeStore } from './dedupe';
 import type { Gate } from './gate';
 import type { DurableInbox, InboxEntry } from './inbox';
@@ -22,6 +24,12 @@ export interface IntakeDeps {
   identity: () => BotIdentity | undefined;
   /** A stop word: acts at once, outside the chat's queue. */
   onStopWord: (message: InboundMessage) => Promise<void>;
+  /** The bot's settings now (its backlog policy). */
+  bot: () => Pick<BotConfig, 'backlog' | 'backlogAfterMinutes'>;
+  /** A late message under the `skip` policy: not answered (the chat is told once to ask again). */
+  onSkipped: (message: InboundMessage) => void;
+  /** A late message under the `hold` policy, now on disk: it waits for the owner. */
+  onHeld: () => void;
   /** Once the message is safely on disk: announced before its answer may start (the ack does not wait for it). */
   onAccepted: (accepted: AcceptedMessage) => Promise<void>;
   /**
@@ -76,12 +84,32 @@ export class Intake {
     }
     if (verdict.kind === 'stop') return this.deps.onStopWord(message);
 
+    const late = lateness(message, this.deps.bot(), this.deps.now());
+    if (late?.policy === 'skip') {
+      await dedupe.add(messageId);
+      log.log('info', 'message.ignored', { messageId, chatId, reason: 'sent while the bot was offline (backlog "skip")', rule: 'backlog' });
+      return this.deps.onSkipped(message);
+    }
     this.claimed.add(messageId);
+    const sentAt = late && late.policy !== 'answer' ? { sentAt: late.sentAt } : {};
     const accepted: AcceptedMessage = {
       message,
-      entry: { messageId, chatId, receivedAt: this.deps.now(), event: data, attempts: 0 },
+      entry: {
+        messageId,
+        chatId,
+        receivedAt: this.deps.now(),
+        event: data,
+        attempts: 0,
+        ...sentAt,
+        ...(late?.policy === 'hold' ? { held: true } : {}),
+      },
       verdict: verdict.kind,
     };
+    if (accepted.entry.held) {
+      await this.persist(accepted.entry);
+      log.log('info', 'message.held', { messageId, chatId, sentAt: late?.sentAt });
+      return this.deps.onHeld();
+    }
     const written = this.persist(accepted.entry);
     const announced = written.then(() => {
       log.log('info', 'message.accepted', { messageId, chatId, chatType });
@@ -113,6 +141,8 @@ export class Intake {
         await inbox.remove(entry.messageId);
         continue;
       }
+      // Held ones wait for the owner, as before the restart.
+      if (entry.held) continue;
       const verdict = this.deps.gate.judge(parsed.message, this.deps.identity()?.openId);
       if (verdict.kind === 'ignore' || verdict.kind === 'stop') {
         const why = verdict.kind === 'ignore' ? { reason: verdict.reason, rule: verdict.rule } : { reason: 'a stop word', rule: 'stop' };

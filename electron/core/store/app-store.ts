@@ -2,7 +2,15 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
-import { accessSchema, APP_ID_PATTERN, botLanguageSchema, formatZodError, platformSchema, replyModeSchema } from '@shared/config-schema';
+import {
+  accessSchema,
+  APP_ID_PATTERN,
+  backlogPolicySchema,
+  botLanguageSchema,
+  formatZodError,
+  platformSchema,
+  replyModeSchema,
+} from '@shared/config-schema';
 import { languageSchema } from '@shared/contract';
 import type { Logger } from '../log/logger';
 import { setAside } from './set-aside';
@@ -49,6 +57,8 @@ export const appBotSchema = z.object({
   replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).optional(),
   access: accessSchema.optional(),
   language: botLanguageSchema.optional(),
+  backlog: backlogPolicySchema.optional(),
+  backlogAfterMinutes: z.number().int().min(1).optional(),
   files: z.object({ quotaMb: z.number().int().min(1).optional(), retentionDays: z.number().int().min(1).optional() }).optional(),
 });
 export type AppBot = z.infer<typeof appBotSchema>;

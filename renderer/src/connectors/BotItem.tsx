@@ -1,3 +1,4 @@
+import { HeldDialog } from './HeldDialog';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentView, BotView } from '@shared/contract';
@@ -33,6 +34,7 @@ export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemo
   const titleId = useId();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [reviewing, setReviewing] = useState(false);
   const name = botName(bot);
   const kind = pillKind(bot);
   const lastAt = Math.max(bot.status.lastMessageAt ?? 0, lastActivity ?? 0) || undefined;
@@ -86,6 +88,15 @@ export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemo
             )}
           </p>
         )}
+        {(bot.status.held ?? 0) > 0 && (
+          <p className="bot__reason bot__notice">
+            {t('connectors.held', { count: bot.status.held })}{' '}
+            <button type="button" className="button button--small" onClick={() => setReviewing(true)}>
+              {t('connectors.heldReview')}
+            </button>
+          </p>
+        )}
+        {reviewing && <HeldDialog bot={bot} onClose={() => setReviewing(false)} />}
         {error && (
           <p className="bot__reason bot__reason--failed" role="alert">
             {error}

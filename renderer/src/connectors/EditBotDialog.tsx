@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BotLanguage, ReplyMode } from '@shared/config-schema';
+import type { BacklogPolicy, BotLanguage, ReplyMode } from '@shared/config-schema';
 import type { AgentView, BotView, MethodInput } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Banner } from '../components/Banner';
@@ -25,6 +25,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [replyGroup, setReplyGroup] = useState<ReplyMode>(bot.replyMode.group);
   const [access, setAccess] = useState(bot.access);
   const [language, setLanguage] = useState<BotLanguage>(bot.language);
+  const [backlog, setBacklog] = useState<BacklogPolicy>(bot.backlog);
   const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [banner, setBanner] = useState<string | null>(null);
@@ -42,6 +43,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     if (replyDm !== bot.replyMode.dm || replyGroup !== bot.replyMode.group) input.replyMode = { dm: replyDm, group: replyGroup };
     if (!sameAccess(access, bot.access)) input.access = access;
     if (language !== bot.language) input.language = language;
+    if (backlog !== bot.backlog) input.backlog = backlog;
 
     try {
       if (input.appSecret !== undefined) {
@@ -117,6 +119,18 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
         />
         <SelectField label={t('editBot.replyDm')} value={replyDm} onChange={setReplyDm} options={replyOptions} />
         <SelectField label={t('editBot.replyGroup')} value={replyGroup} onChange={setReplyGroup} options={replyOptions} />
+        <SelectField
+          label={t('editBot.backlog')}
+          value={backlog}
+          onChange={setBacklog}
+          options={[
+            { value: 'note', label: t('editBot.backlogNote') },
+            { value: 'hold', label: t('editBot.backlogHold') },
+            { value: 'answer', label: t('editBot.backlogAnswer') },
+            { value: 'skip', label: t('editBot.backlogSkip') },
+          ]}
+          hint={t('editBot.backlogHint')}
+        />
         <SelectField
           label={t('editBot.language')}
           value={language}

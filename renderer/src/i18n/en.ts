@@ -23,6 +23,7 @@ export const en = {
   },
   common: {
     cancel: 'Cancel',
+    close: 'Close',
     save: 'Save',
     saving: 'Saving…',
     back: 'Back',
@@ -67,6 +68,9 @@ export const en = {
     loadSettings: 'Could not load the settings.',
   },
   connectors: {
+    held_one: 'While you were away: {{count}} message is waiting',
+    held_other: 'While you were away: {{count}} messages are waiting',
+    heldReview: 'Review',
     title: 'Connectors',
     lede: 'Connect a Lark or Feishu bot to one of your agents. Kocoro keeps the bot connected from this computer — no server or public URL needed.',
     intro: {
@@ -131,11 +135,30 @@ export const en = {
     replyCard: 'Streaming card',
     replyMessage: 'One message when done',
     language: 'Bot language',
+    backlog: 'Messages sent while the bot was offline',
+    backlogHint: 'Older than 10 minutes when they arrive (after a sleep, a quit or an outage).',
+    backlogNote: 'Answer, saying when they were asked',
+    backlogHold: 'Keep them for me to answer or skip',
+    backlogAnswer: 'Answer as if new',
+    backlogSkip: 'Skip, and ask the chat to ask again',
     languageHint: 'What the bot itself says in chats: notices, /help, Stop. The agent answers in its own words.',
     languageAuto: {
       feishu: 'Automatic (简体中文 for Feishu)',
       lark: 'Automatic (English for Lark)',
     },
+  },
+  held: {
+    title: 'While you were away — {{name}}',
+    intro:
+      'These messages reached the bot late (it was asleep, quit or offline). Answer them, or skip them: an answer says when it was asked.',
+    none: 'Nothing is waiting.',
+    directChat: 'Direct message {{id}}',
+    groupChat: 'Group {{id}}',
+    answer: 'Answer',
+    skip: 'Skip',
+    answerAll: 'Answer all',
+    skipAll: 'Skip all',
+    noText: '(no text)',
   },
   removeBot: {
     title: 'Remove {{name}}?',

@@ -25,6 +25,7 @@ export const zhCN: Dictionary = {
   },
   common: {
     cancel: '取消',
+    close: '关闭',
     save: '保存',
     saving: '保存中…',
     back: '上一步',
@@ -69,6 +70,9 @@ export const zhCN: Dictionary = {
     loadSettings: '无法加载设置。',
   },
   connectors: {
+    held_one: '你不在时：有 {{count}} 条消息待处理',
+    held_other: '你不在时：有 {{count}} 条消息待处理',
+    heldReview: '查看',
     title: '连接器',
     lede: '把 Lark 或飞书机器人连接到你的智能体。Kocoro 在这台电脑上保持机器人在线，无需服务器，也无需公网地址。',
     intro: {
@@ -132,11 +136,29 @@ export const zhCN: Dictionary = {
     replyCard: '流式卡片',
     replyMessage: '完成后发送一条消息',
     language: '机器人语言',
+    backlog: '机器人离线时收到的消息',
+    backlogHint: '到达时已超过 10 分钟的消息（电脑睡眠、应用退出或断网之后）。',
+    backlogNote: '回答，并说明提问的时间',
+    backlogHold: '先保留，由我决定回答或跳过',
+    backlogAnswer: '当作新消息回答',
+    backlogSkip: '跳过，并请对方重新提问',
     languageHint: '机器人自己在聊天中说的话：提示、/help、停止按钮。智能体的回答不受影响。',
     languageAuto: {
       feishu: '自动（飞书用简体中文）',
       lark: '自动（Lark 用英文）',
     },
+  },
+  held: {
+    title: '你不在时 — {{name}}',
+    intro: '这些消息到达机器人时已经晚了（电脑睡眠、应用退出或离线）。可以回答或跳过：回答时会说明提问的时间。',
+    none: '没有待处理的消息。',
+    directChat: '单聊 {{id}}',
+    groupChat: '群 {{id}}',
+    answer: '回答',
+    skip: '跳过',
+    answerAll: '全部回答',
+    skipAll: '全部跳过',
+    noText: '（无文字）',
   },
   removeBot: {
     title: '移除 {{name}}？',
