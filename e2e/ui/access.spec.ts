@@ -1,4 +1,4 @@
-import { expect, LARK_APP, test } from './fixtures';
+import { addLarkBot, expect, LARK_APP, test } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
 test.use({ kocoroConfig: ECHO_CONFIG });
@@ -8,14 +8,7 @@ test('access rules are edited with radios and people are picked by name, by keyb
     { openId: 'ou_alice0000000000000000000000001', name: 'Alice Wang' },
     { openId: 'ou_bob0000000000000000000000000001', name: 'Bob Li' },
   ]);
-  await kocoro.call('bots.create', {
-    platform: 'lark',
-    appId: LARK_APP.appId,
-    appSecret: LARK_APP.appSecret,
-    domain: lark.url,
-    agentId: 'echo',
-    displayName: 'Desk Helper',
-  });
+  await addLarkBot(kocoro, lark, { displayName: 'Desk Helper' });
   await page.goto(kocoro.url);
   const section = page.getByRole('region', { name: 'Lark' });
   await section.getByRole('button', { name: 'Edit' }).click();
@@ -51,13 +44,7 @@ test('access rules are edited with radios and people are picked by name, by keyb
 });
 
 test('the picker says which permission is missing', async ({ page, kocoro, lark }) => {
-  await kocoro.call('bots.create', {
-    platform: 'lark',
-    appId: LARK_APP.appId,
-    appSecret: LARK_APP.appSecret,
-    domain: lark.url,
-    agentId: 'echo',
-  });
+  await addLarkBot(kocoro, lark);
   lark.setGrantedScopes(LARK_APP.appId, ['im:message']);
   await page.goto(kocoro.url);
   await page.getByRole('region', { name: 'Lark' }).getByRole('button', { name: 'Edit' }).click();

@@ -1,18 +1,10 @@
 import { postText } from '../runtime/harness';
-import { expect, LARK_APP, screenshot, test } from './fixtures';
+import { addLarkBot, expect, LARK_APP, screenshot, test } from './fixtures';
 
 test.use({ kocoroConfig: { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] } });
 
 test('late messages held for the owner are listed per chat, answered or skipped from the app', async ({ page, kocoro, lark }) => {
-  await kocoro.call('bots.create', {
-    platform: 'lark',
-    appId: LARK_APP.appId,
-    appSecret: LARK_APP.appSecret,
-    domain: lark.url,
-    agentId: 'echo',
-    replyMode: { dm: 'message' },
-    backlog: 'hold',
-  });
+  await addLarkBot(kocoro, lark, { replyMode: { dm: 'message' }, backlog: 'hold' });
   await lark.waitForConnections(LARK_APP.appId);
   const late = Date.now() - 45 * 60_000;
   const ask = lark.pushMessage(LARK_APP.appId, {

@@ -124,4 +124,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   }
 }
 
+/** Registers the Lark test app as a bot through the contract (what the Add Bot dialog ends with), answered by the echo agent. */
+export function addLarkBot(kocoro: KocoroUi, lark: FakeLarkPlatform, extra: Record<string, unknown> = {}): Promise<unknown> {
+  return kocoro.call('bots.create', {
+    platform: 'lark',
+    appId: LARK_APP.appId,
+    appSecret: LARK_APP.appSecret,
+    domain: lark.url,
+    agentId: 'echo',
+    ...extra,
+  });
+}
+
 export { expect };

@@ -2,21 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeOpenAi } from '../fake-openai/server';
 import { postText } from '../runtime/harness';
-import { expect, LARK_APP, screenshot, test } from './fixtures';
+import { addLarkBot, expect, LARK_APP, screenshot, test } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
 test.use({ kocoroConfig: ECHO_CONFIG });
 
 test('a bot can be edited (agent, name, secret) and removed after confirmation', async ({ page, kocoro, lark }) => {
   await kocoro.call('agents.create', { name: 'Second', provider: { type: 'echo' } });
-  await kocoro.call('bots.create', {
-    platform: 'lark',
-    appId: LARK_APP.appId,
-    appSecret: LARK_APP.appSecret,
-    domain: lark.url,
-    agentId: 'echo',
-    displayName: 'Desk Helper',
-  });
+  await addLarkBot(kocoro, lark, { displayName: 'Desk Helper' });
   await lark.waitForConnections(LARK_APP.appId);
   await page.goto(kocoro.url);
   const section = page.getByRole('region', { name: 'Lark' });
@@ -56,14 +49,7 @@ test('a bot can be edited (agent, name, secret) and removed after confirmation',
 });
 
 test('the bot language is chosen in Edit and the next /help is answered in it, on the same connection', async ({ page, kocoro, lark }) => {
-  await kocoro.call('bots.create', {
-    platform: 'lark',
-    appId: LARK_APP.appId,
-    appSecret: LARK_APP.appSecret,
-    domain: lark.url,
-    agentId: 'echo',
-    replyMode: { dm: 'message' },
-  });
+  await addLarkBot(kocoro, lark, { replyMode: { dm: 'message' } });
   await lark.waitForConnections(LARK_APP.appId);
   const [connection] = lark.connections(LARK_APP.appId);
   await page.goto(kocoro.url);
