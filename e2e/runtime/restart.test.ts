@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeCard } from '../fake-lark';
-import { APP, RuntimeHarness } from './harness';
+import { APP, postText, RuntimeHarness } from './harness';
 
 let h: RuntimeHarness;
 afterEach(async () => {
@@ -44,5 +44,34 @@ describe('replies that survive a restart (default reply mode: streaming cards)',
     expect(h.lark.cardText(card!.cardId)).toBe(ANSWER);
     expect(card!.streaming).toBe(false);
     expect(hasButton(card!)).toBe(false);
+  });
+
+  it('when the kept card can no longer be updated, exactly one continuation carries the whole answer', async () => {
+    h = await RuntimeHarness.create({ model: { reply: () => ANSWER, chunkChars: 8, chunkDelayMs: 60 } });
+    await h.start(h.config([h.bot({ replyMode: undefined })]));
+    await h.lark.waitForConnections(APP.appId);
+    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'a long plan, please' });
+    await expect
+      .poll(() => (cardsFor(messageId)[0] ? (h.lark.cardText(cardsFor(messageId)[0]!.cardId) ?? '').length : 0))
+      .toBeGreaterThan(30);
+    await h.manager.stopAll(200);
+    const [card] = cardsFor(messageId);
+    const interrupted = h.lark.cardText(card!.cardId);
+
+    // The card is gone for good (e.g. deleted): every operation on it fails after the restart.
+    h.lark.failNext(
+      { path: new RegExp(`/cardkit/v1/cards/${card!.cardId}`) },
+      { status: 400, body: { code: 230099, msg: 'card is gone' } },
+      20,
+    );
+    h.model.options = { ...h.model.options, chunkDelayMs: 0 };
+    await h.start(h.config([h.bot({ replyMode: undefined })]));
+    await h.waitForEvent('reply.sent');
+    const replies = h.lark.sentMessages({ replyTo: messageId });
+    const posts = replies.filter((m) => m.msgType === 'post');
+    expect(replies.filter((m) => m.cardId)).toHaveLength(1);
+    expect(posts).toHaveLength(1);
+    expect(postText(posts[0]!.content)).toBe(ANSWER);
+    expect(h.lark.cardText(card!.cardId)).toBe(interrupted);
   });
 });
