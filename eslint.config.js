@@ -19,7 +19,7 @@ const restrict = (paths, patterns) => ({ 'no-restricted-imports': ['error', { pa
 const tests = ['**/*.test.ts', '**/*.spec.ts', 'e2e/**'];
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-electron', 'release', 'node_modules', 'test-results', 'playwright-report'] },
+  { ignores: ['dist', 'dist-electron', 'dist-headless', 'release', 'node_modules', 'test-results', 'playwright-report'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

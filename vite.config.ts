@@ -40,7 +40,7 @@ const packageJson = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) a
   dependencies?: Record<string, string>;
 };
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const runtimeDependencies = Object.keys(packageJson.dependencies ?? {}).map(
+export const runtimeDependencies = Object.keys(packageJson.dependencies ?? {}).map(
   (name) => new RegExp(`^${escapeRegExp(name)}(?:/|$)`), // the package and its subpaths
 );
 

@@ -15,17 +15,20 @@ import { SecretRedactor } from './core/log/redact';
 import { ConfigError, loadConfigFile } from './core/store/config-file';
 import { defaultDataDir } from './core/store/data-dir';
 import { FileVault } from './core/store/file-vault';
+import { startMetricsServer } from './server/metrics-server';
 import { startUiServer, type UiServer } from './server/ui-server';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT]
+const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT] [--metrics PORT]
 
   --config FILE     bots and agents to run (JSON; see README "Config file"); read-only in the UI
   --data-dir DIR    durable state: inbox, dedupe records, the bots and agents made in the UI and
                     their secrets; default: ${defaultDataDir()}
   --ui PORT         also serve the Kocoro UI on http://127.0.0.1:PORT (0 picks a free port), behind
                     an access link printed on stderr (a new one every run)
+  --metrics PORT    serve the bots' figures as Prometheus text on http://127.0.0.1:PORT/metrics
+                    (0 picks a free port; the address is printed on stderr)
 
 At least one of --config and --ui is needed.
 `;
@@ -59,6 +62,7 @@ async function main(): Promise<number> {
         config: { type: 'string' },
         'data-dir': { type: 'string' },
         ui: { type: 'string' },
+        metrics: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -80,6 +84,12 @@ async function main(): Promise<number> {
     uiPort = parsePort(args.values.ui);
     if (uiPort === null) return fail(`--ui: "${args.values.ui}" is not a port (0-65535; 0 picks a free one)`, true);
     if (!existsSync(path.join(staticDir, 'index.html'))) return fail(`${UI_NOT_BUILT}\n(no index.html in ${staticDir})`);
+  }
+
+  let metricsPort: number | null = null;
+  if (args.values.metrics !== undefined) {
+    metricsPort = parsePort(args.values.metrics);
+    if (metricsPort === null) return fail(`--metrics: "${args.values.metrics}" is not a port (0-65535; 0 picks a free one)`, true);
   }
 
   const redactor = new SecretRedactor();
@@ -128,6 +138,20 @@ async function main(): Promise<number> {
     redactor.add(ui.token); // the token never reaches the JSON log, whatever logs it
     const server = ui;
     kocoro.onStop(() => server.close());
+  }
+
+  if (metricsPort !== null) {
+    try {
+      const metrics = await startMetricsServer({ port: metricsPort, metrics: service.metrics.withProcessMetrics(), logger });
+      kocoro.onStop(() => metrics.close());
+      process.stderr.write(`Metrics: ${metrics.url}\n`);
+      logger.log('info', 'metrics.listening', { url: metrics.url, port: metrics.port });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') return fail(`--metrics ${metricsPort}: the port is already in use; choose another (0 picks a free one)`);
+      if (code === 'EACCES') return fail(`--metrics ${metricsPort}: not allowed to listen on this port; choose one above 1023`);
+      throw err;
+    }
   }
 
   logger.log('info', 'runtime.starting', { bots: config?.bots.length ?? 0, agents: config?.agents.length ?? 0, dataDir });

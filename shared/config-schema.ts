@@ -124,6 +124,9 @@ export type BotLanguage = z.infer<typeof botLanguageSchema>;
 export const backlogPolicySchema = z.enum(['note', 'hold', 'answer', 'skip']);
 export type BacklogPolicy = z.infer<typeof backlogPolicySchema>;
 
+/** Chats a bot answers at the same time; one chat's messages are always answered one after another. */
+export const maxConcurrentAnswersSchema = z.number().int().min(1, 'must be at least 1').max(1_000, 'must be at most 1000');
+
 export const botSchema = z
   .object({
     id: idSchema,
@@ -147,6 +150,11 @@ export const botSchema = z
     backlog: backlogPolicySchema.optional(),
     /** How old a message must be to count as late (default 10 minutes). */
     backlogAfterMinutes: z.number().int().min(1).optional(),
+    /**
+     * Chats answered at the same time (default 32); one chat's messages are always answered one
+     * after another. The platform's rate limits are kept whatever this is.
+     */
+    maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
     /** Files people send: kept only for agents that open local files, within a quota and a retention. */
     files: z
       .object({

@@ -20,6 +20,7 @@ export const METHOD_NAME_LIST = [
   'bots.searchChats',
   'bots.held',
   'bots.resolveHeld',
+  'bots.figures',
   'agents.list',
   'agents.create',
   'agents.update',

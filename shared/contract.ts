@@ -17,6 +17,7 @@ import {
   replyModeSchema,
   botLanguageSchema,
   backlogPolicySchema,
+  maxConcurrentAnswersSchema,
 } from './config-schema';
 import { isMethodName } from './contract-names';
 
@@ -155,6 +156,8 @@ export const botViewSchema = z.object({
   language: botLanguageSchema,
   /** What becomes of messages that arrive late (README "backlog"); `note` unless chosen. */
   backlog: backlogPolicySchema,
+  /** Chats answered at the same time (default resolved). */
+  maxConcurrentAnswers: z.number(),
   status: botStatusSchema,
 });
 
@@ -188,6 +191,7 @@ export const botCreateInputSchema = credentialsInputSchema.extend({
   access: accessSchema.optional(),
   language: botLanguageSchema.optional(),
   backlog: backlogPolicySchema.optional(),
+  maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
 });
 
 /** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
@@ -202,6 +206,7 @@ export const botUpdateInputSchema = z.object({
   access: accessSchema.optional(),
   language: botLanguageSchema.optional(),
   backlog: backlogPolicySchema.optional(),
+  maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
 });
 
 /** A late message kept by the `hold` backlog policy (README "backlog"). */
@@ -279,6 +284,19 @@ export const methods = {
   'bots.searchChats': { input: z.object({ id, query: z.string().max(100) }), output: z.array(chatSchema) },
   /** Late messages the bot holds (backlog `hold`), oldest first. */
   'bots.held': { input: z.object({ id }), output: z.array(heldMessageSchema) },
+  /** Each bot's figures of today: answers, median answer time, queued and running now. */
+  'bots.figures': {
+    input: none,
+    output: z.array(
+      z.object({
+        botId: z.string(),
+        answersToday: z.number(),
+        medianAnswerMs: z.number().optional(),
+        queued: z.number(),
+        running: z.number(),
+      }),
+    ),
+  },
   /** Answers or skips held messages (all of a chat: pass all its ids). */
   'bots.resolveHeld': {
     input: z.object({ id, messageIds: z.array(z.string().min(1)).min(1).max(1000), action: z.enum(['answer', 'skip']) }),

@@ -54,6 +54,8 @@ const newCardId = (): string => `7${String(randomInt(1e9)).padStart(9, '0')}${St
  */
 export class CardStore {
   private readonly states = new Map<string, CardState>();
+  /** When an operation was refused for the card's rate (429). */
+  readonly limitedAt: number[] = [];
 
   constructor(
     private readonly timers: TimerSet,
@@ -83,7 +85,10 @@ export class CardStore {
     card.requestedAt.push(now);
     if (card.appId !== appId) return { code: 300311, msg: 'only the app that created the card entity may operate it' };
     const limited = this.rateLimited(card, now);
-    if (limited) return limited;
+    if (limited) {
+      this.limitedAt.push(now);
+      return limited;
+    }
     if (req.uuid !== undefined) {
       const seen = state.uuids.get(req.uuid);
       // Same uuid, same body: the first result again, nothing applied twice.

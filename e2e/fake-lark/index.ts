@@ -1,4 +1,6 @@
 export { FakeLarkPlatform } from './server.js';
+export { PUBLISHED_RATE_LIMITS } from './rate-limits.js';
+export type { RateLimitHit, RateLimitOptions } from './rate-limits.js';
 export type {
   ClientConfig,
   ConnectionInfo,

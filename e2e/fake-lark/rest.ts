@@ -11,6 +11,7 @@ import { MessageRoutes } from './rest-messages.js';
 import { SCOPES } from './scopes.js';
 import type { ScopeGrants } from './scopes.js';
 import type { TokenStore } from './tokens.js';
+import type { RateLimits } from './rate-limits.js';
 
 export interface RestRequest {
   method: string;
@@ -29,6 +30,7 @@ export interface RestState {
   resources: ResourceStore;
   scopes: ScopeGrants;
   directory: DirectoryStore;
+  rateLimits: RateLimits;
 }
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
@@ -45,6 +47,11 @@ interface Route {
   method: string;
   match: (path: string) => string[] | undefined;
   scopes?: readonly string[];
+  /**
+   * The API the call counts against in the rate limits (lark/README.md §8), and for sending and
+   * replying the receiving chat; none for calls without a published limit.
+   */
+  limit?: (params: string[], req: RestRequest) => { api: string; chat?: string };
   run: (app: AppRecord, params: string[], req: RestRequest) => HttpReply | undefined;
 }
 
@@ -65,59 +72,74 @@ export class RestApi {
       { method: 'GET', match: exact('/open-apis/bot/v3/info'), run: (app) => botInfo(app) },
       // lark/README.md §5.12: no scope needed to ask which scopes the app has.
       { method: 'GET', match: exact('/open-apis/application/v6/scopes'), run: (app) => ok({ scopes: s.scopes.list(app.appId) }) },
-      { method: 'POST', match: exact(MESSAGES), scopes: SCOPES.send, run: (app, _p, req) => msg.send(app, req.query, req.body) },
+      {
+        method: 'POST',
+        match: exact(MESSAGES),
+        scopes: SCOPES.send,
+        limit: (_p, req) => ({ api: 'message.create', chat: receiverOf(req) }),
+        run: (app, _p, req) => msg.send(app, req.query, req.body),
+      },
       {
         method: 'POST',
         match: pattern(new RegExp(`^${MESSAGES}/${id}/reply$`)),
         scopes: SCOPES.send,
+        limit: ([m = '']) => ({ api: 'message.reply', chat: `chat:${s.messages.lookup(m)?.chatId ?? 'unknown'}` }),
         run: (app, [m], req) => msg.reply(app, m ?? '', req.body),
       },
       {
         method: 'GET',
         match: pattern(new RegExp(`^${MESSAGES}/${id}$`)),
         scopes: SCOPES.messageRead,
+        limit: () => ({ api: 'message.get' }),
         run: (_app, [m]) => msg.get(m ?? ''),
       },
       {
         method: 'POST',
         match: pattern(new RegExp(`^${MESSAGES}/${id}/reactions$`)),
         scopes: SCOPES.reactions,
+        limit: () => ({ api: 'reaction.create' }),
         run: (app, [m = ''], req) => s.reactions.add(app.appId, m, req.body, s.messages.record(m) !== undefined),
       },
       {
         method: 'DELETE',
         match: pattern(new RegExp(`^${MESSAGES}/${id}/reactions/${id}$`)),
         scopes: SCOPES.reactions,
+        limit: () => ({ api: 'reaction.delete' }),
         run: (app, [m = '', r = '']) => s.reactions.remove(app.appId, m, r),
       },
       {
         method: 'GET',
         match: pattern(new RegExp(`^${MESSAGES}/${id}/resources/${id}$`)),
         scopes: SCOPES.resources,
+        limit: () => ({ api: 'message.resource' }),
         run: (_app, [m = '', key = ''], req) => s.resources.download(m, key, req.query.type, s.messages.record(m)?.msgType),
       },
       {
         method: 'GET',
         match: exact('/open-apis/contact/v3/users/find_by_department'),
         scopes: SCOPES.contact,
+        limit: () => ({ api: 'contact.find_by_department' }),
         run: (app, _p, req) => s.directory.findByDepartment(app.appId, req.query),
       },
       {
         method: 'GET',
         match: pattern(new RegExp(`^/open-apis/contact/v3/departments/${id}/children$`)),
         scopes: SCOPES.contact,
+        limit: () => ({ api: 'contact.department_children' }),
         run: (app, [d = ''], req) => s.directory.children(app.appId, d, req.query),
       },
       {
         method: 'GET',
         match: exact('/open-apis/im/v1/chats'),
         scopes: SCOPES.chats,
+        limit: () => ({ api: 'chat.list' }),
         run: (app, _p, req) => s.directory.listChats(app.appId, app.tenantKey, req.query),
       },
       ...['POST', 'PUT', 'PATCH'].map((method): Route => ({
         method,
         match: (path) => (path.startsWith('/open-apis/cardkit/v1/cards') ? [] : undefined),
         scopes: SCOPES.cardkit,
+        limit: (_p, req) => ({ api: cardKitApi(req.method, req.path) }),
         run: (app, _p, req) => handleCardKit(s.cards, app.appId, req.method, req.path, req.body),
       })),
     ];
@@ -139,6 +161,9 @@ export class RestApi {
       if (!params) continue;
       const denied = route.scopes ? this.s.scopes.check(app.appId, route.scopes) : undefined;
       if (denied) return denied;
+      const limit = route.limit?.(params, req);
+      const limited = limit ? this.s.rateLimits.admit(app.appId, limit.api, limit.chat) : undefined;
+      if (limited) return limited;
       const reply = route.run(app, params, req);
       if (reply) return reply;
     }
@@ -165,6 +190,22 @@ function botInfo(app: AppRecord): HttpReply {
     msg: 'ok',
     bot: { activate_status: app.activateStatus, app_name: app.botName, avatar_url: '', ip_white_list: [], open_id: app.botOpenId },
   });
+}
+
+/** Sending counts against the receiving user or group (lark/README.md §8). */
+function receiverOf(req: RestRequest): string | undefined {
+  const receiveId = isObject(req.body) ? req.body.receive_id : undefined;
+  return typeof receiveId === 'string' ? `${req.query.receive_id_type ?? ''}:${receiveId}` : undefined;
+}
+
+/** Each CardKit API has its own limit (lark/README.md §5.11): create, content, settings, update, elements. */
+function cardKitApi(method: string, path: string): string {
+  const parts = path.slice('/open-apis/cardkit/v1/cards'.length).split('/');
+  if (parts.length <= 1 || parts[1] === '') return 'cardkit.create';
+  if (parts[4] === 'content') return 'cardkit.content';
+  if (parts[2] === 'settings') return 'cardkit.settings';
+  if (parts[2] === 'elements') return `cardkit.elements.${method.toLowerCase()}`;
+  return 'cardkit.update';
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -17,6 +17,8 @@ import { MessageStore } from './messages.js';
 import { ReactionStore } from './reactions.js';
 import { ResourceStore } from './resources.js';
 import { RestApi, notFound } from './rest.js';
+import { PUBLISHED_RATE_LIMITS, RateLimits } from './rate-limits.js';
+import type { RateLimitHit } from './rate-limits.js';
 import { ScopeGrants } from './scopes.js';
 import { DirectoryStore } from './directory.js';
 import type { FakeChat, FakeDepartment, FakeUser } from './directory.js';
@@ -45,6 +47,8 @@ const DEFAULT_CLIENT_CONFIG: ClientConfig = { PingInterval: 5, ReconnectCount: -
 const DEFAULT_WAIT_MS = 5000;
 /** lark/README.md §5.11: streaming mode auto-closes 10 minutes after it was last enabled. */
 const DEFAULT_STREAMING_TIMEOUT_MS = 10 * 60 * 1000;
+/** lark/README.md §5.11, §8: at most 10 operations per second per card entity. */
+const DEFAULT_CARD_OPS_PER_SECOND = 10;
 
 /**
  * A loopback Lark/Feishu Open Platform speaking the real wire protocol (electron/core/lark/README.md),
@@ -62,6 +66,7 @@ export class FakeLarkPlatform {
   private readonly scopes = new ScopeGrants();
   private readonly directory = new DirectoryStore();
   private readonly cardStore: CardStore;
+  private readonly limits: RateLimits;
   private readonly rest: RestApi;
   private readonly faults = new FaultInjector();
   private readonly recorded: RecordedRequest[] = [];
@@ -77,8 +82,9 @@ export class FakeLarkPlatform {
     this.url = `http://127.0.0.1:${port}`;
     this.cardStore = new CardStore(this.timers, {
       streamingTimeoutMs: opts.streamingTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS,
-      ...(opts.cardOpsPerSecond !== undefined ? { cardOpsPerSecond: opts.cardOpsPerSecond } : {}),
+      ...(opts.cardOpsPerSecond !== null ? { cardOpsPerSecond: opts.cardOpsPerSecond ?? DEFAULT_CARD_OPS_PER_SECOND } : {}),
     });
+    this.limits = new RateLimits(opts.rateLimits === false ? undefined : { ...PUBLISHED_RATE_LIMITS, ...opts.rateLimits });
     this.rest = new RestApi({
       apps: this.apps,
       tokens: this.tokens,
@@ -88,6 +94,7 @@ export class FakeLarkPlatform {
       resources: this.resources,
       scopes: this.scopes,
       directory: this.directory,
+      rateLimits: this.limits,
     });
     for (const app of opts.apps ?? []) this.addApp(app);
     this.longConn = new LongConnectionServer(
@@ -264,6 +271,12 @@ export class FakeLarkPlatform {
       if (filter.path === undefined) return true;
       return typeof filter.path === 'string' ? filter.path === r.path : filter.path.test(r.path);
     });
+  }
+
+  /** Every call refused for a rate limit: an API's, a chat's, or a card's (`api` = `cardkit.card`). */
+  rateLimitHits(): RateLimitHit[] {
+    const cards = this.cardStore.limitedAt.map((at) => ({ appId: '', api: 'cardkit.card', code: 99991400, at }));
+    return [...this.limits.hits, ...cards].sort((a, b) => a.at - b.at);
   }
 
   sentMessages(filter: { chatId?: string; replyTo?: string; cardId?: string } = {}): SentMessage[] {

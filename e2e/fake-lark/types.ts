@@ -1,5 +1,7 @@
 /** Public shapes of the fake platform. Kept in one file so tests can import types without pulling in servers. */
 
+import type { RateLimitOptions } from './rate-limits.js';
+
 export interface FakeApp {
   appId: string;
   appSecret: string;
@@ -37,9 +39,15 @@ export interface FakeLarkOptions {
   streamingTimeoutMs?: number;
   /**
    * lark/README.md §5.11/§8: at most this many CardKit operations per second per card, else 429 / 99991400.
-   * Undefined (default) = only record the timestamps (`FakeCard.requestedAt`).
+   * Default 10, the published limit; `null` = only record the timestamps (`FakeCard.requestedAt`).
    */
-  cardOpsPerSecond?: number;
+  cardOpsPerSecond?: number | null;
+  /**
+   * lark/README.md §8: each API 50/s and 1000/min per app (else 429 / 99991400 with `x-ogw-ratelimit-*`
+   * headers), sending and replying 5/s per receiving user or group (else 230020). On by default with the
+   * published figures; numbers given replace those; `false` turns them off (tests of the fake itself).
+   */
+  rateLimits?: false | Partial<RateLimitOptions>;
 }
 
 export interface RecordedRequest {

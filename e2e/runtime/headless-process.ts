@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** `npm run headless` as a real child process (node + tsx, no npm in between so signals reach it). */
+/**
+ * `npm run headless` as a real child process: node running electron/run-headless.mjs (the compiled
+ * core), no npm in between so signals reach it. Other entries (`.ts`) run through tsx.
+ */
 export class HeadlessProcess {
   stdout = '';
   stderr = '';
@@ -16,8 +19,9 @@ export class HeadlessProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(args: string[], env: NodeJS.ProcessEnv = {}, entry = 'electron/headless.ts'): HeadlessProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
+  static start(args: string[], env: NodeJS.ProcessEnv = {}, entry = 'electron/run-headless.mjs'): HeadlessProcess {
+    const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...loader, path.join(ROOT, entry), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,6 +35,19 @@ export class HeadlessProcess {
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  /** The first capture of `pattern` in stderr, once it is there. */
+  async waitForStderr(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = pattern.exec(this.stderr);
+      if (m) return m[1] ?? m[0];
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        throw new Error(`no ${pattern} on stderr${this.child.exitCode !== null ? ' (process exited)' : ''}\nstderr:\n${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   /** The access link printed (on stderr) by `--ui`, once it is there. */

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -157,5 +158,49 @@ describe('npm run headless', () => {
     await second.waitForLog('message.duplicate', { messageId: m.messageId });
     expect(lark.sentMessages({ replyTo: m.messageId })).toHaveLength(1);
     expect(postText(lark.sentMessages({ replyTo: m.messageId })[0]!.content)).toBe('answer after crash');
+  });
+});
+
+describe('npm run headless -- --metrics PORT', () => {
+  it("serves each bot's counters as Prometheus text after a known sequence of messages", async () => {
+    const file = await writeConfig(config([teamBot({ agentId: 'echo' })]));
+    const p = HeadlessProcess.start(['--config', file, '--data-dir', path.join(dir, 'data'), '--metrics', '0'], ENV);
+    procs.push(p);
+    const url = await p.waitForStderr(/^Metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m);
+    await p.waitForLog('bot.connected');
+
+    for (const text of ['one', 'two']) {
+      const m = lark.pushMessage(APP.appId, { chatType: 'p2p', text });
+      await p.waitForLog('reply.sent', { messageId: m.messageId });
+    }
+    const unmentioned = lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_team', text: 'talking among ourselves' });
+    await p.waitForLog('message.ignored', { messageId: unmentioned.messageId });
+    // lark/README.md §7: 230002, the bot is not in the group: an answer that can never be sent.
+    lark.failNext({ method: 'POST', path: /\/reply$/ }, { status: 400, body: { code: 230002, msg: 'Bot is not in the chat' } });
+    const doomed = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'three' });
+    await p.waitForLog('reply.failed', { messageId: doomed.messageId });
+
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const body = await res.text();
+    const value = (series: string) => {
+      const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    expect(value('kocoro_messages_accepted_total{bot="team-bot"}')).toBe(3);
+    expect(value('kocoro_messages_answered_total{bot="team-bot"}')).toBe(2);
+    expect(value('kocoro_messages_failed_total{bot="team-bot"}')).toBe(1);
+    expect(value('kocoro_messages_ignored_total{bot="team-bot",rule="no_mention"}')).toBe(1);
+    expect(value('kocoro_answer_seconds_count{bot="team-bot"}')).toBe(2);
+    expect(value('kocoro_answers_in_flight{bot="team-bot"}')).toBe(0);
+    expect(value('kocoro_queue_depth{bot="team-bot"}')).toBe(0);
+    expect(value('kocoro_reconnects_total{bot="team-bot"}')).toBe(0);
+    expect(body).toContain('process_resident_memory_bytes');
+    // Loopback only, and not readable through another host name (DNS rebinding).
+    const rebound = await new Promise<number | undefined>((resolve, reject) =>
+      http.get(url, { headers: { host: 'attacker.example:80' } }, (r) => resolve(r.resume().statusCode)).on('error', reject),
+    );
+    expect(rebound).toBe(421);
   });
 });

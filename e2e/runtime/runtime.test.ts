@@ -204,9 +204,9 @@ describe('order and fairness', () => {
     expect(h.model.maxConcurrent).toBe(2);
   });
 
-  it('never runs more chats at once than the concurrency limit', async () => {
+  it("never runs more chats at once than the bot's maxConcurrentAnswers", async () => {
     h = await RuntimeHarness.create({ model: { chunkChars: 2, chunkDelayMs: 40 } });
-    await h.start(h.config(), { concurrency: 3 });
+    await h.start(h.config([h.bot({ maxConcurrentAnswers: 3 })]));
     await h.lark.waitForConnections(APP.appId);
     const pushed = Array.from({ length: 7 }, (_, i) =>
       h.lark.pushMessage(APP.appId, { chatType: 'p2p', senderOpenId: `ou_user${String(i).padStart(27, '0')}`, text: `chat ${i}` }),

@@ -54,7 +54,7 @@ export const test = base.extend<Options & { lark: FakeLarkPlatform; kocoro: Koco
   kocoro: async ({ kocoroConfig, lark }, use) => {
     void lark;
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-ui-'));
-    const args = ['--import', 'tsx', path.join(ROOT, 'electron/headless.ts'), '--ui', '0', '--data-dir', path.join(dir, 'data')];
+    const args = [path.join(ROOT, 'electron/run-headless.mjs'), '--ui', '0', '--data-dir', path.join(dir, 'data')];
     if (kocoroConfig) {
       await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(kocoroConfig));
       args.push('--config', path.join(dir, 'config.json'));

@@ -1,9 +1,8 @@
 import type { ProviderConfig } from '@shared/config-schema';
-import { AnthropicProvider } from './anthropic-provider';
 import { CommandProvider } from './command-provider';
 import { EchoProvider } from './echo-provider';
 import { KocoroProvider } from './kocoro-provider';
-import { OpenAiProvider } from './openai-provider';
+import { LazyProvider } from './lazy-provider';
 import type { AgentProvider } from './provider';
 
 /** Builds the provider for an agent's (secret-resolved) provider config. */
@@ -11,12 +10,19 @@ export function createProvider(config: ProviderConfig): AgentProvider {
   switch (config.type) {
     case 'echo':
       return new EchoProvider();
+    // The model SDKs load with the first answer (lazy-provider.ts).
     case 'openai':
-      return new OpenAiProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey, model: config.model, temperature: config.temperature });
+      return new LazyProvider(async () => {
+        const { OpenAiProvider } = await import('./openai-provider');
+        return new OpenAiProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey, model: config.model, temperature: config.temperature });
+      }, true);
     case 'kocoro':
       return new KocoroProvider({ url: config.url, agent: config.agent });
     case 'anthropic':
-      return new AnthropicProvider({ apiKey: config.apiKey, model: config.model, baseUrl: config.baseUrl });
+      return new LazyProvider(async () => {
+        const { AnthropicProvider } = await import('./anthropic-provider');
+        return new AnthropicProvider({ apiKey: config.apiKey, model: config.model, baseUrl: config.baseUrl });
+      }, true);
     case 'command':
       return new CommandProvider({
         command: config.command,

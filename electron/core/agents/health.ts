@@ -1,6 +1,4 @@
-import OpenAI from 'openai';
 import type { ProviderConfig } from '@shared/config-schema';
-import { AnthropicProvider } from './anthropic-provider';
 import { commandHealth } from './command-provider';
 import { kocoroHealth } from './kocoro-provider';
 
@@ -18,8 +16,11 @@ export async function providerHealth(config: ProviderConfig): Promise<ProviderHe
       return kocoroHealth(config.url);
     case 'command':
       return commandHealth({ command: config.command, cwd: config.cwd });
-    case 'anthropic':
+    case 'anthropic': {
+      // Loaded when asked for, like the provider itself (lazy-provider.ts).
+      const { AnthropicProvider } = await import('./anthropic-provider');
       return new AnthropicProvider({ apiKey: config.apiKey, model: config.model, baseUrl: config.baseUrl }).health();
+    }
     case 'openai':
       return openAiHealth(config);
   }
@@ -28,6 +29,7 @@ export async function providerHealth(config: ProviderConfig): Promise<ProviderHe
 /** `GET {baseUrl}/models` with the key: accepted, rejected, or unreachable. */
 async function openAiHealth(config: Extract<ProviderConfig, { type: 'openai' }>): Promise<ProviderHealth> {
   const where = config.baseUrl ?? 'api.openai.com';
+  const { default: OpenAI } = await import('openai');
   const client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey || 'not-needed', timeout: 10_000, maxRetries: 0 });
   try {
     await client.models.list();

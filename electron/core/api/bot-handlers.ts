@@ -1,3 +1,4 @@
+import { DEFAULT_CONCURRENT_ANSWERS } from '../runtime/bot-queue';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PLATFORM_DOMAIN } from '@shared/platform';
@@ -26,6 +27,7 @@ type BotHandlers = Pick<
   | 'bots.searchChats'
   | 'bots.held'
   | 'bots.resolveHeld'
+  | 'bots.figures'
 >;
 
 export function botHandlers(ctx: ServiceContext): BotHandlers {
@@ -99,6 +101,9 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           ...(input.access ? { access: cleanAccess(input.access) } : {}),
           ...(input.language && input.language !== 'auto' ? { language: input.language } : {}),
           ...(input.backlog && input.backlog !== 'note' ? { backlog: input.backlog } : {}),
+          ...(input.maxConcurrentAnswers && input.maxConcurrentAnswers !== DEFAULT_CONCURRENT_ANSWERS
+            ? { maxConcurrentAnswers: input.maxConcurrentAnswers }
+            : {}),
         };
         await saveSecret(secretKeys.appSecret(id), input.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
@@ -139,6 +144,12 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           if (input.backlog !== 'note') next.backlog = input.backlog;
         }
         const backlogChanged = (next.backlog ?? 'note') !== (saved.backlog ?? 'note');
+        if (input.maxConcurrentAnswers !== undefined) {
+          delete next.maxConcurrentAnswers;
+          if (input.maxConcurrentAnswers !== DEFAULT_CONCURRENT_ANSWERS) next.maxConcurrentAnswers = input.maxConcurrentAnswers;
+        }
+        const concurrencyChanged =
+          (next.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS) !== (saved.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS);
 
         if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
@@ -148,12 +159,13 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         const restart = next.agentId !== saved.agentId || input.appSecret !== undefined || input.encryptKey !== undefined;
         if (next.enabled !== false) {
           if (restart) await launcher.launch(input.id);
-          else if (accessChanged || languageChanged || replyModeChanged || backlogChanged) {
+          else if (accessChanged || languageChanged || replyModeChanged || backlogChanged || concurrencyChanged) {
             ctx.manager.applyLive(input.id, {
               access: next.access,
               language: next.language,
               replyMode: next.replyMode,
               backlog: next.backlog,
+              maxConcurrentAnswers: next.maxConcurrentAnswers,
             });
           }
         }
@@ -210,6 +222,8 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
       if (!held) throw new RpcError('invalid_input', 'The bot is not running: resume it first, then answer or skip its messages.', 'id');
       return { resolved: await held.resolve(input.messageIds, input.action) };
     },
+
+    'bots.figures': async () => catalog.bots().map((b) => ctx.manager.figures(b.id)),
 
     'bots.searchPeople': (input) => directory.searchPeople(input.id, input.query),
     'bots.searchChats': (input) => directory.searchChats(input.id, input.query),

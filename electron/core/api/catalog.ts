@@ -49,6 +49,7 @@ export class Catalog {
       ...(b.files ? { files: b.files } : {}),
       ...(b.backlog ? { backlog: b.backlog } : {}),
       ...(b.backlogAfterMinutes ? { backlogAfterMinutes: b.backlogAfterMinutes } : {}),
+      ...(b.maxConcurrentAnswers ? { maxConcurrentAnswers: b.maxConcurrentAnswers } : {}),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((b) => b.id));

@@ -5,6 +5,7 @@ import { createProvider } from '../agents/create-provider';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
 import { BotManager, type BotManagerOptions } from '../runtime/bot-manager';
+import type { BotMetrics } from '../metrics/bot-metrics';
 import { AppStore } from '../store/app-store';
 import type { SecretVault } from '../store/secret-vault';
 import { ActivityLog } from './activity-log';
@@ -31,7 +32,7 @@ export interface ServiceOptions {
   config?: { file: string; content: ConfigFile };
   /** Supplied by the desktop shell; absent in headless. */
   host?: HostHooks;
-  runtime?: Pick<BotManagerOptions, 'retry' | 'redeliverDelayMs' | 'pingTimeoutSec' | 'concurrency'>;
+  runtime?: Pick<BotManagerOptions, 'retry' | 'redeliverDelayMs' | 'pingTimeoutSec'>;
 }
 
 export interface KocoroService {
@@ -48,6 +49,8 @@ export interface KocoroService {
   reconnectAll(): void;
   /** Every listed bot's status, running or not. */
   statuses(): BotStatus[];
+  /** The bots' figures: what `--metrics` serves and the app shows on each bot. */
+  readonly metrics: BotMetrics;
 }
 
 /** The core behind the UI contract, shared by the desktop IPC bridge and the headless HTTP server. */
@@ -100,6 +103,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     },
     reconnectAll: () => manager.reconnectAll(),
     statuses: () => catalog.bots().map((b) => views.statusOf(b.id)),
+    metrics: manager.metrics,
   };
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_CONCURRENT_ANSWERS } from '../runtime/bot-queue';
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentView, BotView } from '@shared/contract';
 import type { SecretRedactor } from '../log/redact';
@@ -39,6 +40,7 @@ export class Views {
       access: resolveAccess(record.access),
       language: record.language ?? 'auto',
       backlog: record.backlog ?? 'note',
+      maxConcurrentAnswers: record.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS,
       status: this.statusOf(record.id),
     };
   }

@@ -1,10 +1,13 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from '../log/logger';
 import { fromCode, LarkApiError } from './errors';
-import { DEFAULT_RETRY, realSleep, type RetryPolicy, withLarkRetry } from './retry';
+import { PacedCaller } from './paced-call';
+import { DEFAULT_RETRY, realSleep, type RetryPolicy } from './retry';
 import { sdkLogger } from './sdk-logger';
+import type { LarkCallObserver } from './paced-call';
 import { ClearableTokenCache } from './token-cache';
 import { withJsonErrorBody, withTimeout } from './http';
+import { CHAT_WINDOWS } from './rate-limiter';
 
 export interface LarkApiOptions {
   appId: string;
@@ -15,6 +18,8 @@ export interface LarkApiOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Milliseconds per HTTP request before it counts as a network failure (a half-open socket after sleep hangs forever otherwise). */
   timeoutMs?: number;
+  /** Told about pacing: each wait for the app's rate limits, each rate-limit answer from the platform. */
+  observer?: LarkCallObserver;
 }
 
 export interface BotInfo {
@@ -32,6 +37,8 @@ export interface ReplyInput {
   content: string;
   uuid?: string;
   replyInThread?: boolean;
+  /** The chat the reply lands in: replies are paced per receiving user or group (lark/README.md §8). */
+  chatId?: string;
 }
 
 /** A message resource as downloaded; `tooLarge` when it was over the caller's limit (and not kept). */
@@ -55,13 +62,17 @@ export interface ReadMessageItem {
 export class LarkApi {
   readonly client: lark.Client;
   private readonly tokenCache = new ClearableTokenCache();
-  private readonly retry: RetryPolicy;
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly http: lark.HttpInstance;
+  private readonly caller: PacedCaller;
 
   constructor(private readonly opts: LarkApiOptions) {
-    this.retry = opts.retry ?? DEFAULT_RETRY;
-    this.sleep = opts.sleep ?? realSleep;
+    this.caller = new PacedCaller({
+      retry: opts.retry ?? DEFAULT_RETRY,
+      sleep: opts.sleep ?? realSleep,
+      logger: opts.logger,
+      observer: opts.observer,
+      onTokenRejected: () => this.tokenCache.clear(),
+    });
     this.http = withTimeout(opts.timeoutMs ?? 30_000);
     this.client = new lark.Client({
       appId: opts.appId,
@@ -77,7 +88,7 @@ export class LarkApi {
   /** Checks App ID + App Secret by asking for a tenant token (lark/README.md §5.1). */
   async verifyCredentials(): Promise<void> {
     // Asked directly: the SDK's generated method would first fetch a token itself and hide the platform's answer.
-    const res = await this.call('auth.tenant_token', () =>
+    const res = await this.caller.call('auth.tenant_token', () =>
       this.http.request<{ code?: number; msg?: string; tenant_access_token?: string }>({
         method: 'POST',
         url: `${this.opts.domain}/open-apis/auth/v3/tenant_access_token/internal`,
@@ -89,7 +100,7 @@ export class LarkApi {
 
   /** The bot's own identity; needs the bot capability and a published version (lark/README.md §5.2). */
   async botInfo(): Promise<BotInfo> {
-    const res = (await this.call('bot.info', () => this.client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }))) as {
+    const res = (await this.caller.call('bot.info', () => this.client.request({ method: 'GET', url: '/open-apis/bot/v3/info' }))) as {
       bot?: { open_id?: string; app_name?: string; activate_status?: number };
     };
     const bot = res.bot;
@@ -105,16 +116,20 @@ export class LarkApi {
   }
 
   async replyMessage(messageId: string, input: ReplyInput): Promise<SentMessageRef> {
-    const res = await this.call('message.reply', () =>
-      this.client.im.v1.message.reply({
-        path: { message_id: messageId },
-        data: {
-          msg_type: input.msgType,
-          content: input.content,
-          ...(input.uuid ? { uuid: input.uuid } : {}),
-          ...(input.replyInThread ? { reply_in_thread: true } : {}),
-        },
-      }),
+    const chat = input.chatId ? { key: `chat:${input.chatId}`, windows: CHAT_WINDOWS } : undefined;
+    const res = await this.caller.call(
+      'message.reply',
+      () =>
+        this.client.im.v1.message.reply({
+          path: { message_id: messageId },
+          data: {
+            msg_type: input.msgType,
+            content: input.content,
+            ...(input.uuid ? { uuid: input.uuid } : {}),
+            ...(input.replyInThread ? { reply_in_thread: true } : {}),
+          },
+        }),
+      chat,
     );
     return { messageId: res.data?.message_id ?? '' };
   }
@@ -123,7 +138,7 @@ export class LarkApi {
 
   /** Creates a card entity from card JSON 2.0; returns its card_id. */
   async createCard(card: object): Promise<string> {
-    const res = (await this.call('cardkit.create', () =>
+    const res = (await this.caller.call('cardkit.create', () =>
       this.client.request({ method: 'POST', url: '/open-apis/cardkit/v1/cards', data: { type: 'card_json', data: JSON.stringify(card) } }),
     )) as { data?: { card_id?: string } };
     const cardId = res.data?.card_id;
@@ -131,20 +146,24 @@ export class LarkApi {
     return cardId;
   }
 
-  /** Replaces the text of a markdown element (the client types out the difference when it extends the old text). */
-  async setCardText(cardId: string, elementId: string, content: string, sequence: number): Promise<void> {
-    await this.call('cardkit.content', () =>
+  /**
+   * Replaces the text of a markdown element (the client types out the difference when it extends
+   * the old text). `content` may be a function: it is read once the call's turn under the rate
+   * limits has come, so text that arrived during the wait goes in the same update.
+   */
+  async setCardText(cardId: string, elementId: string, content: string | (() => string), sequence: number): Promise<void> {
+    await this.caller.call('cardkit.content', () =>
       this.client.request({
         method: 'PUT',
         url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}/elements/${encodeURIComponent(elementId)}/content`,
-        data: { content, sequence, uuid: `c_${cardId}_${sequence}` },
+        data: { content: typeof content === 'function' ? content() : content, sequence, uuid: `c_${cardId}_${sequence}` },
       }),
     );
   }
 
   /** Card settings, e.g. `{config:{streaming_mode:false, summary:{content}}}`. */
   async setCardSettings(cardId: string, settings: object, sequence: number): Promise<void> {
-    await this.call('cardkit.settings', () =>
+    await this.caller.call('cardkit.settings', () =>
       this.client.request({
         method: 'PATCH',
         url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}/settings`,
@@ -155,7 +174,7 @@ export class LarkApi {
 
   /** Replaces the whole card. */
   async updateCard(cardId: string, card: object, sequence: number): Promise<void> {
-    await this.call('cardkit.update', () =>
+    await this.caller.call('cardkit.update', () =>
       this.client.request({
         method: 'PUT',
         url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}`,
@@ -165,7 +184,7 @@ export class LarkApi {
   }
 
   async addReaction(messageId: string, emojiType: string): Promise<string> {
-    const res = (await this.call('reaction.add', () =>
+    const res = (await this.caller.call('reaction.add', () =>
       this.client.request({
         method: 'POST',
         url: `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reactions`,
@@ -176,7 +195,7 @@ export class LarkApi {
   }
 
   async removeReaction(messageId: string, reactionId: string): Promise<void> {
-    await this.call('reaction.remove', () =>
+    await this.caller.call('reaction.remove', () =>
       this.client.request({
         method: 'DELETE',
         url: `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(reactionId)}`,
@@ -190,7 +209,7 @@ export class LarkApi {
    * the platform announced it.
    */
   async downloadResource(messageId: string, fileKey: string, type: 'image' | 'file', maxBytes: number): Promise<ResourceDownload> {
-    const res = await this.call('message.resource', async () => {
+    const res = await this.caller.call('message.resource', async () => {
       let got: Awaited<ReturnType<lark.Client['im']['v1']['messageResource']['get']>>;
       try {
         got = await this.client.im.v1.messageResource.get({ params: { type }, path: { message_id: messageId, file_key: fileKey } });
@@ -222,7 +241,7 @@ export class LarkApi {
 
   /** Reads one message (e.g. the one a user replied to); for a merged forward, also its children. */
   async readMessage(messageId: string): Promise<ReadMessageItem[]> {
-    const res = await this.call('message.get', () => this.client.im.v1.message.get({ path: { message_id: messageId } }));
+    const res = await this.caller.call('message.get', () => this.client.im.v1.message.get({ path: { message_id: messageId } }));
     return (res.data?.items ?? []).map((item) => ({
       messageId: item.message_id ?? '',
       upperMessageId: item.upper_message_id,
@@ -242,7 +261,7 @@ export class LarkApi {
     departmentId: string,
     pageToken?: string,
   ): Promise<{ items: Array<{ openId: string; name: string; avatarUrl?: string }>; pageToken?: string }> {
-    const res = await this.call('contact.users', () =>
+    const res = await this.caller.call('contact.users', () =>
       this.client.contact.v3.user.findByDepartment({
         params: {
           department_id: departmentId,
@@ -271,7 +290,7 @@ export class LarkApi {
     parentId: string,
     pageToken?: string,
   ): Promise<{ items: Array<{ departmentId: string; name: string }>; pageToken?: string }> {
-    const res = await this.call('contact.departments', () =>
+    const res = await this.caller.call('contact.departments', () =>
       this.client.contact.v3.department.children({
         path: { department_id: parentId },
         params: {
@@ -290,30 +309,12 @@ export class LarkApi {
 
   /** One page of the groups the bot is in (`im/v1/chats`, scope `im:chat:readonly` or `im:chat`). */
   async listChats(pageToken?: string): Promise<{ items: Array<{ chatId: string; name: string }>; pageToken?: string }> {
-    const res = await this.call('chat.list', () =>
+    const res = await this.caller.call('chat.list', () =>
       this.client.im.v1.chat.list({ params: { page_size: 100, ...(pageToken ? { page_token: pageToken } : {}) } }),
     );
     const items = (res.data?.items ?? [])
       .filter((c) => c.chat_id)
       .map((c) => ({ chatId: c.chat_id ?? '', name: c.name || c.chat_id || '' }));
     return { items, pageToken: res.data?.has_more ? res.data.page_token : undefined };
-  }
-
-  private async call<T extends { code?: number; msg?: string }>(op: string, fn: () => Promise<T>): Promise<T> {
-    return withLarkRetry(
-      async () => {
-        const res = await fn();
-        // Some failures come back as HTTP 200 with a non-zero code.
-        if (typeof res?.code === 'number' && res.code !== 0) throw fromCode(res.code, res.msg ?? '');
-        return res;
-      },
-      this.retry,
-      {
-        sleep: this.sleep,
-        onTokenRejected: () => this.tokenCache.clear(),
-        onRetry: (err, attempt, delayMs) =>
-          this.opts.logger.log('warn', 'lark.retry', { op, attempt, delayMs, code: err.code, error: err.platformMessage }),
-      },
-    );
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromCode, LarkApiError, toLarkApiError } from './errors';
-import { withLarkRetry } from './retry';
+import { RATE_LIMIT_RETRIES, withLarkRetry } from './retry';
 
 const policy = { attempts: 4, baseDelayMs: 10, maxDelayMs: 100 };
 const axiosError = (status: number, body: object, headers: Record<string, string> = {}) =>
@@ -25,6 +25,8 @@ describe('withLarkRetry', () => {
       axiosError(429, { code: 99991400, msg: 'request trigger frequency limit' }),
       axiosError(400, { code: 230020, msg: 'frequency' }),
       axiosError(502, {}),
+      axiosError(503, {}),
+      axiosError(504, {}),
     ];
     const result = await withLarkRetry(
       async () => {
@@ -36,8 +38,10 @@ describe('withLarkRetry', () => {
       h.hooks,
     );
     expect(result).toBe('ok');
-    expect(h.sleeps).toHaveLength(3);
-    expect(h.sleeps[2]!).toBeGreaterThan(h.sleeps[0]!);
+    expect(h.sleeps).toHaveLength(5);
+    // Each kind backs off on its own count: the second rate limit waits longer than the first, the third 5xx than the first.
+    expect(h.sleeps[1]!).toBeGreaterThan(h.sleeps[0]!);
+    expect(h.sleeps[4]!).toBeGreaterThan(h.sleeps[2]!);
   });
 
   it('waits at least as long as x-ogw-ratelimit-reset says', async () => {
@@ -51,7 +55,7 @@ describe('withLarkRetry', () => {
       policy,
       h.hooks,
     );
-    expect(h.sleeps[0]!).toBeGreaterThanOrEqual(1600);
+    expect(h.sleeps[0]!).toBeGreaterThanOrEqual(2000);
   });
 
   it('drops the token once on 99991663 and retries without counting an attempt', async () => {
@@ -82,6 +86,22 @@ describe('withLarkRetry', () => {
     expect((err as LarkApiError).code).toBe(230002);
     expect((err as LarkApiError).hint).toMatch(/add the bot to the group/);
     expect(h.sleeps).toHaveLength(0);
+  });
+
+  it('waits out rate limits without using up attempts, up to a cap', async () => {
+    const h = harness();
+    let calls = 0;
+    await expect(
+      withLarkRetry(
+        async () => {
+          calls++;
+          throw axiosError(429, { code: 99991400, msg: 'limit' }, { 'x-ogw-ratelimit-reset': '1' });
+        },
+        policy,
+        h.hooks,
+      ),
+    ).rejects.toMatchObject({ kind: 'rate_limit' });
+    expect(calls).toBe(RATE_LIMIT_RETRIES + policy.attempts);
   });
 
   it('stops after the configured number of attempts', async () => {

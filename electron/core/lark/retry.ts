@@ -15,13 +15,18 @@ export interface RetryHooks {
   onRetry?: (err: LarkApiError, attempt: number, delayMs: number) => void;
 }
 
+/** Rate-limit answers waited out before giving up: the limiter paces most away, so many in a row mean something is wrong. */
+export const RATE_LIMIT_RETRIES = 10;
+
 /**
  * Runs one Open Platform call with the platform's retry rules (lark/README.md §7, §8):
- * 5xx, network errors and rate limits back off exponentially (honouring x-ogw-ratelimit-reset),
- * a rejected tenant token is refreshed once, everything else fails at once.
+ * 5xx and network errors back off exponentially; a rate limit waits what `x-ogw-ratelimit-reset`
+ * says (or backs off when it says nothing) and does not use up an attempt; a rejected tenant token
+ * is refreshed once; everything else fails at once.
  */
 export async function withLarkRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks): Promise<T> {
   let tokenRefreshed = false;
+  let rateLimited = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -33,10 +38,19 @@ export async function withLarkRetry<T>(fn: () => Promise<T>, policy: RetryPolicy
         attempt--; // a token refresh is not a failed attempt
         continue;
       }
-      const retryable = err.kind === 'transient' || err.kind === 'rate_limit';
-      if (!retryable || attempt >= policy.attempts) throw err;
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delay = Math.max(backoff, err.retryAfterMs ?? 0) * (0.8 + Math.random() * 0.4);
+      let delay: number;
+      if (err.kind === 'rate_limit' && rateLimited < RATE_LIMIT_RETRIES) {
+        rateLimited++;
+        attempt--;
+        const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (rateLimited - 1));
+        // Never sooner than the reset: spread later, so callers that met the limit together do not return together.
+        delay = err.retryAfterMs ? err.retryAfterMs * (1 + Math.random() * 0.2) : backoff * (0.8 + Math.random() * 0.4);
+      } else {
+        const retryable = err.kind === 'transient' || err.kind === 'rate_limit';
+        if (!retryable || attempt >= policy.attempts) throw err;
+        const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+        delay = backoff * (0.8 + Math.random() * 0.4);
+      }
       hooks.onRetry?.(err, attempt, Math.round(delay));
       await hooks.sleep(delay);
     }

@@ -146,7 +146,7 @@ export class AnswerStage {
       const say = deps.say();
       const first = entry.attempts === 0;
       const reply = await runChatCommand(command, { conversations: deps.conversations, key: conversationKey(message), first, say });
-      const target = { messageId: entry.messageId, inThread: Boolean(message.threadId) };
+      const target = { messageId: entry.messageId, inThread: Boolean(message.threadId), chatId: message.chatId };
       const sent = await new PostReplySink(deps.api, target, { stoppedNote: say('reply.stoppedNote'), sanitize: deps.sanitize }).post(
         reply,
       );
@@ -189,7 +189,7 @@ export class AnswerStage {
     const { messageId } = message;
     return createReplySink(
       deps.api,
-      { messageId, inThread: Boolean(message.threadId) },
+      { messageId, inThread: Boolean(message.threadId), chatId: message.chatId },
       {
         mode: replyModeFor(deps.bot(), message.chatType),
         words: {

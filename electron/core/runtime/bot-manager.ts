@@ -6,15 +6,13 @@ import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
+import { type BotFigures, BotMetrics } from '../metrics/bot-metrics';
 import { BotRuntime, type LiveSettings } from './bot-runtime';
 import type { LateMessages } from './late-messages';
-import { ChatScheduler } from './chat-scheduler';
 
 export interface BotManagerOptions {
   dataDir: string;
   logger: Logger;
-  /** Chats answered at the same time, across all bots. */
-  concurrency?: number;
   retry?: RetryPolicy;
   redeliverDelayMs?: number;
   pingTimeoutSec?: number;
@@ -24,6 +22,8 @@ export interface BotManagerOptions {
   now?: () => number;
   /** The app's secrets: hidden from every reply a bot sends. */
   redactor?: SecretRedactor;
+  /** Where the bots' figures are counted (the metrics endpoint reads the same); a private one when absent. */
+  metrics?: BotMetrics;
 }
 
 /** Time an answer in progress gets when one bot is paused, edited or removed, before it is aborted (it stays in the inbox). */
@@ -38,17 +38,15 @@ export class BotManager {
   private readonly bots = new Map<string, BotRuntime>();
   private readonly known = new Map<string, BotStatus>();
   private readonly ops = new Map<string, Promise<unknown>>();
-  private readonly scheduler: ChatScheduler;
   private readonly statusListeners = new Set<(status: BotStatus) => void>();
   private readonly activityListeners = new Set<(activity: BotActivity) => void>();
   private readonly now: () => number;
+  readonly metrics: BotMetrics;
   private stopped = false;
 
   constructor(private readonly opts: BotManagerOptions) {
     this.now = opts.now ?? Date.now;
-    this.scheduler = new ChatScheduler(opts.concurrency ?? 4, (err) =>
-      opts.logger.log('error', 'runtime.task_failed', { error: err instanceof Error ? err.message : String(err) }),
-    );
+    this.metrics = opts.metrics ?? new BotMetrics(this.now);
   }
 
   onStatus(listener: (status: BotStatus) => void): () => void {
@@ -160,6 +158,11 @@ export class BotManager {
     return this.bots.get(botId)?.held;
   }
 
+  /** Answers today, median answer time, queued and running now. */
+  figures(botId: string): BotFigures {
+    return this.metrics.figures(botId);
+  }
+
   /** Forces the long connection of one bot to reconnect now instead of waiting for the watchdog. */
   reconnect(botId: string): void {
     this.bots.get(botId)?.reconnect();
@@ -175,15 +178,10 @@ export class BotManager {
    */
   async stopAll(graceMs = 10_000): Promise<{ finished: boolean }> {
     this.stopped = true;
-    for (const bot of this.bots.values()) bot.stopAccepting();
-    await Promise.all([...this.bots.values()].map((bot) => bot.folderReady()));
-    const finished = await this.scheduler.drain(graceMs);
-    if (!finished) {
-      for (const bot of this.bots.values()) bot.abortRuns();
-      await this.scheduler.drain(2_000);
-    }
-    await Promise.all([...this.bots.values()].map((bot) => bot.closeStores()));
-    return { finished };
+    const bots = [...this.bots.values()];
+    for (const bot of bots) bot.stopAccepting();
+    const results = await Promise.all(bots.map((bot) => bot.stop(graceMs)));
+    return { finished: results.every((r) => r.finished) };
   }
 
   private createRuntime(bot: BotConfig, agent: AgentConfig): BotRuntime {
@@ -194,13 +192,13 @@ export class BotManager {
       agent: { config: agent, provider },
       dataDir: this.opts.dataDir,
       logger: this.opts.logger.child({ bot: bot.id }),
-      scheduler: this.scheduler,
       retry: this.opts.retry,
       redeliverDelayMs: this.opts.redeliverDelayMs,
       pingTimeoutSec: this.opts.pingTimeoutSec,
       renewStreamingAfterMs: this.opts.renewStreamingAfterMs,
       now: this.opts.now,
       redactor: this.opts.redactor,
+      meter: this.metrics.meter(bot.id),
       // A replaced runtime finishing its last answers no longer speaks for the bot.
       onStatus: (status) => {
         if (this.bots.get(bot.id) === runtime) this.publish(status);

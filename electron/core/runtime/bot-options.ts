@@ -5,7 +5,7 @@ import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
-import type { ChatScheduler } from './chat-scheduler';
+import type { BotMeter } from '../metrics/bot-metrics';
 
 /** What a BotRuntime is given: the bot, its agent, where it keeps its data, and the shared parts. */
 export interface BotRuntimeOptions {
@@ -13,7 +13,6 @@ export interface BotRuntimeOptions {
   agent: { config: AgentConfig; provider: AgentProvider };
   dataDir: string;
   logger: Logger;
-  scheduler: ChatScheduler;
   onStatus: (status: BotStatus) => void;
   /** What happens to each message: `received` once accepted, then `answered` or `failed`. */
   onActivity?: (activity: BotActivity) => void;
@@ -28,7 +27,9 @@ export interface BotRuntimeOptions {
   now?: () => number;
   /** The app's secrets, hidden from every reply (the bot's own are added here). */
   redactor?: SecretRedactor;
+  /** Counts what the bot does (messages, answer times, rate-limit waits, reconnects). */
+  meter?: BotMeter;
 }
 
 /** The settings a running bot takes without reconnecting. */
-export type LiveSettings = Pick<BotConfig, 'access' | 'language' | 'replyMode' | 'backlog'>;
+export type LiveSettings = Pick<BotConfig, 'access' | 'language' | 'replyMode' | 'backlog' | 'maxConcurrentAnswers'>;

@@ -1,20 +1,41 @@
 import type { Logger } from '../log/logger';
-import type { ChatScheduler } from './chat-scheduler';
+import { ChatScheduler } from './chat-scheduler';
+
+/** Chats one bot answers at the same time unless its config says otherwise (`maxConcurrentAnswers`). */
+export const DEFAULT_CONCURRENT_ANSWERS = 32;
 
 /**
- * One bot's share of the chat scheduler (which all bots share): tasks keyed by chat, so a chat's
- * messages are answered in order, and tracked, so stopping this bot alone can wait for its own
- * answers.
+ * One bot's answers: keyed by chat, so a chat's messages are answered strictly in order while
+ * different chats are answered at the same time, up to the bot's limit (its own: one busy bot
+ * never holds up another). Tracked, so stopping the bot can wait for its answers.
  */
 export class BotQueue {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly scheduler: ChatScheduler;
   private closed = false;
 
   constructor(
-    private readonly scheduler: ChatScheduler,
-    private readonly botId: string,
+    concurrency: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.scheduler = new ChatScheduler(concurrency, (err) =>
+      log.log('error', 'runtime.task_failed', { error: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+
+  setConcurrency(concurrency: number): void {
+    this.scheduler.setConcurrency(concurrency);
+  }
+
+  /** Answers running now. */
+  get running(): number {
+    return this.scheduler.active;
+  }
+
+  /** Messages waiting for their turn (behind their chat's earlier messages or the bot's limit). */
+  get queued(): number {
+    return this.scheduler.pending;
+  }
 
   /** Queues `task` behind the chat's earlier messages. After `close`, nothing new runs (it stays in the inbox). */
   enqueue(chatId: string, messageId: string, task: () => Promise<void>): void {
@@ -29,7 +50,7 @@ export class BotQueue {
         this.inFlight.delete(running);
       }
     };
-    if (!this.scheduler.enqueue(`${this.botId}/${chatId}`, run)) {
+    if (!this.scheduler.enqueue(chatId, run)) {
       this.log.log('info', 'message.deferred', { messageId, reason: 'shutting down; answered at next start' });
     }
   }

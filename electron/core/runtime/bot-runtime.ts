@@ -6,10 +6,11 @@ import { type ChatPhrases, chatLanguageOf, chatPhrases } from '../i18n/chat-text
 import { LarkApi } from '../lark/api';
 import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import type { Logger } from '../log/logger';
+import { type BotMeter, NO_METER } from '../metrics/bot-metrics';
 import { type AnswerStage, botFolder } from './answer';
 import { BotIdentitySource } from './bot-identity';
 import type { BotRuntimeOptions, LiveSettings } from './bot-options';
-import { BotQueue } from './bot-queue';
+import { BotQueue, DEFAULT_CONCURRENT_ANSWERS } from './bot-queue';
 import { openStages } from './bot-stages';
 import { BotStatusReporter } from './bot-status';
 import type { BotStores } from './bot-stores';
@@ -54,6 +55,7 @@ export class BotRuntime {
   private closed = false;
   private opening: Promise<void> | undefined;
   private readonly status: BotStatusReporter;
+  private readonly meter: BotMeter;
   private readonly now: () => number;
   private readonly handlers: ConnectionHandlers = {
     eventTypes: [MESSAGE_EVENT, CARD_CALLBACK],
@@ -70,7 +72,15 @@ export class BotRuntime {
     const { bot, logger } = opts;
     const domain = bot.domain ?? PLATFORM_DOMAIN[bot.platform];
     this.status = new BotStatusReporter({ bot, log: logger, now: this.now, onStatus: opts.onStatus, onActivity: opts.onActivity });
-    this.api = new LarkApi({ appId: bot.appId, appSecret: bot.appSecret, domain, logger, retry: opts.retry });
+    const meter = (this.meter = opts.meter ?? NO_METER);
+    this.api = new LarkApi({
+      appId: bot.appId,
+      appSecret: bot.appSecret,
+      domain,
+      logger,
+      retry: opts.retry,
+      observer: { paced: (op, ms) => meter.paced(op, ms), rateLimited: (op, code) => meter.rateLimited(op, code) },
+    });
     this.connection = new LarkConnection({
       appId: bot.appId,
       appSecret: bot.appSecret,
@@ -79,12 +89,15 @@ export class BotRuntime {
       pingTimeoutSec: opts.pingTimeoutSec,
       // A closed client can still report a late error or reconnect; this runtime no longer speaks for the bot.
       onState: (state, reason) => {
-        if (!this.closed) this.status.setState(state, reason);
+        if (this.closed) return;
+        if (state === 'reconnecting' && this.status.current.state !== 'reconnecting') meter.reconnecting();
+        this.status.setState(state, reason);
       },
     });
     this.identity = new BotIdentitySource({ api: this.api, log: logger, status: this.status });
     this.gate = new Gate({ appId: bot.appId, access: bot.access, log: logger });
-    this.queue = new BotQueue(opts.scheduler, bot.id, logger);
+    this.queue = new BotQueue(bot.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS, logger);
+    meter.load(() => ({ running: this.queue.running, queued: this.queue.queued }));
     this.agents = new AgentRunner({
       bot: () => this.bot,
       agent: opts.agent,
@@ -118,6 +131,7 @@ export class BotRuntime {
     this.bot = { ...this.bot, ...settings };
     this.say = chatPhrases(chatLanguageOf(this.bot));
     this.gate.setAccess(settings.access);
+    this.queue.setConcurrency(this.bot.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS);
     this.log.log('info', 'bot.settings_applied', {
       access: this.gate.rules,
       language: chatLanguageOf(this.bot),
@@ -200,7 +214,7 @@ export class BotRuntime {
   }
 
   /**
-   * Stops this bot alone (the scheduler is shared with the other bots): no new messages, answers
+   * Stops this bot: no new messages, answers
    * in progress get `graceMs`, then are aborted and stay in the inbox for the next start.
    */
   async stop(graceMs = 5_000): Promise<{ finished: boolean }> {
@@ -264,6 +278,7 @@ export class BotRuntime {
   /** On disk: "last message" on the status, and `received` (before the answer can start, so the UI never sees "answered" first). */
   private async accepted({ message, entry }: AcceptedMessage): Promise<void> {
     this.status.lastMessage(entry.receivedAt);
+    this.meter.accepted(entry.messageId, entry.receivedAt);
     if (!this.status.wantsActivity) return;
     const text = await messageText(message).catch(() => '');
     this.status.activity(message, 'received', text, entry.receivedAt);

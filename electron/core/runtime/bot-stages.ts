@@ -3,6 +3,7 @@ import type { ChatPhrases } from '../i18n/chat-text';
 import type { LarkApi } from '../lark/api';
 import { outboundSanitizer } from '../lark/outbound/sanitize';
 import { SecretRedactor } from '../log/redact';
+import { NO_METER } from '../metrics/bot-metrics';
 import { AnswerStage } from './answer';
 import type { BotIdentitySource } from './bot-identity';
 import type { BotRuntimeOptions } from './bot-options';
@@ -50,6 +51,7 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
   const { inbox, dedupe, files, conversations, state } = stores;
   p.gate.keepBotTurnsIn(state);
   p.status.keepIn(state);
+  const meter = opts.meter ?? NO_METER;
   const sanitize = outboundSanitizer(opts.redactor ?? new SecretRedactor(), [opts.bot.appSecret, opts.bot.encryptKey]);
   const redelivery = new Redelivery({
     inbox,
@@ -81,6 +83,7 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
     onSkipped: (message) => late.onSkipped(message),
     onHeld: () => void late.count(),
     onAccepted: p.accepted,
+    onIgnored: (rule) => meter.ignored(rule),
     enqueue: p.schedule,
   });
   const answers = new AnswerStage({
@@ -97,7 +100,11 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
     identity: () => p.identity.get(),
     say: p.say,
     sanitize,
-    activity: (message, stage, text) => p.status.activity(message, stage, text),
+    activity: (message, stage, text) => {
+      if (stage === 'answered') meter.answered(message.messageId);
+      else if (stage === 'failed') meter.failed(message.messageId);
+      p.status.activity(message, stage, text);
+    },
     onStopWord: (message) => p.stopControl.onStopWord(message),
     credentialsRejected: (reason) => p.status.setState('failed', reason),
     missingScope: (scope, message) => p.status.missingScope(scope, message),

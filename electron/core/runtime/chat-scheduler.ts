@@ -10,10 +10,17 @@ export class ChatScheduler {
   private accepting = true;
 
   constructor(
-    private readonly concurrency: number,
+    private concurrency: number,
     private readonly onError: (err: unknown) => void = () => {},
   ) {
     if (concurrency < 1) throw new Error('concurrency must be at least 1');
+  }
+
+  /** A new limit, from the next task on: more start at once when raised; running ones finish when lowered. */
+  setConcurrency(concurrency: number): void {
+    if (concurrency < 1) throw new Error('concurrency must be at least 1');
+    this.concurrency = concurrency;
+    this.pump();
   }
 
   /** Returns false once the scheduler is draining; the caller keeps the work (it is in the inbox). */

@@ -32,6 +32,8 @@ export interface IntakeDeps {
   onHeld: () => void;
   /** Once the message is safely on disk: announced before its answer may start (the ack does not wait for it). */
   onAccepted: (accepted: AcceptedMessage) => Promise<void>;
+  /** A message the bot will not answer, with the rule that said so (for the metrics). */
+  onIgnored?: (rule: string) => void;
   /**
    * Takes the chat's place in line now, before any await, so a chat's messages are answered in
    * the order they arrived even when their disk writes finish out of order. `persisted` settles
@@ -80,6 +82,7 @@ export class Intake {
     const verdict = gate.judge(message, this.deps.identity()?.openId);
     if (verdict.kind === 'ignore') {
       log.log('info', 'message.ignored', { messageId, chatId, reason: verdict.reason, rule: verdict.rule });
+      this.deps.onIgnored?.(verdict.rule);
       return;
     }
     if (verdict.kind === 'stop') return this.deps.onStopWord(message);
@@ -88,6 +91,7 @@ export class Intake {
     if (late?.policy === 'skip') {
       await dedupe.add(messageId);
       log.log('info', 'message.ignored', { messageId, chatId, reason: 'sent while the bot was offline (backlog "skip")', rule: 'backlog' });
+      this.deps.onIgnored?.('backlog');
       return this.deps.onSkipped(message);
     }
     this.claimed.add(messageId);
@@ -147,6 +151,7 @@ export class Intake {
       if (verdict.kind === 'ignore' || verdict.kind === 'stop') {
         const why = verdict.kind === 'ignore' ? { reason: verdict.reason, rule: verdict.rule } : { reason: 'a stop word', rule: 'stop' };
         log.log('info', 'message.ignored', { messageId: entry.messageId, chatId: entry.chatId, ...why });
+        this.deps.onIgnored?.(why.rule);
         await inbox.remove(entry.messageId);
         continue;
       }

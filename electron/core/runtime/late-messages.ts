@@ -86,7 +86,7 @@ export class LateMessages {
     if (this.toldChats.has(message.chatId)) return;
     this.toldChats.add(message.chatId);
     const say = this.deps.say();
-    const target = { messageId: message.messageId, inThread: Boolean(message.threadId) };
+    const target = { messageId: message.messageId, inThread: Boolean(message.threadId), chatId: message.chatId };
     void new PostReplySink(this.deps.api, target, { stoppedNote: say('reply.stoppedNote'), sanitize: this.deps.sanitize })
       .post(say('backlog.skipped'))
       .catch((err: unknown) =>

@@ -6,6 +6,7 @@ import {
   accessSchema,
   APP_ID_PATTERN,
   backlogPolicySchema,
+  maxConcurrentAnswersSchema,
   botLanguageSchema,
   formatZodError,
   platformSchema,
@@ -59,6 +60,7 @@ export const appBotSchema = z.object({
   language: botLanguageSchema.optional(),
   backlog: backlogPolicySchema.optional(),
   backlogAfterMinutes: z.number().int().min(1).optional(),
+  maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
   files: z.object({ quotaMb: z.number().int().min(1).optional(), retentionDays: z.number().int().min(1).optional() }).optional(),
 });
 export type AppBot = z.infer<typeof appBotSchema>;

@@ -10,8 +10,8 @@ export type CardApi = Pick<LarkApi, 'createCard' | 'setCardText' | 'setCardSetti
 
 export interface CardStreamOptions {
   api: CardApi;
-  /** The user's message the cards answer, and whether it sits in a thread. */
-  target: { messageId: string; inThread: boolean };
+  /** The user's message the cards answer, whether it sits in a thread, and its chat (replies are paced per chat). */
+  target: { messageId: string; inThread: boolean; chatId?: string };
   /** Label of the Stop button; no button when undefined. */
   stopLabel?: string;
   /** What the chat list shows while the card is being written. */
@@ -217,9 +217,16 @@ export class CardStream {
     const body = this.reopen + this.full.slice(this.segStart);
     const card = this.card;
     if (body.length === 0 || body === card.shown || this.finishing) return;
-    const sent = this.opts.sanitize ? this.opts.sanitize(body, false) : body;
-    await this.op(card, (seq) => this.opts.api.setCardText(card.cardId, STREAM_ELEMENT_ID, sent, seq));
-    card.shown = body;
+    let shown = body;
+    // Read when the update's turn under the app's rate limits comes: with many cards streaming at
+    // once each update waits longer and carries all the text that arrived meanwhile.
+    const latest = () => {
+      const now = this.reopen + this.full.slice(this.segStart);
+      if (now !== body && now.startsWith(body) && this.fits(now)) shown = now;
+      return this.opts.sanitize ? this.opts.sanitize(shown, false) : shown;
+    };
+    await this.op(card, (seq) => this.opts.api.setCardText(card.cardId, STREAM_ELEMENT_ID, latest, seq));
+    card.shown = shown;
     if (this.timings.firstTextAt === undefined && body.trim()) this.timings.firstTextAt = this.now();
   }
 
@@ -271,6 +278,7 @@ export class CardStream {
         content: JSON.stringify({ type: 'card', data: { card_id: record.cardId } }),
         uuid: cardReplyUuid(target.messageId, index),
         replyInThread: target.inThread,
+        ...(target.chatId ? { chatId: target.chatId } : {}),
       });
       record.messageId = sent.messageId;
       await this.opts.onCards?.(this.kept.map((c) => ({ ...c })));

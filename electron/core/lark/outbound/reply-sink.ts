@@ -30,6 +30,8 @@ export interface ReplyTarget {
   messageId: string;
   /** Whether the user's message is inside a thread (the reply then stays in it). */
   inThread: boolean;
+  /** The chat it was sent in: replies are paced per receiving user or group (lark/README.md §8). */
+  chatId?: string;
 }
 
 /** What the bot says around an answer, in its language (i18n/chat-text.ts). */
@@ -84,6 +86,7 @@ export class PostReplySink implements ReplySink {
         content: postContent(part),
         uuid: replyUuid(this.target.messageId, i),
         replyInThread: this.target.inThread,
+        ...(this.target.chatId ? { chatId: this.target.chatId } : {}),
       });
       replyId = sent.messageId;
     }

@@ -1,0 +1,66 @@
+import type { Logger } from '../log/logger';
+import { fromCode } from './errors';
+import { API_WINDOWS, type RateKey, RateLimiter, SMOOTH_API_WINDOWS } from './rate-limiter';
+import { type RetryPolicy, withLarkRetry } from './retry';
+
+export interface LarkCallObserver {
+  /** A call waited `waitedMs` for room under the platform's limits before it was made. */
+  paced?: (op: string, waitedMs: number) => void;
+  /** The platform answered a call with a rate limit (99991400 / 429, 230020); it is retried after the wait. */
+  rateLimited?: (op: string, code: number | undefined, waitMs: number) => void;
+}
+
+/** lark/README.md §7: "operation triggers the frequency limit", the per-user / per-group 5 QPS of sending. */
+const CHAT_RATE_LIMIT = 230020;
+
+/**
+ * Makes one app's Open Platform calls: each waits for room under the app's rate limits (one
+ * limiter for all its chats and cards), then runs with the platform's retry rules. A rate-limit
+ * answer holds back every call under the same key until its reset (230020 is about one chat:
+ * only that chat waits).
+ */
+export class PacedCaller {
+  private readonly limiter = new RateLimiter();
+
+  constructor(
+    private readonly opts: {
+      retry: RetryPolicy;
+      sleep: (ms: number) => Promise<void>;
+      logger: Logger;
+      observer?: LarkCallObserver;
+      /** Makes the next call fetch a new tenant token. */
+      onTokenRejected: () => void;
+    },
+  ) {}
+
+  /** `op` names the API (its own limits); `chat` adds the receiving chat's, for sends and replies. */
+  async call<T extends { code?: number; msg?: string }>(op: string, fn: () => Promise<T>, chat?: RateKey): Promise<T> {
+    const apiKey: RateKey = { key: op, windows: op === 'cardkit.content' ? SMOOTH_API_WINDOWS : API_WINDOWS };
+    const keys = chat ? [apiKey, chat] : [apiKey];
+    const { observer, logger } = this.opts;
+    return withLarkRetry(
+      async () => {
+        const waited = await this.limiter.acquire(keys);
+        if (waited > 0) observer?.paced?.(op, waited);
+        const res = await fn();
+        // Some failures come back as HTTP 200 with a non-zero code.
+        if (typeof res?.code === 'number' && res.code !== 0) throw fromCode(res.code, res.msg ?? '');
+        return res;
+      },
+      this.opts.retry,
+      {
+        sleep: this.opts.sleep,
+        onTokenRejected: this.opts.onTokenRejected,
+        onRetry: (err, attempt, delayMs) => {
+          if (err.kind === 'rate_limit') {
+            // The chat's limit is per second: its window is over a second after the refused call at the latest.
+            if (err.code === CHAT_RATE_LIMIT && chat) this.limiter.pause(chat.key, Date.now() + Math.max(delayMs, 1_000));
+            else this.limiter.pause(apiKey.key, Date.now() + (err.retryAfterMs ?? delayMs));
+            observer?.rateLimited?.(op, err.code, delayMs);
+          }
+          logger.log('warn', 'lark.retry', { op, attempt, delayMs, code: err.code, error: err.platformMessage });
+        },
+      },
+    );
+  }
+}

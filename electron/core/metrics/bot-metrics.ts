@@ -1,0 +1,253 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What one bot reports as it works; the runtime calls these, the metrics count them. */
+export interface BotMeter {
+  /** A message is on disk and queued for an answer (also one recovered from the last run). */
+  accepted(messageId: string, at: number): void;
+  /** The message got its answer (or a command's) in the chat. */
+  answered(messageId: string): void;
+  /** The message's answer could not be sent (or the agent failed and the chat was told). */
+  failed(messageId: string): void;
+  /** A message the bot does not answer, with the rule that said so (access, mention, loop guard, …). */
+  ignored(rule: string): void;
+  /** A platform call waited for room under the app's rate limits. */
+  paced(api: string, waitedMs: number): void;
+  /** The platform answered a call with a rate limit; it was retried after the wait. */
+  rateLimited(api: string, code: number | undefined): void;
+  /** The long connection dropped and is being opened again. */
+  reconnecting(): void;
+  /** Answers running and messages waiting, read when the figures are asked for. */
+  load(read: () => { running: number; queued: number }): void;
+}
+
+/** For a bot run without metrics (tests of other parts). */
+export const NO_METER: BotMeter = {
+  accepted: () => {},
+  answered: () => {},
+  failed: () => {},
+  ignored: () => {},
+  paced: () => {},
+  rateLimited: () => {},
+  reconnecting: () => {},
+  load: () => {},
+};
+
+/** The few figures the app shows on a bot's row. */
+export interface BotFigures {
+  botId: string;
+  /** Answers sent since local midnight (this run). */
+  answersToday: number;
+  /** Median time from a message's arrival to its complete answer, today; absent before the first. */
+  medianAnswerMs?: number;
+  /** Messages waiting for their turn now. */
+  queued: number;
+  /** Answers being written now. */
+  running: number;
+}
+
+/** Today's answer times kept per bot, for the median; beyond this many the oldest go. */
+const TODAY_SAMPLES = 5_000;
+
+/** Seconds; from a quick model's answer to a tool-using agent's minutes. */
+const LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
+
+interface BotTally {
+  started: Map<string, number>;
+  day: string;
+  answersToday: number;
+  durationsToday: number[];
+  load?: () => { running: number; queued: number };
+}
+
+/**
+ * The bots' figures for servers (Prometheus text, README "Metrics") and for the app's bot rows.
+ * Counters are per bot (label `bot`); answers in flight and queue depth are read from the bots
+ * when scraped.
+ */
+export class BotMetrics {
+  readonly registry = new Registry();
+  private readonly tallies = new Map<string, BotTally>();
+  private readonly acceptedTotal: Counter<'bot'>;
+  private readonly answeredTotal: Counter<'bot'>;
+  private readonly failedTotal: Counter<'bot'>;
+  private readonly ignoredTotal: Counter<'bot' | 'rule'>;
+  private readonly answerSeconds: Histogram<'bot'>;
+  private readonly paceWaits: Counter<'bot' | 'api'>;
+  private readonly paceSeconds: Counter<'bot' | 'api'>;
+  private readonly rateLimitedTotal: Counter<'bot' | 'api' | 'code'>;
+  private readonly reconnectsTotal: Counter<'bot'>;
+
+  constructor(private readonly now: () => number = Date.now) {
+    const registers = [this.registry];
+    this.acceptedTotal = new Counter({
+      name: 'kocoro_messages_accepted_total',
+      help: 'Messages accepted for an answer',
+      labelNames: ['bot'],
+      registers,
+    });
+    this.answeredTotal = new Counter({ name: 'kocoro_messages_answered_total', help: 'Messages answered', labelNames: ['bot'], registers });
+    this.failedTotal = new Counter({
+      name: 'kocoro_messages_failed_total',
+      help: 'Messages whose answer failed',
+      labelNames: ['bot'],
+      registers,
+    });
+    this.ignoredTotal = new Counter({
+      name: 'kocoro_messages_ignored_total',
+      help: 'Messages not answered, by the rule that said so',
+      labelNames: ['bot', 'rule'],
+      registers,
+    });
+    this.answerSeconds = new Histogram({
+      name: 'kocoro_answer_seconds',
+      help: 'Time from a message arriving to its complete answer',
+      labelNames: ['bot'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    const tallies = this.tallies;
+    new Gauge({
+      name: 'kocoro_answers_in_flight',
+      help: 'Answers being written now',
+      labelNames: ['bot'],
+      registers,
+      collect() {
+        for (const [bot, t] of tallies) if (t.load) this.set({ bot }, t.load().running);
+      },
+    });
+    new Gauge({
+      name: 'kocoro_queue_depth',
+      help: 'Messages waiting for their turn',
+      labelNames: ['bot'],
+      registers,
+      collect() {
+        for (const [bot, t] of tallies) if (t.load) this.set({ bot }, t.load().queued);
+      },
+    });
+    this.paceWaits = new Counter({
+      name: 'kocoro_rate_limit_waits_total',
+      help: 'Platform calls that waited for room under the published rate limits',
+      labelNames: ['bot', 'api'],
+      registers,
+    });
+    this.paceSeconds = new Counter({
+      name: 'kocoro_rate_limit_wait_seconds_total',
+      help: 'Time platform calls spent waiting for room under the rate limits',
+      labelNames: ['bot', 'api'],
+      registers,
+    });
+    this.rateLimitedTotal = new Counter({
+      name: 'kocoro_platform_rate_limited_total',
+      help: 'Platform calls answered with a rate limit (429 / 99991400, 230020), then retried',
+      labelNames: ['bot', 'api', 'code'],
+      registers,
+    });
+    this.reconnectsTotal = new Counter({
+      name: 'kocoro_reconnects_total',
+      help: 'Long-connection reconnects',
+      labelNames: ['bot'],
+      registers,
+    });
+  }
+
+  /** Adds the Node process's own figures (memory, CPU, event-loop lag): for the metrics endpoint only. */
+  withProcessMetrics(): this {
+    collectDefaultMetrics({ register: this.registry });
+    return this;
+  }
+
+  meter(botId: string): BotMeter {
+    const tally = this.tally(botId);
+    const bot = { bot: botId };
+    // Series that exist from the start read 0, not "no data", on a dashboard.
+    for (const counter of [this.acceptedTotal, this.answeredTotal, this.failedTotal, this.reconnectsTotal]) counter.inc(bot, 0);
+    const finish = (messageId: string): number | undefined => {
+      const started = tally.started.get(messageId);
+      tally.started.delete(messageId);
+      return started === undefined ? undefined : Math.max(0, this.now() - started);
+    };
+    return {
+      accepted: (messageId, at) => {
+        tally.started.set(messageId, at);
+        this.acceptedTotal.inc(bot);
+      },
+      answered: (messageId) => {
+        const ms = finish(messageId);
+        this.answeredTotal.inc(bot);
+        this.rollDay(tally);
+        tally.answersToday++;
+        if (ms === undefined) return;
+        this.answerSeconds.observe(bot, ms / 1000);
+        tally.durationsToday.push(ms);
+        if (tally.durationsToday.length > TODAY_SAMPLES) tally.durationsToday.shift();
+      },
+      failed: (messageId) => {
+        finish(messageId);
+        this.failedTotal.inc(bot);
+      },
+      ignored: (rule) => this.ignoredTotal.inc({ ...bot, rule }),
+      paced: (api, waitedMs) => {
+        this.paceWaits.inc({ ...bot, api });
+        this.paceSeconds.inc({ ...bot, api }, waitedMs / 1000);
+      },
+      rateLimited: (api, code) => this.rateLimitedTotal.inc({ ...bot, api, code: String(code ?? 429) }),
+      reconnecting: () => this.reconnectsTotal.inc(bot),
+      load: (read) => {
+        tally.load = read;
+      },
+    };
+  }
+
+  figures(botId: string): BotFigures {
+    const tally = this.tally(botId);
+    this.rollDay(tally);
+    const load = tally.load?.() ?? { running: 0, queued: 0 };
+    const median = medianOf(tally.durationsToday);
+    return {
+      botId,
+      answersToday: tally.answersToday,
+      ...(median !== undefined ? { medianAnswerMs: Math.round(median) } : {}),
+      queued: load.queued,
+      running: load.running,
+    };
+  }
+
+  /** Prometheus text exposition of every figure. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private tally(botId: string): BotTally {
+    let tally = this.tallies.get(botId);
+    if (!tally) {
+      tally = { started: new Map(), day: localDay(this.now()), answersToday: 0, durationsToday: [] };
+      this.tallies.set(botId, tally);
+    }
+    return tally;
+  }
+
+  /** "Today" starts again at local midnight. */
+  private rollDay(tally: BotTally): void {
+    const day = localDay(this.now());
+    if (day === tally.day) return;
+    tally.day = day;
+    tally.answersToday = 0;
+    tally.durationsToday = [];
+  }
+}
+
+function localDay(at: number): string {
+  const d = new Date(at);
+  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
+function medianOf(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
