@@ -76,7 +76,7 @@ function openInBrowser(url: string): void {
 
 /** The same app in the browser: headless with its UI on a free loopback port. */
 function startInBrowser(): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'electron/headless.ts'), '--ui', '0'], {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'electron/run-headless.mjs'), '--ui', '0'], {
     cwd: REPO_ROOT,
     env: process.env,
     stdio: ['ignore', 'inherit', 'pipe'],

@@ -1,162 +1,90 @@
 /**
- * `npm run bench`: the real bot runtime against the fake platform and a fake model that streams at a
- * steady rate, printing how the streaming card behaves. Figures only, no assertions.
+ * `npm run bench`: the team-scale benchmark. The real Kocoro runtime and, side by side in the same
+ * run, the bare official SDK, both against the fake platform with the published rate limits on
+ * (per API, per chat, per card). Prints each figure beside its target (issue 11); figures only,
+ * no assertions: tests never time anything.
  */
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import type { AgentProvider } from '@core/agents/provider';
-import { MemoryLogger } from '../support/memory-logger';
-import { BotManager } from '@core/runtime/bot-manager';
-import type { ConfigFile } from '@shared/config-schema';
-import { FakeLarkPlatform } from '../fake-lark';
+import { diskSyncMs } from './disk-sync';
+import { idleMemory, type MemoryFigure } from './idle-memory';
+import { fmt, quantile } from './stats';
+import { streamingCardBench } from './streaming-card';
+import { kocoroLoad, type LoadFigures, type LoadShape, PacedAgent, sdkLoad } from './team-load';
 
-const APP = {
-  appId: 'cli_a1b2c3d4e5f60718',
-  appSecret: 'secret-bench-bot-0001',
-  botOpenId: 'ou_bench0000000000000000000000001',
-  botName: 'Bench Bot',
-};
+const STEADY: LoadShape = { messages: 400, everyMs: 25, senders: 200 }; // 40 DMs/s for 10 s
+const BURST: LoadShape = { messages: 40, everyMs: 0, senders: 40 };
 
-interface Scenario {
-  name: string;
-  runs: number;
-  chars: number;
-  chunkChars: number;
-  chunkEveryMs: number;
+const p = (xs: number[], q: number) => quantile(xs, q);
+const row = (label: string, value: string, target = '') => console.log(`  ${label.padEnd(58)} ${value.padStart(18)}   ${target}`);
+const mb = (m: MemoryFigure) => `${(m.total / 1048576).toFixed(0)} MB`;
+
+function loadRows(name: string, f: LoadFigures, targets: { complete99?: string; ack99?: string }): void {
+  console.log(`  ${name}`);
+  row('ack p50 / p99', `${fmt(p(f.ackMs, 0.5), 'ms')} / ${fmt(p(f.ackMs, 0.99), 'ms')}`, targets.ack99 ?? '');
+  row(
+    'message → complete answer p50 / p99',
+    `${fmt(p(f.completeMs, 0.5), 'ms')} / ${fmt(p(f.completeMs, 0.99), 'ms')}`,
+    targets.complete99 ?? '',
+  );
+  row('lost / duplicated', `${f.lost} / ${f.duplicated}`, 'target 0 / 0');
+  row('calls refused for a rate limit (429, 230020)', String(f.rateLimited), 'target 0');
 }
-
-const SCENARIOS: Scenario[] = [
-  { name: 'chat answer: 1,500 chars at 4 chars / 20 ms (200 chars/s)', runs: 5, chars: 1_500, chunkChars: 4, chunkEveryMs: 20 },
-  { name: 'fast model: 6,000 chars at 40 chars / 10 ms (4,000 chars/s)', runs: 5, chars: 6_000, chunkChars: 40, chunkEveryMs: 10 },
-  {
-    name: 'long answer: 60,000 chars at 200 chars / 10 ms (rolls over to new cards)',
-    runs: 3,
-    chars: 60_000,
-    chunkChars: 200,
-    chunkEveryMs: 10,
-  },
-];
-
-/** A model that streams `text` in fixed chunks at a fixed pace, noting when its first token left. */
-class SteadyModel implements AgentProvider {
-  firstTokenAt: number | undefined;
-  doneAt: number | undefined;
-  constructor(private readonly s: Scenario) {}
-  async *stream(req: Parameters<AgentProvider['stream']>[0]): AsyncIterable<string> {
-    const text = answerText(this.s.chars);
-    for (let i = 0; i < text.length; i += this.s.chunkChars) {
-      await new Promise((r) => setTimeout(r, this.s.chunkEveryMs));
-      req.signal.throwIfAborted();
-      this.firstTokenAt ??= Date.now();
-      yield text.slice(i, i + this.s.chunkChars);
-    }
-    this.doneAt = Date.now();
-  }
-}
-
-function answerText(chars: number): string {
-  const para = 'The quick brown fox jumps over the lazy dog, and then writes a little more about it. ';
-  let out = '';
-  let i = 0;
-  while (out.length < chars) {
-    out += i % 7 === 6 ? '\n\n```ts\nconst answer = 42; // a short code block\n```\n\n' : para;
-    if (i % 5 === 4) out += '\n\n';
-    i++;
-  }
-  return out.slice(0, chars);
-}
-
-function maxInWindow(times: number[], windowMs: number): number {
-  const at = [...times].sort((a, b) => a - b);
-  let max = 0;
-  for (let i = 0, j = 0; i < at.length; i++) {
-    while (at[i]! - at[j]! >= windowMs) j++;
-    max = Math.max(max, i - j + 1);
-  }
-  return max;
-}
-
-const median = (xs: number[]) => quantile(xs, 0.5);
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const idx = Math.min(s.length - 1, Math.ceil(q * s.length) - 1);
-  return s[Math.max(0, idx)]!;
-}
-
-async function runOnce(s: Scenario): Promise<Record<string, number>> {
-  const lark = await FakeLarkPlatform.start({ apps: [APP] });
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-bench-'));
-  const logger = new MemoryLogger();
-  const model = new SteadyModel(s);
-  const manager = new BotManager({ dataDir, logger, providerFor: () => model });
-  const config: ConfigFile = {
-    agents: [{ id: 'steady', name: 'Steady', provider: { type: 'echo' } }],
-    bots: [{ id: 'bench', platform: 'feishu', appId: APP.appId, appSecret: APP.appSecret, agentId: 'steady', domain: lark.url }],
-  };
-  try {
-    await manager.startAll(config);
-    await lark.waitForConnections(APP.appId);
-    const pushedAt = Date.now();
-    const { messageId } = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'benchmark me' });
-    const deadline = Date.now() + 120_000;
-    while (!logger.records.some((r) => r.event === 'reply.sent' && r.messageId === messageId)) {
-      if (Date.now() > deadline) throw new Error('no answer within 120 s');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    const sentAt = Date.now();
-    const messages = lark.sentMessages({ replyTo: messageId }).filter((m) => m.cardId);
-    const cards = messages.map((m) => lark.card(m.cardId!)!);
-    const first = cards[0]!;
-    const firstToken = model.firstTokenAt!;
-    const firstText = first.ops.find((op) => op.kind === 'content' && op.content?.trim())?.at ?? NaN;
-    const perCard = cards.map((c) => {
-      const span = (c.requestedAt.at(-1)! - c.requestedAt[0]!) / 1000;
-      return { mean: span > 0 ? c.requestedAt.length / span : c.requestedAt.length, max: maxInWindow(c.requestedAt, 1000) };
-    });
-    const lastOp = Math.max(...cards.map((c) => c.ops.at(-1)!.at));
-    return {
-      cards: cards.length,
-      firstTokenToText: firstText - firstToken,
-      firstTokenToCardSent: messages[0]!.createdAt - firstToken,
-      opsMean: perCard.reduce((a, p) => a + p.mean, 0) / perCard.length,
-      opsMax: Math.max(...perCard.map((p) => p.max)),
-      total: sentAt - pushedAt,
-      modelDoneToClosed: lastOp - model.doneAt!,
-    };
-  } finally {
-    await manager.stopAll(1000);
-    await lark.close();
-    await fs.rm(dataDir, { recursive: true, force: true });
-  }
-}
-
-const fmt = (n: number, unit: string) => (Number.isFinite(n) ? `${n.toFixed(unit === 'ms' ? 0 : 1)} ${unit}` : 'n/a');
 
 async function main(): Promise<void> {
-  console.log('Kocoro streaming-card bench (real runtime, fake platform on loopback, steady fake model)\n');
-  for (const s of SCENARIOS) {
-    const results: Array<Record<string, number>> = [];
-    for (let i = 0; i < s.runs; i++) results.push(await runOnce(s));
-    const col = (k: string) => results.map((r) => r[k]!);
-    const line = (label: string, k: string, unit: string) =>
-      console.log(
-        `  ${label.padEnd(52)} median ${fmt(median(col(k)), unit).padStart(9)}   p95 ${fmt(quantile(col(k), 0.95), unit).padStart(9)}`,
-      );
-    console.log(`${s.name} — ${s.runs} runs`);
-    line('cards per answer', 'cards', '');
-    line('first model token → first visible card text', 'firstTokenToText', 'ms');
-    line('first model token → card message sent (<0: before)', 'firstTokenToCardSent', 'ms');
-    line('card operations per second per card (mean)', 'opsMean', '/s');
-    line('card operations in any 1 s window per card (max)', 'opsMax', '');
-    line('model done → last card closed', 'modelDoneToClosed', 'ms');
-    line('total answer latency (message pushed → reply.sent)', 'total', 'ms');
-    console.log('');
-  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  console.log(
+    `Kocoro team-scale bench — ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
+  console.log('Fake platform on loopback with the published rate limits on; the bare SDK in the same run.\n');
+
+  console.log(`40 DMs/s for 10 s (${STEADY.messages} messages from ${STEADY.senders} people), instant agent`);
+  const card = await kocoroLoad(STEADY, 'card', new PacedAgent(0));
+  const message = await kocoroLoad(STEADY, 'message', new PacedAgent(0));
+  const sdk = await sdkLoad(STEADY);
+  const sdkP99 = p(sdk.completeMs, 0.99);
+  loadRows('Kocoro, streaming cards (default)', card, { complete99: 'target p99 ≤ 2 s', ack99: 'target p99 ≤ 10 ms' });
+  loadRows('Kocoro, reply mode "message"', message, {
+    complete99: `target p99 ≤ SDK's + 5 ms = ${fmt(sdkP99 + 5, 'ms')}`,
+    ack99: 'target p99 ≤ 10 ms',
+  });
+  loadRows('bare SDK (one text reply, no cards, nothing on disk)', sdk, {});
+  const sync = await diskSyncMs();
+  console.log('  this disk (the floor under a durable ack)');
+  row(
+    'one small file written + fsync, 40/s: p50 / p99 / max',
+    `${fmt(p(sync, 0.5), 'ms')} / ${fmt(p(sync, 0.99), 'ms')} / ${fmt(Math.max(...sync), 'ms')}`,
+  );
+  console.log('');
+
+  console.log('A burst of 40 DMs at once, a 3-second streaming agent, streaming cards');
+  const burstAgent = new PacedAgent(3_000);
+  const burst = await kocoroLoad(BURST, 'card', burstAgent);
+  row('last person sees the answer begin', fmt(Math.max(...(burst.beginMs ?? [NaN])), 'ms'));
+  row('last person sees the answer complete', fmt(Math.max(...burst.completeMs), 'ms'), 'target ≤ 6 s');
+  row('peak concurrent agent calls', String(burst.peakAgents ?? NaN), 'per-bot limit 32');
+  row('lost / duplicated / refused for a rate limit', `${burst.lost} / ${burst.duplicated} / ${burst.rateLimited}`, 'target 0 / 0 / 0');
+  // 40 people and 32 at a time: 8 wait for a first answer to finish. The same burst with room for all:
+  const wide = await kocoroLoad(BURST, 'card', new PacedAgent(3_000), 40);
+  row('same, maxConcurrentAnswers 40: last complete', fmt(Math.max(...wide.completeMs), 'ms'));
+  row('same, maxConcurrentAnswers 40: peak agents / refused', `${wide.peakAgents ?? NaN} / ${wide.rateLimited}`);
+  console.log('');
+
+  console.log('Resident memory of the whole process tree, connected idle bots');
+  const sdk10 = await idleMemory('sdk', 10);
+  const k10 = await idleMemory('kocoro', 10);
+  const k100 = await idleMemory('kocoro', 100);
+  row('Kocoro headless, 10 bots', `${mb(k10)} (${k10.processes} process)`, 'target ≤ 150 MB');
+  row('Kocoro headless, 100 bots', `${mb(k100)} (${k100.processes} process)`, 'target ≤ 400 MB');
+  row('bare SDK, 10 bots', `${mb(sdk10)} (${sdk10.processes} process)`);
+  console.log('');
+
+  await streamingCardBench();
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

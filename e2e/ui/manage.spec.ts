@@ -2,10 +2,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeOpenAi } from '../fake-openai/server';
 import { postText } from '../runtime/harness';
+import type { Page } from '@playwright/test';
 import { addLarkBot, expect, LARK_APP, screenshot, test } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
 test.use({ kocoroConfig: ECHO_CONFIG });
+
+/** A Lark bot answering DMs in posts, connected, its row open on Connectors. */
+async function openConnectedBot(page: Page, kocoro: Parameters<typeof addLarkBot>[0], lark: Parameters<typeof addLarkBot>[1]) {
+  await addLarkBot(kocoro, lark, { replyMode: { dm: 'message' } });
+  await lark.waitForConnections(LARK_APP.appId);
+  const [connection] = lark.connections(LARK_APP.appId);
+  await page.goto(kocoro.url);
+  const section = page.getByRole('region', { name: 'Lark' });
+  await expect(section.getByText('Connected')).toBeVisible();
+  return { section, connection };
+}
 
 test('a bot can be edited (agent, name, secret) and removed after confirmation', async ({ page, kocoro, lark }) => {
   await kocoro.call('agents.create', { name: 'Second', provider: { type: 'echo' } });
@@ -49,12 +61,7 @@ test('a bot can be edited (agent, name, secret) and removed after confirmation',
 });
 
 test('the bot language is chosen in Edit and the next /help is answered in it, on the same connection', async ({ page, kocoro, lark }) => {
-  await addLarkBot(kocoro, lark, { replyMode: { dm: 'message' } });
-  await lark.waitForConnections(LARK_APP.appId);
-  const [connection] = lark.connections(LARK_APP.appId);
-  await page.goto(kocoro.url);
-  const section = page.getByRole('region', { name: 'Lark' });
-  await expect(section.getByText('Connected')).toBeVisible();
+  const { section, connection } = await openConnectedBot(page, kocoro, lark);
   await section.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog');
   await expect(edit.getByLabel('Bot language')).toHaveValue('auto');
@@ -68,6 +75,37 @@ test('the bot language is chosen in Edit and the next /help is answered in it, o
   const { messageId } = lark.pushMessage(LARK_APP.appId, { chatType: 'p2p', text: '/help' });
   const [reply] = await lark.waitForMessages({ replyTo: messageId });
   expect(postText(reply!.content)).toContain('可用命令：');
+  expect(lark.connections(LARK_APP.appId).map((c) => c.id)).toEqual([connection!.id]);
+});
+
+test("a bot's row shows today's answers and median answer time, and Edit sets how many chats it answers at once", async ({
+  page,
+  kocoro,
+  lark,
+}) => {
+  const { section, connection } = await openConnectedBot(page, kocoro, lark);
+  await expect(section.getByLabel('Today')).toBeHidden();
+  for (const [i, text] of ['first', 'second'].entries()) {
+    const { messageId } = lark.pushMessage(LARK_APP.appId, { chatType: 'p2p', senderOpenId: `ou_person${i}0000000000000000000000`, text });
+    await lark.waitForMessages({ replyTo: messageId });
+  }
+  const figures = section.getByLabel('Today');
+  await expect(figures).toContainText('2 answers today');
+  await expect(figures).toContainText(/median \d+\.\d s/);
+
+  await section.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog');
+  const parallel = edit.getByLabel('Chats answered at the same time');
+  await expect(parallel).toHaveValue('32');
+  await parallel.fill('0');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit.getByText('Enter a whole number from 1 to 1000.')).toBeVisible();
+  await parallel.fill('64');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit).toBeHidden();
+  const [bot] = await kocoro.call<Array<{ maxConcurrentAnswers: number }>>('bots.list');
+  expect(bot!.maxConcurrentAnswers).toBe(64);
+  // Taken by the running bot: no new connection.
   expect(lark.connections(LARK_APP.appId).map((c) => c.id)).toEqual([connection!.id]);
 });
 

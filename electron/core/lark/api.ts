@@ -148,15 +148,15 @@ export class LarkApi {
 
   /**
    * Replaces the text of a markdown element (the client types out the difference when it extends
-   * the old text). `content` may be a function: it is read once the call's turn under the rate
-   * limits has come, so text that arrived during the wait goes in the same update.
+   * the old text). Streamed text can wait: when the app's limits have no room now the call is not
+   * made, and the answer says when to try again (with whatever text has arrived by then).
    */
-  async setCardText(cardId: string, elementId: string, content: string | (() => string), sequence: number): Promise<void> {
-    await this.caller.call('cardkit.content', () =>
+  async setCardText(cardId: string, elementId: string, content: string, sequence: number): Promise<{ retryInMs: number }> {
+    return this.caller.callIfRoom('cardkit.content', () =>
       this.client.request({
         method: 'PUT',
         url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}/elements/${encodeURIComponent(elementId)}/content`,
-        data: { content: typeof content === 'function' ? content() : content, sequence, uuid: `c_${cardId}_${sequence}` },
+        data: { content, sequence, uuid: `c_${cardId}_${sequence}` },
       }),
     );
   }

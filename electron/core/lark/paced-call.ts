@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger';
 import { fromCode } from './errors';
-import { API_WINDOWS, type RateKey, RateLimiter, SMOOTH_API_WINDOWS } from './rate-limiter';
+import { API_WINDOWS, CARD_TEXT_BUCKET, type RateKey, RateLimiter } from './rate-limiter';
 import { type RetryPolicy, withLarkRetry } from './retry';
 
 export interface LarkCallObserver {
@@ -35,13 +35,46 @@ export class PacedCaller {
 
   /** `op` names the API (its own limits); `chat` adds the receiving chat's, for sends and replies. */
   async call<T extends { code?: number; msg?: string }>(op: string, fn: () => Promise<T>, chat?: RateKey): Promise<T> {
-    const apiKey: RateKey = { key: op, windows: op === 'cardkit.content' ? SMOOTH_API_WINDOWS : API_WINDOWS };
+    return this.run(op, fn, chat, false);
+  }
+
+  /**
+   * A call that need not happen now (streamed card text): made at once when the app's limits have
+   * room, else not made at all and the answer is the milliseconds after which to try again; it
+   * never waits in line, so it never holds up the calls that must happen (a card's final text).
+   */
+  async callIfRoom<T extends { code?: number; msg?: string }>(op: string, fn: () => Promise<T>): Promise<{ retryInMs: number }> {
+    const wait = this.limiter.tryAcquire([this.apiKey(op)]);
+    if (wait > 0) {
+      this.opts.observer?.paced?.(op, wait);
+      return { retryInMs: wait };
+    }
+    await this.run(op, fn, undefined, true);
+    return { retryInMs: 0 };
+  }
+
+  private apiKey(op: string): RateKey {
+    return op === 'cardkit.content' ? { key: op, windows: API_WINDOWS, bucket: CARD_TEXT_BUCKET } : { key: op, windows: API_WINDOWS };
+  }
+
+  private async run<T extends { code?: number; msg?: string }>(
+    op: string,
+    fn: () => Promise<T>,
+    chat: RateKey | undefined,
+    granted: boolean,
+  ): Promise<T> {
+    const apiKey = this.apiKey(op);
     const keys = chat ? [apiKey, chat] : [apiKey];
     const { observer, logger } = this.opts;
+    let first = granted;
     return withLarkRetry(
       async () => {
-        const waited = await this.limiter.acquire(keys);
-        if (waited > 0) observer?.paced?.(op, waited);
+        // A retry waits its turn like any call.
+        if (first) first = false;
+        else {
+          const waited = await this.limiter.acquire(keys);
+          if (waited > 0) observer?.paced?.(op, waited);
+        }
         const res = await fn();
         // Some failures come back as HTTP 200 with a non-zero code.
         if (typeof res?.code === 'number' && res.code !== 0) throw fromCode(res.code, res.msg ?? '');

@@ -15,6 +15,8 @@ export interface RateWindow {
 export interface RateKey {
   key: string;
   windows: readonly RateWindow[];
+  /** Also a token bucket: up to `burst` calls at once, refilled at `perSecond`. */
+  bucket?: { burst: number; perSecond: number };
 }
 
 /** lark/README.md §8: each API, per app and tenant. */
@@ -24,12 +26,13 @@ export const API_WINDOWS: readonly RateWindow[] = [
 ];
 
 /**
- * The same limits for calls that are a nicety and can wait (streamed card text: a later update
- * carries everything an earlier one would have): also 166 per 10 s, so a long stream settles at
- * the per-minute pace instead of spending the minute's budget in 20 s and then freezing for 40.
- * Six 10 s windows hold at most 996, within the 1000 of any minute.
+ * Streamed card text is a nicety that can wait: a later update carries everything an earlier one
+ * would have. Beside the API's windows it takes a token bucket of 250 that refills at 12.5/s, so
+ * a burst of many cards streams at full speed for seconds and a long busy stretch settles at a
+ * steady pace instead of spending the minute's 1000 in 20 s and then freezing every card for 40:
+ * in any minute at most 250 + 60 × 12.5 = 1000.
  */
-export const SMOOTH_API_WINDOWS: readonly RateWindow[] = [...API_WINDOWS, { max: 166, ms: 10_000 }];
+export const CARD_TEXT_BUCKET = { burst: 250, perSecond: 12.5 };
 
 /** lark/README.md §5.3, §8: sending and replying, per receiving user and per group (else 230020). */
 export const CHAT_WINDOWS: readonly RateWindow[] = [{ max: 5, ms: 1_000 }];
@@ -51,6 +54,10 @@ interface Bucket {
   /** Start times of the calls granted, oldest first, pruned to the longest window. */
   grants: number[];
   pausedUntil: number;
+  /** Token bucket level and when it was last brought up to date (keys with a `bucket`). */
+  tokens?: number;
+  tokensAt?: number;
+  refill?: NonNullable<RateKey['bucket']>;
 }
 
 export class RateLimiter {
@@ -67,9 +74,24 @@ export class RateLimiter {
    */
   acquire(keys: readonly RateKey[]): Promise<number> {
     return new Promise((resolve) => {
-      this.waiters.push({ keys, since: this.now(), resolve });
-      this.pump();
+      const now = this.now();
+      this.waiters.push({ keys, since: now, resolve });
+      this.pump(now);
     });
+  }
+
+  /**
+   * For calls that need not happen now: granted (0) when every key has room and nobody waits on
+   * them, else the milliseconds after which to ask again; nothing is queued.
+   */
+  tryAcquire(keys: readonly RateKey[]): number {
+    const now = this.now();
+    if (this.waiters.some((w) => w.keys.some((k) => keys.some((mine) => mine.key === k.key)))) return 10;
+    let readyAt = now;
+    for (const k of keys) readyAt = Math.max(readyAt, this.readyAt(k, now));
+    if (readyAt > now) return Math.ceil(readyAt - now);
+    this.grant(keys, now);
+    return 0;
   }
 
   /** Nothing under `key` starts before `untilMs` (the platform said so: a 429's reset, a 230020). */
@@ -84,8 +106,7 @@ export class RateLimiter {
     return this.waiters.length;
   }
 
-  private pump(): void {
-    const now = this.now();
+  private pump(now = this.now()): void {
     let next = Infinity;
     // A waiter blocked on one key must not let a later waiter on the same key overtake it.
     const blocked = new Set<string>();
@@ -99,7 +120,7 @@ export class RateLimiter {
         readyAt = Math.max(readyAt, at);
       }
       if (readyAt <= now && !waiter.keys.some((k) => blocked.has(k.key))) {
-        for (const k of waiter.keys) this.bucket(k.key).grants.push(now);
+        this.grant(waiter.keys, now);
         this.waiters.splice(i, 1);
         waiter.resolve(now - waiter.since);
         continue;
@@ -114,10 +135,31 @@ export class RateLimiter {
     this.arm(next, now);
   }
 
-  /** When a call under `k` may start: after a pause, and once each window has room. */
+  private grant(keys: readonly RateKey[], now: number): void {
+    for (const k of keys) {
+      const bucket = this.bucket(k.key);
+      bucket.grants.push(now);
+      if (k.bucket) bucket.tokens = this.tokensOf(bucket, k.bucket, now) - 1;
+    }
+  }
+
+  private tokensOf(bucket: Bucket, spec: NonNullable<RateKey['bucket']>, now: number): number {
+    const level = bucket.tokens ?? spec.burst;
+    const since = bucket.tokensAt ?? now;
+    bucket.tokensAt = now;
+    bucket.refill = spec;
+    bucket.tokens = Math.min(spec.burst, level + ((now - since) / 1000) * spec.perSecond);
+    return bucket.tokens;
+  }
+
+  /** When a call under `k` may start: after a pause, and once each window (and its bucket) has room. */
   private readyAt(k: RateKey, now: number): number {
     const bucket = this.bucket(k.key);
     let at = bucket.pausedUntil;
+    if (k.bucket) {
+      const tokens = this.tokensOf(bucket, k.bucket, now);
+      if (tokens < 1) at = Math.max(at, now + ((1 - tokens) / k.bucket.perSecond) * 1000);
+    }
     for (const w of k.windows) {
       const span = w.ms + ARRIVAL_MARGIN_MS;
       const { grants } = bucket;
@@ -150,7 +192,9 @@ export class RateLimiter {
       let drop = 0;
       while (drop < bucket.grants.length && bucket.grants[drop]! <= keep) drop++;
       if (drop > 0) bucket.grants.splice(0, drop);
-      if (bucket.grants.length === 0 && bucket.pausedUntil <= now) this.buckets.delete(key);
+      const { refill, tokens = 0, tokensAt = now } = bucket;
+      const full = !refill || tokens + ((now - tokensAt) / 1000) * refill.perSecond >= refill.burst;
+      if (bucket.grants.length === 0 && bucket.pausedUntil <= now && full) this.buckets.delete(key);
     }
   }
 

@@ -79,25 +79,23 @@ export class BotMetrics {
 
   constructor(private readonly now: () => number = Date.now) {
     const registers = [this.registry];
-    this.acceptedTotal = new Counter({
-      name: 'kocoro_messages_accepted_total',
-      help: 'Messages accepted for an answer',
-      labelNames: ['bot'],
-      registers,
-    });
-    this.answeredTotal = new Counter({ name: 'kocoro_messages_answered_total', help: 'Messages answered', labelNames: ['bot'], registers });
-    this.failedTotal = new Counter({
-      name: 'kocoro_messages_failed_total',
-      help: 'Messages whose answer failed',
-      labelNames: ['bot'],
-      registers,
-    });
-    this.ignoredTotal = new Counter({
-      name: 'kocoro_messages_ignored_total',
-      help: 'Messages not answered, by the rule that said so',
-      labelNames: ['bot', 'rule'],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter({ name, help, labelNames, registers });
+    const tallies = this.tallies;
+    // Read from the bots when scraped.
+    const gauge = (name: string, help: string, read: (load: { running: number; queued: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['bot'],
+        registers,
+        collect() {
+          for (const [bot, t] of tallies) if (t.load) this.set({ bot }, read(t.load()));
+        },
+      });
+    this.acceptedTotal = counter('kocoro_messages_accepted_total', 'Messages accepted for an answer', ['bot']);
+    this.answeredTotal = counter('kocoro_messages_answered_total', 'Messages answered', ['bot']);
+    this.failedTotal = counter('kocoro_messages_failed_total', 'Messages whose answer failed', ['bot']);
+    this.ignoredTotal = counter('kocoro_messages_ignored_total', 'Messages not answered, by the rule that said so', ['bot', 'rule']);
     this.answerSeconds = new Histogram({
       name: 'kocoro_answer_seconds',
       help: 'Time from a message arriving to its complete answer',
@@ -105,49 +103,22 @@ export class BotMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    const tallies = this.tallies;
-    new Gauge({
-      name: 'kocoro_answers_in_flight',
-      help: 'Answers being written now',
-      labelNames: ['bot'],
-      registers,
-      collect() {
-        for (const [bot, t] of tallies) if (t.load) this.set({ bot }, t.load().running);
-      },
-    });
-    new Gauge({
-      name: 'kocoro_queue_depth',
-      help: 'Messages waiting for their turn',
-      labelNames: ['bot'],
-      registers,
-      collect() {
-        for (const [bot, t] of tallies) if (t.load) this.set({ bot }, t.load().queued);
-      },
-    });
-    this.paceWaits = new Counter({
-      name: 'kocoro_rate_limit_waits_total',
-      help: 'Platform calls that waited for room under the published rate limits',
-      labelNames: ['bot', 'api'],
-      registers,
-    });
-    this.paceSeconds = new Counter({
-      name: 'kocoro_rate_limit_wait_seconds_total',
-      help: 'Time platform calls spent waiting for room under the rate limits',
-      labelNames: ['bot', 'api'],
-      registers,
-    });
-    this.rateLimitedTotal = new Counter({
-      name: 'kocoro_platform_rate_limited_total',
-      help: 'Platform calls answered with a rate limit (429 / 99991400, 230020), then retried',
-      labelNames: ['bot', 'api', 'code'],
-      registers,
-    });
-    this.reconnectsTotal = new Counter({
-      name: 'kocoro_reconnects_total',
-      help: 'Long-connection reconnects',
-      labelNames: ['bot'],
-      registers,
-    });
+    gauge('kocoro_answers_in_flight', 'Answers being written now', (l) => l.running);
+    gauge('kocoro_queue_depth', 'Messages waiting for their turn', (l) => l.queued);
+    this.paceWaits = counter('kocoro_rate_limit_waits_total', 'Platform calls that waited for room under the published rate limits', [
+      'bot',
+      'api',
+    ]);
+    this.paceSeconds = counter('kocoro_rate_limit_wait_seconds_total', 'Time platform calls spent waiting for room under the rate limits', [
+      'bot',
+      'api',
+    ]);
+    this.rateLimitedTotal = counter(
+      'kocoro_platform_rate_limited_total',
+      'Platform calls answered with a rate limit (429 / 99991400, 230020), then retried',
+      ['bot', 'api', 'code'],
+    );
+    this.reconnectsTotal = counter('kocoro_reconnects_total', 'Long-connection reconnects', ['bot']);
   }
 
   /** Adds the Node process's own figures (memory, CPU, event-loop lag): for the metrics endpoint only. */

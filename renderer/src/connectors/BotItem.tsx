@@ -8,6 +8,7 @@ import { ExternalLink } from '../components/ExternalLink';
 import { RelativeTime } from '../components/RelativeTime';
 import { pillKind, StatusPill } from '../components/StatusPill';
 import { errorText } from '../lib/errors';
+import type { BotFigures } from './useBotFigures';
 
 /** The core's reasons start lower-case ("connection lost, reconnecting"): show them as a sentence. */
 export function sentence(text: string | undefined): string {
@@ -24,11 +25,12 @@ interface BotItemProps {
   agent: AgentView | undefined;
   agentsLoaded: boolean;
   lastActivity: number | undefined;
+  figures: BotFigures | undefined;
   onEdit: () => void;
   onRemove: () => void;
 }
 
-export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemove }: BotItemProps) {
+export function BotItem({ bot, agent, agentsLoaded, lastActivity, figures, onEdit, onRemove }: BotItemProps) {
   const { t } = useTranslation();
   const client = useClient();
   const titleId = useId();
@@ -74,6 +76,7 @@ export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemo
           {bot.displayName && <span className="mono">{bot.appId}</span>}
           <span>{lastAt ? <LastMessage at={lastAt} /> : t('connectors.noMessages')}</span>
         </p>
+        {figures && (figures.answersToday > 0 || figures.queued > 0) && <FiguresLine figures={figures} />}
         {showReason && (
           <p className={kind === 'failed' ? 'bot__reason bot__reason--failed' : 'bot__reason'}>{sentence(bot.status.reason)}</p>
         )}
@@ -118,6 +121,22 @@ export function BotItem({ bot, agent, agentsLoaded, lastActivity, onEdit, onRemo
         </div>
       )}
     </li>
+  );
+}
+
+/** "12 answers today · median 3.4 s · 2 queued": what a team's bot is doing, at a glance. */
+function FiguresLine({ figures }: { figures: BotFigures }) {
+  const { t } = useTranslation();
+  const parts = [t('connectors.answersToday', { count: figures.answersToday })];
+  if (figures.medianAnswerMs !== undefined)
+    parts.push(t('connectors.medianAnswer', { seconds: (figures.medianAnswerMs / 1000).toFixed(1) }));
+  if (figures.queued > 0) parts.push(t('connectors.queued', { count: figures.queued }));
+  return (
+    <p className="bot__meta bot__figures" aria-label={t('connectors.figuresLabel')}>
+      {parts.map((part) => (
+        <span key={part}>{part}</span>
+      ))}
+    </p>
   );
 }
 

@@ -11,6 +11,7 @@ import { errorText } from '../lib/errors';
 import { AddBotDialog } from './add-bot/AddBotDialog';
 import { BotItem, botName } from './BotItem';
 import { EditBotDialog } from './EditBotDialog';
+import { useBotFigures, type BotFigures } from './useBotFigures';
 import { useBots } from './useBots';
 
 const PLATFORMS: readonly Platform[] = ['lark', 'feishu'];
@@ -19,6 +20,7 @@ export function ConnectorsPage() {
   const { t } = useTranslation();
   const client = useClient();
   const { bots, error, lastActivity, reload } = useBots();
+  const figures = useBotFigures();
   const { agents } = useAgents();
   const [adding, setAdding] = useState<Platform | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
@@ -71,6 +73,7 @@ export function ConnectorsPage() {
             bots={bots.filter((b) => b.platform === platform)}
             agents={agents}
             lastActivity={lastActivity}
+            figures={figures}
             onAdd={() => setAdding(platform)}
             onEdit={(bot) => setEditing(bot.id)}
             onRemove={setRemoving}
@@ -103,12 +106,13 @@ interface PlatformSectionProps {
   bots: BotView[];
   agents: AgentView[] | null;
   lastActivity: ReadonlyMap<string, number>;
+  figures: ReadonlyMap<string, BotFigures>;
   onAdd: () => void;
   onEdit: (bot: BotView) => void;
   onRemove: (bot: BotView) => void;
 }
 
-function PlatformSection({ platform, bots, agents, lastActivity, onAdd, onEdit, onRemove }: PlatformSectionProps) {
+function PlatformSection({ platform, bots, agents, lastActivity, figures, onAdd, onEdit, onRemove }: PlatformSectionProps) {
   const { t } = useTranslation();
   const name = t(`platform.${platform}`);
   const headingId = `platform-${platform}`;
@@ -141,6 +145,7 @@ function PlatformSection({ platform, bots, agents, lastActivity, onAdd, onEdit, 
               agent={agents?.find((a) => a.id === bot.agentId)}
               agentsLoaded={agents !== null}
               lastActivity={lastActivity.get(bot.id)}
+              figures={figures.get(bot.id)}
               onEdit={() => onEdit(bot)}
               onRemove={() => onRemove(bot)}
             />

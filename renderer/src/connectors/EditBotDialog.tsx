@@ -10,7 +10,7 @@ import { errorField, errorText } from '../lib/errors';
 import { AccessSection, sameAccess } from './AccessSection';
 import { botName } from './BotItem';
 
-type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey';
+type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey' | 'maxConcurrentAnswers';
 
 /** Agent, display name and replacement secrets of one bot. Secrets are never shown or pre-filled. */
 export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: AgentView[]; onClose: () => void }) {
@@ -26,6 +26,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [access, setAccess] = useState(bot.access);
   const [language, setLanguage] = useState<BotLanguage>(bot.language);
   const [backlog, setBacklog] = useState<BacklogPolicy>(bot.backlog);
+  const [concurrency, setConcurrency] = useState(String(bot.maxConcurrentAnswers));
   const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [banner, setBanner] = useState<string | null>(null);
@@ -44,6 +45,12 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     if (!sameAccess(access, bot.access)) input.access = access;
     if (language !== bot.language) input.language = language;
     if (backlog !== bot.backlog) input.backlog = backlog;
+    const parallel = Number(concurrency.trim());
+    if (!/^\d+$/.test(concurrency.trim()) || parallel < 1 || parallel > 1000) {
+      setErrors({ maxConcurrentAnswers: t('editBot.concurrencyInvalid') });
+      return;
+    }
+    if (parallel !== bot.maxConcurrentAnswers) input.maxConcurrentAnswers = parallel;
 
     try {
       if (input.appSecret !== undefined) {
@@ -66,7 +73,13 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
       onClose();
     } catch (err) {
       const field = errorField(err);
-      if (field === 'agentId' || field === 'displayName' || field === 'appSecret' || field === 'encryptKey') {
+      if (
+        field === 'agentId' ||
+        field === 'displayName' ||
+        field === 'appSecret' ||
+        field === 'encryptKey' ||
+        field === 'maxConcurrentAnswers'
+      ) {
         setErrors({ [field]: errorText(t, err) });
       } else {
         setBanner(errorText(t, err));
@@ -130,6 +143,13 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
             { value: 'skip', label: t('editBot.backlogSkip') },
           ]}
           hint={t('editBot.backlogHint')}
+        />
+        <TextField
+          label={t('editBot.concurrency')}
+          value={concurrency}
+          onChange={setConcurrency}
+          hint={t('editBot.concurrencyHint')}
+          error={errors.maxConcurrentAnswers}
         />
         <SelectField
           label={t('editBot.language')}

@@ -89,6 +89,8 @@ export class CardStream {
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private finishing = false;
+  /** Streamed text waits until then: the app's rate limits had no room for it. */
+  private textRoomAt = 0;
   failure: LarkApiError | undefined;
   /** When the first card message was sent, and when the first non-empty text reached a card (for the bench). */
   readonly timings: { cardSentAt?: number; firstTextAt?: number } = {};
@@ -172,7 +174,7 @@ export class CardStream {
   private schedule(): void {
     if (this.timer || this.finishing || this.failure) return;
     const last = this.card?.lastOpAt ?? this.now();
-    const wait = Math.max(0, last + this.minInterval - this.now());
+    const wait = Math.max(0, last + this.minInterval - this.now(), this.textRoomAt - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.enqueue(() => this.sync()).then(
@@ -217,16 +219,19 @@ export class CardStream {
     const body = this.reopen + this.full.slice(this.segStart);
     const card = this.card;
     if (body.length === 0 || body === card.shown || this.finishing) return;
-    let shown = body;
-    // Read when the update's turn under the app's rate limits comes: with many cards streaming at
-    // once each update waits longer and carries all the text that arrived meanwhile.
-    const latest = () => {
-      const now = this.reopen + this.full.slice(this.segStart);
-      if (now !== body && now.startsWith(body) && this.fits(now)) shown = now;
-      return this.opts.sanitize ? this.opts.sanitize(shown, false) : shown;
-    };
-    await this.op(card, (seq) => this.opts.api.setCardText(card.cardId, STREAM_ELEMENT_ID, latest, seq));
-    card.shown = shown;
+    if (this.now() < this.textRoomAt) return;
+    const sent = this.opts.sanitize ? this.opts.sanitize(body, false) : body;
+    let retryInMs = 0;
+    await this.op(card, async (seq) => {
+      ({ retryInMs } = await this.opts.api.setCardText(card.cardId, STREAM_ELEMENT_ID, sent, seq));
+    });
+    // No room under the app's limits now (many cards streaming at once): this update is skipped,
+    // the next one, later, carries all the text that arrived meanwhile.
+    if (retryInMs > 0) {
+      this.textRoomAt = this.now() + retryInMs;
+      return;
+    }
+    card.shown = body;
     if (this.timings.firstTextAt === undefined && body.trim()) this.timings.firstTextAt = this.now();
   }
 
