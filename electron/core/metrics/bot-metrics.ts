@@ -169,6 +169,17 @@ export class BotMetrics {
     };
   }
 
+  /**
+   * A removed bot: its figures and its per-bot series go (the ones also labelled by rule or API
+   * stay until the next start: prom-client removes only whole label sets).
+   */
+  forget(botId: string): void {
+    this.tallies.delete(botId);
+    for (const metric of [this.acceptedTotal, this.answeredTotal, this.failedTotal, this.reconnectsTotal, this.answerSeconds]) {
+      metric.remove({ bot: botId });
+    }
+  }
+
   figures(botId: string): BotFigures {
     const tally = this.tally(botId);
     this.rollDay(tally);

@@ -141,6 +141,7 @@ export class BotManager {
   /** Drops what is remembered about a removed bot (call after `stopBot`). */
   forget(botId: string): void {
     this.known.delete(botId);
+    this.metrics.forget(botId);
   }
 
   /**

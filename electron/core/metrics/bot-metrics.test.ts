@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { BotMetrics } from './bot-metrics';
+
+describe('BotMetrics', () => {
+  it("gives each bot's answers today, their median time and the queue, and starts a new day at local midnight", () => {
+    let now = new Date(2026, 11, 1, 9, 0, 0).getTime();
+    const metrics = new BotMetrics(() => now);
+    const meter = metrics.meter('team');
+    meter.load(() => ({ running: 1, queued: 3 }));
+    for (const [id, ms] of [
+      ['a', 1_000],
+      ['b', 3_000],
+      ['c', 2_000],
+    ] as const) {
+      meter.accepted(id, now);
+      now += ms;
+      meter.answered(id);
+    }
+    meter.accepted('d', now);
+    meter.failed('d');
+    expect(metrics.figures('team')).toEqual({ botId: 'team', answersToday: 3, medianAnswerMs: 2_000, queued: 3, running: 1 });
+
+    now = new Date(2026, 11, 2, 0, 0, 1).getTime();
+    expect(metrics.figures('team')).toEqual({ botId: 'team', answersToday: 0, queued: 3, running: 1 });
+  });
+
+  it("drops a removed bot's figures and per-bot series", async () => {
+    const metrics = new BotMetrics();
+    const meter = metrics.meter('gone');
+    meter.accepted('m', Date.now());
+    meter.answered('m');
+    expect(await metrics.text()).toContain('kocoro_messages_answered_total{bot="gone"} 1');
+    metrics.forget('gone');
+    expect(await metrics.text()).not.toContain('kocoro_messages_answered_total{bot="gone"}');
+    expect(metrics.figures('gone').answersToday).toBe(0);
+  });
+});
