@@ -59,7 +59,11 @@ const retryable = (e: LarkApiError): boolean => e.kind === 'transient' || e.kind
 export class AnswerStage {
   constructor(private readonly deps: AnswerDeps) {}
 
-  async run(accepted: AcceptedMessage): Promise<void> {
+  /**
+   * `agentDone` is called once the agent has answered: the bot's limit on answers at once counts
+   * agent runs, so the next chat starts while this one sends the end of its reply.
+   */
+  async run(accepted: AcceptedMessage, agentDone: () => void = () => {}): Promise<void> {
     const judged = accepted.verdict === 'unsure' ? await this.judgeAgain(accepted) : accepted;
     if (!judged) return;
     const { message, entry } = judged;
@@ -82,6 +86,7 @@ export class AnswerStage {
     const late = entry.sentAt === undefined ? '' : `_${deps.say()('backlog.note', { time: sentTimeText(entry.sentAt, Date.now()) })}_\n\n`;
     if (late) sink.push(late);
     const reply = await deps.agents.run(message, turn, (delta) => sink.push(delta));
+    agentDone();
     // Aborted by a shutdown: the card says so, the message stays in the inbox, the next start
     // writes the answer into the same card.
     if (reply === undefined) return sink.interrupt(`_${deps.say()('reply.interrupted')}_`);

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger';
-import { ChatScheduler } from './chat-scheduler';
+import { ChatScheduler, type ChatTask } from './chat-scheduler';
 
 /** Chats one bot answers at the same time unless its config says otherwise (`maxConcurrentAnswers`). */
 export const DEFAULT_CONCURRENT_ANSWERS = 32;
@@ -38,11 +38,11 @@ export class BotQueue {
   }
 
   /** Queues `task` behind the chat's earlier messages. After `close`, nothing new runs (it stays in the inbox). */
-  enqueue(chatId: string, messageId: string, task: () => Promise<void>): void {
-    const run = async () => {
+  enqueue(chatId: string, messageId: string, task: ChatTask): void {
+    const run = async (release: () => void) => {
       // A stopped bot's queued messages stay in the inbox: the next start answers them.
       if (this.closed) return;
-      const running = task();
+      const running = task(release);
       this.inFlight.add(running);
       try {
         await running;

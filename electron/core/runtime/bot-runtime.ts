@@ -270,8 +270,8 @@ export class BotRuntime {
   /** Queues the answer in the chat's line; it runs once the entry is on disk (else the platform re-pushes it). */
   private schedule(accepted: AcceptedMessage, persisted: Promise<boolean>): void {
     const { chatId, messageId } = accepted.entry;
-    this.queue.enqueue(chatId, messageId, async () => {
-      if (await persisted) await this.answers.run(accepted);
+    this.queue.enqueue(chatId, messageId, async (release) => {
+      if (await persisted) await this.answers.run(accepted, release);
     });
   }
 

@@ -26,6 +26,24 @@ describe('ChatScheduler', () => {
     expect(order).toEqual(['a', 'b']);
   });
 
+  it("gives a released slot to the next chat while the releasing chat's own next message waits for it to end", async () => {
+    const s = new ChatScheduler(1);
+    const finishing = deferred();
+    const started: string[] = [];
+    s.enqueue('a', async (release) => {
+      started.push('a1');
+      release(); // its agent is done; it still sends the end of its reply
+      await finishing.promise;
+    });
+    s.enqueue('a', async () => void started.push('a2'));
+    s.enqueue('b', async () => void started.push('b1'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(started).toEqual(['a1', 'b1']);
+    finishing.resolve();
+    await s.idle();
+    expect(started).toEqual(['a1', 'b1', 'a2']);
+  });
+
   it('runs different chats in parallel up to the concurrency limit', async () => {
     const s = new ChatScheduler(2);
     const gates = [deferred(), deferred(), deferred()];

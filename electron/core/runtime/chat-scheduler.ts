@@ -1,12 +1,21 @@
 /**
+ * A task; it may call `release` once the expensive part is over (the agent has answered): its
+ * slot goes to the next chat while it finishes (sends the last of its reply, writes its memory),
+ * and its own chat's next message still waits for it to end.
+ */
+export type ChatTask = (release: () => void) => Promise<void>;
+
+/**
  * Runs tasks so that one chat's messages are answered strictly in order while different chats
- * proceed in parallel, at most `concurrency` at a time.
+ * proceed in parallel, at most `concurrency` holding a slot at a time.
  */
 export class ChatScheduler {
-  private readonly queues = new Map<string, Array<() => Promise<void>>>();
+  private readonly queues = new Map<string, ChatTask[]>();
   private readonly ready: string[] = [];
   private readonly running = new Set<Promise<void>>();
   private activeKeys = new Set<string>();
+  /** Tasks holding a slot (started, not yet released). */
+  private slots = 0;
   private accepting = true;
 
   constructor(
@@ -24,7 +33,7 @@ export class ChatScheduler {
   }
 
   /** Returns false once the scheduler is draining; the caller keeps the work (it is in the inbox). */
-  enqueue(key: string, task: () => Promise<void>): boolean {
+  enqueue(key: string, task: ChatTask): boolean {
     if (!this.accepting) return false;
     const queue = this.queues.get(key);
     if (queue) {
@@ -43,12 +52,13 @@ export class ChatScheduler {
     return n;
   }
 
+  /** Tasks running now, finishing ones included. */
   get active(): number {
     return this.activeKeys.size;
   }
 
   private pump(): void {
-    while (this.accepting && this.activeKeys.size < this.concurrency && this.ready.length > 0) {
+    while (this.accepting && this.slots < this.concurrency && this.ready.length > 0) {
       const key = this.ready.shift()!;
       const queue = this.queues.get(key);
       const task = queue?.shift();
@@ -57,13 +67,23 @@ export class ChatScheduler {
         continue;
       }
       this.activeKeys.add(key);
-      const run = task()
+      this.slots++;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        this.slots--;
+        this.pump();
+      };
+      const run = Promise.resolve()
+        .then(() => task(release))
         .catch(this.onError)
         .finally(() => {
           this.running.delete(run);
           this.activeKeys.delete(key);
           if (queue && queue.length > 0) this.ready.push(key);
           else this.queues.delete(key);
+          release();
           this.pump();
         });
       this.running.add(run);
