@@ -12,7 +12,8 @@ afterEach(async () => {
 });
 
 const userId = (i: number) => `ou_member${String(i).padStart(24, '0')}`;
-const answerFor = (text: string) => `Here is a longer answer for ${text}, streamed piece by piece so that each card gets many updates.`;
+const answerFor = (text: string) =>
+  `Here is a longer answer for ${text}, streamed piece by piece so that each card gets many updates. `.repeat(3).trim();
 
 describe('a team writing to one bot at once', () => {
   it('streams 40 answers at once (over 200 card operations across 40 cards) with no 429 and no text lost', async () => {

@@ -12,7 +12,9 @@ export const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
  */
 export class DedupeStore {
   private readonly seen = new Map<string, number>();
-  private appendQueue: Promise<void> = Promise.resolve();
+  /** Lines waiting for the next write, each with the promise of the caller that added it. */
+  private pending: Array<{ line: string; settle: (err?: unknown) => void }> = [];
+  private flushing = false;
 
   private constructor(
     private readonly file: string,
@@ -58,24 +60,43 @@ export class DedupeStore {
     return at !== undefined && at > this.now() - this.ttlMs;
   }
 
-  /** Resolves once the id is durably recorded. */
+  /**
+   * Resolves once the id is durably recorded. Ids added while a write is on disk go together in
+   * the next one (one fsync for the lot): under a burst, and when the disk stalls on a flush,
+   * acks wait for one write, not for a line of them.
+   */
   add(id: string): Promise<void> {
     const at = this.now();
     this.seen.set(id, at);
-    const line = JSON.stringify({ id, at }) + '\n';
     if (this.seen.size % 1000 === 0) this.prune();
-    // A failed earlier append must not poison every later one.
-    this.appendQueue = this.appendQueue
-      .catch(() => undefined)
-      .then(async () => {
-        const handle = await fs.open(this.file, 'a', 0o600);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ line: JSON.stringify({ id, at }) + '\n', settle: (err) => (err === undefined ? resolve() : reject(err)) });
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
         try {
-          await handle.appendFile(line, 'utf8');
-          await handle.sync();
-        } finally {
-          await handle.close();
+          const handle = await fs.open(this.file, 'a', 0o600);
+          try {
+            await handle.appendFile(batch.map((b) => b.line).join(''), 'utf8');
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          for (const b of batch) b.settle();
+        } catch (err) {
+          // Only this batch fails; later ids get a write of their own.
+          for (const b of batch) b.settle(err ?? new Error('dedupe write failed'));
         }
-      });
-    return this.appendQueue;
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 }

@@ -25,6 +25,27 @@ describe('DedupeStore', () => {
     expect(b.has('om_2')).toBe(false);
   });
 
+  it('records a burst of ids added at once, every one durable when its promise resolves', async () => {
+    const file = path.join(dir, 'dedupe.jsonl');
+    const a = await DedupeStore.open(file);
+    const ids = Array.from({ length: 200 }, (_, i) => `om_${i}`);
+    await Promise.all(ids.map((id) => a.add(id)));
+    const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(200);
+    const b = await DedupeStore.open(file);
+    expect(ids.every((id) => b.has(id))).toBe(true);
+  });
+
+  it('fails only the ids of a write that failed; later ones are written', async () => {
+    const file = path.join(dir, 'sub', 'dedupe.jsonl');
+    const a = await DedupeStore.open(file);
+    await fs.rm(path.dirname(file), { recursive: true });
+    await expect(a.add('lost')).rejects.toThrow(/ENOENT/);
+    await fs.mkdir(path.dirname(file));
+    await a.add('kept');
+    expect(await fs.readFile(file, 'utf8')).toContain('"kept"');
+  });
+
   it('forgets ids older than the ttl and compacts them away', async () => {
     const file = path.join(dir, 'dedupe.jsonl');
     let now = 1_000_000;
