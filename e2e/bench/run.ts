@@ -4,6 +4,7 @@
  * (per API, per chat, per card). Prints each figure beside its target (issue 11); figures only,
  * no assertions: tests never time anything.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { diskSyncMs } from './disk-sync';
 import { idleMemory, type MemoryFigure } from './idle-memory';
@@ -41,12 +42,20 @@ async function main(): Promise<void> {
   const card = await kocoroLoad(STEADY, 'card', new PacedAgent(0));
   const message = await kocoroLoad(STEADY, 'message', new PacedAgent(0));
   const sdk = await sdkLoad(STEADY);
+  // The same with the data folder in memory: what the software costs once the disk's flush is taken away.
+  const inMemory = existsSync('/dev/shm') ? await kocoroLoad(STEADY, 'message', new PacedAgent(0), undefined, '/dev/shm') : undefined;
   const sdkP99 = p(sdk.completeMs, 0.99);
   loadRows('Kocoro, streaming cards (default)', card, { complete99: 'target p99 ≤ 2 s', ack99: 'target p99 ≤ 10 ms' });
   loadRows('Kocoro, reply mode "message"', message, {
     complete99: `target p99 ≤ SDK's + 5 ms = ${fmt(sdkP99 + 5, 'ms')}`,
     ack99: 'target p99 ≤ 10 ms',
   });
+  if (inMemory) {
+    loadRows('Kocoro, "message", data folder in memory (/dev/shm): no disk flush', inMemory, {
+      complete99: `target p99 ≤ SDK's + 5 ms = ${fmt(sdkP99 + 5, 'ms')}`,
+      ack99: 'target p99 ≤ 10 ms',
+    });
+  }
   loadRows('bare SDK (one text reply, no cards, nothing on disk)', sdk, {});
   const sync = await diskSyncMs();
   console.log('  this disk (the floor under a durable ack)');

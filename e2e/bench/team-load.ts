@@ -134,9 +134,11 @@ export async function kocoroLoad(
   replyMode: ReplyMode,
   agent: PacedAgent,
   maxConcurrentAnswers?: number,
+  /** Where the data folder goes (default the system's temp folder, on disk). */
+  dataRoot = os.tmpdir(),
 ): Promise<LoadFigures> {
   const fake = await FakeLarkPlatform.start({ apps: [APP] });
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-bench-load-'));
+  const dataDir = await fs.mkdtemp(path.join(dataRoot, 'kocoro-bench-load-'));
   const manager = new BotManager({ dataDir, logger: new MemoryLogger(), providerFor: () => agent });
   const config: ConfigFile = {
     agents: [{ id: 'paced', name: 'Paced', provider: { type: 'echo' } }],
