@@ -19,8 +19,8 @@ export class HeadlessProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(args: string[], env: NodeJS.ProcessEnv = {}, entry = 'electron/run-headless.mjs'): HeadlessProcess {
-    const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  static start(args: string[], env: NodeJS.ProcessEnv = {}, entry = 'electron/run-headless.mjs', nodeArgs: string[] = []): HeadlessProcess {
+    const loader = [...nodeArgs, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : [])];
     const child = spawn(process.execPath, [...loader, path.join(ROOT, entry), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },

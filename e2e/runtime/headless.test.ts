@@ -204,3 +204,33 @@ describe('npm run headless -- --metrics PORT', () => {
     expect(rebound).toBe(421);
   });
 });
+
+describe('npm run headless: what it loads', () => {
+  it('runs the compiled core on plain Node and loads a model SDK only once an agent using it answers', async () => {
+    const imports = path.join(dir, 'imports.log');
+    const recorder = ['--import', path.join(process.cwd(), 'e2e/support/record-imports.mjs')];
+    const file = await writeConfig(
+      config([teamBot({ agentId: 'echo' }), teamBot({ id: 'model-bot', appId: APP2.appId, appSecret: APP2.appSecret })]),
+    );
+    const p = HeadlessProcess.start(
+      ['--config', file, '--data-dir', path.join(dir, 'data')],
+      { ...ENV, KOCORO_IMPORT_LOG: imports },
+      undefined,
+      recorder,
+    );
+    procs.push(p);
+    await p.waitForLog('bot.connected', { bot: 'team-bot' });
+    await p.waitForLog('bot.connected', { bot: 'model-bot' });
+    const echoed = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'echo me' });
+    await p.waitForLog('reply.sent', { messageId: echoed.messageId });
+    const loaded = async () => (await fs.readFile(imports, 'utf8')).split('\n');
+    expect((await loaded()).some((url) => url.includes('/dist-headless/headless.js'))).toBe(true);
+    expect((await loaded()).filter((url) => url.includes('/electron/') && url.endsWith('.ts'))).toEqual([]);
+    expect((await loaded()).filter((url) => /node_modules\/(openai|@anthropic-ai)\//.test(url))).toEqual([]);
+
+    const asked = lark.pushMessage(APP2.appId, { chatType: 'p2p', text: 'hello model' });
+    await p.waitForLog('reply.sent', { messageId: asked.messageId });
+    expect((await loaded()).some((url) => /node_modules\/openai\//.test(url))).toBe(true);
+    expect((await loaded()).some((url) => /node_modules\/@anthropic-ai\//.test(url))).toBe(false);
+  });
+});
