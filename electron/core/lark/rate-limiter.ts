@@ -2,7 +2,8 @@
  * Paces one app's Open Platform calls within the platform's published limits (lark/README.md §8),
  * so a busy bot waits its turn here instead of meeting 429s: every API 50/s and 1000/min per app,
  * and sending or replying 5/s per receiving user or group. One limiter per app, shared by all its
- * chats and cards. Nothing is ever dropped: a call waits in line until its windows have room.
+ * chats and cards. `acquire` never drops a call: it waits in line until its windows have room;
+ * `tryAcquire` is for calls that can be skipped (streamed card text): room now, or when to ask again.
  */
 
 /** At most `max` calls in any `ms` milliseconds. */
