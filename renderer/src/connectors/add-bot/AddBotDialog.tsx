@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BotView, EventPayload, MethodInput } from '@shared/contract';
 import type { Platform } from '@shared/config-schema';
@@ -27,9 +27,17 @@ const emptyDraft: Draft = {
   access: DEFAULT_ACCESS_VIEW,
 };
 
-function focusField(id: string): void {
-  // After React has rendered the error: move the caret to the field to fix.
-  requestAnimationFrame(() => document.getElementById(id)?.focus());
+/**
+ * Moves the caret to the field to fix, right after React has rendered its error (a layout effect,
+ * in the same task as the answer that said so). A later frame would be too late: by then the person
+ * may already be typing in another field, and the rest of their typing would land in this one.
+ */
+function useFieldFocus(): (id: string) => void {
+  const [target, setTarget] = useState<{ id: string } | null>(null);
+  useLayoutEffect(() => {
+    if (target) document.getElementById(target.id)?.focus();
+  }, [target]);
+  return useCallback((id: string) => setTarget({ id }), []);
 }
 
 /**
@@ -66,6 +74,7 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
   });
 
   const platformName = t(`platform.${platform}`);
+  const focusField = useFieldFocus();
 
   const update = useCallback((patch: Partial<Draft>) => {
     setDraft((d) => ({ ...d, ...patch }));
