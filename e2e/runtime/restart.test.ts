@@ -18,18 +18,22 @@ function cardsFor(messageId: string): FakeCard[] {
 
 const hasButton = (card: FakeCard): boolean => JSON.stringify(card.json).includes('"tag":"button"');
 
+/** A long answer streaming into its card when the app quits with a grace period too short to finish it. */
+async function quitMidAnswer(): Promise<{ messageId: string; card: FakeCard | undefined }> {
+  h = await RuntimeHarness.create({ model: { reply: () => ANSWER, chunkChars: 8, chunkDelayMs: 60 } });
+  await h.start(h.config([h.bot({ replyMode: undefined })]));
+  await h.lark.waitForConnections(APP.appId);
+  const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'a long plan, please' });
+  await expect
+    .poll(() => (cardsFor(messageId)[0] ? (h.lark.cardText(cardsFor(messageId)[0]!.cardId) ?? '').length : 0))
+    .toBeGreaterThan(30);
+  await h.manager.stopAll(200);
+  return { messageId, card: cardsFor(messageId)[0] };
+}
+
 describe('replies that survive a restart (default reply mode: streaming cards)', () => {
   it('a shutdown past the grace period closes the streaming card with a note; the next start finishes the answer in that same card', async () => {
-    h = await RuntimeHarness.create({ model: { reply: () => ANSWER, chunkChars: 8, chunkDelayMs: 60 } });
-    await h.start(h.config([h.bot({ replyMode: undefined })]));
-    await h.lark.waitForConnections(APP.appId);
-    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'a long plan, please' });
-    await expect
-      .poll(() => (cardsFor(messageId)[0] ? (h.lark.cardText(cardsFor(messageId)[0]!.cardId) ?? '').length : 0))
-      .toBeGreaterThan(30);
-
-    await h.manager.stopAll(200);
-    const [card] = cardsFor(messageId);
+    const { messageId, card } = await quitMidAnswer();
     expect(card!.streaming).toBe(false);
     expect(hasButton(card!)).toBe(false);
     expect(h.lark.cardText(card!.cardId)).toMatch(/\n\n_Interrupted — Kocoro will finish this answer when it restarts\._$/);
@@ -47,15 +51,7 @@ describe('replies that survive a restart (default reply mode: streaming cards)',
   });
 
   it('when the kept card can no longer be updated, exactly one continuation carries the whole answer', async () => {
-    h = await RuntimeHarness.create({ model: { reply: () => ANSWER, chunkChars: 8, chunkDelayMs: 60 } });
-    await h.start(h.config([h.bot({ replyMode: undefined })]));
-    await h.lark.waitForConnections(APP.appId);
-    const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'a long plan, please' });
-    await expect
-      .poll(() => (cardsFor(messageId)[0] ? (h.lark.cardText(cardsFor(messageId)[0]!.cardId) ?? '').length : 0))
-      .toBeGreaterThan(30);
-    await h.manager.stopAll(200);
-    const [card] = cardsFor(messageId);
+    const { messageId, card } = await quitMidAnswer();
     const interrupted = h.lark.cardText(card!.cardId);
 
     // The card is gone for good (e.g. deleted): every operation on it fails after the restart.

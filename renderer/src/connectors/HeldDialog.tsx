@@ -43,6 +43,18 @@ export function HeldDialog({ bot, onClose }: { bot: BotView; onClose: () => void
     }
   };
 
+  /** Answer and Skip for these messages (one, or all of a chat). */
+  const actions = (ids: string[], answerLabel: string, skipLabel: string) => (
+    <>
+      <button type="button" className="button button--small" disabled={busy} onClick={() => void resolve(ids, 'answer')}>
+        {answerLabel}
+      </button>
+      <button type="button" className="button button--small" disabled={busy} onClick={() => void resolve(ids, 'skip')}>
+        {skipLabel}
+      </button>
+    </>
+  );
+
   const chats = new Map<string, HeldMessage[]>();
   for (const m of held ?? []) chats.set(m.chatId, [...(chats.get(m.chatId) ?? []), m]);
 
@@ -67,34 +79,14 @@ export function HeldDialog({ bot, onClose }: { bot: BotView; onClose: () => void
             <section key={chatId} className="held__chat" aria-label={label}>
               <div className="held__chat-head">
                 <h3>{label}</h3>
-                <button type="button" className="button button--small" disabled={busy} onClick={() => void resolve(ids, 'answer')}>
-                  {t('held.answerAll')}
-                </button>
-                <button type="button" className="button button--small" disabled={busy} onClick={() => void resolve(ids, 'skip')}>
-                  {t('held.skipAll')}
-                </button>
+                {actions(ids, t('held.answerAll'), t('held.skipAll'))}
               </div>
               <ul className="held__list">
                 {messages.map((m) => (
                   <li key={m.messageId} className="held__message">
                     <time dateTime={new Date(m.sentAt).toISOString()}>{new Date(m.sentAt).toLocaleString()}</time>
                     <span className="held__preview">{m.preview || t('held.noText')}</span>
-                    <button
-                      type="button"
-                      className="button button--small"
-                      disabled={busy}
-                      onClick={() => void resolve([m.messageId], 'answer')}
-                    >
-                      {t('held.answer')}
-                    </button>
-                    <button
-                      type="button"
-                      className="button button--small"
-                      disabled={busy}
-                      onClick={() => void resolve([m.messageId], 'skip')}
-                    >
-                      {t('held.skip')}
-                    </button>
+                    {actions([m.messageId], t('held.answer'), t('held.skip'))}
                   </li>
                 ))}
               </ul>
