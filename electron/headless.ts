@@ -46,6 +46,14 @@ function parsePort(raw: string): number | null {
   return port <= 65_535 ? port : null;
 }
 
+/** Why a server could not listen on `port`, in words; anything but a port problem is rethrown. */
+function portProblem(flag: string, port: number, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return `${flag} ${port}: the port is already in use; choose another (0 picks a free one)`;
+  if (code === 'EACCES') return `${flag} ${port}: not allowed to listen on this port; choose one above 1023 (0 picks a free one)`;
+  throw err;
+}
+
 function readVersion(): string {
   try {
     return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
@@ -130,10 +138,7 @@ async function main(): Promise<number> {
     try {
       ui = await startUiServer({ port: uiPort, handlers: service.handlers, events: service.events, staticDir, logger });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') return fail(`--ui ${uiPort}: the port is already in use; choose another (0 picks a free one)`);
-      if (code === 'EACCES') return fail(`--ui ${uiPort}: not allowed to listen on this port; choose one above 1023 (0 picks a free one)`);
-      throw err;
+      return fail(portProblem('--ui', uiPort, err));
     }
     redactor.add(ui.token); // the token never reaches the JSON log, whatever logs it
     const server = ui;
@@ -147,10 +152,7 @@ async function main(): Promise<number> {
       process.stderr.write(`Metrics: ${metrics.url}\n`);
       logger.log('info', 'metrics.listening', { url: metrics.url, port: metrics.port });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') return fail(`--metrics ${metricsPort}: the port is already in use; choose another (0 picks a free one)`);
-      if (code === 'EACCES') return fail(`--metrics ${metricsPort}: not allowed to listen on this port; choose one above 1023`);
-      throw err;
+      return fail(portProblem('--metrics', metricsPort, err));
     }
   }
 

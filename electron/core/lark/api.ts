@@ -1,10 +1,9 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from '../log/logger';
 import { fromCode, LarkApiError } from './errors';
-import { PacedCaller } from './paced-call';
+import { type LarkCallObserver, PacedCaller } from './paced-call';
 import { DEFAULT_RETRY, realSleep, type RetryPolicy } from './retry';
 import { sdkLogger } from './sdk-logger';
-import type { LarkCallObserver } from './paced-call';
 import { ClearableTokenCache } from './token-cache';
 import { withJsonErrorBody, withTimeout } from './http';
 import { CHAT_WINDOWS } from './rate-limiter';
