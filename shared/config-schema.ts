@@ -124,6 +124,13 @@ export type BotLanguage = z.infer<typeof botLanguageSchema>;
 export const backlogPolicySchema = z.enum(['note', 'hold', 'answer', 'skip']);
 export type BacklogPolicy = z.infer<typeof backlogPolicySchema>;
 
+/** Where a tool approval card goes: a reply to the asker's message (`chat`) or the asker's direct chat with the bot (`dm`). */
+export const approvalsPlaceSchema = z.enum(['chat', 'dm']);
+/** open_ids who may decide any approval besides the person who asked. */
+export const approversSchema = z
+  .array(z.string().regex(/^ou_[A-Za-z0-9_-]+$/, 'must be open_ids (ou_…)'))
+  .max(100, 'at most 100 approvers');
+
 /** Chats a bot answers at the same time; one chat's messages are always answered one after another. */
 export const maxConcurrentAnswersSchema = z.number().int().min(1, 'must be at least 1').max(1_000, 'must be at most 1000');
 
@@ -155,6 +162,15 @@ export const botSchema = z
      * after another. The platform's rate limits are kept whatever this is.
      */
     maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
+    /**
+     * Tool approvals of the agent (Kocoro): cards in the chat, as replies in the asker's thread
+     * (`chat`, default) or in the asker's direct chat with the bot (`dm`).
+     */
+    approvals: approvalsPlaceSchema.optional(),
+    /** Who may decide approvals besides the person who asked (open_ids; default none). */
+    approvers: approversSchema.optional(),
+    /** A footer with the agent's token use and cost under each answer, when the agent reports it (default off). */
+    usageFooter: z.boolean().optional(),
     /** Files people send: kept only for agents that open local files, within a quota and a retention. */
     files: z
       .object({

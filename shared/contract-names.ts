@@ -21,6 +21,8 @@ export const METHOD_NAME_LIST = [
   'bots.held',
   'bots.resolveHeld',
   'bots.figures',
+  'approvals.list',
+  'approvals.decide',
   'agents.list',
   'agents.create',
   'agents.update',
@@ -36,6 +38,7 @@ export const EVENT_NAME_LIST = [
   'bot.activity',
   'bots.changed',
   'agents.changed',
+  'approvals.changed',
   'agent.test',
   'settings.changed',
 ] as const satisfies readonly EventName[];

@@ -18,6 +18,8 @@ import {
   botLanguageSchema,
   backlogPolicySchema,
   maxConcurrentAnswersSchema,
+  approvalsPlaceSchema,
+  approversSchema,
 } from './config-schema';
 import { isMethodName } from './contract-names';
 
@@ -158,6 +160,11 @@ export const botViewSchema = z.object({
   backlog: backlogPolicySchema,
   /** Chats answered at the same time (default resolved). */
   maxConcurrentAnswers: z.number(),
+  /** Where tool approval cards go (`chat` unless chosen), and who may decide them besides the asker. */
+  approvals: approvalsPlaceSchema,
+  approvers: z.array(z.string()),
+  /** Whether answers end with the agent's token use and cost. */
+  usageFooter: z.boolean(),
   status: botStatusSchema,
 });
 
@@ -192,6 +199,9 @@ export const botCreateInputSchema = credentialsInputSchema.extend({
   language: botLanguageSchema.optional(),
   backlog: backlogPolicySchema.optional(),
   maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
+  approvals: approvalsPlaceSchema.optional(),
+  approvers: approversSchema.optional(),
+  usageFooter: z.boolean().optional(),
 });
 
 /** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
@@ -207,7 +217,32 @@ export const botUpdateInputSchema = z.object({
   language: botLanguageSchema.optional(),
   backlog: backlogPolicySchema.optional(),
   maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
+  approvals: approvalsPlaceSchema.optional(),
+  approvers: approversSchema.optional(),
+  usageFooter: z.boolean().optional(),
 });
+
+export const approvalDecisionSchema = z.enum(['allow', 'deny', 'always_allow']);
+
+/** A tool call an agent waits to be allowed to run (README "Tool approvals"). */
+export const pendingApprovalSchema = z.object({
+  botId: z.string(),
+  requestId: z.string(),
+  chatId: z.string(),
+  chatType: z.enum(['p2p', 'group']),
+  /** The person whose message the agent is answering: they decide, with the bot's approvers. */
+  askerOpenId: z.string(),
+  /** Their message, shortened. */
+  question: z.string(),
+  tool: z.string(),
+  title: z.string(),
+  /** The call's arguments, redacted and shortened. */
+  detail: z.string(),
+  alwaysAllowOffered: z.boolean(),
+  /** When the agent asked (ms since the epoch). */
+  since: z.number(),
+});
+export type PendingApproval = z.infer<typeof pendingApprovalSchema>;
 
 /** A late message kept by the `hold` backlog policy (README "backlog"). */
 export const heldMessageSchema = z.object({
@@ -303,6 +338,14 @@ export const methods = {
     output: z.object({ resolved: z.number() }),
   },
 
+  /** Tool calls the bots' agents wait to be allowed to run, oldest first. */
+  'approvals.list': { input: none, output: z.array(pendingApprovalSchema) },
+  /** Decides one, exactly as its card's button would; `not_found` once it no longer waits. */
+  'approvals.decide': {
+    input: z.object({ botId: id, requestId: z.string().min(1).max(100), decision: approvalDecisionSchema }),
+    output: z.object({ decided: z.literal(true) }),
+  },
+
   'agents.list': { input: none, output: z.array(agentViewSchema) },
   'agents.create': { input: agentInputSchema, output: agentViewSchema },
   'agents.update': { input: agentInputSchema.extend({ id }), output: agentViewSchema },
@@ -329,6 +372,8 @@ export const events = {
   /** The bot list changed (created, edited, removed): refetch `bots.list`. */
   'bots.changed': none,
   'agents.changed': none,
+  /** An approval was asked for (`added`), decided or ended: refetch `approvals.list`. */
+  'approvals.changed': z.object({ added: pendingApprovalSchema.optional() }),
   'agent.test': z.object({
     runId: z.string(),
     delta: z.string().optional(),

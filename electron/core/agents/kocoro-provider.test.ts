@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeKocoro } from '@e2e/fake-kocoro/server';
+import { LoopbackHttp } from '@e2e/fakes/loopback-http';
 import { KocoroProvider, kocoroHealth, listKocoroAgents } from './kocoro-provider';
-import { AgentError, type AgentChunk, type AgentContext, type AgentRequest, applyChunk } from './provider';
+import {
+  AgentError,
+  type AgentApproval,
+  type AgentChunk,
+  type AgentContext,
+  type AgentProgress,
+  type AgentRequest,
+  applyChunk,
+  isProgress,
+} from './provider';
 
 let fake: FakeKocoro | undefined;
 afterEach(async () => {
@@ -43,7 +53,7 @@ describe('KocoroProvider', () => {
     const provider = new KocoroProvider({ url: fake.url, agent: 'research' });
     const { chunks, text } = await run(provider, request('hello there'));
     expect(chunks.length).toBeGreaterThan(3);
-    expect(chunks.every((c) => typeof c === 'string')).toBe(true);
+    expect(chunks.filter((c) => !isProgress(c)).every((c) => typeof c === 'string')).toBe(true);
     expect(text).toBe('research says: hello there');
     expect(fake.messages).toEqual([{ text: 'hello there', agent: 'research', source: 'lark', channel: 'oc_1', sender: 'ou_1' }]);
   });
@@ -112,5 +122,92 @@ describe('KocoroProvider', () => {
       { name: 'research', displayName: 'Research', description: 'Finds things out' },
     ]);
     expect(await kocoroHealth(fake.url)).toMatchObject({ ok: true });
+  });
+
+  it('reports tool calls as steps (with what they do, redacted), narration and the total usage of the run', async () => {
+    fake = await FakeKocoro.start({
+      replyInDoneOnly: true,
+      usage: { input_tokens: 1200, output_tokens: 180, total_tokens: 1380, cost_usd: 0.0123 },
+      tools: [
+        { tool: 'web_search', args: { query: 'weather in Paris' }, narration: 'Looking it up', runMs: 20 },
+        { tool: 'http', args: { url: 'https://api.example.com/?token=abcdef123456' }, fails: true },
+      ],
+    });
+    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const { chunks, text } = await run(provider, request('weather?'));
+    const progress = chunks.filter(isProgress);
+    expect(progress.filter((p) => p.kind === 'narration')).toEqual([{ kind: 'narration', text: 'Looking it up' }]);
+    const steps = progress.flatMap((p) => (p.kind === 'step' ? [p.step] : []));
+    expect(steps.map((s) => [s.tool, s.status])).toEqual([
+      ['web_search', 'running'],
+      ['web_search', 'done'],
+      ['http', 'running'],
+      ['http', 'failed'],
+    ]);
+    expect(steps[0]!.detail).toBe('weather in Paris');
+    expect(steps[1]!.id).toBe(steps[0]!.id);
+    expect(steps[1]!.elapsedMs).toBeGreaterThanOrEqual(15);
+    expect(steps[2]!.detail).toBe('https://api.example.com/?token=***');
+    expect(progress.at(-1)).toEqual({
+      kind: 'usage',
+      usage: { inputTokens: 1200, outputTokens: 180, totalTokens: 1380, costUsd: 0.0123 },
+      total: true,
+    });
+    expect(text).toBe('a says: weather?');
+  });
+
+  it('passes an approval request on, blocked until decided; the decision reaches POST /approval and the answer follows', async () => {
+    fake = await FakeKocoro.start({
+      tools: [{ tool: 'bash', args: { command: 'rm notes.txt --password=hunter2', description: 'Delete the notes file' }, approval: true }],
+    });
+    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    let approval: AgentApproval | undefined;
+    let text = '';
+    for await (const chunk of provider.stream(request('delete notes'))) {
+      if (isProgress(chunk) && chunk.kind === 'approval') {
+        approval = chunk.approval;
+        expect(fake.approvals[0]!.decision).toBeUndefined();
+        await approval.decide('allow');
+      }
+      text = applyChunk(text, chunk);
+    }
+    expect(approval).toMatchObject({ tool: 'bash', title: 'Delete the notes file', alwaysAllowOffered: true });
+    expect(approval!.detail).toBe('rm notes.txt --password=***');
+    expect(fake.approvalPosts).toEqual([{ request_id: fake.approvals[0]!.requestId, decision: 'allow' }]);
+    expect(fake.approvals[0]!.decision).toBe('allow');
+    expect(text).toBe('a says: delete notes');
+  });
+
+  it('offers no "always allow" when the daemon flags it, and says when the agent went on without a decision made here', async () => {
+    fake = await FakeKocoro.start({
+      approvalTimeoutMs: 150,
+      tools: [{ tool: 'computer', args: { action: 'click' }, approval: true, flags: ['always_allow_disabled'] }],
+    });
+    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const progress: AgentProgress[] = [];
+    let text = '';
+    for await (const chunk of provider.stream(request('click it'))) {
+      if (isProgress(chunk)) progress.push(chunk);
+      text = applyChunk(text, chunk);
+    }
+    const asked = progress.find((p) => p.kind === 'approval');
+    expect(asked?.kind === 'approval' && asked.approval.alwaysAllowOffered).toBe(false);
+    const requestId = fake.approvals[0]!.requestId;
+    expect(fake.approvals[0]!.decision).toBe('timeout');
+    expect(progress).toContainEqual({ kind: 'approvalEnded', requestId });
+    expect(text).toBe('a says: click it (not allowed: computer)');
+  });
+
+  it('says so when the daemon added the message to a run already going instead of answering it', async () => {
+    const server = await LoopbackHttp.start(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('event: injected\ndata: default:lark:oc_1\n\n');
+    });
+    try {
+      const err = await failure(new KocoroProvider({ url: server.origin, agent: 'a' }), request('hi'));
+      expect((err as AgentError).notice).toEqual({ key: 'kocoro.busy' });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,6 +1,22 @@
-import { z } from 'zod';
-import { AgentError, type AgentChunk, type AgentProvider, type AgentRequest } from './provider';
-import { parseSse } from './sse';
+import { redactCredentials } from '../log/redact';
+import {
+  ALWAYS_ALLOW_DISABLED,
+  approvalDetail,
+  approvalEventSchema,
+  cloudAgentSchema,
+  cloudPlanSchema,
+  cloudProgressSchema,
+  doneEventSchema,
+  errorEventSchema,
+  eventJson,
+  stepOf,
+  textEventSchema,
+  toolEventSchema,
+  usageOf,
+  usageSchema,
+} from './kocoro-events';
+import { AgentError, type AgentChunk, type AgentProvider, type AgentRequest, type ApprovalDecision } from './provider';
+import { parseSse, type SseEvent } from './sse';
 
 export const KOCORO_DEFAULT_URL = 'http://127.0.0.1:7533';
 export const KOCORO_NOT_RUNNING = 'Kocoro daemon not running: start it with `shan daemon start`';
@@ -143,32 +159,7 @@ export class KocoroProvider implements AgentProvider {
         yield json.reply;
         return;
       }
-      let streamed = '';
-      let done = false;
-      for await (const event of parseSse(res.body)) {
-        const data = parseEventData(event.data);
-        if (event.event === 'delta') {
-          const text = data.text ?? data.delta ?? '';
-          if (text) {
-            streamed += text;
-            yield text;
-          }
-        } else if (event.event === 'error') {
-          const message = String(data.error ?? data.message ?? event.data);
-          throw new AgentError(`Kocoro agent "${this.opts.agent}" failed: ${message}`, {
-            key: 'kocoro.failed',
-            params: { detail: message },
-          });
-        } else if (event.event === 'done') {
-          done = true;
-          const reply = data.reply;
-          if (reply !== undefined && reply !== streamed) yield { replace: reply };
-          break;
-        }
-        // `tool` and `approval` events are the daemon's own business: the chat sees the answer.
-      }
-      signal.throwIfAborted();
-      if (!done) throw new AgentError(`Kocoro daemon at ${this.url} ended the stream without "done"`, { key: 'kocoro.incomplete' });
+      yield* this.events(parseSse(res.body), signal);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -187,28 +178,122 @@ export class KocoroProvider implements AgentProvider {
       // The daemon is gone or slow: nothing more to do.
     }
   }
-}
 
-/** An SSE event's data as the daemon sends it: a JSON object (fields by event), or plain text. */
-const eventDataSchema = z
-  .object({
-    text: z.string().optional(),
-    delta: z.string().optional(),
-    reply: z.string().optional(),
-    error: z.unknown().optional(),
-    message: z.unknown().optional(),
-  })
-  .loose();
-type EventData = z.infer<typeof eventDataSchema>;
-
-function parseEventData(raw: string): EventData {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { text: raw };
+  /**
+   * The stream's events in order (kocoro-events.ts lists them all). While an approval is open the
+   * agent is blocked, so any event after it means the agent went on: a request not decided here
+   * ended some other way (the daemon's timeout, or a decision in Kocoro itself).
+   */
+  private async *events(stream: AsyncIterable<SseEvent>, signal: AbortSignal): AsyncIterable<AgentChunk> {
+    let streamed = '';
+    const open = new Set<string>();
+    const decidedHere = new Set<string>();
+    for await (const event of stream) {
+      const json = eventJson(event.data);
+      for (const requestId of open) if (!decidedHere.has(requestId)) yield { kind: 'approvalEnded', requestId };
+      open.clear();
+      switch (event.event) {
+        case 'delta': {
+          const parsed = textEventSchema.safeParse(json);
+          const text = parsed.success ? (parsed.data.text ?? parsed.data.delta ?? '') : typeof json === 'string' ? json : event.data;
+          if (text) {
+            streamed += text;
+            yield text;
+          }
+          break;
+        }
+        case 'tool': {
+          const parsed = toolEventSchema.safeParse(json);
+          if (parsed.success) yield { kind: 'step', step: stepOf(parsed.data, redactCredentials) };
+          break;
+        }
+        case 'assistant_text': {
+          const text = textEventSchema.safeParse(json).data?.text?.trim();
+          if (text) yield { kind: 'narration', text };
+          break;
+        }
+        case 'cloud_agent': {
+          const text = cloudAgentSchema.safeParse(json).data?.message?.trim();
+          if (text) yield { kind: 'narration', text };
+          break;
+        }
+        case 'cloud_progress': {
+          const p = cloudProgressSchema.safeParse(json).data;
+          if (p) yield { kind: 'narration', text: `${p.completed}/${p.total}` };
+          break;
+        }
+        case 'cloud_plan': {
+          const type = cloudPlanSchema.safeParse(json).data?.type;
+          if (type) yield { kind: 'narration', text: type };
+          break;
+        }
+        case 'usage': {
+          const parsed = usageSchema.safeParse(json);
+          if (parsed.success) yield { kind: 'usage', usage: usageOf(parsed.data), total: false };
+          break;
+        }
+        case 'approval': {
+          const parsed = approvalEventSchema.safeParse(json);
+          if (!parsed.success) {
+            // Unreadable: nobody could decide it, and the agent would wait 5 minutes for nothing.
+            throw new AgentError(`Kocoro daemon sent an unreadable approval request: ${event.data.slice(0, 200)}`, {
+              key: 'kocoro.failed',
+              params: { detail: 'unreadable approval request' },
+            });
+          }
+          const a = parsed.data;
+          open.add(a.request_id);
+          yield {
+            kind: 'approval',
+            approval: {
+              requestId: a.request_id,
+              tool: a.tool,
+              title: (a.title || a.tool).slice(0, 200),
+              detail: approvalDetail(a.args ?? '', redactCredentials),
+              alwaysAllowOffered: !(a.flags ?? []).includes(ALWAYS_ALLOW_DISABLED),
+              decide: async (decision) => {
+                await this.decide(a.request_id, decision);
+                decidedHere.add(a.request_id);
+              },
+            },
+          };
+          break;
+        }
+        case 'error': {
+          const e = errorEventSchema.safeParse(json).data;
+          const message = String(e?.error ?? e?.message ?? event.data);
+          throw new AgentError(`Kocoro agent "${this.opts.agent}" failed: ${message}`, {
+            key: 'kocoro.failed',
+            params: { detail: message },
+          });
+        }
+        case 'injected':
+          // Another run was still going on this conversation (one being stopped, or one started in
+          // Kocoro itself): the message went into it, and its answer never comes on this stream.
+          throw new AgentError(`Kocoro daemon added the message to a run already going on route ${event.data}`, { key: 'kocoro.busy' });
+        case 'done': {
+          const parsed = doneEventSchema.safeParse(json);
+          const done = parsed.success ? parsed.data : {};
+          if (done.usage) yield { kind: 'usage', usage: usageOf(done.usage), total: true };
+          if (done.reply !== undefined && done.reply !== streamed) yield { replace: done.reply };
+          if (done.partial) yield { kind: 'partial', reason: done.failure_code ?? 'unknown' };
+          return;
+        }
+        // session_started, injected_committed and anything newer carry nothing the chat shows.
+      }
+    }
+    signal.throwIfAborted();
+    throw new AgentError(`Kocoro daemon at ${this.url} ended the stream without "done"`, { key: 'kocoro.incomplete' });
   }
-  if (typeof json === 'string') return { text: json };
-  const parsed = eventDataSchema.safeParse(json);
-  return parsed.success ? parsed.data : {};
+
+  /** `POST /approval {request_id, decision}`; the daemon answers `{ok:true}` whether or not the request still waited. */
+  async decide(requestId: string, decision: ApprovalDecision): Promise<void> {
+    const res = await daemonFetch(this.url, '/approval', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request_id: requestId, decision }),
+      signal: AbortSignal.timeout(2_500),
+    });
+    if (!res.ok) throw await failure(this.url, 'approval', res);
+  }
 }

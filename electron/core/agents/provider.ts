@@ -45,8 +45,60 @@ export interface AgentReplace {
   replace: string;
 }
 
-/** What `stream()` yields: a text delta to append, or the whole answer so far. */
-export type AgentChunk = string | AgentReplace;
+/** One tool call of the agent, as the card's steps show it (Kocoro `tool` events). */
+export interface AgentStep {
+  /** Pairs the call's start with its end (the daemon's `tool_use_id`; the tool name when absent). */
+  id: string;
+  tool: string;
+  /** Short, already redacted: the daemon's title or the call's main argument. */
+  detail?: string;
+  status: 'running' | 'done' | 'failed';
+  elapsedMs?: number;
+}
+
+/** What a run cost, when the backend says (Kocoro `usage`, `done.usage`). */
+export interface AgentUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  costUsd?: number;
+}
+
+export type ApprovalDecision = 'allow' | 'deny' | 'always_allow';
+
+/**
+ * The agent waits for consent before it runs a tool (Kocoro `approval`): it stays blocked until
+ * `decide` is called or the backend gives up (the Kocoro daemon denies after 5 minutes).
+ */
+export interface AgentApproval {
+  requestId: string;
+  tool: string;
+  /** What the agent says it wants to do (model-written: shown as text, never trusted). */
+  title: string;
+  /** The call's arguments, redacted and shortened for display. */
+  detail: string;
+  /** False when the backend refuses to remember this tool (`always_allow_disabled`). */
+  alwaysAllowOffered: boolean;
+  decide(decision: ApprovalDecision): Promise<void>;
+}
+
+/** How the agent is getting on, besides its text: shown above the answer while it works. */
+export type AgentProgress =
+  | { kind: 'step'; step: AgentStep }
+  | { kind: 'narration'; text: string }
+  | { kind: 'usage'; usage: AgentUsage; total: boolean }
+  | { kind: 'approval'; approval: AgentApproval }
+  /** The agent went on without a decision made here: the backend timed out, or someone decided in Kocoro itself. */
+  | { kind: 'approvalEnded'; requestId: string }
+  /** The answer is all the agent will give, but it says it did not finish (`done.partial`). */
+  | { kind: 'partial'; reason: string };
+
+/** What `stream()` yields: a text delta to append, the whole answer so far, or progress. */
+export type AgentChunk = string | AgentReplace | AgentProgress;
+
+export function isProgress(chunk: AgentChunk): chunk is AgentProgress {
+  return typeof chunk === 'object' && 'kind' in chunk;
+}
 
 /**
  * An agent backend. It streams text deltas so replies can appear as they are written, and it
@@ -62,7 +114,8 @@ export interface AgentProvider {
 
 /** The answer after `chunk`: appended for a delta, replaced for an `AgentReplace`. */
 export function applyChunk(text: string, chunk: AgentChunk): string {
-  return typeof chunk === 'string' ? text + chunk : chunk.replace;
+  if (typeof chunk === 'string') return text + chunk;
+  return 'replace' in chunk ? chunk.replace : text;
 }
 
 /**

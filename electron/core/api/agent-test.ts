@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig, Platform } from '@shared/config-schema';
-import { AgentError, type AgentProvider, applyChunk } from '../agents/provider';
+import { AgentError, type AgentProvider, applyChunk, isProgress } from '../agents/provider';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
 import type { EventBus } from './event-bus';
@@ -65,6 +65,11 @@ export class AgentTestRunner {
         context: { platform, botId: 'agent-test', chatId: 'agent-test', chatType: 'p2p', senderOpenId: 'agent-test' },
         signal: controller.signal,
       })) {
+        // A test has nobody in a chat to ask: a tool that needs consent is denied at once, and the test says so.
+        if (isProgress(delta) && delta.kind === 'approval') {
+          void delta.approval.decide('deny').catch(() => undefined);
+          full += `\n\n_(The agent asked to run ${delta.approval.tool}; a test denies tool approvals. In a chat, the asker decides.)_\n\n`;
+        }
         full = applyChunk(full, delta);
         show(this.opts.redactor.redactGrowing(full));
       }

@@ -14,6 +14,34 @@ import { configFileName } from './config-file-name';
 import { botIdFor } from './ids';
 import type { ServiceContext } from './service-context';
 
+/**
+ * Settings a running bot takes for its next message, without reconnecting, and the value each has
+ * when not written down: a default is not stored, so a later change of default reaches it.
+ */
+const LIVE_DEFAULTS = {
+  language: 'auto',
+  backlog: 'note',
+  maxConcurrentAnswers: DEFAULT_CONCURRENT_ANSWERS,
+  approvals: 'chat',
+  approvers: [],
+  usageFooter: false,
+} satisfies { [K in LiveKey]-?: AppBot[K] };
+type LiveKey = 'language' | 'backlog' | 'maxConcurrentAnswers' | 'approvals' | 'approvers' | 'usageFooter';
+const LIVE_KEYS = Object.keys(LIVE_DEFAULTS) as LiveKey[];
+
+function sameSetting(key: LiveKey, a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? LIVE_DEFAULTS[key]) === JSON.stringify(b ?? LIVE_DEFAULTS[key]);
+}
+
+/** Writes the live settings `input` gives into `record`: a default is removed, absent ones stay as they are. */
+function setLiveSettings(record: AppBot, input: Partial<Pick<AppBot, LiveKey>>): void {
+  for (const key of LIVE_KEYS) {
+    if (input[key] === undefined) continue;
+    delete record[key];
+    if (!sameSetting(key, input[key], undefined)) Object.assign(record, { [key]: input[key] });
+  }
+}
+
 type BotHandlers = Pick<
   Handlers,
   | 'bots.list'
@@ -99,12 +127,8 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           ...(domain ? { domain } : {}),
           ...(input.replyMode ? { replyMode: input.replyMode } : {}),
           ...(input.access ? { access: cleanAccess(input.access) } : {}),
-          ...(input.language && input.language !== 'auto' ? { language: input.language } : {}),
-          ...(input.backlog && input.backlog !== 'note' ? { backlog: input.backlog } : {}),
-          ...(input.maxConcurrentAnswers && input.maxConcurrentAnswers !== DEFAULT_CONCURRENT_ANSWERS
-            ? { maxConcurrentAnswers: input.maxConcurrentAnswers }
-            : {}),
         };
+        setLiveSettings(record, input);
         await saveSecret(secretKeys.appSecret(id), input.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
         try {
@@ -134,22 +158,8 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         const replyModeChanged = JSON.stringify(resolvedReplyMode(next)) !== JSON.stringify(resolvedReplyMode(saved));
         if (input.access) next.access = cleanAccess({ ...saved.access, ...input.access });
         const accessChanged = JSON.stringify(resolveAccess(next.access)) !== JSON.stringify(resolveAccess(saved.access));
-        if (input.language !== undefined) {
-          delete next.language;
-          if (input.language !== 'auto') next.language = input.language;
-        }
-        const languageChanged = (next.language ?? 'auto') !== (saved.language ?? 'auto');
-        if (input.backlog !== undefined) {
-          delete next.backlog;
-          if (input.backlog !== 'note') next.backlog = input.backlog;
-        }
-        const backlogChanged = (next.backlog ?? 'note') !== (saved.backlog ?? 'note');
-        if (input.maxConcurrentAnswers !== undefined) {
-          delete next.maxConcurrentAnswers;
-          if (input.maxConcurrentAnswers !== DEFAULT_CONCURRENT_ANSWERS) next.maxConcurrentAnswers = input.maxConcurrentAnswers;
-        }
-        const concurrencyChanged =
-          (next.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS) !== (saved.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS);
+        setLiveSettings(next, input);
+        const settingsChanged = LIVE_KEYS.some((k) => !sameSetting(k, next[k], saved[k]));
 
         if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
@@ -159,13 +169,11 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         const restart = next.agentId !== saved.agentId || input.appSecret !== undefined || input.encryptKey !== undefined;
         if (next.enabled !== false) {
           if (restart) await launcher.launch(input.id);
-          else if (accessChanged || languageChanged || replyModeChanged || backlogChanged || concurrencyChanged) {
+          else if (accessChanged || replyModeChanged || settingsChanged) {
             ctx.manager.applyLive(input.id, {
               access: next.access,
-              language: next.language,
               replyMode: next.replyMode,
-              backlog: next.backlog,
-              maxConcurrentAnswers: next.maxConcurrentAnswers,
+              ...Object.fromEntries(LIVE_KEYS.map((k) => [k, next[k]])),
             });
           }
         }

@@ -50,6 +50,9 @@ export class Catalog {
       ...(b.backlog ? { backlog: b.backlog } : {}),
       ...(b.backlogAfterMinutes ? { backlogAfterMinutes: b.backlogAfterMinutes } : {}),
       ...(b.maxConcurrentAnswers ? { maxConcurrentAnswers: b.maxConcurrentAnswers } : {}),
+      ...(b.approvals ? { approvals: b.approvals } : {}),
+      ...(b.approvers?.length ? { approvers: b.approvers } : {}),
+      ...(b.usageFooter ? { usageFooter: b.usageFooter } : {}),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((b) => b.id));

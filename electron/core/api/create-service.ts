@@ -12,6 +12,7 @@ import { ActivityLog } from './activity-log';
 import { agentHandlers } from './agent-handlers';
 import { AgentTestRunner } from './agent-test';
 import { appHandlers } from './app-handlers';
+import { approvalHandlers } from './approval-handlers';
 import { BotLauncher } from './bot-launcher';
 import { botHandlers } from './bot-handlers';
 import { Catalog } from './catalog';
@@ -70,6 +71,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
   manager.onActivity((a) => {
     if (activity.add(a)) events.emit('bot.activity', a);
   });
+  manager.onApprovals((added) => events.emit('approvals.changed', added ? { added } : {}));
   reportShadowed(catalog, logger, opts.config?.file);
 
   const ctx: ServiceContext = {
@@ -91,7 +93,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     agentTests,
     exclusive: createExclusive(),
   };
-  const handlers: Handlers = { ...appHandlers(ctx), ...botHandlers(ctx), ...agentHandlers(ctx) };
+  const handlers: Handlers = { ...appHandlers(ctx), ...botHandlers(ctx), ...approvalHandlers(ctx), ...agentHandlers(ctx) };
 
   return {
     handlers,

@@ -41,6 +41,9 @@ export class Views {
       language: record.language ?? 'auto',
       backlog: record.backlog ?? 'note',
       maxConcurrentAnswers: record.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS,
+      approvals: record.approvals ?? 'chat',
+      approvers: record.approvers ?? [],
+      usageFooter: record.usageFooter ?? false,
       status: this.statusOf(record.id),
     };
   }

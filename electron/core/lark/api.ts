@@ -133,6 +133,20 @@ export class LarkApi {
     return { messageId: res.data?.message_id ?? '' };
   }
 
+  /** A new message to a person, by open_id: their direct chat with the bot (lark/README.md §5.3). */
+  async sendToUser(openId: string, input: Omit<ReplyInput, 'replyInThread' | 'chatId'>): Promise<SentMessageRef> {
+    const res = await this.caller.call(
+      'message.create',
+      () =>
+        this.client.im.v1.message.create({
+          params: { receive_id_type: 'open_id' },
+          data: { receive_id: openId, msg_type: input.msgType, content: input.content, ...(input.uuid ? { uuid: input.uuid } : {}) },
+        }),
+      { key: `user:${openId}`, windows: CHAT_WINDOWS },
+    );
+    return { messageId: res.data?.message_id ?? '' };
+  }
+
   // ---- CardKit (lark/README.md §5.11) and reactions (lark/README.md §5.7): used by the streaming reply ----
 
   /** Creates a card entity from card JSON 2.0; returns its card_id. */

@@ -49,3 +49,23 @@ export class SecretRedactor {
     return out.replace(/\b([tu])-[A-Za-z0-9._-]{8,}/g, '$1-***');
   }
 }
+
+/** `"password": "…"`, `token=…`, `Authorization: Bearer …`: the value of anything named like a credential. */
+const NAMED_SECRET =
+  /((?:["']?)(?:[\w-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|authorization|cookie)[\w-]*)(?:["']?)\s*[:=]\s*)("[^"]*"|'[^']*'|(?:bearer\s+)?[^\s,;&"'}]+)/gi;
+/** Credentials recognisable by their shape alone (OpenAI/Anthropic keys, GitHub and Slack tokens, AWS key ids, JWTs). */
+const SHAPED_SECRET =
+  /\b(?:sk-(?:ant-)?[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})/g;
+
+/**
+ * For text an agent wrote about what it wants to run (a tool call's arguments): credentials it
+ * may carry are hidden even when this app never knew them. Keeps the name, hides the value.
+ */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(NAMED_SECRET, (_m, name: string, value: string) => {
+      const quote = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
+      return `${name}${quote}***${quote}`;
+    })
+    .replace(SHAPED_SECRET, '***');
+}

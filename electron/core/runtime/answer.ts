@@ -6,9 +6,13 @@ import type { LarkApi } from '../lark/api';
 import { LarkApiError, toLarkApiError } from '../lark/errors';
 import { type BotIdentity, type InboundMessage, toInboundMessage } from '../lark/inbound';
 import { TypingIndicator } from '../lark/outbound/reactions';
+import { approvalNoteUuid } from '../lark/outbound/idempotency';
+import { postContent } from '../lark/outbound/markdown';
 import { createReplySink, PostReplySink, type ReplySink } from '../lark/outbound/reply-sink';
 import type { Sanitize } from '../lark/outbound/sanitize';
 import type { Logger } from '../log/logger';
+import { AnswerProgress } from './answer-progress';
+import type { ApprovalDesk } from './approval-desk';
 import type { AgentRunner } from './run-agent';
 import { sentTimeText } from './backlog';
 import type { BotFileStore } from './file-store';
@@ -27,6 +31,8 @@ export interface AnswerDeps {
   api: LarkApi;
   gate: Gate;
   agents: AgentRunner;
+  /** The bot's tool approvals: requests the agent makes while answering go there. */
+  desk: ApprovalDesk;
   inbox: DurableInbox;
   conversations: ConversationStore;
   redelivery: Redelivery;
@@ -85,8 +91,16 @@ export class AnswerStage {
     // A late message (backlog `note`, or released from `hold`) says first when it was asked.
     const late = entry.sentAt === undefined ? '' : `_${deps.say()('backlog.note', { time: sentTimeText(entry.sentAt, Date.now()) })}_\n\n`;
     if (late) sink.push(late);
-    const reply = await deps.agents.run(message, turn, (delta) => sink.push(delta));
+    const progress = this.progress(judged, sink, turn.text);
+    const reply = await deps.agents.run(
+      message,
+      turn,
+      (delta) => sink.push(delta),
+      (p) => progress.on(p),
+    );
     agentDone();
+    // Requests of this answer still open end with it; their cards say how.
+    deps.desk.endFor(message.messageId, reply === undefined ? 'botStopped' : reply.outcome === 'stopped' ? 'stopped' : 'finished');
     // Aborted by a shutdown: the card says so, the message stays in the inbox, the next start
     // writes the answer into the same card.
     if (reply === undefined) return sink.interrupt(`_${deps.say()('reply.interrupted')}_`);
@@ -95,7 +109,7 @@ export class AnswerStage {
       const outcome = reply.outcome ?? (reply.failed ? 'failed' : 'answered');
       // Notes about files not kept go below the answer, in italics.
       const text = late + (turn.notices.length > 0 ? `${reply.text}\n\n${turn.notices.join('\n')}` : reply.text);
-      const sent = await sink.finish({ text, outcome });
+      const sent = await sink.finish({ text, outcome, extras: progress.extras(reply.usage, deps.bot().usageFooter ?? false) });
       await deps.inbox.remove(entry.messageId);
       deps.log.log('info', 'reply.sent', {
         messageId: entry.messageId,
@@ -112,6 +126,32 @@ export class AnswerStage {
     } catch (err) {
       await this.replyFailed(judged, err, turn.text);
     }
+  }
+
+  /** Where the agent's steps and approval requests go while it answers this message. */
+  private progress({ message }: AcceptedMessage, sink: ReplySink, question: string): AnswerProgress {
+    const { deps } = this;
+    const say = deps.say();
+    const inThread = Boolean(message.threadId);
+    return new AnswerProgress({
+      desk: deps.desk,
+      sink,
+      say,
+      log: deps.log,
+      message,
+      question,
+      card: replyModeFor(deps.bot(), message.chatType) === 'card',
+      note: async (text, requestId) => {
+        await deps.api.replyMessage(message.messageId, {
+          msgType: 'post',
+          content: postContent(deps.sanitize(text, true)),
+          uuid: approvalNoteUuid(requestId),
+          replyInThread: inThread,
+          chatId: message.chatId,
+        });
+      },
+      now: Date.now,
+    });
   }
 
   /** A message accepted before the bot's identity was known: judged now that it is (or retried later). */

@@ -1,6 +1,6 @@
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig, ConfigFile } from '@shared/config-schema';
-import type { BotActivity } from '@shared/contract';
+import type { BotActivity, PendingApproval } from '@shared/contract';
 import { createProvider } from '../agents/create-provider';
 import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';
@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
 import { type BotFigures, BotMetrics } from '../metrics/bot-metrics';
 import { BotRuntime, type LiveSettings } from './bot-runtime';
+import type { ApprovalDesk } from './approval-desk';
 import type { LateMessages } from './late-messages';
 
 export interface BotManagerOptions {
@@ -17,6 +18,8 @@ export interface BotManagerOptions {
   redeliverDelayMs?: number;
   pingTimeoutSec?: number;
   renewStreamingAfterMs?: number;
+  /** How long the agent's backend waits for an approval (tests shorten it to match their fake daemon). */
+  approvalTimeoutMs?: number;
   /** Lets tests swap in providers; defaults to building them from config. */
   providerFor?: (agentId: string, fallback: () => AgentProvider) => AgentProvider;
   now?: () => number;
@@ -40,6 +43,7 @@ export class BotManager {
   private readonly ops = new Map<string, Promise<unknown>>();
   private readonly statusListeners = new Set<(status: BotStatus) => void>();
   private readonly activityListeners = new Set<(activity: BotActivity) => void>();
+  private readonly approvalListeners = new Set<(added?: PendingApproval) => void>();
   private readonly now: () => number;
   readonly metrics: BotMetrics;
   private stopped = false;
@@ -57,6 +61,12 @@ export class BotManager {
   onActivity(listener: (activity: BotActivity) => void): () => void {
     this.activityListeners.add(listener);
     return () => this.activityListeners.delete(listener);
+  }
+
+  /** An approval was asked for (`added`), decided or ended, in any bot. */
+  onApprovals(listener: (added?: PendingApproval) => void): () => void {
+    this.approvalListeners.add(listener);
+    return () => this.approvalListeners.delete(listener);
   }
 
   /** Every bot this manager has started, running or not, until `forget`. */
@@ -154,6 +164,16 @@ export class BotManager {
     return runtime !== undefined;
   }
 
+  /** The tool approvals of the bot's agent; undefined while it is not running. */
+  approvals(botId: string): ApprovalDesk | undefined {
+    return this.bots.get(botId)?.approvals;
+  }
+
+  /** Every running bot's waiting approvals, oldest first. */
+  pendingApprovals(): PendingApproval[] {
+    return [...this.bots.values()].flatMap((b) => b.approvals?.list() ?? []).sort((a, b) => a.since - b.since);
+  }
+
   /** The bot's late messages held for the owner (backlog `hold`); undefined while it is not running. */
   held(botId: string): LateMessages | undefined {
     return this.bots.get(botId)?.held;
@@ -205,6 +225,8 @@ export class BotManager {
         if (this.bots.get(bot.id) === runtime) this.publish(status);
       },
       onActivity: (activity) => this.activityListeners.forEach((l) => l(activity)),
+      onApprovals: (added) => this.approvalListeners.forEach((l) => l(added)),
+      approvalTimeoutMs: this.opts.approvalTimeoutMs,
     });
     return runtime;
   }

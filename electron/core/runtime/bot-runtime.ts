@@ -8,6 +8,7 @@ import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import type { Logger } from '../log/logger';
 import { type BotMeter, NO_METER } from '../metrics/bot-metrics';
 import { type AnswerStage, botFolder } from './answer';
+import type { ApprovalDesk } from './approval-desk';
 import { BotIdentitySource } from './bot-identity';
 import type { BotRuntimeOptions, LiveSettings } from './bot-options';
 import { BotQueue, DEFAULT_CONCURRENT_ANSWERS } from './bot-queue';
@@ -47,6 +48,7 @@ export class BotRuntime {
   private answers!: AnswerStage;
   private redelivery!: Redelivery;
   private late: LateMessages | undefined;
+  private desk: ApprovalDesk | undefined;
   private readonly identity: BotIdentitySource;
   private bot: BotConfig;
   private say: ChatPhrases;
@@ -60,7 +62,7 @@ export class BotRuntime {
   private readonly handlers: ConnectionHandlers = {
     eventTypes: [MESSAGE_EVENT, CARD_CALLBACK],
     onEvent: async (type, data) => {
-      if (type === CARD_CALLBACK) return this.stopControl.onCardAction(data);
+      if (type === CARD_CALLBACK) return (await this.desk?.onCardAction(data)) ?? this.stopControl.onCardAction(data);
       if (type === MESSAGE_EVENT) return this.intake.receive(data);
     },
   };
@@ -205,12 +207,24 @@ export class BotRuntime {
       schedule: (accepted, persisted) => this.schedule(accepted, persisted),
       accepted: (accepted) => this.accepted(accepted),
     });
-    ({ stores: this.stores, intake: this.intake, answers: this.answers, redelivery: this.redelivery, late: this.late } = stages);
+    ({
+      stores: this.stores,
+      intake: this.intake,
+      answers: this.answers,
+      redelivery: this.redelivery,
+      late: this.late,
+      desk: this.desk,
+    } = stages);
   }
 
   /** Late messages kept by the `hold` policy: listed, and answered or skipped by the owner. */
   get held(): LateMessages | undefined {
     return this.late;
+  }
+
+  /** Tool approvals the agent waits for: listed in the app, decided there or in the chat. */
+  get approvals(): ApprovalDesk | undefined {
+    return this.desk;
   }
 
   /**
@@ -227,6 +241,7 @@ export class BotRuntime {
       this.abortRuns();
       await this.queue.settle(2_000);
     }
+    await this.desk?.closeAll();
     await this.closeStores();
     return { finished };
   }

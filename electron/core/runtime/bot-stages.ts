@@ -5,6 +5,7 @@ import { outboundSanitizer } from '../lark/outbound/sanitize';
 import { SecretRedactor } from '../log/redact';
 import { NO_METER } from '../metrics/bot-metrics';
 import { AnswerStage } from './answer';
+import { ApprovalDesk } from './approval-desk';
 import type { BotIdentitySource } from './bot-identity';
 import type { BotRuntimeOptions } from './bot-options';
 import type { BotStatusReporter } from './bot-status';
@@ -41,7 +42,11 @@ export interface BotStages {
   answers: AnswerStage;
   redelivery: Redelivery;
   late: LateMessages;
+  desk: ApprovalDesk;
 }
+
+/** The Kocoro daemon denies a tool call nobody decided on after 5 minutes (its `ApprovalTimeout`). */
+const BACKEND_APPROVAL_TIMEOUT_MS = 5 * 60_000;
 
 /** Opens the bot's folder and wires the stages of its message path (electron/core/README.md). */
 export async function openStages(dir: string, p: StageParts): Promise<BotStages> {
@@ -86,11 +91,30 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
     onIgnored: (rule) => meter.ignored(rule),
     enqueue: p.schedule,
   });
+  const desk = new ApprovalDesk({
+    botId: opts.bot.id,
+    api: p.api,
+    log,
+    bot: p.bot,
+    say: p.say,
+    sanitize,
+    now: p.now,
+    timeoutMs: opts.approvalTimeoutMs ?? BACKEND_APPROVAL_TIMEOUT_MS,
+    onChange: (added) => opts.onApprovals?.(added),
+    keep: (cards) => {
+      state.update({ approvalCards: cards });
+      void state.flush();
+    },
+  });
+  // A crash left these cards with live buttons; their requests died with that run.
+  const leftovers = state.current.approvalCards ?? [];
+  if (leftovers.length > 0) void desk.closeLeftovers(leftovers);
   const answers = new AnswerStage({
     bot: p.bot,
     api: p.api,
     gate: p.gate,
     agents: p.agents,
+    desk,
     inbox,
     conversations,
     redelivery,
@@ -111,5 +135,5 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
     renewStreamingAfterMs: opts.renewStreamingAfterMs,
   });
   await late.count();
-  return { stores, intake, answers, redelivery, late };
+  return { stores, intake, answers, redelivery, late, desk };
 }

@@ -9,6 +9,25 @@ const stateSchema = z.object({
   lastMessageAt: z.number().optional(),
   /** The loop guard's bot turns per chat since a person last spoke there. */
   botTurns: z.record(z.string(), z.number().int().min(0)).default({}),
+  /** Approval cards whose request was open when last written (approval-desk.ts): closed at the next start. */
+  approvalCards: z
+    .array(
+      z.object({
+        requestId: z.string(),
+        cardId: z.string(),
+        createdAt: z.number(),
+        view: z.object({
+          requestId: z.string(),
+          tool: z.string(),
+          title: z.string(),
+          detail: z.string(),
+          askerOpenId: z.string(),
+          fromGroup: z.boolean(),
+          alwaysAllowOffered: z.boolean(),
+        }),
+      }),
+    )
+    .optional(),
 });
 export type BotState = z.infer<typeof stateSchema>;
 

@@ -1,5 +1,5 @@
 import type { AgentConfig, BotConfig } from '@shared/config-schema';
-import { AgentError, type AgentProvider, applyChunk } from '../agents/provider';
+import { AgentError, type AgentProgress, type AgentProvider, type AgentUsage, applyChunk, isProgress } from '../agents/provider';
 import type { ChatPhrases } from '../i18n/chat-text';
 import type { InboundMessage } from '../lark/inbound';
 import type { ReplyOutcome } from '../lark/outbound/reply-sink';
@@ -12,6 +12,8 @@ export interface AgentReply {
   text: string;
   failed: boolean;
   outcome?: ReplyOutcome;
+  /** What the run cost, when the agent says (the last total, else the sum of its turns). */
+  usage?: AgentUsage;
 }
 
 export interface AgentRunnerDeps {
@@ -37,13 +39,20 @@ export class AgentRunner {
   constructor(private readonly deps: AgentRunnerDeps) {}
 
   /** Undefined when aborted by shutdown: nothing is sent, the message is answered at the next start. */
-  async run(message: InboundMessage, turn: PreparedTurn, onDelta: (delta: string) => void): Promise<AgentReply | undefined> {
+  async run(
+    message: InboundMessage,
+    turn: PreparedTurn,
+    onDelta: (delta: string) => void,
+    onProgress: (progress: AgentProgress) => void = () => {},
+  ): Promise<AgentReply | undefined> {
     const { agent, log } = this.deps;
     const bot = this.deps.bot();
     const controller = new AbortController();
     this.runs.add(controller);
     const unregister = this.deps.stops.add(message.messageId, message.chatId, controller);
     let answer = '';
+    let usage: AgentUsage | undefined;
+    let partial: string | undefined;
     const timeout = setTimeout(() => controller.abort(new Error('agent timed out')), this.deps.timeoutMs ?? 10 * 60_000);
     const started = this.deps.now();
     const say = this.deps.say();
@@ -61,17 +70,24 @@ export class AgentRunner {
         },
         signal: controller.signal,
       })) {
+        if (isProgress(delta)) {
+          if (delta.kind === 'usage') usage = delta.total ? delta.usage : addUsage(usage, delta.usage);
+          else if (delta.kind === 'partial') partial = delta.reason;
+          else onProgress(delta);
+          continue;
+        }
         // A replacement (authoritative final text) is not streamed: the finished reply carries it.
         answer = applyChunk(answer, delta);
         if (typeof delta === 'string') onDelta(delta);
       }
+      if (partial !== undefined) answer = `${answer.trimEnd()}\n\n${say('agent.partial', { reason: partial })}`;
       log.log('info', 'agent.answered', {
         messageId: message.messageId,
         agentId: agent.config.id,
         ms: this.deps.now() - started,
         chars: answer.length,
       });
-      return { text: answer.trim() ? answer : say('agent.empty'), failed: false };
+      return { text: answer.trim() ? answer : say('agent.empty'), failed: false, ...(usage ? { usage } : {}) };
     } catch (err) {
       if (this.stopping) return undefined;
       if (controller.signal.reason instanceof StoppedByUser) {
@@ -98,4 +114,14 @@ export class AgentRunner {
     this.stopping = true;
     for (const run of this.runs) run.abort();
   }
+}
+
+function addUsage(a: AgentUsage | undefined, b: AgentUsage): AgentUsage {
+  const sum = (x?: number, y?: number) => (x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0));
+  const out: AgentUsage = {};
+  for (const key of ['inputTokens', 'outputTokens', 'totalTokens', 'costUsd'] as const) {
+    const v = sum(a?.[key], b[key]);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
 }

@@ -7,6 +7,8 @@ import {
   APP_ID_PATTERN,
   backlogPolicySchema,
   maxConcurrentAnswersSchema,
+  approvalsPlaceSchema,
+  approversSchema,
   botLanguageSchema,
   formatZodError,
   platformSchema,
@@ -61,6 +63,9 @@ export const appBotSchema = z.object({
   backlog: backlogPolicySchema.optional(),
   backlogAfterMinutes: z.number().int().min(1).optional(),
   maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
+  approvals: approvalsPlaceSchema.optional(),
+  approvers: approversSchema.optional(),
+  usageFooter: z.boolean().optional(),
   files: z.object({ quotaMb: z.number().int().min(1).optional(), retentionDays: z.number().int().min(1).optional() }).optional(),
 });
 export type AppBot = z.infer<typeof appBotSchema>;

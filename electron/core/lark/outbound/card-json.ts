@@ -4,6 +4,8 @@
  */
 
 export const STREAM_ELEMENT_ID = 'stream_md';
+/** The agent's steps above the answer (tool calls, narration) while it works. */
+export const STEPS_ELEMENT_ID = 'steps_md';
 export const STOP_BUTTON_ID = 'stop_btn';
 /** `action.value.kocoro` of the Stop button's callback (lark/README.md §3.5). */
 export const STOP_ACTION = 'stop';
@@ -26,9 +28,16 @@ export function isStopValue(value: unknown): value is StopValue {
   );
 }
 
-/** The card while the answer streams: placeholder or text so far, and the Stop button. */
-export function streamingCard(text: string, stop: { messageId: string; label: string } | undefined, summary = 'Generating…'): object {
-  const elements: object[] = [markdown(text)];
+/** The card while the answer streams: its steps so far (when the agent reports any), placeholder or text so far, and the Stop button. */
+export function streamingCard(
+  text: string,
+  stop: { messageId: string; label: string } | undefined,
+  summary = 'Generating…',
+  steps?: string,
+): object {
+  const elements: object[] = [];
+  if (steps !== undefined) elements.push(stepsMarkdown(steps));
+  elements.push(markdown(text));
   if (stop) {
     elements.push({
       tag: 'button',
@@ -51,12 +60,38 @@ export function streamingCard(text: string, stop: { messageId: string; label: st
   };
 }
 
-/** The finished card: the final text, no button, streaming off. */
-export function finalCard(text: string): object {
+/** What a finished answer shows around its text: the agent's steps folded into one line, and a footer (token use). */
+export interface CardExtras {
+  steps?: { summary: string; lines: string };
+  footer?: string;
+}
+
+/**
+ * The finished card: the steps as a collapsed panel ("Used 3 tools · 14 s", opened with a click),
+ * the final text, the footer in small print; no button, streaming off.
+ */
+export function finalCard(text: string, extras: CardExtras = {}): object {
+  const elements: object[] = [];
+  if (extras.steps) {
+    elements.push({
+      tag: 'collapsible_panel',
+      element_id: 'steps_panel',
+      expanded: false,
+      header: {
+        title: { tag: 'plain_text', content: extras.steps.summary },
+        icon: { tag: 'standard_icon', token: 'down-small-ccm_outlined' },
+        icon_position: 'right',
+        icon_expanded_angle: -180,
+      },
+      elements: [stepsMarkdown(extras.steps.lines)],
+    });
+  }
+  elements.push(markdown(text));
+  if (extras.footer) elements.push({ tag: 'markdown', element_id: 'footer_md', text_size: 'notation', content: extras.footer });
   return {
     schema: '2.0',
     config: { streaming_mode: false, update_multi: true, summary: { content: cardSummary(text) } },
-    body: { elements: [markdown(text)] },
+    body: { elements },
   };
 }
 
@@ -78,4 +113,8 @@ export function cardBytes(card: object): number {
 
 function markdown(text: string): object {
   return { tag: 'markdown', element_id: STREAM_ELEMENT_ID, content: text };
+}
+
+function stepsMarkdown(steps: string): object {
+  return { tag: 'markdown', element_id: STEPS_ELEMENT_ID, text_size: 'notation', content: steps || '…' };
 }

@@ -1,59 +1,19 @@
-import type { LarkApi } from '../api';
-import { CARD_JSON_BUDGET_BYTES, cardBytes, cardSummary, finalCard, STREAM_ELEMENT_ID, streamingCard } from './card-json';
+import type { CardStreamOptions, DeliveredCard, KeptCard } from './card-stream-options';
+import {
+  CARD_JSON_BUDGET_BYTES,
+  type CardExtras,
+  cardBytes,
+  cardSummary,
+  finalCard,
+  STEPS_ELEMENT_ID,
+  STREAM_ELEMENT_ID,
+  streamingCard,
+} from './card-json';
 import { toLarkApiError, type LarkApiError } from '../errors';
 import { findCut, openFence } from './markdown';
 import { cardReplyUuid } from './idempotency';
-import type { Sanitize } from './sanitize';
 
-/** The LarkApi calls a card stream makes (a narrow port, so tests and the bench can count them). */
-export type CardApi = Pick<LarkApi, 'createCard' | 'setCardText' | 'setCardSettings' | 'updateCard' | 'replyMessage'>;
-
-export interface CardStreamOptions {
-  api: CardApi;
-  /** The user's message the cards answer, whether it sits in a thread, and its chat (replies are paced per chat). */
-  target: { messageId: string; inThread: boolean; chatId?: string };
-  /** Label of the Stop button; no button when undefined. */
-  stopLabel?: string;
-  /** What the chat list shows while the card is being written. */
-  summary?: string;
-  /** Applied to every text sent (secrets, markup); `final` once the card's text is complete. */
-  sanitize?: Sanitize;
-  /** Cards an earlier run of this answer sent (the answer is written into them again, in order). */
-  resume?: KeptCard[];
-  /** Called, and awaited, whenever a card is created or sent: the caller keeps them with the message. */
-  onCards?: (cards: KeptCard[]) => Promise<void>;
-  /**
-   * Least time between two operations on one card. The platform allows 10 per second per card
-   * (lark/README.md §5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
-   */
-  minIntervalMs?: number;
-  /** Card JSON budget in bytes (the platform's limit is 30 KB). */
-  budgetBytes?: number;
-  /**
-   * How long a card streams before streaming mode is enabled again: the platform ends it 10
-   * minutes after it was last enabled (lark/README.md §5.11), after which the card takes no more
-   * streamed text. Default 9 minutes.
-   */
-  renewStreamingAfterMs?: number;
-  placeholder?: string;
-  now?: () => number;
-}
-
-export interface DeliveredCard {
-  cardId: string;
-  messageId: string;
-  /** The card's final text, once it is finished. */
-  text?: string;
-}
-
-/** What is kept of a card with the message it answers, so a restart writes into it again. */
-export interface KeptCard {
-  cardId: string;
-  /** The card message, once sent. */
-  messageId?: string;
-  /** Wall-clock creation time: the base of its operations' sequence numbers. */
-  createdAt: number;
-}
+export type { CardApi, CardStreamOptions, DeliveredCard, KeptCard } from './card-stream-options';
 
 interface OpenCard extends DeliveredCard {
   sequence: number;
@@ -63,6 +23,8 @@ interface OpenCard extends DeliveredCard {
   lastOpAt: number;
   /** Text the card shows now (after its last content operation). */
   shown: string;
+  /** Steps the card shows; undefined while it has no steps element. */
+  stepsShown?: string;
 }
 
 /**
@@ -91,6 +53,8 @@ export class CardStream {
   private finishing = false;
   /** Streamed text waits until then: the app's rate limits had no room for it. */
   private textRoomAt = 0;
+  /** The agent's steps so far (markdown), shown above the text while it streams. */
+  private steps: string | undefined;
   failure: LarkApiError | undefined;
   /** When the first card message was sent, and when the first non-empty text reached a card (for the bench). */
   readonly timings: { cardSentAt?: number; firstTextAt?: number } = {};
@@ -117,11 +81,18 @@ export class CardStream {
     this.schedule();
   }
 
+  /** The steps above the text change (a tool started or ended); shown with the next update. */
+  setSteps(steps: string): void {
+    if (steps === this.steps) return;
+    this.steps = steps;
+    this.schedule();
+  }
+
   /**
    * Brings the cards to exactly `text` (which extends what finished cards already hold) and
    * finishes the last one. Resolves when done; rejects with the first card error.
    */
-  async finish(text: string): Promise<DeliveredCard[]> {
+  async finish(text: string, extras: CardExtras = {}): Promise<DeliveredCard[]> {
     this.finishing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -130,7 +101,7 @@ export class CardStream {
     await this.enqueue(async () => {
       await this.sync();
       const card = this.card;
-      if (card) await this.closeCard(card, this.reopen + this.full.slice(this.segStart));
+      if (card) await this.closeCard(card, this.reopen + this.full.slice(this.segStart), extras);
     });
     return this.cards;
   }
@@ -180,7 +151,8 @@ export class CardStream {
       void this.enqueue(() => this.sync()).then(
         () => {
           // Not open yet, or text arrived meanwhile: go again.
-          if (!this.card || this.reopen + this.full.slice(this.segStart) !== this.card.shown) this.schedule();
+          if (!this.card || this.reopen + this.full.slice(this.segStart) !== this.card.shown || this.steps !== this.card.stepsShown)
+            this.schedule();
         },
         () => undefined,
       );
@@ -216,10 +188,11 @@ export class CardStream {
     }
     // Only while text still streams in: the final update replaces the whole card, streaming or not.
     if (!this.finishing && this.now() - this.card.openedAt >= this.renewAfterMs) await this.renewStreaming(this.card);
-    const body = this.reopen + this.full.slice(this.segStart);
     const card = this.card;
-    if (body.length === 0 || body === card.shown || this.finishing) return;
-    if (this.now() < this.textRoomAt) return;
+    if (this.finishing || this.now() < this.textRoomAt) return;
+    if (this.steps !== undefined && this.steps !== card.stepsShown && !(await this.syncSteps(card))) return;
+    const body = this.reopen + this.full.slice(this.segStart);
+    if (body.length === 0 || body === card.shown) return;
     const sent = this.opts.sanitize ? this.opts.sanitize(body, false) : body;
     let retryInMs = 0;
     await this.op(card, async (seq) => {
@@ -235,13 +208,41 @@ export class CardStream {
     if (this.timings.firstTextAt === undefined && body.trim()) this.timings.firstTextAt = this.now();
   }
 
+  /**
+   * The steps into the open card: its first ones with a whole update (the card gets its steps
+   * element), later ones like streamed text, only when there is room. False when there was none.
+   */
+  private async syncSteps(card: OpenCard): Promise<boolean> {
+    const steps = this.steps ?? '';
+    const sent = this.opts.sanitize ? this.opts.sanitize(steps, true) : steps;
+    if (card.stepsShown === undefined) {
+      const text = this.opts.sanitize ? this.opts.sanitize(card.shown || '…', false) : card.shown || '…';
+      await this.op(card, (seq) =>
+        this.opts.api.updateCard(card.cardId, streamingCard(text, this.stopButton(), this.opts.summary, sent), seq),
+      );
+      // A whole update in streaming mode starts the platform's 10-minute clock again.
+      card.openedAt = this.now();
+    } else {
+      let retryInMs = 0;
+      await this.op(card, async (seq) => {
+        ({ retryInMs } = await this.opts.api.setCardText(card.cardId, STEPS_ELEMENT_ID, sent, seq));
+      });
+      if (retryInMs > 0) {
+        this.textRoomAt = this.now() + retryInMs;
+        return false;
+      }
+    }
+    card.stepsShown = steps;
+    return true;
+  }
+
   private fits(body: string): boolean {
-    return cardBytes(streamingCard(body, this.stopButton(), this.opts.summary)) <= this.budget;
+    return cardBytes(streamingCard(body, this.stopButton(), this.opts.summary, this.steps)) <= this.budget;
   }
 
   /** Where to end the open card: the longest head (at a paragraph or line break if possible) that fits. */
   private cutPoint(rest: string): { head: string; cut: number; reopen: string } {
-    const overhead = cardBytes(streamingCard('', this.stopButton(), this.opts.summary));
+    const overhead = cardBytes(streamingCard('', this.stopButton(), this.opts.summary, this.steps));
     let room = this.budget - overhead - Buffer.byteLength(this.reopen, 'utf8') - 8;
     for (;;) {
       let cut = findCut(rest, Math.max(1, room));
@@ -311,10 +312,12 @@ export class CardStream {
   }
 
   /** Final text without the button, then streaming off so the chat preview stops saying "generating". */
-  private async closeCard(card: OpenCard, text: string): Promise<void> {
+  private async closeCard(card: OpenCard, text: string, extras: CardExtras = {}): Promise<void> {
     const body = text || '…';
-    const sent = this.opts.sanitize ? this.opts.sanitize(body, true) : body;
-    await this.op(card, (seq) => this.opts.api.updateCard(card.cardId, finalCard(sent), seq));
+    const clean = (t: string) => (this.opts.sanitize ? this.opts.sanitize(t, true) : t);
+    const sent = clean(body);
+    const steps = extras.steps && { summary: clean(extras.steps.summary), lines: clean(extras.steps.lines) };
+    await this.op(card, (seq) => this.opts.api.updateCard(card.cardId, finalCard(sent, { ...extras, steps }), seq));
     card.shown = body;
     await this.op(card, (seq) =>
       this.opts.api.setCardSettings(card.cardId, { config: { streaming_mode: false, summary: { content: cardSummary(sent) } } }, seq),

@@ -19,3 +19,13 @@ export function replyUuid(messageId: string, part: number): string {
 export function cardReplyUuid(messageId: string, part: number): string {
   return `kocoro-card-${digest(messageId)}-${part}`;
 }
+
+/** An approval card: one per request of the agent's backend. */
+export function approvalUuid(requestId: string): string {
+  return `kocoro-apr-${digest(requestId)}`;
+}
+
+/** The note that an answer waits for an approval in a direct message: one per request. */
+export function approvalNoteUuid(requestId: string): string {
+  return `kocoro-aprn-${digest(requestId)}`;
+}

@@ -1,4 +1,5 @@
 import type { LarkApi } from '../api';
+import type { CardExtras } from './card-json';
 import { CardStream, type CardApi, type KeptCard } from './card-stream';
 import { type LarkApiError, toLarkApiError } from '../errors';
 import { postContent, splitMarkdown } from './markdown';
@@ -7,6 +8,13 @@ import type { Sanitize } from './sanitize';
 import { replyUuid } from './idempotency';
 
 export type ReplyOutcome = 'answered' | 'failed' | 'stopped';
+
+/** What `finish` is given: the text, how the answer ended, and what goes around it (steps, footer). */
+export interface ReplyResult {
+  text: string;
+  outcome: ReplyOutcome;
+  extras?: CardExtras;
+}
 
 /**
  * Where one answer goes while the agent writes it. The runtime calls `begin` before the agent
@@ -20,7 +28,9 @@ export type ReplyOutcome = 'answered' | 'failed' | 'stopped';
 export interface ReplySink {
   begin(): Promise<void>;
   push(delta: string): void;
-  finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }>;
+  /** The agent's steps so far, as markdown lines (shown above the text where the sink can). */
+  steps(markdown: string): void;
+  finish(result: ReplyResult): Promise<{ replyId: string; parts: number }>;
   /** The answer is cut short by a shutdown: what shows says so (`note`); the next start answers again. */
   interrupt(note: string): Promise<void>;
 }
@@ -69,11 +79,16 @@ export class PostReplySink implements ReplySink {
 
   push(): void {}
 
+  steps(): void {}
+
   /** Nothing was sent yet: the next start sends it (the parts' uuids make a repeat the same message). */
   async interrupt(): Promise<void> {}
 
-  async finish(result: { text: string; outcome?: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
-    return this.post(finalText({ text: result.text, outcome: result.outcome ?? 'answered' }, this.words.stoppedNote));
+  /** A message has no room for steps: their one-line summary and the footer go below the text. */
+  async finish(result: Omit<ReplyResult, 'outcome'> & { outcome?: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
+    const text = finalText({ text: result.text, outcome: result.outcome ?? 'answered' }, this.words.stoppedNote);
+    const below = [result.extras?.steps && `_${result.extras.steps.summary}_`, result.extras?.footer].filter(Boolean);
+    return this.post(below.length ? `${text}\n\n${below.join('\n')}` : text);
   }
 
   /** Posts `markdown` as is. */
@@ -145,16 +160,20 @@ export class CardReplySink implements ReplySink {
     this.stream.push(delta);
   }
 
+  steps(markdown: string): void {
+    this.stream.setSteps(markdown);
+  }
+
   async interrupt(note: string): Promise<void> {
     await this.opening;
     await this.stream.interrupt(note);
   }
 
-  async finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
+  async finish(result: ReplyResult): Promise<{ replyId: string; parts: number }> {
     await this.opening;
     const text = finalText(result, this.opts.words.stoppedNote, this.stream.text);
     try {
-      const cards = await this.stream.finish(text);
+      const cards = await this.stream.finish(text, result.extras);
       return { replyId: cards.at(-1)?.messageId ?? '', parts: cards.length };
     } catch (err) {
       this.opts.onCardError(toLarkApiError(err));
@@ -183,12 +202,16 @@ export class TypingReplySink implements ReplySink {
     this.inner.push(delta);
   }
 
+  steps(markdown: string): void {
+    this.inner.steps(markdown);
+  }
+
   async interrupt(note: string): Promise<void> {
     await this.inner.interrupt(note);
     await this.typing.done(false);
   }
 
-  async finish(result: { text: string; outcome: ReplyOutcome }): Promise<{ replyId: string; parts: number }> {
+  async finish(result: ReplyResult): Promise<{ replyId: string; parts: number }> {
     let sent;
     try {
       sent = await this.inner.finish(result);

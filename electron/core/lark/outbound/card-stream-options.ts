@@ -1,0 +1,52 @@
+import type { LarkApi } from '../api';
+import type { Sanitize } from './sanitize';
+
+/** The LarkApi calls a card stream makes (a narrow port, so tests and the bench can count them). */
+export type CardApi = Pick<LarkApi, 'createCard' | 'setCardText' | 'setCardSettings' | 'updateCard' | 'replyMessage'>;
+
+export interface CardStreamOptions {
+  api: CardApi;
+  /** The user's message the cards answer, whether it sits in a thread, and its chat (replies are paced per chat). */
+  target: { messageId: string; inThread: boolean; chatId?: string };
+  /** Label of the Stop button; no button when undefined. */
+  stopLabel?: string;
+  /** What the chat list shows while the card is being written. */
+  summary?: string;
+  /** Applied to every text sent (secrets, markup); `final` once the card's text is complete. */
+  sanitize?: Sanitize;
+  /** Cards an earlier run of this answer sent (the answer is written into them again, in order). */
+  resume?: KeptCard[];
+  /** Called, and awaited, whenever a card is created or sent: the caller keeps them with the message. */
+  onCards?: (cards: KeptCard[]) => Promise<void>;
+  /**
+   * Least time between two operations on one card. The platform allows 10 per second per card
+   * (lark/README.md §5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
+   */
+  minIntervalMs?: number;
+  /** Card JSON budget in bytes (the platform's limit is 30 KB). */
+  budgetBytes?: number;
+  /**
+   * How long a card streams before streaming mode is enabled again: the platform ends it 10
+   * minutes after it was last enabled (lark/README.md §5.11), after which the card takes no more
+   * streamed text. Default 9 minutes.
+   */
+  renewStreamingAfterMs?: number;
+  placeholder?: string;
+  now?: () => number;
+}
+
+export interface DeliveredCard {
+  cardId: string;
+  messageId: string;
+  /** The card's final text, once it is finished. */
+  text?: string;
+}
+
+/** What is kept of a card with the message it answers, so a restart writes into it again. */
+export interface KeptCard {
+  cardId: string;
+  /** The card message, once sent. */
+  messageId?: string;
+  /** Wall-clock creation time: the base of its operations' sequence numbers. */
+  createdAt: number;
+}
