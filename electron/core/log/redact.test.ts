@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sdkLogger } from '../lark/sdk-logger';
 import { createJsonLineLogger } from './logger';
-import { SecretRedactor } from './redact';
+import { redactCredentials, SecretRedactor } from './redact';
 
 describe('secret redaction', () => {
   it('hides a secret in the JSON-escaped and URL-encoded forms it takes in log lines and requests', () => {
@@ -33,5 +33,15 @@ describe('secret redaction', () => {
     sdkLogger(logger).error(`${'x'.repeat(490)}${secret} tail`);
     expect(lines.join('')).not.toContain(secret.slice(0, 10));
     expect(lines.join('')).toContain('***');
+  });
+
+  it('hides credentials an agent puts in a tool call it never got from this app: named values and known key shapes', () => {
+    expect(redactCredentials('{"command":"curl -H \'Authorization: Bearer abc.def\' x","password":"hunter2"}')).toBe(
+      '{"command":"curl -H \'Authorization: ***\' x","password":"***"}',
+    );
+    expect(redactCredentials('deploy --api-key=K12345 --token x1y2 --name web')).toBe('deploy --api-key=*** --token x1y2 --name web');
+    expect(redactCredentials('export OPENAI_API_KEY=sk-proj-abcdefghijklmnop1234')).toBe('export OPENAI_API_KEY=***');
+    expect(redactCredentials('git push https://ghp_abcdefghijklmnopqrstuvwxyz0123@github.com/x')).toBe('git push https://***@github.com/x');
+    expect(redactCredentials('rm -rf /tmp/build && ls')).toBe('rm -rf /tmp/build && ls');
   });
 });
