@@ -69,8 +69,8 @@ interface Waiting {
 
 /**
  * A loopback stand-in for a local Kocoro daemon: `/agents`, `/health`, `/message` (SSE or JSON),
- * `/cancel`, `/approval`, modelled on Kocoro-lab/Kocoro `internal/daemon/server.go` and
- * `approval.go` and its `examples/channel-integration-guide.md`: in SSE mode a tool needing
+ * `/cancel`, `/approval`, modelled on the daemon's source as electron/core/agents/README.md
+ * describes it: in SSE mode a tool needing
  * consent emits `approval` and blocks the run until `POST /approval {request_id, decision}` or
  * the timeout (then denied); the stream's end cancels what still waits. JSON mode auto-approves.
  */

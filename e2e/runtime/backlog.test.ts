@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BacklogPolicy } from '@shared/config-schema';
 import type { PushMessageInput } from '../fake-lark';
+import { sentTimeText } from '@core/runtime/backlog';
 import { APP, postText, RuntimeHarness } from './harness';
 
 let h: RuntimeHarness;
@@ -9,7 +10,8 @@ afterEach(async () => {
 });
 
 const HALF_AN_HOUR_AGO = () => Date.now() - 30 * 60_000;
-const hhmm = (at: number) => `${String(new Date(at).getHours()).padStart(2, '0')}:${String(new Date(at).getMinutes()).padStart(2, '0')}`;
+// The time as the note says it, with the date when it was another day (just after midnight).
+const hhmm = (at: number) => sentTimeText(at, Date.now());
 
 async function startWith(backlog?: BacklogPolicy): Promise<void> {
   h = await RuntimeHarness.create();

@@ -3,8 +3,7 @@ import type { AgentStep, AgentUsage } from './provider';
 
 /**
  * The events of the Kocoro daemon's `POST /message` SSE stream, as its `sseEventHandler` writes
- * them (Kocoro-lab/Kocoro `internal/daemon/server.go`, `examples/channel-integration-guide.md`
- * "SSE Streaming Mode"; wire fixtures in `docs/desktop-wire-fixtures/sse_event.*.json`):
+ * them (agents/README.md has them with their sources):
  *
  * | event | data | here |
  * |---|---|---|

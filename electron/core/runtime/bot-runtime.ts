@@ -207,14 +207,8 @@ export class BotRuntime {
       schedule: (accepted, persisted) => this.schedule(accepted, persisted),
       accepted: (accepted) => this.accepted(accepted),
     });
-    ({
-      stores: this.stores,
-      intake: this.intake,
-      answers: this.answers,
-      redelivery: this.redelivery,
-      late: this.late,
-      desk: this.desk,
-    } = stages);
+    ({ stores: this.stores, intake: this.intake, answers: this.answers } = stages);
+    ({ redelivery: this.redelivery, late: this.late, desk: this.desk } = stages);
   }
 
   /** Late messages kept by the `hold` policy: listed, and answered or skipped by the owner. */
