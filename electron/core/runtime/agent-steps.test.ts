@@ -33,6 +33,10 @@ describe('the agent steps a card shows', () => {
     expect(log.markdown().split('\n')).toHaveLength(13);
     expect(log.markdown().startsWith('… +8\n')).toBe(true);
     expect(log.allMarkdown().split('\n')).toHaveLength(20);
+    const capped = log.allMarkdown(100).split('\n');
+    expect(capped.length).toBeLessThan(6);
+    expect(capped[0]).toBe(`… +${20 - (capped.length - 1)}`);
+    expect(capped.at(-1)).toContain('tool_19');
     expect(log.summary(65_000)).toBe('使用了 20 个工具 · 1 min 5 s');
   });
 

@@ -4,6 +4,8 @@ import type { ChatPhrases } from '../i18n/chat-text';
 /** Lines the card shows at most while the agent works: the newest ones, with a count of the others. */
 const SHOWN_LINES = 12;
 const LINE_CHARS = 140;
+/** Characters of steps the finished card keeps (a card is at most 30 KB of JSON, most of it for the answer). */
+const PANEL_CHARS = 4_000;
 
 interface Line {
   kind: 'step' | 'narration';
@@ -60,9 +62,20 @@ export class StepLog {
     return [...(hidden > 0 ? [`… +${hidden}`] : []), ...shown].join('\n');
   }
 
-  /** Every line, for the finished card's folded panel. */
-  allMarkdown(): string {
-    return this.lines.map((l) => this.render(l)).join('\n');
+  /**
+   * The lines for the finished card's folded panel: all of them, up to a size that leaves the
+   * answer its room in the card's 30 KB (the newest kept, a count for the others).
+   */
+  allMarkdown(maxChars = PANEL_CHARS): string {
+    const out: string[] = [];
+    let size = 0;
+    for (const line of [...this.lines].reverse().map((l) => this.render(l))) {
+      if (size + line.length + 1 > maxChars) break;
+      out.unshift(line);
+      size += line.length + 1;
+    }
+    const hidden = this.lines.length - out.length;
+    return [...(hidden > 0 ? [`… +${hidden}`] : []), ...out].join('\n');
   }
 
   /** "Used 3 tools · 14 s". */
