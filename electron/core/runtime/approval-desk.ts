@@ -65,6 +65,8 @@ const REMEMBER_CLOSED = 200;
 export class ApprovalDesk {
   private readonly open = new Map<string, Open>();
   private readonly closed = new Map<string, 'decided' | 'ended'>();
+  /** Cards of a crashed run that could not be closed yet. */
+  private leftovers: KeptApprovalCard[] = [];
 
   constructor(private readonly deps: ApprovalDeskDeps) {}
 
@@ -202,9 +204,13 @@ export class ApprovalDesk {
     await Promise.all(entries.map((e) => e.ops));
   }
 
-  /** Cards a previous run left open (it crashed): their requests died with it, and the cards say so now. */
+  /**
+   * Cards a previous run left open (it crashed): their requests died with it, and the cards say so
+   * now. One that cannot be updated (offline) stays kept, for the next start.
+   */
   async closeLeftovers(cards: KeptApprovalCard[]): Promise<void> {
     const { deps } = this;
+    const failed: KeptApprovalCard[] = [];
     await Promise.all(
       cards.map(async (kept) => {
         const sequence = Math.floor((Date.now() - kept.createdAt) / 100) + 1;
@@ -215,10 +221,12 @@ export class ApprovalDesk {
             sequence,
           );
         } catch (err) {
+          failed.push(kept);
           deps.log.log('warn', 'approval.card_failed', { requestId: kept.requestId, error: toLarkApiError(err).message });
         }
       }),
     );
+    this.leftovers = failed;
     deps.keep(this.kept());
   }
 
@@ -274,8 +282,9 @@ export class ApprovalDesk {
   }
 
   private kept(): KeptApprovalCard[] {
-    return [...this.open.values()]
+    const open = [...this.open.values()]
       .filter((e): e is Open & { cardId: string } => e.cardId !== undefined)
       .map((e) => ({ requestId: e.view.requestId, cardId: e.cardId, createdAt: e.createdAt, view: e.card }));
+    return [...this.leftovers, ...open];
   }
 }
