@@ -9,7 +9,8 @@
  * - `kocoro:call` (IPC invoke) → sender frame check → `dispatch()`; every EventBus event →
  *   `kocoro:event` to our windows;
  * - closing the window hides it (the bots keep running); Quit in the tray stops the service
- *   gracefully, then exits.
+ *   gracefully, then exits;
+ * - a tool approval an agent waits for shows an OS notification, whose click opens the list.
  */
 import {
   app,
@@ -19,6 +20,7 @@ import {
   Menu,
   nativeImage,
   nativeTheme,
+  Notification,
   powerMonitor,
   protocol,
   safeStorage,
@@ -32,6 +34,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CHANNELS } from '../shared/bridge';
 import { APP_CSP } from '../shared/csp';
+import { addedApproval, approvalNotification, approvalsPageUrl } from './adapters/approval-notification';
 import { createCallHandler } from './adapters/ipc-bridge';
 import { openExternal } from './adapters/open-external';
 import { DESKTOP_VAULT_FILE, SafeStorageVault } from './adapters/safe-storage-vault';
@@ -88,7 +91,8 @@ let logger: Logger | null = null;
 
 // ---------- windows ----------
 
-function createMainWindow(): BrowserWindow {
+/** `url`: the renderer's own page, at another route (e.g. the approvals) than its start. */
+function createMainWindow(url = rendererUrl): BrowserWindow {
   const win = new BrowserWindow({
     width: 1100,
     height: 760,
@@ -120,7 +124,7 @@ function createMainWindow(): BrowserWindow {
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
-  win.loadURL(rendererUrl).catch((error: unknown) => console.error('[main] failed to load the UI:', error));
+  win.loadURL(url).catch((error: unknown) => console.error('[main] failed to load the UI:', error));
   return win;
 }
 
@@ -132,6 +136,17 @@ function focusMainWindow(): void {
   if (mainWindow.isMinimized()) mainWindow.restore();
   mainWindow.show();
   mainWindow.focus();
+}
+
+/** The window, in front, at the Connectors page's approvals (a fragment change when the page is already loaded). */
+function showApprovals(): void {
+  const url = approvalsPageUrl(rendererUrl);
+  if (mainWindow === null || mainWindow.isDestroyed()) {
+    mainWindow = createMainWindow(url);
+    return;
+  }
+  focusMainWindow();
+  mainWindow.webContents.loadURL(url).catch((error: unknown) => console.error('[main] failed to open the approvals:', error));
 }
 
 /** Serve dist/ on app://kocoro/, with the CSP header, refusing anything outside dist/. */
@@ -250,6 +265,32 @@ function forwardEvents(svc: KocoroService): void {
   });
 }
 
+// ---------- notifications ----------
+
+/** Shown notifications, referenced until they go: one that is garbage-collected loses its click handler. */
+const liveNotifications = new Set<Notification>();
+
+/** A tool approval an agent waits for: an OS notification ("Approval needed", "bash: Delete the notes file"). */
+function notifyApprovals(svc: KocoroService): void {
+  if (!Notification.isSupported()) return;
+  svc.events.subscribe((name, payload) => {
+    const added = addedApproval(name, payload);
+    if (added === undefined) return;
+    const notification = new Notification(approvalNotification(added));
+    liveNotifications.add(notification);
+    const forget = (): void => {
+      liveNotifications.delete(notification);
+    };
+    notification.on('click', () => {
+      forget();
+      showApprovals();
+    });
+    notification.on('close', forget);
+    notification.on('failed', forget);
+    notification.show();
+  });
+}
+
 // ---------- tray ----------
 
 function trayImage(health: TrayHealth): NativeImage {
@@ -298,6 +339,7 @@ function onReady(): void {
       kocoro = k;
       forwardEvents(k.service);
       createTray(k.service);
+      notifyApprovals(k.service);
       // After sleep the long connections are dead but may not know it yet: reconnect now.
       powerMonitor.on('resume', () => k.service.reconnectAll());
       await k.service.start();

@@ -7,16 +7,15 @@ import { errorText } from '../lib/errors';
 
 export const DEFAULT_ACCESS_VIEW: AccessView = { dm: 'open', dmAllow: [], group: 'mention', groupAllow: [], bots: 'ignore' };
 
+/** Whether two lists of ids hold the same ids (order ignored). */
+export function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  const key = (x: readonly string[]) => [...x].sort().join('\n');
+  return key(a) === key(b);
+}
+
 /** Whether two access settings mean the same (list order ignored). */
 export function sameAccess(a: AccessView, b: AccessView): boolean {
-  const ids = (x: string[]) => [...x].sort().join('\n');
-  return (
-    a.dm === b.dm &&
-    a.group === b.group &&
-    a.bots === b.bots &&
-    ids(a.dmAllow) === ids(b.dmAllow) &&
-    ids(a.groupAllow) === ids(b.groupAllow)
-  );
+  return a.dm === b.dm && a.group === b.group && a.bots === b.bots && sameIds(a.dmAllow, b.dmAllow) && sameIds(a.groupAllow, b.groupAllow);
 }
 
 interface RadioGroupProps<V extends string> {
@@ -29,7 +28,7 @@ interface RadioGroupProps<V extends string> {
 }
 
 /** A labelled set of radios: arrow keys move between them (native behaviour). */
-function RadioGroup<V extends string>({ legend, name, value, onChange, options, hint }: RadioGroupProps<V>) {
+export function RadioGroup<V extends string>({ legend, name, value, onChange, options, hint }: RadioGroupProps<V>) {
   const id = useId();
   return (
     <fieldset className="radio-group" aria-describedby={hint ? `${id}-hint` : undefined}>
@@ -50,6 +49,18 @@ function RadioGroup<V extends string>({ legend, name, value, onChange, options, 
 }
 
 type Item = { id: string; name: string };
+
+/** Names of picked ids, as searches bring them: ids are stored, names shown. */
+function useNames(): [Map<string, string>, (items: Item[]) => void] {
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  const remember = (items: Item[]) =>
+    setNames((prev) => {
+      const next = new Map(prev);
+      for (const item of items) next.set(item.id, item.name);
+      return next;
+    });
+  return [names, remember];
+}
 
 interface PickerProps {
   label: string;
@@ -214,6 +225,45 @@ function Picker({ label, hint, placeholder, ids, names, onChange, onNames, searc
   );
 }
 
+/** People of the bot's organization picked by name (their open_ids stored): the DM allowlist, the approvers. */
+export function PeoplePicker({
+  botId,
+  label,
+  hint,
+  ids,
+  onChange,
+}: {
+  botId: string;
+  label: string;
+  hint?: string;
+  ids: string[];
+  onChange: (ids: string[]) => void;
+}) {
+  const { t } = useTranslation();
+  const client = useClient();
+  const [names, remember] = useNames();
+  const search = async (query: string): Promise<Item[]> =>
+    (await client.call('bots.searchPeople', { id: botId, query })).map((p) => ({ id: p.openId, name: p.name }));
+
+  // Names of the people already chosen: best effort, their ids show until then.
+  useEffect(() => {
+    if (ids.length > 0) void search('').then(remember, () => undefined);
+  }, [botId]);
+
+  return (
+    <Picker
+      label={label}
+      hint={hint}
+      placeholder={t('access.searchPeople')}
+      ids={ids}
+      names={names}
+      onNames={remember}
+      onChange={onChange}
+      search={search}
+    />
+  );
+}
+
 /**
  * Who gets an answer: DMs, groups and other bots, with allowlists picked by name. Without
  * `botId` (a bot not saved yet) the pickers are replaced by a note: searching needs the saved bot.
@@ -231,24 +281,14 @@ export function AccessSection({
 }) {
   const { t } = useTranslation();
   const client = useClient();
-  const [names, setNames] = useState<Map<string, string>>(new Map());
-  const remember = (items: Item[]) =>
-    setNames((prev) => {
-      const next = new Map(prev);
-      for (const item of items) next.set(item.id, item.name);
-      return next;
-    });
+  const [names, remember] = useNames();
 
-  const searchPeople = async (query: string): Promise<Item[]> =>
-    botId ? (await client.call('bots.searchPeople', { id: botId, query })).map((p) => ({ id: p.openId, name: p.name })) : [];
   const searchChats = async (query: string): Promise<Item[]> =>
     botId ? (await client.call('bots.searchChats', { id: botId, query })).map((c) => ({ id: c.chatId, name: c.name })) : [];
 
   // Names of what is already chosen (ids are stored): best effort, ids show until then.
   useEffect(() => {
-    if (!botId) return;
-    if (value.dmAllow.length > 0) void searchPeople('').then(remember, () => undefined);
-    if (value.groupAllow.length > 0) void searchChats('').then(remember, () => undefined);
+    if (botId && value.groupAllow.length > 0) void searchChats('').then(remember, () => undefined);
   }, [botId]);
 
   const set = (patch: Partial<AccessView>) => onChange({ ...value, ...patch });
@@ -269,15 +309,12 @@ export function AccessSection({
       />
       {value.dm === 'allowlist' &&
         (botId ? (
-          <Picker
+          <PeoplePicker
+            botId={botId}
             label={t('access.dmAllow')}
             hint={value.dmAllow.length === 0 ? t('access.dmAllowEmpty') : undefined}
-            placeholder={t('access.searchPeople')}
             ids={value.dmAllow}
-            names={names}
-            onNames={remember}
             onChange={(dmAllow) => set({ dmAllow })}
-            search={searchPeople}
           />
         ) : (
           <p className="field__hint">{t('access.saveFirst')}</p>

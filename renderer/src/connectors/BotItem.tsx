@@ -8,6 +8,7 @@ import { ExternalLink } from '../components/ExternalLink';
 import { RelativeTime } from '../components/RelativeTime';
 import { pillKind, StatusPill } from '../components/StatusPill';
 import { errorText } from '../lib/errors';
+import { routeHref } from '../shell/route';
 import type { BotFigures } from './useBotFigures';
 
 /** The core's reasons start lower-case ("connection lost, reconnecting"): show them as a sentence. */
@@ -26,11 +27,25 @@ interface BotItemProps {
   agentsLoaded: boolean;
   lastActivity: number | undefined;
   figures: BotFigures | undefined;
+  /** Tool approvals this bot's agent waits for. */
+  approvalsWaiting: number;
+  /** Scrolls to the "Waiting for approval" section. */
+  onShowApprovals: () => void;
   onEdit: () => void;
   onRemove: () => void;
 }
 
-export function BotItem({ bot, agent, agentsLoaded, lastActivity, figures, onEdit, onRemove }: BotItemProps) {
+export function BotItem({
+  bot,
+  agent,
+  agentsLoaded,
+  lastActivity,
+  figures,
+  approvalsWaiting,
+  onShowApprovals,
+  onEdit,
+  onRemove,
+}: BotItemProps) {
   const { t } = useTranslation();
   const client = useClient();
   const titleId = useId();
@@ -64,6 +79,18 @@ export function BotItem({ bot, agent, agentsLoaded, lastActivity, figures, onEdi
           </h3>
           <StatusPill kind={kind} />
           {readOnly && <Badge>{t('common.managedByConfig')}</Badge>}
+          {approvalsWaiting > 0 && (
+            <a
+              className="bot__approvals"
+              href={routeHref('connectors', 'approvals')}
+              onClick={(e) => {
+                e.preventDefault();
+                onShowApprovals();
+              }}
+            >
+              <Badge>{t('connectors.approvalsWaiting', { count: approvalsWaiting })}</Badge>
+            </a>
+          )}
         </div>
         <p className="bot__meta">
           <span>

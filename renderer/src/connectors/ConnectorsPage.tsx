@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AgentView, BotView } from '@shared/contract';
+import type { AgentView, BotView, PendingApproval } from '@shared/contract';
 import type { Platform } from '@shared/config-schema';
 import { useClient } from '../api/ClientContext';
 import { useAgents } from '../agents/useAgents';
@@ -8,10 +8,13 @@ import { Banner } from '../components/Banner';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Icon, Spinner } from '../components/Icon';
 import { errorText } from '../lib/errors';
+import { parseSection, routeHref } from '../shell/route';
 import { AddBotDialog } from './add-bot/AddBotDialog';
+import { APPROVALS_SECTION_ID, ApprovalsSection, showApprovalsSection } from './ApprovalsSection';
 import { BotItem, botName } from './BotItem';
 import { EditBotDialog } from './EditBotDialog';
 import { useBotFigures, type BotFigures } from './useBotFigures';
+import { useApprovals } from './useApprovals';
 import { useBots } from './useBots';
 
 const PLATFORMS: readonly Platform[] = ['lark', 'feishu'];
@@ -25,8 +28,11 @@ export function ConnectorsPage() {
   const [adding, setAdding] = useState<Platform | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<BotView | null>(null);
+  const { approvals, removeApproval, jumpToApprovals } = useApprovalsSection();
 
   const editingBot = bots?.find((b) => b.id === editing) ?? null;
+  const waiting = new Map<string, number>();
+  for (const a of approvals ?? []) waiting.set(a.botId, (waiting.get(a.botId) ?? 0) + 1);
 
   return (
     <div className="page">
@@ -54,6 +60,8 @@ export function ConnectorsPage() {
         </p>
       )}
 
+      {approvals !== null && approvals.length > 0 && <ApprovalsSection approvals={approvals} bots={bots} onDecided={removeApproval} />}
+
       {bots !== null && bots.length === 0 && (
         <div className="intro-card">
           <Icon name="plug" className="intro-card__icon" />
@@ -74,6 +82,8 @@ export function ConnectorsPage() {
             agents={agents}
             lastActivity={lastActivity}
             figures={figures}
+            approvalsWaiting={waiting}
+            onShowApprovals={jumpToApprovals}
             onAdd={() => setAdding(platform)}
             onEdit={(bot) => setEditing(bot.id)}
             onRemove={setRemoving}
@@ -107,12 +117,25 @@ interface PlatformSectionProps {
   agents: AgentView[] | null;
   lastActivity: ReadonlyMap<string, number>;
   figures: ReadonlyMap<string, BotFigures>;
+  approvalsWaiting: ReadonlyMap<string, number>;
+  onShowApprovals: () => void;
   onAdd: () => void;
   onEdit: (bot: BotView) => void;
   onRemove: (bot: BotView) => void;
 }
 
-function PlatformSection({ platform, bots, agents, lastActivity, figures, onAdd, onEdit, onRemove }: PlatformSectionProps) {
+function PlatformSection({
+  platform,
+  bots,
+  agents,
+  lastActivity,
+  figures,
+  approvalsWaiting,
+  onShowApprovals,
+  onAdd,
+  onEdit,
+  onRemove,
+}: PlatformSectionProps) {
   const { t } = useTranslation();
   const name = t(`platform.${platform}`);
   const headingId = `platform-${platform}`;
@@ -146,6 +169,8 @@ function PlatformSection({ platform, bots, agents, lastActivity, figures, onAdd,
               agentsLoaded={agents !== null}
               lastActivity={lastActivity.get(bot.id)}
               figures={figures.get(bot.id)}
+              approvalsWaiting={approvalsWaiting.get(bot.id) ?? 0}
+              onShowApprovals={onShowApprovals}
               onEdit={() => onEdit(bot)}
               onRemove={() => onRemove(bot)}
             />
@@ -154,4 +179,40 @@ function PlatformSection({ platform, bots, agents, lastActivity, figures, onAdd,
       )}
     </section>
   );
+}
+
+/**
+ * The approvals list, and the way to it: a link to `#/connectors/approvals` (the desktop app's
+ * notification opens one) scrolls to the section once it is shown, then the hash goes back to
+ * `#/connectors` so that the next such link moves the page again.
+ */
+function useApprovalsSection() {
+  const { approvals, remove, reload } = useApprovals();
+  const [jump, setJump] = useState(() => parseSection(window.location.hash) === APPROVALS_SECTION_ID);
+
+  useEffect(() => {
+    const onHash = () => {
+      if (parseSection(window.location.hash) === APPROVALS_SECTION_ID) setJump(true);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  useEffect(() => {
+    if (!jump || approvals === null) return;
+    showApprovalsSection();
+    setJump(false);
+    if (parseSection(window.location.hash) === APPROVALS_SECTION_ID) {
+      window.history.replaceState(window.history.state, '', routeHref('connectors'));
+    }
+  }, [jump, approvals]);
+
+  return {
+    approvals,
+    removeApproval: (approval: PendingApproval) => {
+      remove(approval);
+      reload();
+    },
+    jumpToApprovals: showApprovalsSection,
+  };
 }

@@ -7,7 +7,7 @@ import { Banner } from '../components/Banner';
 import { Checkbox, SecretField, SelectField, TextField } from '../components/Field';
 import { Modal } from '../components/Modal';
 import { errorField, errorText } from '../lib/errors';
-import { AccessSection, sameAccess } from './AccessSection';
+import { AccessSection, PeoplePicker, RadioGroup, sameAccess, sameIds } from './AccessSection';
 import { botName } from './BotItem';
 
 type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey' | 'maxConcurrentAnswers';
@@ -27,6 +27,9 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [language, setLanguage] = useState<BotLanguage>(bot.language);
   const [backlog, setBacklog] = useState<BacklogPolicy>(bot.backlog);
   const [concurrency, setConcurrency] = useState(String(bot.maxConcurrentAnswers));
+  const [approvalsPlace, setApprovalsPlace] = useState<BotView['approvals']>(bot.approvals);
+  const [approvers, setApprovers] = useState(bot.approvers);
+  const [usageFooter, setUsageFooter] = useState(bot.usageFooter);
   const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [banner, setBanner] = useState<string | null>(null);
@@ -51,6 +54,9 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
       return;
     }
     if (parallel !== bot.maxConcurrentAnswers) input.maxConcurrentAnswers = parallel;
+    if (approvalsPlace !== bot.approvals) input.approvals = approvalsPlace;
+    if (!sameIds(approvers, bot.approvers)) input.approvers = approvers;
+    if (usageFooter !== bot.usageFooter) input.usageFooter = usageFooter;
 
     try {
       if (input.appSecret !== undefined) {
@@ -188,6 +194,34 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
           />
         )}
         <AccessSection botId={bot.id} value={access} onChange={setAccess} />
+        <section className="access stack" aria-label={t('editBot.approvals.heading')}>
+          <h3 className="access__heading">{t('editBot.approvals.heading')}</h3>
+          <p className="field__hint">{t('editBot.approvals.intro')}</p>
+          <RadioGroup
+            legend={t('editBot.approvals.place')}
+            name="approvals"
+            value={approvalsPlace}
+            onChange={setApprovalsPlace}
+            hint={t('editBot.approvals.placeHint')}
+            options={[
+              { value: 'chat', label: t('editBot.approvals.placeChat') },
+              { value: 'dm', label: t('editBot.approvals.placeDm') },
+            ]}
+          />
+          <PeoplePicker
+            botId={bot.id}
+            label={t('editBot.approvals.approvers')}
+            hint={t('editBot.approvals.approversHint')}
+            ids={approvers}
+            onChange={setApprovers}
+          />
+          <Checkbox
+            label={t('editBot.approvals.usageFooter')}
+            hint={t('editBot.approvals.usageFooterHint')}
+            checked={usageFooter}
+            onChange={setUsageFooter}
+          />
+        </section>
         {banner && <Banner tone="error">{banner}</Banner>}
       </div>
     </Modal>

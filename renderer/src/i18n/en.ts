@@ -71,6 +71,8 @@ export const en = {
     held_one: 'While you were away: {{count}} message is waiting',
     held_other: 'While you were away: {{count}} messages are waiting',
     heldReview: 'Review',
+    approvalsWaiting_one: '{{count}} approval waiting',
+    approvalsWaiting_other: '{{count}} approvals waiting',
     title: 'Connectors',
     lede: 'Connect a Lark or Feishu bot to one of your agents. Kocoro keeps the bot connected from this computer — no server or public URL needed.',
     intro: {
@@ -99,6 +101,28 @@ export const en = {
     resume: 'Resume',
     actionsFor: 'Actions for {{name}}',
     noticeLink: 'Grant it in the console',
+  },
+  approvals: {
+    heading: 'Waiting for approval ({{count}})',
+    intro:
+      "Your bots' agents ask before they run these tools. The person who asked, or one of the bot's approvers, can also decide with the card in the chat.",
+    bot: 'Bot',
+    where: 'Where',
+    person: 'Asked by',
+    since: 'Waiting since',
+    question: 'Their message:',
+    detail: 'What {{tool}} would do',
+    directChat: 'Direct message {{id}}',
+    groupChat: 'Group {{id}}',
+    allow: 'Allow',
+    deny: 'Deny',
+    alwaysAllow: 'Always allow',
+    allowing: 'Allowing…',
+    denying: 'Denying…',
+    allowFor: 'Allow {{tool}} for {{person}}',
+    denyFor: 'Deny {{tool}} for {{person}}',
+    alwaysAllowFor: 'Always allow {{tool}} for {{person}}',
+    actionsFor: 'Decide on {{tool}} for {{person}}',
   },
   access: {
     heading: 'Access',
@@ -154,6 +178,19 @@ export const en = {
     languageAuto: {
       feishu: 'Automatic (简体中文 for Feishu)',
       lark: 'Automatic (English for Lark)',
+    },
+    approvals: {
+      heading: 'Tool approvals',
+      intro:
+        'A Kocoro agent may ask before it runs a tool. A card with Allow and Deny goes to the person who asked; you can also decide on the Connectors page.',
+      place: 'Where approval cards go',
+      placeChat: 'In the chat, as a reply to the asker',
+      placeDm: "In the asker's direct chat with the bot",
+      placeHint: 'For messages in groups: the approval for a direct message is always asked in that chat.',
+      approvers: 'People who may also decide',
+      approversHint: 'The person who asked can always decide; these people can decide for anyone.',
+      usageFooter: 'Show token use and cost under answers',
+      usageFooterHint: 'When the agent reports them, as Kocoro agents do.',
     },
   },
   held: {

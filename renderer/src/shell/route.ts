@@ -9,8 +9,15 @@ export function parseRoute(hash: string): Route {
   return (ROUTES as readonly string[]).includes(name) ? (name as Route) : 'connectors';
 }
 
-export function routeHref(route: Route): string {
-  return `#/${route}`;
+/** The part of a page a hash points at: "#/connectors/approvals" → "approvals"; none → "". */
+export function parseSection(hash: string): string {
+  const [name = '', section = ''] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
+  return (ROUTES as readonly string[]).includes(name) && /^[a-z][a-z0-9-]*$/.test(section) ? section : '';
+}
+
+/** "#/agents", or "#/connectors/approvals" with a section. */
+export function routeHref(route: Route, section?: string): string {
+  return section ? `#/${route}/${section}` : `#/${route}`;
 }
 
 export function useHashRoute(): Route {
