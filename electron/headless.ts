@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import type { ConfigFile } from '../shared/config-schema';
 import { bootKocoro, type RunningKocoro } from './core/boot/boot';
 import { DataDirBusy } from './core/store/data-dir-lock';
+import { setupReportText } from './core/setup/setup-report-text';
 import { SecretRedactor } from './core/log/redact';
 import { ConfigError, loadConfigFile } from './core/store/config-file';
 import { defaultDataDir } from './core/store/data-dir';
@@ -21,6 +22,7 @@ import { startUiServer, type UiServer } from './server/ui-server';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT] [--metrics PORT]
+       npm run headless -- --check [--config FILE] [--data-dir DIR]
 
   --config FILE     bots and agents to run (JSON; see README "Config file"); read-only in the UI
   --data-dir DIR    durable state: inbox, dedupe records, the bots and agents made in the UI and
@@ -29,8 +31,11 @@ const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui
                     an access link printed on stderr (a new one every run)
   --metrics PORT    serve the bots' figures as Prometheus text on http://127.0.0.1:PORT/metrics
                     (0 picks a free port; the address is printed on stderr)
+  --check           check each bot's setup on the Open Platform (credentials, Bot capability,
+                    permissions, events and callback, published version, another program on the
+                    app's connection), print the report and exit: 1 when something blocks a bot
 
-At least one of --config and --ui is needed.
+At least one of --config and --ui is needed (--check alone checks the data dir's bots).
 `;
 
 const UI_NOT_BUILT = 'The UI is not built yet: run `npm run build` first.';
@@ -71,6 +76,7 @@ async function main(): Promise<number> {
         'data-dir': { type: 'string' },
         ui: { type: 'string' },
         metrics: { type: 'string' },
+        check: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -83,7 +89,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const configPath = args.values.config;
-  if (configPath === undefined && args.values.ui === undefined) return fail('Missing --config FILE or --ui PORT', true);
+  if (configPath === undefined && args.values.ui === undefined && !args.values.check)
+    return fail('Missing --config FILE or --ui PORT', true);
 
   let uiPort: number | null = null;
   // KOCORO_UI_DIR: serve another build (tests point it at an empty directory).
@@ -119,7 +126,8 @@ async function main(): Promise<number> {
       version: readVersion(),
       dataDir,
       redactor,
-      writeLog: (line) => process.stdout.write(line),
+      // With --check the report is the output: the log goes to stderr.
+      writeLog: (line) => (args.values.check ? process.stderr : process.stdout).write(line),
       openVault: (logger) => FileVault.open(path.join(dataDir, 'secrets.json'), { logger }),
       ...(config && configPath !== undefined ? { config: { file: path.resolve(configPath), content: config } } : {}),
     });
@@ -132,6 +140,7 @@ async function main(): Promise<number> {
     throw err;
   }
   const { service, logger } = kocoro;
+  if (args.values.check) return checkAll(kocoro);
 
   let ui: UiServer | null = null;
   if (uiPort !== null) {
@@ -170,6 +179,27 @@ async function main(): Promise<number> {
     logger.log('info', 'ui.listening', { url: `${ui.origin}/`, port: ui.port });
   }
   return exitCode;
+}
+
+/** `--check`: every bot's setup checked once, without connecting; exit 1 when something blocks one. */
+async function checkAll(kocoro: RunningKocoro): Promise<number> {
+  const { handlers } = kocoro.service;
+  const bots = await handlers['bots.list']({});
+  if (bots.length === 0) process.stdout.write('No bots to check: give --config FILE, or add a bot in the app first.\n');
+  let blocked = false;
+  for (const bot of bots) {
+    const label = `bot ${bot.id} (${bot.appId})`;
+    try {
+      const report = await handlers['bots.setup']({ id: bot.id, force: true });
+      process.stdout.write(setupReportText(report, label));
+      blocked ||= report.blocking;
+    } catch (err) {
+      process.stdout.write(`Setup of ${label}: cannot be checked: ${err instanceof Error ? err.message : String(err)}\n`);
+      blocked = true;
+    }
+  }
+  await kocoro.stop('check', 0);
+  return blocked ? 1 : 0;
 }
 
 main().then(

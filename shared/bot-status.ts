@@ -14,4 +14,6 @@ export interface BotStatus {
   notice?: { message: string; link?: string };
   /** Late messages kept by the `hold` backlog policy, waiting for the owner's Answer or Skip. */
   held?: number;
+  /** Problems the last setup check found (scopes missing, events not subscribed, another client…); absent when none. */
+  setupProblems?: number;
 }

@@ -18,6 +18,7 @@ export const METHOD_NAME_LIST = [
   'bots.activity',
   'bots.searchPeople',
   'bots.searchChats',
+  'bots.setup',
   'bots.held',
   'bots.resolveHeld',
   'bots.figures',
@@ -36,6 +37,7 @@ export const METHOD_NAME_LIST = [
 export const EVENT_NAME_LIST = [
   'bot.status',
   'bot.activity',
+  'bot.setup',
   'bots.changed',
   'agents.changed',
   'approvals.changed',

@@ -45,7 +45,31 @@ export const botStatusSchema = z.object({
   notice: z.object({ message: z.string(), link: z.string().optional() }).optional(),
   /** Late messages kept by the `hold` backlog policy, waiting for Answer or Skip. */
   held: z.number().optional(),
+  setupProblems: z.number().optional(),
 });
+
+/** One item of a bot's setup check (README "Setup check"): what was checked, and when it fails what to click. */
+export const setupItemSchema = z.object({
+  id: z.enum(['credentials', 'bot', 'scopes', 'events', 'callback', 'version', 'connections']),
+  state: z.enum(['ok', 'problem', 'unknown']),
+  /** The bot cannot receive or answer messages until this is fixed. */
+  blocking: z.boolean(),
+  title: z.string(),
+  message: z.string(),
+  /** The console page where it is fixed (or, for `unknown`, where to grant what would let it be checked). */
+  link: z.string().optional(),
+  /** Scopes not granted, each with what it breaks. */
+  missingScopes: z.array(z.object({ scope: z.string(), breaks: z.string(), required: z.boolean() })).optional(),
+});
+export const setupReportSchema = z.object({
+  botId: z.string(),
+  checkedAt: z.number(),
+  items: z.array(setupItemSchema),
+  problems: z.number(),
+  blocking: z.boolean(),
+});
+export type SetupItem = z.infer<typeof setupItemSchema>;
+export type SetupReport = z.infer<typeof setupReportSchema>;
 
 /** Who owns a record: a `--config` file (read-only in the UI) or the app's own store. */
 export const managedBySchema = z.enum(['config', 'app']);
@@ -317,6 +341,11 @@ export const methods = {
   'bots.searchPeople': { input: z.object({ id, query: z.string().max(100) }), output: z.array(personSchema) },
   /** Groups the bot is in whose name contains `query` (empty: all, up to a limit). */
   'bots.searchChats': { input: z.object({ id, query: z.string().max(100) }), output: z.array(chatSchema) },
+  /**
+   * The bot's setup check: the last report (checked again when older than 30 s), or a new one now
+   * with `force` (the Check setup button). Also pushed as `bot.setup` after every check.
+   */
+  'bots.setup': { input: z.object({ id, force: z.boolean().optional() }), output: setupReportSchema },
   /** Late messages the bot holds (backlog `hold`), oldest first. */
   'bots.held': { input: z.object({ id }), output: z.array(heldMessageSchema) },
   /** Each bot's figures of today: answers, median answer time, queued and running now. */
@@ -369,6 +398,7 @@ export const methods = {
 export const events = {
   'bot.status': botStatusSchema,
   'bot.activity': botActivitySchema,
+  'bot.setup': setupReportSchema,
   /** The bot list changed (created, edited, removed): refetch `bots.list`. */
   'bots.changed': none,
   'agents.changed': none,

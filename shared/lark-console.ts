@@ -15,6 +15,26 @@ export const REQUIRED_SCOPES = [
   'im:message.reactions:read',
 ] as const;
 
+/**
+ * What each of the guide's scopes is for, in words for the person fixing it, and whether the bot
+ * cannot receive or answer messages at all without it.
+ */
+export const SCOPE_EFFECTS: Record<(typeof REQUIRED_SCOPES)[number], { breaks: string; required: boolean }> = {
+  'im:resource': { breaks: 'the agent will not get the images and files people send', required: false },
+  'contact:contact.base:readonly': { breaks: 'people cannot be picked by name for the allowlists', required: false },
+  'contact:user.base:readonly': { breaks: "people's names are not known to the bot", required: false },
+  'im:message.group_at_msg:readonly': { breaks: 'the bot will not receive @mentions in groups', required: false },
+  'im:message.p2p_msg:readonly': { breaks: 'the bot will not receive direct messages', required: false },
+  'im:message:send_as_bot': { breaks: 'the bot cannot send its answers', required: true },
+  'im:message': { breaks: 'the bot cannot reply or add its Typing reaction', required: true },
+  'cardkit:card:write': { breaks: 'answers cannot stream into cards and arrive as plain messages', required: false },
+  'im:message:readonly': { breaks: 'quoted messages and sent files cannot be read', required: false },
+  'im:message.reactions:read': { breaks: 'the bot cannot see reactions on its messages', required: false },
+};
+
+/** Lets the app read its own event and callback settings and versions (the setup check); optional. */
+export const SELF_MANAGE_SCOPE = 'application:application:self_manage';
+
 export const MESSAGE_EVENT = 'im.message.receive_v1';
 export const CARD_CALLBACK = 'card.action.trigger';
 

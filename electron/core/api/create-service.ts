@@ -13,6 +13,7 @@ import { agentHandlers } from './agent-handlers';
 import { AgentTestRunner } from './agent-test';
 import { appHandlers } from './app-handlers';
 import { approvalHandlers } from './approval-handlers';
+import { setupHandlers } from './setup-handlers';
 import { BotLauncher } from './bot-launcher';
 import { botHandlers } from './bot-handlers';
 import { Catalog } from './catalog';
@@ -71,6 +72,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
   manager.onActivity((a) => {
     if (activity.add(a)) events.emit('bot.activity', a);
   });
+  manager.onSetup((report) => events.emit('bot.setup', report));
   manager.onApprovals((added) => events.emit('approvals.changed', added ? { added } : {}));
   reportShadowed(catalog, logger, opts.config?.file);
 
@@ -93,7 +95,13 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     agentTests,
     exclusive: createExclusive(),
   };
-  const handlers: Handlers = { ...appHandlers(ctx), ...botHandlers(ctx), ...approvalHandlers(ctx), ...agentHandlers(ctx) };
+  const handlers: Handlers = {
+    ...appHandlers(ctx),
+    ...botHandlers(ctx),
+    ...approvalHandlers(ctx),
+    ...setupHandlers(ctx),
+    ...agentHandlers(ctx),
+  };
 
   return {
     handlers,

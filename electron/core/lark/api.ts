@@ -147,6 +147,11 @@ export class LarkApi {
     return { messageId: res.data?.message_id ?? '' };
   }
 
+  /** A GET the setup check makes (lark/app-facts.ts), paced and retried like every call; the body as the platform sent it. */
+  async getJson(op: string, url: string, params?: Record<string, string>): Promise<unknown> {
+    return this.caller.call(op, () => this.client.request({ method: 'GET', url, ...(params ? { params } : {}) }));
+  }
+
   // ---- CardKit (lark/README.md §5.11) and reactions (lark/README.md §5.7): used by the streaming reply ----
 
   /** Creates a card entity from card JSON 2.0; returns its card_id. */

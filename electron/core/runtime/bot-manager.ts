@@ -1,6 +1,6 @@
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig, ConfigFile } from '@shared/config-schema';
-import type { BotActivity, PendingApproval } from '@shared/contract';
+import type { BotActivity, PendingApproval, SetupReport } from '@shared/contract';
 import { createProvider } from '../agents/create-provider';
 import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';
@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
 import { type BotFigures, BotMetrics } from '../metrics/bot-metrics';
 import { BotRuntime, type LiveSettings } from './bot-runtime';
+import type { SetupMonitor } from '../setup/setup-monitor';
 import type { ApprovalDesk } from './approval-desk';
 import type { LateMessages } from './late-messages';
 
@@ -44,6 +45,7 @@ export class BotManager {
   private readonly statusListeners = new Set<(status: BotStatus) => void>();
   private readonly activityListeners = new Set<(activity: BotActivity) => void>();
   private readonly approvalListeners = new Set<(added?: PendingApproval) => void>();
+  private readonly setupListeners = new Set<(report: SetupReport) => void>();
   private readonly now: () => number;
   readonly metrics: BotMetrics;
   private stopped = false;
@@ -61,6 +63,12 @@ export class BotManager {
   onActivity(listener: (activity: BotActivity) => void): () => void {
     this.activityListeners.add(listener);
     return () => this.activityListeners.delete(listener);
+  }
+
+  /** A bot's setup check finished. */
+  onSetup(listener: (report: SetupReport) => void): () => void {
+    this.setupListeners.add(listener);
+    return () => this.setupListeners.delete(listener);
   }
 
   /** An approval was asked for (`added`), decided or ended, in any bot. */
@@ -164,6 +172,11 @@ export class BotManager {
     return runtime !== undefined;
   }
 
+  /** The bot's setup check; undefined while it is not running. */
+  setup(botId: string): SetupMonitor | undefined {
+    return this.bots.get(botId)?.setup;
+  }
+
   /** The tool approvals of the bot's agent; undefined while it is not running. */
   approvals(botId: string): ApprovalDesk | undefined {
     return this.bots.get(botId)?.approvals;
@@ -226,6 +239,9 @@ export class BotManager {
       },
       onActivity: (activity) => this.activityListeners.forEach((l) => l(activity)),
       onApprovals: (added) => this.approvalListeners.forEach((l) => l(added)),
+      onSetup: (report) => {
+        if (this.bots.get(bot.id) === runtime) this.setupListeners.forEach((l) => l(report));
+      },
       approvalTimeoutMs: this.opts.approvalTimeoutMs,
     });
     return runtime;

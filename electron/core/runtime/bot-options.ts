@@ -1,6 +1,6 @@
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig } from '@shared/config-schema';
-import type { BotActivity, PendingApproval } from '@shared/contract';
+import type { BotActivity, PendingApproval, SetupReport } from '@shared/contract';
 import type { AgentProvider } from '../agents/provider';
 import type { RetryPolicy } from '../lark/retry';
 import type { Logger } from '../log/logger';
@@ -29,6 +29,8 @@ export interface BotRuntimeOptions {
   redactor?: SecretRedactor;
   /** Counts what the bot does (messages, answer times, rate-limit waits, reconnects). */
   meter?: BotMeter;
+  /** A setup check finished (setup/setup-monitor.ts). */
+  onSetup?: (report: SetupReport) => void;
   /** An approval was asked for (`added`), decided or ended (the app's list and its notification). */
   onApprovals?: (added?: PendingApproval) => void;
   /** How long the agent's backend waits for a decision (the Kocoro daemon's 5 minutes; tests shorten it). */

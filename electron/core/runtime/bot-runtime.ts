@@ -8,6 +8,7 @@ import { type ConnectionHandlers, LarkConnection } from '../lark/connection';
 import type { Logger } from '../log/logger';
 import { type BotMeter, NO_METER } from '../metrics/bot-metrics';
 import { type AnswerStage, botFolder } from './answer';
+import type { SetupMonitor } from '../setup/setup-monitor';
 import type { ApprovalDesk } from './approval-desk';
 import { BotIdentitySource } from './bot-identity';
 import type { BotRuntimeOptions, LiveSettings } from './bot-options';
@@ -48,7 +49,10 @@ export class BotRuntime {
   private answers!: AnswerStage;
   private redelivery!: Redelivery;
   private late: LateMessages | undefined;
-  private desk: ApprovalDesk | undefined;
+  /** Tool approvals the agent waits for (listed in the app, decided there or in the chat), once the folder is open. */
+  approvals: ApprovalDesk | undefined;
+  /** The bot's setup check (on connect, on demand, while someone looks), once the folder is open. */
+  setup: SetupMonitor | undefined;
   private readonly identity: BotIdentitySource;
   private bot: BotConfig;
   private say: ChatPhrases;
@@ -62,7 +66,8 @@ export class BotRuntime {
   private readonly handlers: ConnectionHandlers = {
     eventTypes: [MESSAGE_EVENT, CARD_CALLBACK],
     onEvent: async (type, data) => {
-      if (type === CARD_CALLBACK) return (await this.desk?.onCardAction(data)) ?? this.stopControl.onCardAction(data);
+      if (type === CARD_CALLBACK) this.setup?.cardActionArrived();
+      if (type === CARD_CALLBACK) return (await this.approvals?.onCardAction(data)) ?? this.stopControl.onCardAction(data);
       if (type === MESSAGE_EVENT) return this.intake.receive(data);
     },
   };
@@ -93,6 +98,8 @@ export class BotRuntime {
       onState: (state, reason) => {
         if (this.closed) return;
         if (state === 'reconnecting' && this.status.current.state !== 'reconnecting') meter.reconnecting();
+        if (state === 'connected') this.setup?.connected();
+        else this.setup?.disconnected();
         this.status.setState(state, reason);
       },
     });
@@ -208,17 +215,12 @@ export class BotRuntime {
       accepted: (accepted) => this.accepted(accepted),
     });
     ({ stores: this.stores, intake: this.intake, answers: this.answers } = stages);
-    ({ redelivery: this.redelivery, late: this.late, desk: this.desk } = stages);
+    ({ redelivery: this.redelivery, late: this.late, desk: this.approvals, setup: this.setup } = stages);
   }
 
   /** Late messages kept by the `hold` policy: listed, and answered or skipped by the owner. */
   get held(): LateMessages | undefined {
     return this.late;
-  }
-
-  /** Tool approvals the agent waits for: listed in the app, decided there or in the chat. */
-  get approvals(): ApprovalDesk | undefined {
-    return this.desk;
   }
 
   /**
@@ -235,7 +237,7 @@ export class BotRuntime {
       this.abortRuns();
       await this.queue.settle(2_000);
     }
-    await this.desk?.closeAll();
+    await this.approvals?.closeAll();
     await this.closeStores();
     return { finished };
   }

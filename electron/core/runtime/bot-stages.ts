@@ -5,6 +5,7 @@ import { outboundSanitizer } from '../lark/outbound/sanitize';
 import { SecretRedactor } from '../log/redact';
 import { NO_METER } from '../metrics/bot-metrics';
 import { AnswerStage } from './answer';
+import { SetupMonitor } from '../setup/setup-monitor';
 import { ApprovalDesk } from './approval-desk';
 import type { BotIdentitySource } from './bot-identity';
 import type { BotRuntimeOptions } from './bot-options';
@@ -43,6 +44,7 @@ export interface BotStages {
   redelivery: Redelivery;
   late: LateMessages;
   desk: ApprovalDesk;
+  setup: SetupMonitor;
 }
 
 /** The Kocoro daemon denies a tool call nobody decided on after 5 minutes (its `ApprovalTimeout`). */
@@ -76,6 +78,16 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
     identity: () => p.identity.current,
     schedule: (accepted) => p.schedule(accepted, Promise.resolve(true)),
   });
+  const setup = new SetupMonitor({
+    bot: p.bot,
+    api: p.api,
+    log,
+    now: p.now,
+    onReport: (report) => {
+      p.status.setupProblems(report.problems);
+      opts.onSetup?.(report);
+    },
+  });
   const intake = new Intake({
     inbox,
     dedupe,
@@ -87,7 +99,10 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
     onStopWord: (message) => p.stopControl.onStopWord(message),
     onSkipped: (message) => late.onSkipped(message),
     onHeld: () => void late.count(),
-    onAccepted: p.accepted,
+    onAccepted: (accepted) => {
+      setup.messageArrived();
+      return p.accepted(accepted);
+    },
     onIgnored: (rule) => meter.ignored(rule),
     enqueue: p.schedule,
   });
@@ -135,5 +150,5 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
     renewStreamingAfterMs: opts.renewStreamingAfterMs,
   });
   await late.count();
-  return { stores, intake, answers, redelivery, late, desk };
+  return { stores, intake, answers, redelivery, late, desk, setup };
 }

@@ -56,6 +56,14 @@ export class BotStatusReporter {
     this.publish();
   }
 
+  /** How many problems the last setup check found (setup/setup-check.ts). */
+  setupProblems(count: number): void {
+    if ((this.status.setupProblems ?? 0) === count) return;
+    const { setupProblems: _gone, ...rest } = this.status;
+    this.status = count > 0 ? { ...rest, setupProblems: count } : rest;
+    this.publish();
+  }
+
   lastMessage(at: number): void {
     this.status = { ...this.status, lastMessageAt: at };
     this.state?.update({ lastMessageAt: at });

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { REQUIRED_SCOPES } from '@shared/lark-console';
+import { LarkApiError } from '../lark/errors';
+import { checkSetup, type Evidence } from './setup-check';
+
+const BOT = { id: 'b', platform: 'feishu' as const, appId: 'cli_0123456789abcdef' };
+const NOTHING_SEEN: Evidence = { connected: false, messageArrived: false, cardActionArrived: false };
+
+interface Facts {
+  scopes?: string[];
+  app?: object | LarkApiError;
+  connections?: number;
+  credentials?: LarkApiError;
+}
+
+/** The three REST answers as the platform gives them (lark/app-facts.ts parses them). */
+function api(f: Facts) {
+  const scopes = f.scopes ?? [...REQUIRED_SCOPES];
+  return {
+    verifyCredentials: async () => {
+      if (f.credentials) throw f.credentials;
+    },
+    botInfo: async () => ({ openId: 'ou_bot', name: 'Bot', activateStatus: 2 }),
+    getJson: async (_op: string, url: string) => {
+      if (url.endsWith('/scopes')) return { code: 0, data: { scopes: scopes.map((s) => ({ scope_name: s, grant_status: 1 })) } };
+      if (url.endsWith('/applications/me')) {
+        if (f.app instanceof LarkApiError) throw f.app;
+        return { code: 0, data: { app: { app_id: BOT.appId, ...(f.app ?? HEALTHY_APP) } } };
+      }
+      return { code: 0, data: { online_instance_cnt: f.connections ?? 0 } };
+    },
+  };
+}
+
+const HEALTHY_APP = {
+  status: 1,
+  online_version_id: 'v1',
+  event: { subscription_type: 'websocket', subscribed_events: ['im.message.receive_v1'] },
+  callback_info: { callback_type: 'websocket', subscribed_callbacks: ['card.action.trigger'] },
+};
+
+const item = (report: Awaited<ReturnType<typeof checkSetup>>, id: string) => report.items.find((i) => i.id === id)!;
+
+describe('the setup check', () => {
+  it('says all is well for a well set-up app, counting its own connection', async () => {
+    const report = await checkSetup(BOT, api({ connections: 1 }), { ...NOTHING_SEEN, connected: true });
+    expect(report.items.map((i) => [i.id, i.state])).toEqual([
+      ['credentials', 'ok'],
+      ['bot', 'ok'],
+      ['scopes', 'ok'],
+      ['events', 'ok'],
+      ['callback', 'ok'],
+      ['version', 'ok'],
+      ['connections', 'ok'],
+    ]);
+    expect(report).toMatchObject({ problems: 0, blocking: false });
+  });
+
+  it('names each missing scope with what it breaks, links exactly those, and blocks when no message can arrive', async () => {
+    const report = await checkSetup(BOT, api({ scopes: REQUIRED_SCOPES.filter((s) => s !== 'im:message.p2p_msg:readonly') }), NOTHING_SEEN);
+    const scopes = item(report, 'scopes');
+    expect(scopes).toMatchObject({ state: 'problem', blocking: false });
+    expect(scopes.missingScopes).toEqual([
+      { scope: 'im:message.p2p_msg:readonly', breaks: 'the bot will not receive direct messages', required: false },
+    ]);
+    expect(scopes.link).toBe(
+      'https://open.feishu.cn/app/cli_0123456789abcdef/auth?q=im:message.p2p_msg:readonly&op_from=openapi&token_type=tenant',
+    );
+    const none = await checkSetup(BOT, api({ scopes: [] }), NOTHING_SEEN);
+    expect(item(none, 'scopes')).toMatchObject({ blocking: true, message: expect.stringMatching(/^10 of the 10 permissions are missing/) });
+  });
+
+  it('finds events not on the long connection, no callback, no published version', async () => {
+    const report = await checkSetup(
+      BOT,
+      api({ app: { event: { subscription_type: 'webhook', subscribed_events: [] }, unaudit_version_id: 'v2' } }),
+      NOTHING_SEEN,
+    );
+    expect(item(report, 'events')).toMatchObject({
+      state: 'problem',
+      blocking: true,
+      link: 'https://open.feishu.cn/app/cli_0123456789abcdef/event',
+    });
+    expect(item(report, 'events').message).toMatch(/Receive events through persistent connection/);
+    expect(item(report, 'callback')).toMatchObject({ state: 'problem', blocking: false });
+    expect(item(report, 'version')).toMatchObject({ state: 'problem', message: expect.stringMatching(/tenant admin to approve/) });
+    expect(report).toMatchObject({ problems: 3, blocking: true });
+  });
+
+  it('without the self-manage scope says what it cannot check, offers the scope, and infers from what arrived', async () => {
+    const denied = new LarkApiError('permission', 99991672, 'Access denied', 'grant the scope');
+    const before = await checkSetup(BOT, api({ app: denied }), NOTHING_SEEN);
+    expect(item(before, 'events')).toMatchObject({
+      state: 'unknown',
+      link: expect.stringContaining('q=application:application:self_manage'),
+    });
+    expect(item(before, 'version').message).toMatch(/optional permission application:application:self_manage/);
+    expect(before.problems).toBe(0);
+    const after = await checkSetup(BOT, api({ app: denied }), { connected: true, messageArrived: true, cardActionArrived: true });
+    expect(item(after, 'events')).toMatchObject({ state: 'ok', message: expect.stringMatching(/A message arrived/) });
+    expect(item(after, 'callback').state).toBe('ok');
+  });
+
+  it('sees another program on the connection: above 0 before connecting, above 1 once connected', async () => {
+    expect(item(await checkSetup(BOT, api({ connections: 1 }), NOTHING_SEEN), 'connections')).toMatchObject({
+      state: 'problem',
+      blocking: true,
+    });
+    const connected = await checkSetup(BOT, api({ connections: 2 }), { ...NOTHING_SEEN, connected: true });
+    expect(item(connected, 'connections').message).toMatch(/^Another program is connected to this app; Feishu will split the messages/);
+  });
+
+  it('stops at wrong credentials, and tells an unreachable platform apart', async () => {
+    const wrong = await checkSetup(
+      BOT,
+      api({ credentials: new LarkApiError('credentials', 10014, 'app secret invalid', '') }),
+      NOTHING_SEEN,
+    );
+    expect(wrong.items).toEqual([expect.objectContaining({ id: 'credentials', state: 'problem', blocking: true })]);
+    const offline = new LarkApiError('transient', undefined, 'connect ECONNREFUSED', '', undefined, undefined, [], 'connection refused');
+    const unreachable = await checkSetup(BOT, api({ credentials: offline }), NOTHING_SEEN);
+    expect(unreachable.items).toEqual([expect.objectContaining({ id: 'credentials', state: 'unknown' })]);
+  });
+});

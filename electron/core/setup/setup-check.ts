@@ -1,0 +1,224 @@
+import type { BotConfig } from '@shared/config-schema';
+import type { SetupItem, SetupReport } from '@shared/contract';
+import {
+  CARD_CALLBACK,
+  consoleLinks,
+  MESSAGE_EVENT,
+  permissionsLink,
+  REQUIRED_SCOPES,
+  SCOPE_EFFECTS,
+  SELF_MANAGE_SCOPE,
+} from '@shared/lark-console';
+import { PLATFORM_LABEL } from '@shared/platform';
+import type { LarkApi } from '../lark/api';
+import { AppFacts, type AppInfo } from '../lark/app-facts';
+import { type LarkApiError, toLarkApiError } from '../lark/errors';
+
+/** What the bot has seen work, which stands in for what the app may not read about itself. */
+export interface Evidence {
+  /** The bot's long connection is up now (one connection is then its own). */
+  connected: boolean;
+  /** A message arrived: events reach the bot. */
+  messageArrived: boolean;
+  /** A card button was clicked and reached the bot: the callback works. */
+  cardActionArrived: boolean;
+}
+
+/**
+ * One setup check of a bot (README "Setup check"): credentials, the Bot capability, the guide's
+ * scopes, the event and callback subscriptions and a published version (when the app may read its
+ * own info), and another client on the app's long connection. Each failing item says what to
+ * click, with the console page.
+ */
+export async function checkSetup(
+  bot: Pick<BotConfig, 'id' | 'platform' | 'appId'>,
+  api: Pick<LarkApi, 'verifyCredentials' | 'botInfo' | 'getJson'>,
+  evidence: Evidence,
+  now: () => number = Date.now,
+): Promise<SetupReport> {
+  const links = consoleLinks(bot.platform, bot.appId);
+  const platform = PLATFORM_LABEL[bot.platform];
+  const facts = new AppFacts(api);
+  const items: SetupItem[] = [];
+
+  const credentials = await attempt(() => api.verifyCredentials());
+  if (credentials) {
+    // Nothing else can be asked without a token.
+    items.push(
+      credentials.kind === 'credentials'
+        ? problem(
+            'credentials',
+            'Credentials',
+            `${platform} refused the App ID and App Secret (${describe(credentials)}). Copy both again from Credentials & Basic Info.`,
+            links.credentials,
+          )
+        : unknown(
+            'credentials',
+            'Credentials',
+            `${platform} could not be asked (${describe(credentials)}); the check runs again when it answers.`,
+          ),
+    );
+    return report(bot.id, items, now);
+  }
+  items.push(ok('credentials', 'Credentials', 'The App ID and App Secret are accepted.'));
+
+  const bots = await attempt(() => api.botInfo());
+  items.push(
+    !bots
+      ? ok('bot', 'Bot capability', 'The Bot capability is on.')
+      : bots.kind === 'transient' || bots.kind === 'rate_limit'
+        ? unknown('bot', 'Bot capability', `Could not be checked (${describe(bots)}).`)
+        : problem(
+            'bot',
+            'Bot capability',
+            `The app has no working bot (${describe(bots)}). Turn on the Bot capability under Add Features, then publish a version.`,
+            links.botCapability,
+          ),
+  );
+
+  items.push(await scopesItem(bot, facts));
+  items.push(...(await appInfoItems(bot, facts, evidence)));
+  items.push(await connectionsItem(facts, evidence, platform));
+  return report(bot.id, items, now);
+}
+
+async function scopesItem(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: AppFacts): Promise<SetupItem> {
+  let granted: Map<string, boolean>;
+  try {
+    granted = await facts.scopes();
+  } catch (err) {
+    return unknown('scopes', 'Permissions', `The permissions could not be read (${describe(toLarkApiError(err))}).`);
+  }
+  // A scope the current version does not ask for is as missing as one not granted.
+  const missing = REQUIRED_SCOPES.filter((s) => granted.get(s) !== true);
+  if (missing.length === 0) return ok('scopes', 'Permissions', `All ${REQUIRED_SCOPES.length} permissions are granted.`);
+  const missingScopes = missing.map((scope) => ({ scope, ...SCOPE_EFFECTS[scope] }));
+  const required =
+    missingScopes.some((m) => m.required) ||
+    (missing.includes('im:message.p2p_msg:readonly') && missing.includes('im:message.group_at_msg:readonly'));
+  return {
+    ...problem(
+      'scopes',
+      'Permissions',
+      `${missing.length} of the ${REQUIRED_SCOPES.length} permissions ${missing.length === 1 ? 'is' : 'are'} missing: ${missingScopes.map((m) => `${m.scope} (${m.breaks})`).join('; ')}. Open the permissions page (it pre-fills exactly these), add them, then publish a new version.`,
+      permissionsLink(bot.platform, bot.appId, missing),
+      required,
+    ),
+    missingScopes,
+  };
+}
+
+async function appInfoItems(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: AppFacts, evidence: Evidence): Promise<SetupItem[]> {
+  const links = consoleLinks(bot.platform, bot.appId);
+  let info: AppInfo;
+  try {
+    info = await facts.appInfo();
+  } catch (err) {
+    const e = toLarkApiError(err);
+    const grant = permissionsLink(bot.platform, bot.appId, [SELF_MANAGE_SCOPE]);
+    const why =
+      e.kind === 'permission'
+        ? `Kocoro cannot read the app's own settings without the optional permission ${SELF_MANAGE_SCOPE} (grant it with the link to have this checked)`
+        : `The app's settings could not be read (${describe(e)})`;
+    return [
+      evidence.messageArrived
+        ? ok('events', 'Events', 'A message arrived, so the message event reaches the bot.')
+        : unknown('events', 'Events', `${why}. Meanwhile: the first message that arrives shows events work.`, grant),
+      evidence.cardActionArrived
+        ? ok('callback', 'Card callback', 'A card button reached the bot, so the callback works.')
+        : unknown(
+            'callback',
+            'Card callback',
+            `${why}. Meanwhile: the first Stop or approval click that works shows the callback works.`,
+            grant,
+          ),
+      unknown('version', 'Published version', `${why}.`, grant),
+    ];
+  }
+  const longConnection = info.eventMode === 'websocket';
+  const events: SetupItem =
+    longConnection && info.events.includes(MESSAGE_EVENT)
+      ? ok('events', 'Events', `Events come through the long connection, ${MESSAGE_EVENT} included.`)
+      : problem(
+          'events',
+          'Events',
+          !longConnection
+            ? `Events are not sent through the long connection. In Events & Callbacks → Event configuration, choose "Receive events through persistent connection" (it can be saved while Kocoro is connected), add ${MESSAGE_EVENT}, then publish a new version.`
+            : `The event ${MESSAGE_EVENT} is not subscribed. In Events & Callbacks → Event configuration, add it ("Receive message"), then publish a new version.`,
+          links.events,
+        );
+  const callback: SetupItem =
+    info.callbackMode === 'websocket' && info.callbacks.includes(CARD_CALLBACK)
+      ? ok('callback', 'Card callback', `Card clicks come through the long connection (${CARD_CALLBACK}).`)
+      : problem(
+          'callback',
+          'Card callback',
+          `Card buttons (Stop, tool approvals) will not work: in Events & Callbacks → Callback configuration, choose "Receive callbacks through persistent connection" and add ${CARD_CALLBACK}, then publish a new version.`,
+          links.callbacks,
+          false,
+        );
+  const version: SetupItem = info.published
+    ? ok('version', 'Published version', 'A version of the app is published.')
+    : problem(
+        'version',
+        'Published version',
+        info.inReview
+          ? 'A version waits for your tenant admin to approve it: nothing the console set takes effect until it is published.'
+          : 'No version of the app is published: under Version Management & Release, create a version and publish it (console changes take effect only then).',
+        links.release,
+      );
+  return [events, callback, version];
+}
+
+async function connectionsItem(facts: AppFacts, evidence: Evidence, platform: string): Promise<SetupItem> {
+  let count: number;
+  try {
+    count = await facts.connections();
+  } catch (err) {
+    return unknown('connections', 'Other programs', `Could not ask how many programs are connected (${describe(toLarkApiError(err))}).`);
+  }
+  const own = evidence.connected ? 1 : 0;
+  if (count <= own) return ok('connections', 'Other programs', 'No other program is connected to this app.');
+  const others = count - own;
+  return problem(
+    'connections',
+    'Other programs',
+    `Another program is connected to this app${others > 1 ? ` (${others} of them)` : ''}; ${platform} will split the messages between it and Kocoro. It might be a Kocoro Cloud install, an OpenClaw gateway, or Kocoro on another computer: stop it there, or use another app for this bot.`,
+  );
+}
+
+async function attempt(fn: () => Promise<unknown>): Promise<LarkApiError | undefined> {
+  try {
+    await fn();
+    return undefined;
+  } catch (err) {
+    return toLarkApiError(err);
+  }
+}
+
+function describe(e: LarkApiError): string {
+  return e.code !== undefined ? `code ${e.code}: ${e.platformMessage}` : e.networkCause ? `network: ${e.networkCause}` : e.platformMessage;
+}
+
+const ok = (id: SetupItem['id'], title: string, message: string): SetupItem => ({ id, state: 'ok', blocking: false, title, message });
+const unknown = (id: SetupItem['id'], title: string, message: string, link?: string): SetupItem => ({
+  id,
+  state: 'unknown',
+  blocking: false,
+  title,
+  message,
+  ...(link ? { link } : {}),
+});
+const problem = (id: SetupItem['id'], title: string, message: string, link?: string, blocking = true): SetupItem => ({
+  id,
+  state: 'problem',
+  blocking,
+  title,
+  message,
+  ...(link ? { link } : {}),
+});
+
+function report(botId: string, items: SetupItem[], now: () => number): SetupReport {
+  const problems = items.filter((i) => i.state === 'problem');
+  return { botId, checkedAt: now(), items, problems: problems.length, blocking: problems.some((p) => p.blocking) };
+}

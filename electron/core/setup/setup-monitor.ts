@@ -1,0 +1,78 @@
+import type { BotConfig } from '@shared/config-schema';
+import type { SetupReport } from '@shared/contract';
+import type { LarkApi } from '../lark/api';
+import type { Logger } from '../log/logger';
+import { checkSetup, type Evidence } from './setup-check';
+import { logSetupProblems } from './setup-report-text';
+
+/** A check asked for without `force` within this long of the last one gets that one (the page polls while it is open). */
+export const SETUP_CHECK_EVERY_MS = 30_000;
+
+export interface SetupMonitorDeps {
+  bot: () => Pick<BotConfig, 'id' | 'platform' | 'appId'>;
+  api: Pick<LarkApi, 'verifyCredentials' | 'botInfo' | 'getJson'>;
+  log: Logger;
+  now: () => number;
+  /** After every check (the app's `bot.setup` event, the problem count on the bot's status). */
+  onReport: (report: SetupReport) => void;
+}
+
+/**
+ * The setup check of one running bot: run when it connects, on demand, and at most every 30 s
+ * while someone looks; what arrives (a message, a card click) stands in for what the app may not
+ * read about itself. Each problem that appears is one `setup.problem` log line, with its link.
+ */
+export class SetupMonitor {
+  private last: SetupReport | undefined;
+  private running: Promise<SetupReport> | undefined;
+  private readonly evidence: Evidence = { connected: false, messageArrived: false, cardActionArrived: false };
+  private logged = new Set<string>();
+
+  constructor(private readonly deps: SetupMonitorDeps) {}
+
+  get report(): SetupReport | undefined {
+    return this.last;
+  }
+
+  /** The last report when fresh enough, else a new check; `force` always checks (one at a time). */
+  check(force = false): Promise<SetupReport> {
+    if (this.running) return this.running;
+    if (!force && this.last && this.deps.now() - this.last.checkedAt < SETUP_CHECK_EVERY_MS) return Promise.resolve(this.last);
+    this.running = this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** The long connection is up: check now (a second client shows only from here on). */
+  connected(): void {
+    this.evidence.connected = true;
+    void this.check(true).catch(() => undefined);
+  }
+
+  disconnected(): void {
+    this.evidence.connected = false;
+  }
+
+  /** A message arrived: events work, whatever the app may read about itself. */
+  messageArrived(): void {
+    if (this.evidence.messageArrived) return;
+    this.evidence.messageArrived = true;
+    if (this.last?.items.some((i) => i.id === 'events' && i.state !== 'ok')) void this.check(true).catch(() => undefined);
+  }
+
+  cardActionArrived(): void {
+    if (this.evidence.cardActionArrived) return;
+    this.evidence.cardActionArrived = true;
+    if (this.last?.items.some((i) => i.id === 'callback' && i.state !== 'ok')) void this.check(true).catch(() => undefined);
+  }
+
+  private async run(): Promise<SetupReport> {
+    const { deps } = this;
+    const report = await checkSetup(deps.bot(), deps.api, { ...this.evidence }, deps.now);
+    this.last = report;
+    // Logged when a problem appears (or its words change), not at every look.
+    const before = this.logged;
+    this.logged = logSetupProblems(report, deps.log, (key) => !before.has(key));
+    deps.onReport(report);
+    return report;
+  }
+}
