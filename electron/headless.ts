@@ -130,6 +130,7 @@ async function main(): Promise<number> {
       writeLog: (line) => (args.values.check ? process.stderr : process.stdout).write(line),
       openVault: (logger) => FileVault.open(path.join(dataDir, 'secrets.json'), { logger }),
       ...(config && configPath !== undefined ? { config: { file: path.resolve(configPath), content: config } } : {}),
+      ...accountsHostsFromEnv(),
     });
   } catch (err) {
     // Another Kocoro (the desktop app, another headless run) uses this folder: nothing was changed.
@@ -179,6 +180,15 @@ async function main(): Promise<number> {
     logger.log('info', 'ui.listening', { url: `${ui.origin}/`, port: ui.port });
   }
   return exitCode;
+}
+
+/**
+ * KOCORO_ACCOUNTS_HOSTS=feishuHost,larkHost: where scan-to-create's device flow goes instead of
+ * accounts.feishu.cn / accounts.larksuite.com (a private deployment; the tests' fake platform).
+ */
+function accountsHostsFromEnv(): { accountsHosts?: { feishu: string; lark: string } } {
+  const [feishu, lark] = (process.env.KOCORO_ACCOUNTS_HOSTS ?? '').split(',').map((h) => h.trim());
+  return feishu && lark ? { accountsHosts: { feishu, lark } } : {};
 }
 
 /** `--check`: every bot's setup checked once, without connecting; exit 1 when something blocks one. */

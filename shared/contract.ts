@@ -200,9 +200,28 @@ const appIdSchema = z.string().trim().regex(APP_ID_PATTERN, 'App ID must look li
 export const credentialsInputSchema = z.object({
   platform: platformSchema,
   appId: appIdSchema,
-  appSecret: nonEmpty('App Secret'),
+  /** Typed in; or absent when `registrationId` names the scan that created the app (its secret stays in the core). */
+  appSecret: nonEmpty('App Secret').optional(),
+  registrationId: z.string().min(1).max(100).optional(),
   domain: httpUrl.optional(),
 });
+
+/** What the scan-to-create flow (`registration.start`) reports, step by step (README "Create the app by scanning"). */
+export const registrationEventSchema = z.object({
+  registrationId: z.string(),
+  status: z.enum(['qr', 'polling', 'slow_down', 'switched', 'done', 'failed', 'cancelled']),
+  /** `qr`: what to show (the link, the QR code as an SVG image) and until when it is valid. */
+  qr: z.object({ url: z.string(), svg: z.string(), expiresAt: z.number() }).optional(),
+  /** `done`: the new app; its secret stays in the core (pass `registrationId` with the App ID). */
+  appId: z.string().optional(),
+  platform: platformSchema.optional(),
+  /** `done`: the person who scanned, offered as the bot's owner. */
+  ownerOpenId: z.string().optional(),
+  /** `failed`: why, and what to say. */
+  reason: z.enum(['expired', 'denied', 'unreachable', 'failed']).optional(),
+  message: z.string().optional(),
+});
+export type RegistrationEvent = z.infer<typeof registrationEventSchema>;
 
 /**
  * Why a credentials check failed, so the UI can say the right thing: `unknown_app` no app with
@@ -375,6 +394,10 @@ export const methods = {
     output: z.object({ decided: z.literal(true) }),
   },
 
+  /** Starts "create the app by scanning a QR code"; what follows arrives as `registration` events. */
+  'registration.start': { input: z.object({ platform: platformSchema }), output: z.object({ registrationId: z.string() }) },
+  'registration.cancel': { input: z.object({ registrationId: z.string().min(1).max(100) }), output: z.object({ cancelled: z.boolean() }) },
+
   'agents.list': { input: none, output: z.array(agentViewSchema) },
   'agents.create': { input: agentInputSchema, output: agentViewSchema },
   'agents.update': { input: agentInputSchema.extend({ id }), output: agentViewSchema },
@@ -399,6 +422,7 @@ export const events = {
   'bot.status': botStatusSchema,
   'bot.activity': botActivitySchema,
   'bot.setup': setupReportSchema,
+  registration: registrationEventSchema,
   /** The bot list changed (created, edited, removed): refetch `bots.list`. */
   'bots.changed': none,
   'agents.changed': none,

@@ -5,8 +5,10 @@ export type {
   ClientConfig,
   ConnectionInfo,
   CardOp,
+  DeliveryMode,
   CardOpKind,
   FakeApp,
+  FakeAppInfo,
   FakeCard,
   FakeLarkOptions,
   FakeReaction,
@@ -30,3 +32,14 @@ export { messageContent, newFileKey, newImageKey } from './content.js';
 export { EMOJI_TYPES } from './reactions.js';
 export { scopeGrantUrl } from './scopes.js';
 export type { FakeChat, FakeDepartment, FakeUser } from './directory.js';
+export type {
+  AccountsBrand,
+  FakeRegistration,
+  RegistrationControl,
+  RegistrationOutcome,
+  RegistrationPoll,
+  RegistrationScript,
+  RegistrationState,
+} from './registration.js';
+export { testCertificate } from './test-tls.js';
+export type { TestCertificate } from './test-tls.js';

@@ -16,6 +16,9 @@ export interface RateLimitOptions {
 
 export const PUBLISHED_RATE_LIMITS: RateLimitOptions = { perApiPerSecond: 50, perApiPerMinute: 1000, perChatPerSecond: 5 };
 
+/** APIs published with a lower per-second limit than the common one (lark/README.md §5.15: `event/v1/connection` 10/s). */
+const LOWER_PER_SECOND: Record<string, number> = { 'event.connection': 10 };
+
 export interface RateLimitHit {
   appId: string;
   api: string;
@@ -35,11 +38,12 @@ export class RateLimits {
     const o = this.opts;
     if (!o) return undefined;
     const apiKey = `${appId} ${api}`;
+    const perSecond = Math.min(o.perApiPerSecond, LOWER_PER_SECOND[api] ?? Infinity);
     const second = this.count(apiKey, now, 1_000);
     const minute = this.count(apiKey, now, 60_000);
-    if (second.n >= o.perApiPerSecond || minute.n >= o.perApiPerMinute) {
-      const limit = second.n >= o.perApiPerSecond ? o.perApiPerSecond : o.perApiPerMinute;
-      const freeAt = second.n >= o.perApiPerSecond ? second.freeAt : minute.freeAt;
+    if (second.n >= perSecond || minute.n >= o.perApiPerMinute) {
+      const limit = second.n >= perSecond ? perSecond : o.perApiPerMinute;
+      const freeAt = second.n >= perSecond ? second.freeAt : minute.freeAt;
       this.hits.push({ appId, api, code: 99991400, at: now });
       return json(
         429,

@@ -1,3 +1,5 @@
+import { appInfoReply, connectionCountReply } from './app-info.js';
+import type { AppInfoStore } from './app-info.js';
 import type { AppRecord, AppRegistry } from './apps.js';
 import type { CardStore } from './cardkit.js';
 import type { DirectoryStore } from './directory.js';
@@ -31,6 +33,9 @@ export interface RestState {
   scopes: ScopeGrants;
   directory: DirectoryStore;
   rateLimits: RateLimits;
+  appInfo: AppInfoStore;
+  /** `online_instance_cnt` of lark/README.md §5.15: the app's open long connections plus the "other clients" a test set. */
+  connectionCount: (appId: string) => number;
 }
 
 const TOKEN_PATH = '/open-apis/auth/v3/tenant_access_token/internal';
@@ -72,6 +77,20 @@ export class RestApi {
       { method: 'GET', match: exact('/open-apis/bot/v3/info'), run: (app) => botInfo(app) },
       // lark/README.md §5.12: no scope needed to ask which scopes the app has.
       { method: 'GET', match: exact('/open-apis/application/v6/scopes'), run: (app) => ok({ scopes: s.scopes.list(app.appId) }) },
+      // lark/README.md §5.15: the app's own info; its rate limit is not published.
+      {
+        method: 'GET',
+        match: pattern(new RegExp(`^/open-apis/application/v6/applications/${id}$`)),
+        scopes: SCOPES.appInfo,
+        run: (app, [appId = ''], req) => appInfoReply(app, s.appInfo.get(app.appId), s.scopes.requested(app.appId), appId, req.query),
+      },
+      // lark/README.md §5.15: no scope needed; 10/s.
+      {
+        method: 'GET',
+        match: exact('/open-apis/event/v1/connection'),
+        limit: () => ({ api: 'event.connection' }),
+        run: (app) => connectionCountReply(s.connectionCount(app.appId)),
+      },
       {
         method: 'POST',
         match: exact(MESSAGES),

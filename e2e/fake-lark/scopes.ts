@@ -14,10 +14,15 @@ export const SCOPES = {
   cardkit: ['cardkit:card:write'],
   contact: ['contact:contact.base:readonly', 'contact:contact:readonly_as_app', 'contact:contact:readonly'],
   chats: ['im:chat', 'im:chat:readonly'],
+  appInfo: ['application:application:self_manage', 'admin:app.info:readonly'],
 } as const satisfies Record<string, readonly string[]>;
 
-/** What `application/v6/scopes` lists as "requested by the app version" (lark/README.md §5.12, §5.13). */
+/**
+ * What `application/v6/scopes` lists as "requested by the app version" (lark/README.md §5.12, §5.13): the
+ * user guide's 10 scopes (an app set up by the guide), and the reactions write scope.
+ */
 const REQUESTED_SCOPES = [
+  'im:message.reactions:read',
   'im:message',
   'im:message:send_as_bot',
   'im:message:readonly',
@@ -46,11 +51,19 @@ export class ScopeGrants {
     return scopeDenied(appId, anyOf);
   }
 
-  /** lark/README.md §5.12 `data.scopes[]`: 1 granted, 2 not granted. */
-  list(appId: string): Array<{ scope_name: string; grant_status: 1 | 2 }> {
+  /** The scopes the app's version asks for: the product's set plus any granted beyond it. */
+  requested(appId: string): string[] {
+    return [...new Set([...REQUESTED_SCOPES, ...(this.granted.get(appId) ?? [])])];
+  }
+
+  /** lark/README.md §5.12 `data.scopes[]`: 1 granted, 2 not granted; `scope_type` as in the SDK typings (all app-identity here). */
+  list(appId: string): Array<{ scope_name: string; grant_status: 1 | 2; scope_type: 'tenant' }> {
     const granted = this.granted.get(appId);
-    const names = new Set([...REQUESTED_SCOPES, ...(granted ?? [])]);
-    return [...names].map((scope_name) => ({ scope_name, grant_status: !granted || granted.has(scope_name) ? 1 : 2 }));
+    return this.requested(appId).map((scope_name) => ({
+      scope_name,
+      grant_status: !granted || granted.has(scope_name) ? 1 : 2,
+      scope_type: 'tenant',
+    }));
   }
 }
 

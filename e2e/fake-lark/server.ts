@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { AppInfoStore } from './app-info.js';
 import { AppRegistry } from './apps.js';
 import { Delivery } from './delivery.js';
 import { textOf } from './card-json.js';
@@ -19,6 +21,8 @@ import { ResourceStore } from './resources.js';
 import { RestApi, notFound } from './rest.js';
 import { PUBLISHED_RATE_LIMITS, RateLimits } from './rate-limits.js';
 import type { RateLimitHit } from './rate-limits.js';
+import { REGISTRATION_PATH, RegistrationFlow } from './registration.js';
+import type { AccountsBrand, RegistrationControl } from './registration.js';
 import { ScopeGrants } from './scopes.js';
 import { DirectoryStore } from './directory.js';
 import type { FakeChat, FakeDepartment, FakeUser } from './directory.js';
@@ -28,6 +32,7 @@ import type {
   ClientConfig,
   ConnectionInfo,
   FakeApp,
+  FakeAppInfo,
   FakeCard,
   FakeLarkOptions,
   FakeReaction,
@@ -56,6 +61,16 @@ const DEFAULT_CARD_OPS_PER_SECOND = 10;
  */
 export class FakeLarkPlatform {
   readonly url: string;
+  /**
+   * `host:port` of the Feishu and Lark accounts hosts (HTTPS, `accountsTls`), to pass as `registerApp`'s
+   * `domain` / `larkDomain` (lark/README.md §5.15); undefined without `accountsTls`.
+   */
+  readonly accountsHosts: Readonly<Record<AccountsBrand, string>> | undefined;
+  /** The app-registration device flow (lark/README.md §5.15): script what the next registration does, read what was polled. */
+  readonly registration: RegistrationControl;
+  private readonly flow: RegistrationFlow;
+  private readonly infos = new AppInfoStore();
+  private readonly otherConnections = new Map<string, number>();
   private readonly timers = new TimerSet();
   private readonly waiters = new Waiters(this.timers);
   private readonly apps = new AppRegistry();
@@ -76,10 +91,17 @@ export class FakeLarkPlatform {
 
   private constructor(
     private readonly server: Server,
+    private readonly accountsServers: Partial<Record<AccountsBrand, Server>>,
     opts: FakeLarkOptions,
   ) {
     const { port } = server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
+    const hostOf = (s: Server | undefined) => `127.0.0.1:${(s?.address() as AddressInfo).port}`;
+    this.accountsHosts = accountsServers.feishu
+      ? { feishu: hostOf(accountsServers.feishu), lark: hostOf(accountsServers.lark) }
+      : undefined;
+    this.flow = new RegistrationFlow((reg, script) => this.approveRegistration(reg.openId ?? '', script));
+    this.registration = this.flow;
     this.cardStore = new CardStore(this.timers, {
       streamingTimeoutMs: opts.streamingTimeoutMs ?? DEFAULT_STREAMING_TIMEOUT_MS,
       ...(opts.cardOpsPerSecond !== null ? { cardOpsPerSecond: opts.cardOpsPerSecond ?? DEFAULT_CARD_OPS_PER_SECOND } : {}),
@@ -95,6 +117,8 @@ export class FakeLarkPlatform {
       scopes: this.scopes,
       directory: this.directory,
       rateLimits: this.limits,
+      appInfo: this.infos,
+      connectionCount: (appId) => this.longConn.list(appId).length + (this.otherConnections.get(appId) ?? 0),
     });
     for (const app of opts.apps ?? []) this.addApp(app);
     this.longConn = new LongConnectionServer(
@@ -113,7 +137,10 @@ export class FakeLarkPlatform {
       closed: (conn) => this.delivery.connectionClosed(conn),
       dataFrame: (conn, frame) => this.delivery.ackFrame(conn, frame),
     };
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res));
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res, 'open'));
+    for (const brand of ['feishu', 'lark'] as const) {
+      accountsServers[brand]?.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res, brand));
+    }
     server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
       this.record(req, undefined);
       this.longConn.upgrade(req, socket, head);
@@ -121,20 +148,43 @@ export class FakeLarkPlatform {
   }
 
   static async start(opts: FakeLarkOptions = {}): Promise<FakeLarkPlatform> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return new FakeLarkPlatform(server, opts);
+    const server = await listen(createServer());
+    const tls = opts.accountsTls;
+    const accounts = tls
+      ? {
+          feishu: await listen(createHttpsServer({ key: tls.key, cert: tls.cert })),
+          lark: await listen(createHttpsServer({ key: tls.key, cert: tls.cert })),
+        }
+      : {};
+    return new FakeLarkPlatform(server, accounts, opts);
   }
 
   addApp(app: FakeApp): void {
     this.apps.add(app);
     this.scopes.set(app.appId, app.grantedScopes);
+    this.infos.set(app.appId, app.info);
+  }
+
+  /** Changes what the app reads about its own setup (lark/README.md §5.15); fields not given stay as they are. */
+  setAppInfo(appId: string, info: FakeAppInfo): void {
+    this.apps.require(appId);
+    this.infos.patch(appId, info);
+  }
+
+  /** The app's setup as `application/v6/applications/me` reports it, defaults filled in. */
+  appInfo(appId: string): FakeAppInfo {
+    this.apps.require(appId);
+    return this.infos.get(appId);
+  }
+
+  /**
+   * Long connections the app has elsewhere (another program, another machine): added to the real count of
+   * sockets connected here in `event/v1/connection`'s `online_instance_cnt` (lark/README.md §5.15).
+   */
+  setOtherConnections(appId: string, n: number): void {
+    this.apps.require(appId);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`fake-lark: other connections must be a non-negative integer, got ${n}`);
+    this.otherConnections.set(appId, n);
   }
 
   /** Scopes the tenant granted the app (lark/README.md §5.12); `undefined` = all. Missing ones fail calls with 99991672 (lark/README.md §6). */
@@ -314,12 +364,18 @@ export class FakeLarkPlatform {
     this.timers.clearAll();
     this.waiters.rejectAll('fake-lark: closed');
     this.longConn.close();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      // Keep-alive sockets (Node 20's default agent) and requests parked by delayNext would
-      // otherwise hold close() open.
-      this.server.closeAllConnections();
-    });
+    const servers = [this.server, this.accountsServers.feishu, this.accountsServers.lark].filter((s): s is Server => s !== undefined);
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            // Keep-alive sockets (Node 20's default agent) and requests parked by delayNext would
+            // otherwise hold close() open.
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -342,7 +398,21 @@ export class FakeLarkPlatform {
     return url;
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** A registration was approved (lark/README.md §5.15): the app now exists, owned by the scanning user. */
+  private approveRegistration(
+    openId: string,
+    script: { appId?: string; appSecret?: string; appName?: string },
+  ): { appId: string; appSecret: string } {
+    const existing = script.appId ? this.apps.get(script.appId) : undefined;
+    if (existing) return { appId: existing.appId, appSecret: existing.appSecret };
+    const appId = script.appId ?? `cli_${hex(16)}`;
+    const appSecret = script.appSecret ?? hex(32);
+    this.addApp({ appId, appSecret, ...(script.appName ? { botName: script.appName } : {}), info: { ownerOpenId: openId } });
+    return { appId, appSecret };
+  }
+
+  /** `origin`: the Open Platform (`url`) or one of the accounts hosts (`accountsHosts`). */
+  private async onRequest(req: IncomingMessage, res: ServerResponse, origin: 'open' | AccountsBrand): Promise<void> {
     let reply: HttpReply;
     try {
       const body = parseBody(await readBody(req));
@@ -353,7 +423,7 @@ export class FakeLarkPlatform {
         reply = json(fault.fail.status, fault.fail.body, fault.fail.headers);
       } else {
         if (fault) await this.timers.sleep(fault.delayMs);
-        reply = this.route(method, url, req, body);
+        reply = this.route(origin, method, url, req, body);
       }
     } catch (err) {
       reply = json(500, { code: 500, msg: `fake-lark internal error: ${String(err)}` });
@@ -362,11 +432,26 @@ export class FakeLarkPlatform {
     writeReply(res, reply);
   }
 
-  private route(method: string, url: URL, req: IncomingMessage, body: unknown): HttpReply {
+  private route(origin: 'open' | AccountsBrand, method: string, url: URL, req: IncomingMessage, body: unknown): HttpReply {
+    // lark/README.md §5.15: `url` doubles as the Feishu accounts host, for callers that take a full base URL.
+    if (url.pathname === REGISTRATION_PATH) {
+      return this.flow.handle(origin === 'open' ? 'feishu' : origin, method, req.headers['content-type'], body);
+    }
+    if (origin !== 'open') return notFound();
     if (url.pathname === '/callback/ws/endpoint') return method === 'POST' ? this.longConn.discovery(body) : notFound();
     if (url.pathname.startsWith('/open-apis/')) {
       return this.rest.handle({ method, path: url.pathname, query: queryOf(url), headers: req.headers, body });
     }
     return notFound();
   }
+}
+
+function listen<S extends Server>(server: S): Promise<S> {
+  return new Promise<S>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }

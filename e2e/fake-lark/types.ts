@@ -16,6 +16,42 @@ export interface FakeApp {
    * a scope outside the list fails with 99991672.
    */
   grantedScopes?: string[];
+  /** What the app reads about its own setup (`application/v6/applications/me`, lark/README.md §5.15); defaults in `FakeAppInfo`. */
+  info?: FakeAppInfo;
+}
+
+/** How events or callbacks reach the app: the long connection (`websocket`) or an HTTP `webhook`. */
+export type DeliveryMode = 'websocket' | 'webhook';
+
+/**
+ * The app's own setup as `GET /open-apis/application/v6/applications/me` reports it (lark/README.md §5.15).
+ * `app_name` is the app's `botName`, `secret` its `appSecret`, `encryption.verification_token` its `verificationToken`.
+ */
+export interface FakeAppInfo {
+  /** `status`: 0 disabled, 1 enabled (default), 2 not enabled, 3 unknown. */
+  status?: number;
+  /** `online_version_id`, the published version; `null` = never published (field absent). Default a stable `oav_…`. */
+  onlineVersionId?: string | null;
+  /** `unaudit_version_id`, a version waiting for an admin's review; default none. */
+  unauditVersionId?: string | null;
+  /** `event.subscription_type`; default `websocket`; `null` = not chosen (field absent). */
+  eventMode?: DeliveryMode | null;
+  /** `event.request_url` (webhook mode). */
+  eventRequestUrl?: string;
+  /** `event.subscribed_events`; default `['im.message.receive_v1']`. */
+  subscribedEvents?: string[];
+  /** `callback_info.callback_type`; default `websocket`; `null` = not chosen (field absent). */
+  callbackMode?: DeliveryMode | null;
+  /** `callback_info.request_url` (webhook mode). */
+  callbackRequestUrl?: string;
+  /** `callback_info.subscribed_callbacks`; default `['card.action.trigger']`. */
+  subscribedCallbacks?: string[];
+  /** `owner.owner_id` and `creator_id`; default a stable `ou_…` (a registration sets the scanning user). */
+  ownerOpenId?: string;
+  description?: string;
+  avatarUrl?: string;
+  /** `encryption.encryption_key`; default empty (no encryption). */
+  encryptKey?: string;
 }
 
 /** Discovery / pong `ClientConfig` (lark/README.md §2.2). Seconds, as on the wire. */
@@ -48,6 +84,12 @@ export interface FakeLarkOptions {
    * published figures; numbers given replace those; `false` turns them off (tests of the fake itself).
    */
   rateLimits?: false | Partial<RateLimitOptions>;
+  /**
+   * Also serve the app-registration device flow (lark/README.md §5.15) over HTTPS on two more loopback
+   * ports, the Feishu and the Lark accounts host (`accountsHosts`), with this key and certificate
+   * (`testCertificate()` makes one). Without it the flow is only on `url` (as the Feishu host).
+   */
+  accountsTls?: { key: string; cert: string };
 }
 
 export interface RecordedRequest {

@@ -4,8 +4,10 @@
  * both transports call it.
  */
 import { promises as fs } from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import * as lark from '@larksuiteoapi/node-sdk';
 import type { ConfigFile } from '@shared/config-schema';
 import {
   dispatch,
@@ -16,7 +18,7 @@ import {
   type MethodOutput,
   type RpcErrorBody,
 } from '@shared/contract';
-import { FakeLarkPlatform } from '../fake-lark';
+import { FakeLarkPlatform, testCertificate } from '../fake-lark';
 import { FakeOpenAi, type FakeOpenAiOptions } from '../fake-openai/server';
 import { APP, APP2 } from '../runtime/harness';
 import { MemoryLogger } from '../support/memory-logger';
@@ -41,6 +43,10 @@ export interface HarnessOptions {
   config?: (h: { lark: FakeLarkPlatform; model: FakeOpenAi }) => ConfigFile;
   host?: HostHooks;
   model?: FakeOpenAiOptions;
+  /** Serve the fake's accounts hosts over HTTPS (scan to create), trusted by the SDK's HTTP client for this test. */
+  accountsTls?: boolean;
+  /** Where scan to create goes instead (default: the fake's accounts hosts, with `accountsTls`). */
+  accountsHosts?: { feishu: string; lark: string };
 }
 
 export class ServiceHarness {
@@ -61,7 +67,9 @@ export class ServiceHarness {
   ) {}
 
   static async create(opts: HarnessOptions = {}): Promise<ServiceHarness> {
-    const lark = await FakeLarkPlatform.start({ apps: [APP, APP2] });
+    const tls = opts.accountsTls ? await testCertificate() : undefined;
+    const lark = await FakeLarkPlatform.start({ apps: [APP, APP2], ...(tls ? { accountsTls: tls } : {}) });
+    if (tls) trustForThisTest(tls.cert);
     const model = await FakeOpenAi.start({ apiKey: MODEL_KEY, ...opts.model });
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-service-'));
     const h = new ServiceHarness(lark, model, dataDir, opts);
@@ -92,6 +100,11 @@ export class ServiceHarness {
       ...(content ? { config: { file: this.configFile, content } } : {}),
       ...(this.opts.host ? { host: this.opts.host } : {}),
       runtime: { retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 }, redeliverDelayMs: 100 },
+      ...(this.opts.accountsHosts
+        ? { accountsHosts: this.opts.accountsHosts }
+        : this.lark.accountsHosts
+          ? { accountsHosts: { ...this.lark.accountsHosts } }
+          : {}),
     });
     this.services.push(this.service);
     this.service.events.subscribe((event, payload) => this.seen.push({ event, payload } as SeenEvent));
@@ -159,9 +172,27 @@ export class ServiceHarness {
   }
 
   async dispose(): Promise<void> {
+    untrust?.();
     for (const s of this.services) await s.stop(500).catch(() => undefined);
     await this.lark.close();
     await this.model.close();
     await fs.rm(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The SDK's `registerApp` always uses https through its exported `defaultHttpInstance` (axios):
+ * the fake's test certificate is trusted on that instance until the harness is disposed.
+ */
+let untrust: (() => void) | undefined;
+function trustForThisTest(cert: string): void {
+  const defaults = (lark.defaultHttpInstance as unknown as { defaults: { httpsAgent?: unknown } }).defaults;
+  const previous = defaults.httpsAgent;
+  const agent = new https.Agent({ ca: cert });
+  defaults.httpsAgent = agent;
+  untrust = () => {
+    defaults.httpsAgent = previous;
+    agent.destroy();
+    untrust = undefined;
+  };
 }

@@ -87,6 +87,20 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     return views.bot(record);
   };
 
+  /** The App Secret typed in, or the one a scan created (kept in the core, named by its registration). */
+  const appSecretOf = (input: { appId: string; appSecret?: string; registrationId?: string }): string => {
+    if (input.appSecret) return input.appSecret;
+    const created = input.registrationId ? ctx.registrations.credentials(input.registrationId) : undefined;
+    if (created && created.appId === input.appId) return created.appSecret;
+    throw new RpcError(
+      'invalid_input',
+      input.registrationId
+        ? 'appSecret: the scan that created this app is no longer known: paste the App Secret'
+        : 'appSecret: App Secret must not be empty',
+      'appSecret',
+    );
+  };
+
   const saveSecret = async (key: string, value: string | undefined) => {
     if (value) {
       redactor.add(value);
@@ -100,8 +114,9 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     'bots.list': async () => Promise.all(catalog.bots().map((b) => views.bot(b))),
 
     'bots.checkCredentials': async (input) => {
-      redactor.add(input.appSecret);
-      return checkCredentials(input, { logger: ctx.logger.child({ op: 'bots.checkCredentials', appId: input.appId }) });
+      const appSecret = appSecretOf(input);
+      redactor.add(appSecret);
+      return checkCredentials({ ...input, appSecret }, { logger: ctx.logger.child({ op: 'bots.checkCredentials', appId: input.appId }) });
     },
 
     'bots.create': (input) =>
@@ -129,7 +144,7 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           ...(input.access ? { access: cleanAccess(input.access) } : {}),
         };
         setLiveSettings(record, input);
-        await saveSecret(secretKeys.appSecret(id), input.appSecret);
+        await saveSecret(secretKeys.appSecret(id), appSecretOf(input));
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
         try {
           store.putBot(record);

@@ -14,6 +14,8 @@ import { AgentTestRunner } from './agent-test';
 import { appHandlers } from './app-handlers';
 import { approvalHandlers } from './approval-handlers';
 import { setupHandlers } from './setup-handlers';
+import { type AccountsHosts, Registrations } from './registration';
+import { registrationHandlers } from './registration-handlers';
 import { BotLauncher } from './bot-launcher';
 import { botHandlers } from './bot-handlers';
 import { Catalog } from './catalog';
@@ -35,6 +37,8 @@ export interface ServiceOptions {
   /** Supplied by the desktop shell; absent in headless. */
   host?: HostHooks;
   runtime?: Pick<BotManagerOptions, 'retry' | 'redeliverDelayMs' | 'pingTimeoutSec'>;
+  /** The accounts hosts of the scan-to-create flow (default the platforms' own; tests use the fake's). */
+  accountsHosts?: AccountsHosts;
 }
 
 export interface KocoroService {
@@ -72,6 +76,12 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
   manager.onActivity((a) => {
     if (activity.add(a)) events.emit('bot.activity', a);
   });
+  const registrations = new Registrations({
+    emit: (event) => events.emit('registration', event),
+    logger,
+    redactor,
+    ...(opts.accountsHosts ? { hosts: opts.accountsHosts } : {}),
+  });
   manager.onSetup((report) => events.emit('bot.setup', report));
   manager.onApprovals((added) => events.emit('approvals.changed', added ? { added } : {}));
   reportShadowed(catalog, logger, opts.config?.file);
@@ -93,6 +103,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     activity,
     events,
     agentTests,
+    registrations,
     exclusive: createExclusive(),
   };
   const handlers: Handlers = {
@@ -100,6 +111,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     ...botHandlers(ctx),
     ...approvalHandlers(ctx),
     ...setupHandlers(ctx),
+    ...registrationHandlers(ctx),
     ...agentHandlers(ctx),
   };
 
@@ -109,6 +121,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     start: () => launcher.launchAll(),
     async stop(graceMs) {
       agentTests.abortAll();
+      registrations.cancelAll();
       return manager.stopAll(graceMs);
     },
     reconnectAll: () => manager.reconnectAll(),

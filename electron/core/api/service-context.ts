@@ -10,6 +10,7 @@ import type { Catalog } from './catalog';
 import type { HostHooks } from './host-hooks';
 import type { EventBus } from './event-bus';
 import type { Views } from './views';
+import type { Registrations } from './registration';
 
 /** What the handlers share; built once by createKocoroService. */
 export interface ServiceContext {
@@ -29,6 +30,8 @@ export interface ServiceContext {
   activity: ActivityLog;
   events: EventBus;
   agentTests: AgentTestRunner;
+  /** Scan-to-create registrations and the credentials they made. */
+  registrations: Registrations;
   /**
    * Runs changes one at a time: checks such as "this App ID is not registered yet" must still hold
    * when the change is written.

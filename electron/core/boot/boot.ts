@@ -24,6 +24,7 @@ export interface BootOptions {
   config?: { file: string; content: ConfigFile };
   host?: HostHooks;
   runtime?: ServiceOptions['runtime'];
+  accountsHosts?: ServiceOptions['accountsHosts'];
 }
 
 export interface RunningKocoro {
@@ -76,6 +77,7 @@ async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<Runnin
     ...(opts.config ? { config: opts.config } : {}),
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.runtime ? { runtime: opts.runtime } : {}),
+    ...(opts.accountsHosts ? { accountsHosts: opts.accountsHosts } : {}),
   });
 
   const closers: Array<() => Promise<void>> = [];

@@ -274,6 +274,8 @@ function sameExceptTime(a: BotStatus, b: BotStatus): boolean {
     a.botName === b.botName &&
     a.botOpenId === b.botOpenId &&
     a.lastMessageAt === b.lastMessageAt &&
-    a.held === b.held
+    a.held === b.held &&
+    a.setupProblems === b.setupProblems &&
+    a.notice?.message === b.notice?.message
   );
 }
