@@ -180,6 +180,8 @@ describe('npm run headless -- --metrics PORT', () => {
     const doomed = lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'three' });
     await p.waitForLog('reply.failed', { messageId: doomed.messageId });
 
+    // The failure is counted once its message is off the disk, just after `reply.failed` is logged.
+    await expect.poll(async () => (await (await fetch(url)).text()).includes('kocoro_messages_failed_total{bot="team-bot"} 1')).toBe(true);
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
