@@ -27,7 +27,9 @@ test('late messages held for the owner are listed per chat, answered or skipped 
   const alice = dialog.getByRole('region').filter({ hasText: 'can you check the report?' });
   await alice.getByRole('button', { name: 'Answer', exact: true }).click();
   const [reply] = await lark.waitForMessages({ replyTo: ask.messageId });
-  expect(postText(reply!.content)).toMatch(/^_You asked this at (\d{4}-\d\d-\d\d )?\d\d:\d\d, while I was offline\._\n\ncan you check the report\?$/);
+  expect(postText(reply!.content)).toMatch(
+    /^_You asked this at (\d{4}-\d\d-\d\d )?\d\d:\d\d, while I was offline\._\n\ncan you check the report\?$/,
+  );
   await expect(dialog.getByText('can you check the report?')).toBeHidden();
 
   const bob = dialog.getByRole('region').filter({ hasText: 'ignore this one' });

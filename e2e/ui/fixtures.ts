@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { FakeLarkPlatform } from '../fake-lark';
+import { FakeLarkPlatform, testCertificate } from '../fake-lark';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Every run saves its screenshots as artifacts; `KOCORO_UPDATE_SCREENSHOTS=1` also refreshes the README's copies. */
@@ -38,28 +38,47 @@ export interface KocoroUi {
 interface Options {
   /** A `--config` file's content, written to the data dir's parent. */
   kocoroConfig: object | undefined;
+  /**
+   * Also serve the app-registration device flow over HTTPS (`lark.accountsHosts`, a test certificate
+   * made with `openssl`), and point the core at it: `KOCORO_ACCOUNTS_HOSTS`, trusting the certificate
+   * through `NODE_EXTRA_CA_CERTS`.
+   */
+  accountsTls: boolean;
+  /** More environment variables for the headless core. */
+  kocoroEnv: Record<string, string> | undefined;
 }
 
 export const test = base.extend<Options & { lark: FakeLarkPlatform; kocoro: KocoroUi }>({
   kocoroConfig: [undefined, { option: true }],
+  accountsTls: [false, { option: true }],
+  kocoroEnv: [undefined, { option: true }],
 
-  // eslint-disable-next-line no-empty-pattern -- Playwright requires a destructuring pattern for fixtures without dependencies
-  lark: async ({}, use) => {
-    const lark = await FakeLarkPlatform.start({ apps: [FEISHU_APP, LARK_APP] });
+  lark: async ({ accountsTls }, use) => {
+    const lark = await FakeLarkPlatform.start({
+      apps: [FEISHU_APP, LARK_APP],
+      ...(accountsTls ? { accountsTls: await testCertificate() } : {}),
+    });
     await use(lark);
     await lark.close();
   },
 
   // Depends on `lark` so the core stops before the fake platform goes away (teardown runs in reverse).
-  kocoro: async ({ kocoroConfig, lark }, use) => {
-    void lark;
+  kocoro: async ({ kocoroConfig, kocoroEnv, lark }, use) => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-ui-'));
     const args = [path.join(ROOT, 'electron/run-headless.mjs'), '--ui', '0', '--data-dir', path.join(dir, 'data')];
     if (kocoroConfig) {
       await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(kocoroConfig));
       args.push('--config', path.join(dir, 'config.json'));
     }
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env: Record<string, string | undefined> = { ...process.env };
+    if (lark.accountsHosts) {
+      const caFile = path.join(dir, 'accounts-ca.pem');
+      await fs.writeFile(caFile, (await testCertificate()).cert);
+      env.KOCORO_ACCOUNTS_HOSTS = `${lark.accountsHosts.feishu},${lark.accountsHosts.lark}`;
+      env.NODE_EXTRA_CA_CERTS = caFile;
+    }
+    Object.assign(env, kocoroEnv);
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await uiLine(child);
     const parsed = new URL(url);
     const token = /^#token=(.+)$/.exec(parsed.hash)?.[1] ?? '';

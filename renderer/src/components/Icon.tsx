@@ -1,5 +1,6 @@
 /** Small inline icons (no image files: CSP and offline). Decorative: always aria-hidden. */
-type IconName = 'check' | 'cross' | 'warning' | 'info' | 'external' | 'plug' | 'bot' | 'settings' | 'copy' | 'spark' | 'circle';
+type IconName =
+  'check' | 'cross' | 'warning' | 'info' | 'external' | 'plug' | 'bot' | 'settings' | 'copy' | 'spark' | 'circle' | 'question';
 
 const paths: Record<IconName, string> = {
   check: 'M4 10.5l4 4 8-9',
@@ -13,6 +14,7 @@ const paths: Record<IconName, string> = {
   copy: 'M7 7h10v10H7zM3 13V3h10',
   spark: 'M10 2l1.8 5.2L17 9l-5.2 1.8L10 16l-1.8-5.2L3 9l5.2-1.8z',
   circle: 'M10 3a7 7 0 110 14 7 7 0 010-14z',
+  question: 'M7.6 7.6a2.5 2.5 0 114.1 1.9c-.9.7-1.7 1.2-1.7 2.5M10 14.5v.5',
 };
 
 export function Icon({ name, className }: { name: IconName; className?: string }) {

@@ -1,14 +1,16 @@
-import { HeldDialog } from './HeldDialog';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentView, BotView } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Badge } from '../components/Badge';
 import { ExternalLink } from '../components/ExternalLink';
+import { Icon } from '../components/Icon';
 import { RelativeTime } from '../components/RelativeTime';
 import { pillKind, StatusPill } from '../components/StatusPill';
 import { errorText } from '../lib/errors';
 import { routeHref } from '../shell/route';
+import { HeldDialog } from './HeldDialog';
+import { SetupDialog } from './setup/SetupDialog';
 import type { BotFigures } from './useBotFigures';
 
 /** The core's reasons start lower-case ("connection lost, reconnecting"): show them as a sentence. */
@@ -52,6 +54,8 @@ export function BotItem({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [reviewing, setReviewing] = useState(false);
+  const [checkingSetup, setCheckingSetup] = useState(false);
+  const setupProblems = bot.status.setupProblems ?? 0;
   const name = botName(bot);
   const kind = pillKind(bot);
   const lastAt = Math.max(bot.status.lastMessageAt ?? 0, lastActivity ?? 0) || undefined;
@@ -91,6 +95,12 @@ export function BotItem({
               <Badge>{t('connectors.approvalsWaiting', { count: approvalsWaiting })}</Badge>
             </a>
           )}
+          {setupProblems > 0 && (
+            <button type="button" className="bot__setup" onClick={() => setCheckingSetup(true)}>
+              <Icon name="warning" />
+              {t('connectors.setupIncomplete', { count: setupProblems })}
+            </button>
+          )}
         </div>
         <p className="bot__meta">
           <span>
@@ -127,6 +137,7 @@ export function BotItem({
           </p>
         )}
         {reviewing && <HeldDialog bot={bot} onClose={() => setReviewing(false)} />}
+        {checkingSetup && <SetupDialog bot={bot} onClose={() => setCheckingSetup(false)} />}
         {error && (
           <p className="bot__reason bot__reason--failed" role="alert">
             {error}
@@ -134,19 +145,26 @@ export function BotItem({
         )}
       </div>
       {readOnly && <p className="bot__managed">{t('common.managedByConfigHint')}</p>}
-      {!readOnly && (
-        <div className="bot__actions" role="group" aria-label={t('connectors.actionsFor', { name })}>
+      <div className="bot__actions" role="group" aria-label={t('connectors.actionsFor', { name })}>
+        {!readOnly && (
           <button type="button" className="button button--small" onClick={() => void toggle()} disabled={busy}>
             {bot.enabled ? t('connectors.pause') : t('connectors.resume')}
           </button>
-          <button type="button" className="button button--small" onClick={onEdit}>
-            {t('common.edit')}
-          </button>
-          <button type="button" className="button button--small button--danger-ghost" onClick={onRemove}>
-            {t('common.remove')}
-          </button>
-        </div>
-      )}
+        )}
+        <button type="button" className="button button--small" onClick={() => setCheckingSetup(true)}>
+          {t('connectors.setup')}
+        </button>
+        {!readOnly && (
+          <>
+            <button type="button" className="button button--small" onClick={onEdit}>
+              {t('common.edit')}
+            </button>
+            <button type="button" className="button button--small button--danger-ghost" onClick={onRemove}>
+              {t('common.remove')}
+            </button>
+          </>
+        )}
+      </div>
     </li>
   );
 }

@@ -11,7 +11,8 @@ import { AgentStep } from './AgentStep';
 import { CredentialsStep } from './CredentialsStep';
 import { EncryptionStep } from './EncryptionStep';
 import { LiveChecklist } from './LiveChecklist';
-import { FIELD_IDS, type Draft, type FieldErrors, type StepBanner } from './types';
+import { useScanToCreate } from './ScanToCreate';
+import { FIELD_IDS, type CredentialSource, type Draft, type FieldErrors, type ScannedApp, type StepBanner } from './types';
 
 const TOTAL_STEPS = 3;
 
@@ -25,7 +26,13 @@ const emptyDraft: Draft = {
   agentId: '',
   displayName: '',
   access: DEFAULT_ACCESS_VIEW,
+  credentialSource: 'paste',
+  scanned: null,
+  ownerApprover: true,
 };
+
+/** The app a scan made, while scanning is the chosen way (switching to paste drops it). */
+const scannedApp = (d: Draft): ScannedApp | null => (d.credentialSource === 'scan' ? d.scanned : null);
 
 /**
  * Moves the caret to the field to fix, right after React has rendered its error (a layout effect,
@@ -65,7 +72,7 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
   const [creatingAgent, setCreatingAgent] = useState(false);
   const [created, setCreated] = useState<BotView | null>(null);
   /** The credentials last accepted by the platform: going back and forth does not re-check them. */
-  const verified = useRef<string | null>(null);
+  const [verified, setVerified] = useState<string | null>(null);
   /** Status events seen while registering: one may beat the `bots.create` answer. */
   const earlyStatus = useRef(new Map<string, EventPayload<'bot.status'>>());
 
@@ -89,16 +96,25 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
     });
   }, []);
 
-  const credentialsKey = () => JSON.stringify([draft.appId.trim(), draft.appSecret.trim(), draft.domain.trim()]);
+  const credentialsKey = (d: Draft = draft) =>
+    JSON.stringify([d.appId.trim(), scannedApp(d)?.registrationId ?? d.appSecret.trim(), d.domain.trim()]);
+  /** The platform the bot is made on: a scan by a Lark organization made a Lark app. */
+  const botPlatform = (d: Draft = draft): Platform => scannedApp(d)?.platform ?? platform;
 
-  const checkCredentials = async () => {
+  /** `advance`: go on to step 2 once accepted (Next); a scan's own check stays on step 1 to show the result. */
+  const checkCredentials = async (d: Draft = draft, advance = true) => {
     const next: FieldErrors = {};
-    const appId = draft.appId.trim();
+    const appId = d.appId.trim();
+    const scanned = scannedApp(d);
+    if (d.credentialSource === 'scan' && scanned === null) {
+      setBanner({ tone: 'warning', text: t('addBot.scan.notYet') });
+      return;
+    }
     if (appId === '') next.appId = t('addBot.errors.appIdRequired');
     else if (!isValidAppId(appId)) next.appId = t('addBot.errors.appIdFormat');
     else if (registeredAppIds.some((id) => id.toLowerCase() === appId.toLowerCase())) next.appId = t('addBot.errors.conflict');
-    if (draft.appSecret.trim() === '') next.appSecret = t('addBot.errors.appSecretRequired');
-    if (draft.domain.trim() !== '' && !isHttpUrl(draft.domain)) {
+    if (scanned === null && d.appSecret.trim() === '') next.appSecret = t('addBot.errors.appSecretRequired');
+    if (d.domain.trim() !== '' && !isHttpUrl(d.domain)) {
       next.domain = t('addBot.errors.domain');
       setAdvancedOpen(true);
     }
@@ -109,22 +125,22 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
       focusField(FIELD_IDS[first]);
       return;
     }
-    if (verified.current === credentialsKey()) {
-      setStep(2);
+    if (verified === credentialsKey(d)) {
+      if (advance) setStep(2);
       return;
     }
 
     setBusy('checking');
     try {
       const result = await client.call('bots.checkCredentials', {
-        platform,
+        platform: botPlatform(d),
         appId,
-        appSecret: draft.appSecret.trim(),
-        ...(optionalText(draft.domain) !== undefined ? { domain: draft.domain.trim() } : {}),
+        ...(scanned ? { registrationId: scanned.registrationId } : { appSecret: d.appSecret.trim() }),
+        ...(optionalText(d.domain) !== undefined ? { domain: d.domain.trim() } : {}),
       });
       if (result.ok) {
-        verified.current = credentialsKey();
-        setStep(2);
+        setVerified(credentialsKey(d));
+        if (advance) setStep(2);
       } else if (result.reason === 'unknown_app') {
         setErrors({ appId: t('addBot.errors.unknownApp', { platform: platformName }), credentials: true });
         focusField(FIELD_IDS.appId);
@@ -133,7 +149,7 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
         focusField(FIELD_IDS.appSecret);
       } else if (result.reason === 'network') {
         setBanner({ tone: 'error', text: t('addBot.errors.network', { platform: platformName }), detail: result.message });
-        if (draft.domain.trim() !== '') setAdvancedOpen(true);
+        if (d.domain.trim() !== '') setAdvancedOpen(true);
       } else {
         setBanner({ tone: 'error', text: t('addBot.errors.platform'), detail: result.message });
       }
@@ -148,6 +164,28 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
       }
     } finally {
       setBusy(null);
+    }
+  };
+
+  /** A scan created the app: fill in its App ID and check it like typed credentials. */
+  const onScanned = (app: ScannedApp) => {
+    const patch: Partial<Draft> = { appId: app.appId, appSecret: '', scanned: app, ownerApprover: true };
+    update(patch);
+    setBanner(null);
+    void checkCredentials({ ...draft, ...patch }, false);
+  };
+  const scan = useScanToCreate(platform, onScanned);
+
+  const chooseSource = (credentialSource: CredentialSource) => {
+    if (credentialSource === draft.credentialSource) return;
+    setBanner(null);
+    if (credentialSource === 'paste') {
+      scan.cancel();
+      // The App ID of an app the scan made stays (its secret can be pasted from the console).
+      update({ credentialSource, scanned: null, appSecret: '' });
+    } else {
+      update({ credentialSource, scanned: null });
+      scan.start();
     }
   };
 
@@ -168,15 +206,26 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
       focusField(FIELD_IDS.agentId);
       return;
     }
+    const scanned = scannedApp(draft);
+    // The scanner, offered as the bot's owner: an approver, and allowed to DM it even under an allowlist.
+    const owner =
+      scanned?.ownerOpenId !== undefined && draft.ownerApprover && /^ou_[A-Za-z0-9_-]+$/.test(scanned.ownerOpenId)
+        ? scanned.ownerOpenId
+        : null;
+    const access =
+      owner !== null && !draft.access.dmAllow.includes(owner)
+        ? { ...draft.access, dmAllow: [...draft.access.dmAllow, owner] }
+        : draft.access;
     const input: MethodInput<'bots.create'> = {
-      platform,
+      platform: botPlatform(),
       appId: draft.appId.trim(),
-      appSecret: draft.appSecret.trim(),
+      ...(scanned ? { registrationId: scanned.registrationId } : { appSecret: draft.appSecret.trim() }),
       agentId: draft.agentId,
       ...(optionalText(draft.domain) !== undefined ? { domain: draft.domain.trim() } : {}),
       ...(optionalText(draft.encryptKey) !== undefined ? { encryptKey: draft.encryptKey.trim() } : {}),
       ...(optionalText(draft.displayName) !== undefined ? { displayName: draft.displayName.trim() } : {}),
-      ...(sameAccess(draft.access, DEFAULT_ACCESS_VIEW) ? {} : { access: draft.access }),
+      ...(sameAccess(draft.access, DEFAULT_ACCESS_VIEW) ? {} : { access }),
+      ...(owner !== null ? { approvers: [owner] } : {}),
     };
     earlyStatus.current.clear();
     setBusy('registering');
@@ -286,11 +335,15 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
           banner={banner}
           advancedOpen={advancedOpen}
           onAdvancedToggle={setAdvancedOpen}
+          onSourceChange={chooseSource}
+          scan={scan}
+          checking={busy === 'checking'}
+          verified={verified !== null && verified === credentialsKey()}
         />
       )}
       {step === 2 && (
         <EncryptionStep
-          platform={platform}
+          platform={botPlatform()}
           draft={draft}
           update={update}
           showReminder={reminderShown && (!draft.botAdded || !draft.scopesAdded)}

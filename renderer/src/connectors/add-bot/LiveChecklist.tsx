@@ -1,11 +1,11 @@
 import { useEffect, useId, useRef, useState, type ReactNode, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BotActivity, BotView } from '@shared/contract';
-import { CARD_CALLBACK, consoleLinks, MESSAGE_EVENT } from '@shared/lark-console';
 import { useClient, useEvent } from '../../api/ClientContext';
-import { ExternalLink } from '../../components/ExternalLink';
 import { Icon, Spinner } from '../../components/Icon';
 import { botName } from '../BotItem';
+import { CheckBar, SetupItemRow } from '../setup/SetupItems';
+import { useSetupReport } from '../setup/useSetupReport';
 
 type ItemState = 'done' | 'working' | 'todo' | 'warning' | 'failed';
 
@@ -56,8 +56,9 @@ function firstMessage(activities: readonly BotActivity[]): BotActivity | undefin
 }
 
 /**
- * After "Register Bot": the guide's remaining steps as a checklist that ticks itself from
- * `bot.status` and `bot.activity`, ending with the first answered message.
+ * After "Register Bot": the connection (from `bot.status`), then the setup check's items (from
+ * `bots.setup` and `bot.setup`: what the console still needs, each with its link), ending with
+ * the first answered message (from `bot.activity`). It ticks itself as things start working.
  */
 export function LiveChecklist({ bot }: { bot: BotView }) {
   const { t } = useTranslation();
@@ -67,7 +68,6 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
   const [status, setStatus] = useState(bot.status);
   const [activities, setActivities] = useState<BotActivity[]>([]);
   const platform = t(`platform.${bot.platform}`);
-  const links = consoleLinks(bot.platform, bot.appId);
 
   useEffect(() => headingRef.current?.focus(), []);
 
@@ -94,6 +94,9 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
   }, [client, bot.id]);
 
   const connected = status.state === 'connected';
+  // The bot checks itself once connected (a check while it connects would count its own socket as another program's).
+  const active = status.state !== 'connecting';
+  const setup = useSetupReport(bot.id, active);
   const messageRef = useRef<HTMLLIElement>(null);
   const messageStage = firstMessage(activities)?.stage;
   // The first message is the finish line: bring it into view when it moves.
@@ -116,8 +119,6 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
           : status.state === 'stopped'
             ? { state: 'todo', text: t('addBot.live.connection.paused') }
             : { state: 'working', text: t('addBot.live.connection.pending') };
-
-  const botState: ItemState = status.botOpenId ? 'done' : connected ? 'warning' : 'todo';
 
   const message = firstMessage(activities);
   const messageState: ItemState =
@@ -142,47 +143,13 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
           <p className={connection.state === 'failed' ? 'live__text text-error' : 'live__text'}>{connection.text}</p>
         </Item>
 
-        <Item state={botState} title={t('addBot.live.bot.title')}>
-          {botState === 'done' && (
-            <p className="live__text">
-              {status.botName ? t('addBot.live.bot.done', { name: status.botName }) : t('addBot.live.bot.doneNoName')}
-            </p>
-          )}
-          {botState === 'warning' && (
-            <>
-              <p className="live__text">{t('addBot.live.bot.missing')}</p>
-              <p className="step__links">
-                <ExternalLink href={links.botCapability}>{t('addBot.live.bot.openBot')}</ExternalLink>
-              </p>
-            </>
-          )}
-          {botState === 'todo' && <p className="live__text muted">{t('addBot.live.bot.pending')}</p>}
-        </Item>
-
-        <Item state={message ? 'done' : 'todo'} title={t('addBot.live.events.title')}>
-          {message ? (
-            <p className="live__text">{t('addBot.live.events.working')}</p>
-          ) : (
-            <>
-              <ol className="live__substeps">
-                <li>
-                  {t('addBot.live.events.mode')}{' '}
-                  <strong className={connected ? 'text-success' : 'text-warning'}>
-                    {connected ? t('addBot.live.events.modeReady') : t('addBot.live.events.modeWaiting')}
-                  </strong>
-                </li>
-                <li>{t('addBot.live.events.event', { event: MESSAGE_EVENT })}</li>
-                <li>{t('addBot.live.events.callback', { callback: CARD_CALLBACK })}</li>
-                <li>{t('addBot.live.events.publish')}</li>
-              </ol>
-              <p className="step__links">
-                <ExternalLink href={links.events}>{t('addBot.live.events.openEvents')}</ExternalLink>
-                <ExternalLink href={links.callbacks}>{t('addBot.live.events.openCallbacks')}</ExternalLink>
-                <ExternalLink href={links.release}>{t('addBot.live.events.openRelease')}</ExternalLink>
-              </p>
-            </>
-          )}
-        </Item>
+        {setup.report === null ? (
+          <Item state={active ? 'working' : 'todo'} title={t('addBot.live.setup.title')}>
+            <p className="live__text muted">{active ? t('setup.pending') : t('addBot.live.setup.waiting')}</p>
+          </Item>
+        ) : (
+          setup.report.items.map((item) => <SetupItemRow key={item.id} item={item} bot={bot} botName={status.botName} />)
+        )}
 
         <Item
           itemRef={messageRef}
@@ -216,6 +183,7 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
           </p>
         </Item>
       </ol>
+      <CheckBar report={setup.report} checking={setup.checking} error={setup.error} onCheck={setup.check} />
     </div>
   );
 }

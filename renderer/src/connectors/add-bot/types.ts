@@ -1,4 +1,18 @@
+import type { Platform } from '@shared/config-schema';
 import type { AccessView } from '@shared/contract';
+
+/** How step 1 gets the credentials: pasted from the console (the default) or made by scanning a QR code. */
+export type CredentialSource = 'paste' | 'scan';
+
+/** The app a scan created (ScanToCreate.tsx): its App Secret stays in the core, named by the registration. */
+export interface ScannedApp {
+  registrationId: string;
+  appId: string;
+  /** The platform the app is on: a Lark tenant turns a Feishu scan into a Lark app. */
+  platform: Platform;
+  /** The person who scanned (an open_id), offered as the bot's owner. */
+  ownerOpenId?: string;
+}
 
 /** Everything the person typed or ticked in the Add Bot dialog, kept across steps. */
 export interface Draft {
@@ -12,6 +26,11 @@ export interface Draft {
   displayName: string;
   /** Who gets an answer; pickers need the saved bot, so allowlists are edited later in Edit. */
   access: AccessView;
+  credentialSource: CredentialSource;
+  /** Set once a scan created the app; then `appId` is its App ID and `appSecret` stays empty. */
+  scanned: ScannedApp | null;
+  /** Make the scanner an approver (and allowed to DM the bot): ticked by default. */
+  ownerApprover: boolean;
 }
 
 export interface FieldErrors {
