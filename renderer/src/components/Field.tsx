@@ -2,7 +2,7 @@ import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { cx } from '../lib/cx';
 
-interface FieldFrameProps {
+export interface FieldFrameProps {
   id: string;
   label: ReactNode;
   optional?: boolean;
@@ -15,7 +15,7 @@ interface FieldFrameProps {
 }
 
 /** Label above, control, hint and error below; the error replaces nothing (both stay readable). */
-function FieldFrame({ id, label, optional, hint, hintId, error, errorId, children, className }: FieldFrameProps) {
+export function FieldFrame({ id, label, optional, hint, hintId, error, errorId, children, className }: FieldFrameProps) {
   const { t } = useTranslation();
   return (
     <div className={cx('field', error ? 'field--invalid' : false, className)}>
@@ -45,7 +45,7 @@ function FieldFrame({ id, label, optional, hint, hintId, error, errorId, childre
   );
 }
 
-function describedBy(...ids: Array<string | false | undefined>): string | undefined {
+export function describedBy(...ids: Array<string | false | undefined>): string | undefined {
   const list = ids.filter(Boolean).join(' ');
   return list === '' ? undefined : list;
 }

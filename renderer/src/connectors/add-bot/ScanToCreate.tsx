@@ -7,7 +7,7 @@ import { useClient, useEvent } from '../../api/ClientContext';
 import { Banner } from '../../components/Banner';
 import { CopyButton } from '../../components/CopyButton';
 import { ExternalLink } from '../../components/ExternalLink';
-import { Checkbox } from '../../components/Field';
+import { Checkbox, describedBy, FieldFrame } from '../../components/Field';
 import { Spinner } from '../../components/Icon';
 import { cx } from '../../lib/cx';
 import { errorText } from '../../lib/errors';
@@ -375,32 +375,18 @@ interface ReadOnlyFieldProps {
 
 /** A field that shows what the scan gave: readable and focusable (errors can point at it), not editable. */
 function ReadOnlyField({ id, label, value, hint, error, invalid, monospace }: ReadOnlyFieldProps) {
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ');
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
   return (
-    <div className={cx('field', error ? 'field--invalid' : false)}>
-      <div className="field__label-row">
-        <label className="field__label" htmlFor={id}>
-          {label}
-        </label>
-      </div>
+    <FieldFrame id={id} label={label} hint={hint} hintId={hintId} error={error} errorId={errorId}>
       <input
         id={id}
         className={cx('input', 'input--readonly', monospace && 'input--mono')}
         value={value}
         readOnly
         aria-invalid={error || invalid ? true : undefined}
-        aria-describedby={described === '' ? undefined : described}
+        aria-describedby={describedBy(hint && hintId, error && errorId)}
       />
-      {hint && (
-        <p id={`${id}-hint`} className="field__hint">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="field__error" role="alert">
-          {error}
-        </p>
-      )}
-    </div>
+    </FieldFrame>
   );
 }
