@@ -73,7 +73,13 @@ describe('the setup check', () => {
   it('finds events not on the long connection, no callback, no published version', async () => {
     const report = await checkSetup(
       BOT,
-      api({ app: { event: { subscription_type: 'webhook', subscribed_events: [] }, unaudit_version_id: 'v2' } }),
+      api({
+        app: {
+          event: { subscription_type: 'webhook', subscribed_events: [] },
+          callback_info: { callback_type: 'websocket', subscribed_callbacks: [] },
+          unaudit_version_id: 'v2',
+        },
+      }),
       NOTHING_SEEN,
     );
     expect(item(report, 'events')).toMatchObject({
@@ -120,5 +126,14 @@ describe('the setup check', () => {
     const offline = new LarkApiError('transient', undefined, 'connect ECONNREFUSED', '', undefined, undefined, [], 'connection refused');
     const unreachable = await checkSetup(BOT, api({ credentials: offline }), NOTHING_SEEN);
     expect(unreachable.items).toEqual([expect.objectContaining({ id: 'credentials', state: 'unknown' })]);
+  });
+
+  it('an app that says nothing about its event and callback settings gets "unknown" until a message or click shows they work', async () => {
+    const silent = { online_version_id: 'v1' };
+    const before = await checkSetup(BOT, api({ app: silent }), NOTHING_SEEN);
+    expect([item(before, 'events').state, item(before, 'callback').state]).toEqual(['unknown', 'unknown']);
+    expect(before.problems).toBe(0);
+    const after = await checkSetup(BOT, api({ app: silent }), { connected: false, messageArrived: true, cardActionArrived: true });
+    expect([item(after, 'events').state, item(after, 'callback').state]).toEqual(['ok', 'ok']);
   });
 });

@@ -135,28 +135,57 @@ async function appInfoItems(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: A
       unknown('version', 'Published version', `${why}.`, grant),
     ];
   }
-  const longConnection = info.eventMode === 'websocket';
+  // Whether real answers always fill `event` / `callback_info` is not confirmed (lark/README.md §5.15): when the
+  // app says nothing about them, they are unknown (and what arrives decides), never a problem.
+  const eventsSaid = info.eventMode !== undefined || info.events.length > 0;
   const events: SetupItem =
-    longConnection && info.events.includes(MESSAGE_EVENT)
-      ? ok('events', 'Events', `Events come through the long connection, ${MESSAGE_EVENT} included.`)
-      : problem(
+    info.eventMode === 'webhook'
+      ? problem(
           'events',
           'Events',
-          !longConnection
-            ? `Events are not sent through the long connection. In Events & Callbacks → Event configuration, choose "Receive events through persistent connection" (it can be saved while Kocoro is connected), add ${MESSAGE_EVENT}, then publish a new version.`
-            : `The event ${MESSAGE_EVENT} is not subscribed. In Events & Callbacks → Event configuration, add it ("Receive message"), then publish a new version.`,
+          `Events are not sent through the long connection. In Events & Callbacks → Event configuration, choose "Receive events through persistent connection" (it can be saved while Kocoro is connected), add ${MESSAGE_EVENT}, then publish a new version.`,
           links.events,
-        );
+        )
+      : info.events.includes(MESSAGE_EVENT) || (!eventsSaid && evidence.messageArrived)
+        ? ok(
+            'events',
+            'Events',
+            eventsSaid
+              ? `Events come through the long connection, ${MESSAGE_EVENT} included.`
+              : 'A message arrived, so the message event reaches the bot.',
+          )
+        : eventsSaid
+          ? problem(
+              'events',
+              'Events',
+              `The event ${MESSAGE_EVENT} is not subscribed. In Events & Callbacks → Event configuration, add it ("Receive message"), then publish a new version.`,
+              links.events,
+            )
+          : unknown(
+              'events',
+              'Events',
+              `The app's event settings could not be read. Meanwhile: the first message that arrives shows events work.`,
+              links.events,
+            );
+  const callbackSaid = info.callbackMode !== undefined || info.callbacks.length > 0;
+  const callbackFix = `Card buttons (Stop, tool approvals) will not work: in Events & Callbacks → Callback configuration, choose "Receive callbacks through persistent connection" and add ${CARD_CALLBACK}, then publish a new version.`;
   const callback: SetupItem =
-    info.callbackMode === 'websocket' && info.callbacks.includes(CARD_CALLBACK)
-      ? ok('callback', 'Card callback', `Card clicks come through the long connection (${CARD_CALLBACK}).`)
-      : problem(
+    info.callbackMode !== 'webhook' && (info.callbacks.includes(CARD_CALLBACK) || (!callbackSaid && evidence.cardActionArrived))
+      ? ok(
           'callback',
           'Card callback',
-          `Card buttons (Stop, tool approvals) will not work: in Events & Callbacks → Callback configuration, choose "Receive callbacks through persistent connection" and add ${CARD_CALLBACK}, then publish a new version.`,
-          links.callbacks,
-          false,
-        );
+          callbackSaid
+            ? `Card clicks come through the long connection (${CARD_CALLBACK}).`
+            : 'A card button reached the bot, so the callback works.',
+        )
+      : callbackSaid
+        ? problem('callback', 'Card callback', callbackFix, links.callbacks, false)
+        : unknown(
+            'callback',
+            'Card callback',
+            `The app's callback settings could not be read. Meanwhile: the first Stop or approval click that works shows the callback works.`,
+            links.callbacks,
+          );
   const version: SetupItem = info.published
     ? ok('version', 'Published version', 'A version of the app is published.')
     : problem(
