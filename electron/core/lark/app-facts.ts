@@ -38,7 +38,8 @@ const appSchema = z.object({
           .loose()
           .optional(),
       })
-      .loose(),
+      // Stripped, not kept loose: the answer also carries the app's secret and encrypt key.
+      .strip(),
   }),
 });
 
