@@ -64,6 +64,8 @@ describe('the setup check of a running bot', () => {
     const good = await h!.manager.setup('team-bot')!.check(true);
     expect(good.problems).toBe(0);
     expect(reports.at(-1)).toBe(good);
+    // applications/me also answers the app's secret: it is dropped on arrival, in no report and no log line.
+    expect(JSON.stringify(reports) + JSON.stringify(h!.logger.records)).not.toContain(APP.appSecret);
   });
 
   it('without the self-manage scope, a message that arrives shows events work', async () => {
