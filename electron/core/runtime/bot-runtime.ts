@@ -238,6 +238,7 @@ export class BotRuntime {
       await this.queue.settle(2_000);
     }
     await this.approvals?.closeAll();
+    this.setup?.close();
     await this.closeStores();
     return { finished };
   }

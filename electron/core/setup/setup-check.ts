@@ -18,6 +18,11 @@ import { type LarkApiError, toLarkApiError } from '../lark/errors';
 export interface Evidence {
   /** The bot's long connection is up now (one connection is then its own). */
   connected: boolean;
+  /**
+   * It came back a moment ago after losing its connection (a sleep, a network change): the platform
+   * may still count the old one until it notices it is gone.
+   */
+  justReconnected?: boolean;
   /** A message arrived: events reach the bot. */
   messageArrived: boolean;
   /** A card button was clicked and reached the bot: the callback works. */
@@ -209,6 +214,13 @@ async function connectionsItem(facts: AppFacts, evidence: Evidence, platform: st
   const own = evidence.connected ? 1 : 0;
   if (count <= own) return ok('connections', 'Other programs', 'No other program is connected to this app.');
   const others = count - own;
+  if (evidence.justReconnected) {
+    return unknown(
+      'connections',
+      'Other programs',
+      `${count} connections are counted for this app. Just after a reconnect one of them can be this computer's old connection, which ${platform} drops within minutes: checked again then.`,
+    );
+  }
   return problem(
     'connections',
     'Other programs',

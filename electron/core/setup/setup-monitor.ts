@@ -7,6 +7,8 @@ import { logSetupProblems } from './setup-report-text';
 
 /** A check asked for without `force` within this long of the last one gets that one (the page polls while it is open). */
 export const SETUP_CHECK_EVERY_MS = 30_000;
+/** How long after a reconnect a second connection may still be the old one (the platform notices a dead socket by its pings). */
+export const OLD_CONNECTION_GRACE_MS = 3 * 60_000;
 
 export interface SetupMonitorDeps {
   bot: () => Pick<BotConfig, 'id' | 'platform' | 'appId'>;
@@ -27,6 +29,9 @@ export class SetupMonitor {
   private running: Promise<SetupReport> | undefined;
   private readonly evidence: Evidence = { connected: false, messageArrived: false, cardActionArrived: false };
   private logged = new Set<string>();
+  private reconnectedAt: number | undefined;
+  private everConnected = false;
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: SetupMonitorDeps) {}
 
@@ -45,7 +50,23 @@ export class SetupMonitor {
   /** The long connection is up: check now (a second client shows only from here on). */
   connected(): void {
     this.evidence.connected = true;
-    void this.check(true).catch(() => undefined);
+    if (this.everConnected) this.reconnectedAt = this.deps.now();
+    this.everConnected = true;
+    void this.check(true)
+      .then((report) => {
+        // A count that may include the old connection is looked at again once the platform has had time to drop it.
+        if (report.items.some((i) => i.id === 'connections' && i.state === 'unknown') && this.reconnectedAt !== undefined) {
+          clearTimeout(this.recheck);
+          this.recheck = setTimeout(() => void this.check(true).catch(() => undefined), OLD_CONNECTION_GRACE_MS + 1_000);
+          this.recheck.unref?.();
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /** The bot stops: no check is left waiting. */
+  close(): void {
+    clearTimeout(this.recheck);
   }
 
   disconnected(): void {
@@ -67,7 +88,8 @@ export class SetupMonitor {
 
   private async run(): Promise<SetupReport> {
     const { deps } = this;
-    const report = await checkSetup(deps.bot(), deps.api, { ...this.evidence }, deps.now);
+    const justReconnected = this.reconnectedAt !== undefined && deps.now() - this.reconnectedAt < OLD_CONNECTION_GRACE_MS;
+    const report = await checkSetup(deps.bot(), deps.api, { ...this.evidence, justReconnected }, deps.now);
     this.last = report;
     // Logged when a problem appears (or its words change), not at every look.
     const before = this.logged;
