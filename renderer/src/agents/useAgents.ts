@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback } from 'react';
 import type { AgentView } from '@shared/contract';
 import { useClient, useEvent } from '../api/ClientContext';
-import { useReconnectEpoch } from '../shell/connection';
+import { useLiveQuery } from '../lib/useLiveQuery';
 
 export interface AgentsState {
   agents: AgentView[] | null;
@@ -12,32 +12,8 @@ export interface AgentsState {
 /** The agents, refetched on `agents.changed` (and on `bots.changed`: "used by" counts move). */
 export function useAgents(): AgentsState {
   const client = useClient();
-  const [agents, setAgents] = useState<AgentView[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const generation = useRef(0);
-
-  const reload = useCallback(async () => {
-    const mine = ++generation.current;
-    try {
-      const list = await client.call('agents.list', {});
-      if (mine === generation.current) {
-        setAgents(list);
-        setError(null);
-      }
-      return list;
-    } catch (err) {
-      if (mine === generation.current) setError(err);
-      return null;
-    }
-  }, [client]);
-
-  const epoch = useReconnectEpoch();
-  useEffect(() => {
-    void reload();
-    return () => {
-      generation.current++;
-    };
-  }, [reload, epoch]);
+  const fetch = useCallback(() => client.call('agents.list', {}), [client]);
+  const { data: agents, error, reload } = useLiveQuery(fetch);
 
   const refetch = useCallback(() => void reload(), [reload]);
   useEvent('agents.changed', refetch);

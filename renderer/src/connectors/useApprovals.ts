@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback } from 'react';
 import type { PendingApproval } from '@shared/contract';
 import { useClient, useEvent } from '../api/ClientContext';
-import { useReconnectEpoch } from '../shell/connection';
+import { useLiveQuery } from '../lib/useLiveQuery';
 
 export interface ApprovalsState {
   /** Tool calls waiting for consent, oldest first; `null` until the first list arrives. */
@@ -15,43 +15,24 @@ export interface ApprovalsState {
 /** Tool approvals the bots' agents wait for: listed when shown, again on `approvals.changed` and after a reconnect. */
 export function useApprovals(): ApprovalsState {
   const client = useClient();
-  const [approvals, setApprovals] = useState<PendingApproval[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const generation = useRef(0);
-
-  const reload = useCallback(() => {
-    const mine = ++generation.current;
-    client.call('approvals.list', {}).then(
-      (list) => {
-        if (mine !== generation.current) return;
-        setApprovals(list);
-        setError(null);
-      },
-      (err: unknown) => {
-        if (mine === generation.current) setError(err);
-      },
-    );
-  }, [client]);
-
-  const epoch = useReconnectEpoch();
-  useEffect(() => {
-    reload();
-    return () => {
-      generation.current++;
-    };
-  }, [reload, epoch]);
+  const fetch = useCallback(() => client.call('approvals.list', {}), [client]);
+  const { data: approvals, setData: setApprovals, error, reload } = useLiveQuery(fetch);
+  const refetch = useCallback(() => void reload(), [reload]);
 
   // A new request is shown at once (the list that follows confirms it); anything else is refetched.
   useEvent('approvals.changed', ({ added }) => {
     if (added) setApprovals((prev) => (prev && !prev.some((a) => sameRequest(a, added)) ? [...prev, added] : prev));
-    reload();
+    refetch();
   });
 
-  const remove = useCallback((approval: Pick<PendingApproval, 'botId' | 'requestId'>) => {
-    setApprovals((prev) => prev?.filter((a) => !sameRequest(a, approval)) ?? prev);
-  }, []);
+  const remove = useCallback(
+    (approval: Pick<PendingApproval, 'botId' | 'requestId'>) => {
+      setApprovals((prev) => prev?.filter((a) => !sameRequest(a, approval)) ?? prev);
+    },
+    [setApprovals],
+  );
 
-  return { approvals, error, reload, remove };
+  return { approvals, error, reload: refetch, remove };
 }
 
 export function sameRequest(a: Pick<PendingApproval, 'botId' | 'requestId'>, b: Pick<PendingApproval, 'botId' | 'requestId'>): boolean {

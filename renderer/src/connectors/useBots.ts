@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { BotView, EventPayload } from '@shared/contract';
 import { useClient, useEvent } from '../api/ClientContext';
-import { useReconnectEpoch } from '../shell/connection';
+import { useLiveQuery } from '../lib/useLiveQuery';
 
 type BotStatus = EventPayload<'bot.status'>;
 
@@ -19,36 +19,15 @@ export interface BotsState {
  */
 export function useBots(): BotsState {
   const client = useClient();
-  const [list, setList] = useState<BotView[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [live, setLive] = useState<ReadonlyMap<string, { status: BotStatus; at: number }>>(new Map());
   const [lastActivity, setLastActivity] = useState<ReadonlyMap<string, number>>(new Map());
-  const generation = useRef(0);
-
-  const reload = useCallback(() => {
-    const mine = ++generation.current;
-    const startedAt = performance.now();
-    client.call('bots.list', {}).then(
-      (bots) => {
-        if (mine !== generation.current) return;
-        setList(bots);
-        setError(null);
-        // Status events that arrived before this request started are already in the list.
-        setLive((prev) => new Map([...prev].filter(([, v]) => v.at >= startedAt)));
-      },
-      (err: unknown) => {
-        if (mine === generation.current) setError(err);
-      },
-    );
-  }, [client]);
-
-  const epoch = useReconnectEpoch();
-  useEffect(() => {
-    reload();
-    return () => {
-      generation.current++;
-    };
-  }, [reload, epoch]);
+  const fetch = useCallback(() => client.call('bots.list', {}), [client]);
+  // Status events that arrived before the list was asked for are already in it.
+  const dropOlder = useCallback((_bots: BotView[], startedAt: number) => {
+    setLive((prev) => new Map([...prev].filter(([, v]) => v.at >= startedAt)));
+  }, []);
+  const { data: list, error, reload: load } = useLiveQuery(fetch, dropOlder);
+  const reload = useCallback(() => void load(), [load]);
 
   useEvent('bots.changed', reload);
   useEvent('bot.status', (status) => {
