@@ -252,8 +252,14 @@ export class KocoroProvider implements AgentProvider {
               detail: approvalDetail(a.args ?? '', redactCredentials),
               alwaysAllowOffered: !(a.flags ?? []).includes(ALWAYS_ALLOW_DISABLED),
               decide: async (decision) => {
-                await this.decide(a.request_id, decision);
+                // Marked first: the agent may go on (and send its next event) before the answer to the POST arrives.
                 decidedHere.add(a.request_id);
+                try {
+                  await this.decide(a.request_id, decision);
+                } catch (err) {
+                  decidedHere.delete(a.request_id);
+                  throw err;
+                }
               },
             },
           };
