@@ -21,14 +21,7 @@ export const CHECK_TIMEOUT_MS = 10_000;
  */
 export async function checkCredentials(input: CredentialsInput, opts: { logger: Logger; timeoutMs?: number }): Promise<CredentialsCheck> {
   const domain = openPlatformBase(input.platform, input.domain);
-  const api = new LarkApi({
-    appId: input.appId,
-    appSecret: input.appSecret,
-    domain,
-    logger: opts.logger,
-    retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-    timeoutMs: opts.timeoutMs ?? CHECK_TIMEOUT_MS,
-  });
+  const api = oneTryApi(input, opts);
   try {
     await api.verifyCredentials();
     return { ok: true };
@@ -71,6 +64,18 @@ export async function checkCredentials(input: CredentialsInput, opts: { logger: 
       message: `The Open Platform refused the check (code ${e.code}: ${e.platformMessage})${e.hint ? `: ${e.hint}` : ''}.`,
     };
   }
+}
+
+/** The platform asked on behalf of someone waiting (a dialog, a check): one try, an answer within seconds. */
+export function oneTryApi(input: CredentialsInput, opts: { logger: Logger; timeoutMs?: number }): LarkApi {
+  return new LarkApi({
+    appId: input.appId,
+    appSecret: input.appSecret,
+    domain: openPlatformBase(input.platform, input.domain),
+    logger: opts.logger,
+    retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    timeoutMs: opts.timeoutMs ?? CHECK_TIMEOUT_MS,
+  });
 }
 
 /** The platform's base URL, or the custom one without a trailing slash (paths are appended to it). */

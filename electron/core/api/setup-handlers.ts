@@ -1,6 +1,5 @@
 import { type Handlers, RpcError } from '@shared/contract';
-import { PLATFORM_DOMAIN } from '@shared/platform';
-import { LarkApi } from '../lark/api';
+import { oneTryApi } from './check-credentials';
 import { checkSetup } from '../setup/setup-check';
 import { logSetupProblems } from '../setup/setup-report-text';
 import type { ServiceContext } from './service-context';
@@ -18,14 +17,7 @@ export function setupHandlers(ctx: ServiceContext): SetupHandlers {
       const runnable = await ctx.catalog.runnable(record);
       if (!runnable.ok) throw new RpcError('conflict', `The setup cannot be checked: ${runnable.reason}`, 'id');
       const { bot } = runnable;
-      const api = new LarkApi({
-        appId: bot.appId,
-        appSecret: bot.appSecret,
-        domain: bot.domain ?? PLATFORM_DOMAIN[bot.platform],
-        logger: ctx.logger.child({ op: 'bots.setup', bot: id }),
-        retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-        timeoutMs: 10_000,
-      });
+      const api = oneTryApi(bot, { logger: ctx.logger.child({ op: 'bots.setup', bot: id }) });
       const report = await checkSetup(bot, api, { connected: false, messageArrived: false, cardActionArrived: false });
       logSetupProblems(report, ctx.logger);
       ctx.events.emit('bot.setup', report);
