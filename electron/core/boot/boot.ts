@@ -49,7 +49,7 @@ export interface RunningKocoro {
  * when another Kocoro uses the folder, having changed nothing.
  */
 export async function bootKocoro(opts: BootOptions): Promise<RunningKocoro> {
-  const lock = await DataDirLock.acquire(opts.dataDir);
+  const lock = await DataDirLock.acquire(opts.dataDir, opts.mode);
   try {
     await tightenTree(opts.dataDir);
     return await startLocked(opts, lock);
