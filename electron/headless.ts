@@ -1,8 +1,9 @@
 /**
  * `npm run headless`: the same core as the desktop app, without Electron. Logs one JSON object
- * per line on stdout. With `--ui PORT` it also serves the Kocoro UI on 127.0.0.1 behind a per-run
- * access link, printed on stderr (never in the JSON log stream, which is often collected):
- * `UI: http://127.0.0.1:PORT/#token=…`.
+ * per line on stdout. With `--ui PORT` it also serves the Kocoro UI on 127.0.0.1 and prints a
+ * one-time sign-in link on stderr (never in the JSON log stream, which is often collected):
+ * `UI: http://127.0.0.1:PORT/#code=…`. `--link` asks the running one for another
+ * (server/link-socket.ts). The session token itself is never printed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,23 +18,27 @@ import { ConfigError, loadConfigFile } from './core/store/config-file';
 import { defaultDataDir } from './core/store/data-dir';
 import { FileVault } from './core/store/file-vault';
 import { startMetricsServer } from './server/metrics-server';
+import { LinkUnavailable, linkSocketPath, requestLink, serveLinkSocket } from './server/link-socket';
 import { startUiServer, type UiServer } from './server/ui-server';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT] [--metrics PORT]
        npm run headless -- --check [--config FILE] [--data-dir DIR]
+       npm run headless -- --link [--data-dir DIR]
 
   --config FILE     bots and agents to run (JSON; see README "Config file"); read-only in the UI
   --data-dir DIR    durable state: inbox, dedupe records, the bots and agents made in the UI and
                     their secrets; default: ${defaultDataDir()}
-  --ui PORT         also serve the Kocoro UI on http://127.0.0.1:PORT (0 picks a free port), behind
-                    an access link printed on stderr (a new one every run)
+  --ui PORT         also serve the Kocoro UI on http://127.0.0.1:PORT (0 picks a free port); a
+                    sign-in link is printed on stderr (it works once, for 10 minutes)
   --metrics PORT    serve the bots' figures as Prometheus text on http://127.0.0.1:PORT/metrics
                     (0 picks a free port; the address is printed on stderr)
   --check           check each bot's setup on the Open Platform (credentials, Bot capability,
                     permissions, events and callback, published version, another program on the
                     app's connection), print the report and exit: 1 when something blocks a bot
+  --link            print a new sign-in link to the UI of the Kocoro running on the data dir
+                    (started with --ui); only your user account can ask for one
 
 At least one of --config and --ui is needed (--check alone checks the data dir's bots).
 `;
@@ -77,6 +82,7 @@ async function main(): Promise<number> {
         ui: { type: 'string' },
         metrics: { type: 'string' },
         check: { type: 'boolean' },
+        link: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -89,6 +95,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const configPath = args.values.config;
+  if (args.values.link) {
+    if (configPath !== undefined || args.values.ui !== undefined || args.values.metrics !== undefined || args.values.check)
+      return fail('--link takes only --data-dir', true);
+    return printNewLink(path.resolve(args.values['data-dir'] ?? defaultDataDir()));
+  }
   if (configPath === undefined && args.values.ui === undefined && !args.values.check)
     return fail('Missing --config FILE or --ui PORT', true);
 
@@ -153,6 +164,8 @@ async function main(): Promise<number> {
     redactor.add(ui.token); // the token never reaches the JSON log, whatever logs it
     const server = ui;
     kocoro.onStop(() => server.close());
+    const linkSocket = await serveLinkSocket({ socketPath: linkSocketPath(dataDir), newLink: () => server.newLink('socket'), logger });
+    kocoro.onStop(() => linkSocket.close());
   }
 
   if (metricsPort !== null) {
@@ -175,20 +188,36 @@ async function main(): Promise<number> {
 
   await service.start();
   if (ui !== null) {
-    // On stderr, written whole: the JSON log (stdout) never carries the token.
-    process.stderr.write(`UI: ${ui.url}\n`);
+    // On stderr, written whole: the JSON log (stdout) never carries a link. Made only now, so its
+    // ten minutes start when the person can see it.
+    process.stderr.write(`UI: ${ui.newLink('start').link}\n`);
     logger.log('info', 'ui.listening', { url: `${ui.origin}/`, port: ui.port });
   }
   return exitCode;
 }
 
+/** `--link`: the running Kocoro's new sign-in link on stdout, or why there is none (exit 1). */
+async function printNewLink(dataDir: string): Promise<number> {
+  try {
+    const { link } = await requestLink(dataDir);
+    process.stdout.write(`UI: ${link}\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof LinkUnavailable)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+}
+
 /**
- * KOCORO_ACCOUNTS_HOSTS=feishuHost,larkHost: where scan-to-create's device flow goes instead of
- * accounts.feishu.cn / accounts.larksuite.com (a private deployment; the tests' fake platform).
+ * KOCORO_ACCOUNTS_HOSTS=feishuHost,larkHost[,openPlatformUrl]: where scan-to-create's device flow
+ * goes instead of accounts.feishu.cn / accounts.larksuite.com, and the Open Platform the apps it
+ * creates live on (a private deployment; the tests' fake platform). Only the operator sets this: a
+ * scanned app's secret is never sent to a URL given in the UI.
  */
-function accountsHostsFromEnv(): { accountsHosts?: { feishu: string; lark: string } } {
-  const [feishu, lark] = (process.env.KOCORO_ACCOUNTS_HOSTS ?? '').split(',').map((h) => h.trim());
-  return feishu && lark ? { accountsHosts: { feishu, lark } } : {};
+function accountsHostsFromEnv(): { accountsHosts?: { feishu: string; lark: string; openPlatform?: string } } {
+  const [feishu, lark, openPlatform] = (process.env.KOCORO_ACCOUNTS_HOSTS ?? '').split(',').map((h) => h.trim());
+  return feishu && lark ? { accountsHosts: { feishu, lark, ...(openPlatform ? { openPlatform } : {}) } } : {};
 }
 
 /** `--check`: every bot's setup checked once, without connecting; exit 1 when something blocks one. */

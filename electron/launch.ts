@@ -1,13 +1,15 @@
 /**
  * `npm start`: the desktop app. Where Electron cannot start (its binary is missing and cannot be
  * downloaded, as on a machine without internet access), one line says why and the same app runs
- * in the browser instead: `npm run headless -- --ui 0`, whose link is printed and, where a
- * desktop browser exists, opened.
+ * in the browser instead: `npm run headless -- --ui 0`, whose one-time sign-in link is printed
+ * and, where a desktop browser exists, opened through a private file (forwarding-page.ts), never
+ * on the opener's command line.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ForwardingPage, writeForwardingPage } from './forwarding-page';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,7 +51,7 @@ function startElectron(binary: string): Promise<number | 'unstartable'> {
   });
 }
 
-/** The OS's way to open a link in the default browser, where there is one. */
+/** The OS's way to open a file in the default browser, where there is one. */
 export function browserOpener(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { command: string; args: string[] } | undefined {
   if (platform === 'darwin') return { command: 'open', args: [] };
   if (platform === 'win32') return { command: 'explorer.exe', args: [] };
@@ -66,35 +68,70 @@ export function browserOpener(platform: NodeJS.Platform, env: NodeJS.ProcessEnv)
   return onPath ? { command: 'xdg-open', args: [] } : undefined;
 }
 
-function openInBrowser(url: string): void {
+/**
+ * A browser reads a local file within seconds of being asked (a minute for a cold start on a slow
+ * machine); a page still there after that has been missed, and only keeps a live code on disk.
+ */
+const PAGE_LIFETIME_MS = 2 * 60_000;
+
+/**
+ * Opens `link` in the default browser through a private forwarding page; the page is removed once
+ * a sign-in happens (`signedIn`), after its lifetime, or when Kocoro stops.
+ */
+async function openInBrowser(link: string, signedIn: Promise<void>): Promise<ForwardingPage | undefined> {
   const opener = browserOpener(process.platform, process.env);
-  if (!opener) return;
-  const child = spawn(opener.command, [...opener.args, url], { stdio: 'ignore', detached: true });
-  child.on('error', () => undefined);
+  if (!opener) return undefined;
+  const page = await writeForwardingPage(link);
+  const timer = setTimeout(() => void page.remove(), PAGE_LIFETIME_MS);
+  timer.unref();
+  void signedIn.then(() => page.remove());
+  const child = spawn(opener.command, [...opener.args, page.file], { stdio: 'ignore', detached: true });
+  child.on('error', () => void page.remove());
   child.unref();
+  return page;
+}
+
+/** Resolves at the first `ui.signed_in` line of the JSON log, passing every line through to our stdout. */
+function watchLog(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    let pending = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      process.stdout.write(chunk);
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          if ((JSON.parse(line) as { event?: unknown }).event === 'ui.signed_in') resolve();
+        } catch {
+          // not a log line: nothing to look for
+        }
+      }
+    });
+  });
 }
 
 /** The same app in the browser: headless with its UI on a free loopback port. */
-function startInBrowser(): Promise<number> {
+async function startInBrowser(): Promise<number> {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'electron/run-headless.mjs'), '--ui', '0'], {
     cwd: REPO_ROOT,
     env: process.env,
-    stdio: ['ignore', 'inherit', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let opened = false;
+  const signedIn = watchLog(child);
+  let page: Promise<ForwardingPage | undefined> | undefined;
   let pending = '';
-  // The link is printed on stderr (the JSON log on stdout never carries the token).
+  // The link is printed on stderr (the JSON log on stdout never carries one).
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     process.stderr.write(chunk);
-    if (opened) return;
+    if (page) return;
     pending += chunk;
     const link = /^UI: (http:\/\/\S+)$/m.exec(pending)?.[1];
-    if (link) {
-      opened = true;
-      openInBrowser(link);
-    }
+    if (link) page = openInBrowser(link, signedIn).catch(() => undefined);
   });
-  return run(child);
+  const code = await run(child);
+  await (await page)?.remove();
+  return code;
 }
 
 async function main(): Promise<number> {

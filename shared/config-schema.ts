@@ -32,12 +32,22 @@ export const openAiProviderSchema = z
   })
   .strict();
 
-/** A local Kocoro daemon (`shan daemon start`); `url` defaults to http://127.0.0.1:7533. */
+/**
+ * The Kocoro daemon's state folder, where its pid file shows which process is the daemon: the
+ * daemon requires an absolute `--state-dir`; `~/` is accepted for the user's home.
+ */
+export const kocoroStateDirSchema = z
+  .string()
+  .trim()
+  .refine((d) => /^(\/|~[/\\]|[A-Za-z]:[/\\]|\\\\)/.test(d), 'must be an absolute folder (the daemon’s --state-dir) or start with ~/');
+
+/** A local Kocoro daemon (`shan daemon start`); `url` defaults to http://127.0.0.1:7533, `stateDir` to ~/.shannon. */
 export const kocoroProviderSchema = z
   .object({
     type: z.literal('kocoro'),
     url: httpUrlSchema.optional(),
     agent: z.string().min(1, "must name one of the daemon's agents"),
+    stateDir: kocoroStateDirSchema.optional(),
   })
   .strict();
 
@@ -126,7 +136,7 @@ export type BacklogPolicy = z.infer<typeof backlogPolicySchema>;
 
 /** Where a tool approval card goes: a reply to the asker's message (`chat`) or the asker's direct chat with the bot (`dm`). */
 export const approvalsPlaceSchema = z.enum(['chat', 'dm']);
-/** open_ids who may decide any approval besides the person who asked. */
+/** open_ids who may allow the agent's tools to run (the person who asked may only deny, unless `askersMayApprove`). */
 export const approversSchema = z
   .array(z.string().regex(/^ou_[A-Za-z0-9_-]+$/, 'must be open_ids (ou_…)'))
   .max(100, 'at most 100 approvers');
@@ -167,8 +177,16 @@ export const botSchema = z
      * (`chat`, default) or in the asker's direct chat with the bot (`dm`).
      */
     approvals: approvalsPlaceSchema.optional(),
-    /** Who may decide approvals besides the person who asked (open_ids; default none). */
+    /**
+     * Who may allow the agent's tools (open_ids; default none). With none, requests wait for the
+     * owner in the app; the person who asked may always deny their own.
+     */
     approvers: approversSchema.optional(),
+    /**
+     * Whether the person who asked may also allow their own requests (default off): anyone who may
+     * talk to the bot could then run its tools on this computer. Always allow stays the approvers'.
+     */
+    askersMayApprove: z.boolean().optional(),
     /** A footer with the agent's token use and cost under each answer, when the agent reports it (default off). */
     usageFooter: z.boolean().optional(),
     /** Files people send: kept only for agents that open local files, within a quota and a retention. */

@@ -7,6 +7,7 @@ import type { EventName, MethodName } from './contract';
 
 export const METHOD_NAME_LIST = [
   'app.info',
+  'app.signInLink',
   'settings.get',
   'settings.update',
   'bots.list',

@@ -20,6 +20,7 @@ import {
   maxConcurrentAnswersSchema,
   approvalsPlaceSchema,
   approversSchema,
+  kocoroStateDirSchema,
 } from './config-schema';
 import { isMethodName } from './contract-names';
 
@@ -50,7 +51,7 @@ export const botStatusSchema = z.object({
 
 /** One item of a bot's setup check (README "Setup check"): what was checked, and when it fails what to click. */
 export const setupItemSchema = z.object({
-  id: z.enum(['credentials', 'bot', 'scopes', 'events', 'callback', 'version', 'connections']),
+  id: z.enum(['credentials', 'bot', 'scopes', 'events', 'callback', 'version', 'connections', 'exposure']),
   state: z.enum(['ok', 'problem', 'unknown']),
   /** The bot cannot receive or answer messages until this is fixed. */
   blocking: z.boolean(),
@@ -88,7 +89,7 @@ export const providerViewSchema = z.discriminatedUnion('type', [
     temperature: z.number().optional(),
     hasApiKey: z.boolean(),
   }),
-  z.object({ type: z.literal('kocoro'), url: z.string().optional(), agent: z.string() }),
+  z.object({ type: z.literal('kocoro'), url: z.string().optional(), agent: z.string(), stateDir: z.string().optional() }),
   z.object({ type: z.literal('anthropic'), baseUrl: z.string().optional(), model: z.string(), hasApiKey: z.boolean() }),
   z.object({
     type: z.literal('command'),
@@ -113,7 +114,8 @@ export const providerInputSchema = z.discriminatedUnion('type', [
     temperature: z.number().min(0).max(2).optional(),
     apiKey: z.string().nullable().optional(),
   }),
-  z.object({ type: z.literal('kocoro'), url: httpUrl.optional(), agent: nonEmpty('Agent') }),
+  /** `stateDir`: the daemon's state folder when it is not ~/.shannon (a daemon started with `--state-dir`). */
+  z.object({ type: z.literal('kocoro'), url: httpUrl.optional(), agent: nonEmpty('Agent'), stateDir: kocoroStateDirSchema.optional() }),
   z.object({
     type: z.literal('anthropic'),
     baseUrl: httpUrl.optional(),
@@ -184,9 +186,10 @@ export const botViewSchema = z.object({
   backlog: backlogPolicySchema,
   /** Chats answered at the same time (default resolved). */
   maxConcurrentAnswers: z.number(),
-  /** Where tool approval cards go (`chat` unless chosen), and who may decide them besides the asker. */
+  /** Where tool approval cards go (`chat` unless chosen), who may allow tools, and whether askers may allow their own. */
   approvals: approvalsPlaceSchema,
   approvers: z.array(z.string()),
+  askersMayApprove: z.boolean(),
   /** Whether answers end with the agent's token use and cost. */
   usageFooter: z.boolean(),
   status: botStatusSchema,
@@ -244,6 +247,7 @@ export const botCreateInputSchema = credentialsInputSchema.extend({
   maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
   approvals: approvalsPlaceSchema.optional(),
   approvers: approversSchema.optional(),
+  askersMayApprove: z.boolean().optional(),
   usageFooter: z.boolean().optional(),
 });
 
@@ -262,6 +266,7 @@ export const botUpdateInputSchema = z.object({
   maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
   approvals: approvalsPlaceSchema.optional(),
   approvers: approversSchema.optional(),
+  askersMayApprove: z.boolean().optional(),
   usageFooter: z.boolean().optional(),
 });
 
@@ -273,14 +278,16 @@ export const pendingApprovalSchema = z.object({
   requestId: z.string(),
   chatId: z.string(),
   chatType: z.enum(['p2p', 'group']),
-  /** The person whose message the agent is answering: they decide, with the bot's approvers. */
+  /** The person whose message the agent is answering: they may deny it; the bot's approvers (and the app) allow. */
   askerOpenId: z.string(),
   /** Their message, shortened. */
   question: z.string(),
   tool: z.string(),
   title: z.string(),
-  /** The call's arguments, redacted and shortened. */
+  /** The call's arguments, whole: only secrets shown as `***` (`hidden` of them), invisible characters as `⟦U+XXXX⟧` (`invisible`). */
   detail: z.string(),
+  hidden: z.number().int().min(0),
+  invisible: z.number().int().min(0),
   alwaysAllowOffered: z.boolean(),
   /** When the agent asked (ms since the epoch). */
   since: z.number(),
@@ -303,6 +310,8 @@ export const botActivitySchema = z.object({
   botId: z.string(),
   messageId: z.string(),
   chatType: z.enum(['p2p', 'group']),
+  /** Who sent it: offered in Add Bot as "this is me" (the bot's owner and approver). */
+  senderOpenId: z.string().optional(),
   /** The message text as the agent saw it, shortened for display. */
   preview: z.string(),
   stage: z.enum(['received', 'answered', 'failed']),
@@ -344,6 +353,12 @@ const none = z.object({}).strict();
 
 export const methods = {
   'app.info': { input: none, output: appInfoSchema },
+  /**
+   * A new sign-in link for another browser or tab (headless UI only: the desktop app answers
+   * not_found): `http://127.0.0.1:PORT/#code=C`, whose code works once, until `expiresAt` (ms since
+   * the epoch). Made by the UI server itself (electron/server/ui-server.ts).
+   */
+  'app.signInLink': { input: none, output: z.object({ link: z.string(), expiresAt: z.number() }) },
   'settings.get': { input: none, output: settingsSchema },
   'settings.update': { input: settingsSchema.partial(), output: settingsSchema },
 

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import type http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { LoopbackHttp, readBody } from '../fakes/loopback-http';
 
 export interface KocoroMessage {
@@ -60,6 +63,20 @@ export interface FakeKocoroOptions {
   /** `done.usage`. */
   usage?: Record<string, number>;
   agents?: Array<{ name: string; display_name?: string; description?: string; builtin?: boolean }>;
+  /**
+   * The daemon's state folder (its `--state-dir`, ~/.shannon by default), where it writes its pid
+   * file; a new temporary folder when absent (`stateDir` names it, for the agent's config).
+   */
+  stateDir?: string;
+}
+
+/** `AcquirePIDFile` (internal/daemon/pidfile.go): `<pid>\n` in `<stateDir>/daemon.pid`, 0600, in a 0700 folder. */
+export async function writeDaemonPidFile(stateDir: string, pid: number): Promise<string> {
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const file = path.join(stateDir, 'daemon.pid');
+  await fs.writeFile(file, `${pid}\n`, { mode: 0o600 });
+  await fs.chmod(file, 0o600);
+  return file;
 }
 
 interface Waiting {
@@ -86,11 +103,20 @@ export class FakeKocoro {
 
   private readonly waiting = new Map<string, Waiting>();
   private http!: LoopbackHttp;
+  private pidFile = '';
+  private ownStateDir = false;
 
-  private constructor(public options: FakeKocoroOptions) {}
+  private constructor(
+    public options: FakeKocoroOptions,
+    readonly stateDir: string,
+  ) {}
 
+  /** Like `shan daemon start`: the pid file first (this process is the daemon), then the port. */
   static async start(options: FakeKocoroOptions = {}): Promise<FakeKocoro> {
-    const fake = new FakeKocoro(options);
+    const stateDir = options.stateDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'fake-shannon-')));
+    const fake = new FakeKocoro(options, stateDir);
+    fake.ownStateDir = options.stateDir === undefined;
+    fake.pidFile = await writeDaemonPidFile(stateDir, process.pid);
     fake.http = await LoopbackHttp.start((req, res) => fake.handle(req, res));
     return fake;
   }
@@ -110,9 +136,11 @@ export class FakeKocoro {
     }
   }
 
-  close(): Promise<void> {
+  /** Like the daemon's exit: the port closes and `PIDFile.Close` removes the pid file. */
+  async close(): Promise<void> {
     for (const w of this.waiting.values()) w.resolve('cancelled');
-    return this.http.close();
+    await this.http.close();
+    await fs.rm(this.ownStateDir ? this.stateDir : this.pidFile, { recursive: true, force: true });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

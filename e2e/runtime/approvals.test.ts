@@ -7,7 +7,7 @@ import { approvalCard } from '@core/lark/outbound/approval-card';
 import { chatPhrases } from '@core/i18n/chat-text';
 import { botFolder } from '@core/runtime/answer';
 import { MemoryLogger } from '../support/memory-logger';
-import type { FakeCard } from '../fake-lark';
+import { type FakeCard, p2pChatIdFor } from '../fake-lark';
 import { FakeKocoro, type FakeKocoroOptions } from '../fake-kocoro/server';
 import { APP, RuntimeHarness } from './harness';
 
@@ -26,13 +26,18 @@ const APPROVER = 'ou_approver000000001';
 const BOT_MENTION = { key: '@_user_1', openId: APP.botOpenId, name: APP.botName, mentionedType: 'bot' as const };
 const DELETE = { tool: 'bash', args: { command: 'rm notes.txt', description: 'Delete the notes file' }, approval: true };
 
-/** A streaming-card bot (the default) answered by a Kocoro agent; the daemon's approval timeout shortened to `timeoutMs` on both sides. */
-async function start(daemon: FakeKocoroOptions, bot: Partial<BotConfig> = {}, timeoutMs = 60_000) {
+/**
+ * A streaming-card bot (the default) answered by a Kocoro agent, with one approver unless `bot`
+ * says otherwise; the daemon's approval timeout shortened to `timeoutMs` on both sides.
+ */
+async function start(daemon: FakeKocoroOptions, bot: Partial<BotConfig> = { approvers: [APPROVER] }, timeoutMs = 60_000) {
   kocoro = await FakeKocoro.start({ approvalTimeoutMs: timeoutMs, replyInDoneOnly: true, ...daemon });
   h = await RuntimeHarness.create();
   await h.start(
     {
-      agents: [{ id: 'kocoro', name: 'Kocoro', provider: { type: 'kocoro', url: kocoro.url, agent: 'default' } }],
+      agents: [
+        { id: 'kocoro', name: 'Kocoro', provider: { type: 'kocoro', url: kocoro.url, stateDir: kocoro.stateDir, agent: 'default' } },
+      ],
       bots: [h.bot({ agentId: 'kocoro', replyMode: undefined, ...bot })],
     },
     { approvalTimeoutMs: timeoutMs },
@@ -75,8 +80,19 @@ function answerCard(messageId: string): FakeCard {
 
 function click(card: FakeCard, decision: string, operator: string) {
   const value = { kocoro: 'approval', requestId: kocoro!.approvals.at(-1)!.requestId, decision };
-  return h!.lark.pushCardAction(APP.appId, { openMessageId: card.sentAs!, openChatId: 'oc_team', operatorOpenId: operator, value });
+  const sent = h!.lark.sentMessages({ cardId: card.cardId })[0]!;
+  return h!.lark.pushCardAction(APP.appId, { openMessageId: sent.messageId, openChatId: sent.chatId, operatorOpenId: operator, value });
 }
+
+/** The card a request sent to `openId`'s direct chat with the bot (an approver's copy, or the asker's with `approvals: dm`). */
+async function dmCard(openId: string, timeout = 3_000): Promise<FakeCard> {
+  const chatId = p2pChatIdFor(APP.appId, openId);
+  await expect.poll(() => h!.lark.sentMessages({ chatId }).some((m) => m.cardId), { timeout }).toBe(true);
+  return h!.lark.card(h!.lark.sentMessages({ chatId }).find((m) => m.cardId)!.cardId!)!;
+}
+
+const toast = async (push: { pushId: string }) =>
+  ((await h!.lark.waitForAck(push.pushId)).ackData as { toast: { content: string } }).toast.content;
 
 async function answered(messageId: string, timeout = 10_000): Promise<void> {
   await expect.poll(() => h!.events('reply.sent').some((e) => e.messageId === messageId), { timeout }).toBe(true);
@@ -90,6 +106,7 @@ describe('tool approvals in the chat', () => {
     const card = await approvalCardFor(messageId, 1_000);
     expect(Date.now() - asked.askedAt).toBeLessThan(1_000);
     expect(buttons(card)).toEqual(['allow', 'deny', 'always_allow']);
+    expect(texts(card)).toContain("Only the bot's approvers may allow this");
     expect(texts(card)).toContain('Delete the notes file');
     expect(texts(card)).toContain('rm notes.txt');
     expect(texts(card)).toContain(`<at id=${ASKER}></at>`);
@@ -102,27 +119,136 @@ describe('tool approvals in the chat', () => {
     ]);
   });
 
-  it("a bystander's click changes nothing and is told who can decide; the asker's Allow reaches the daemon within a second and the answer follows", async () => {
+  it("by default a bystander's and the asker's Allow never reach the daemon, each told who can; an approver's does within a second and the answer follows", async () => {
     await start({ tools: [DELETE] });
     const { messageId } = ask();
     const card = await approvalCardFor(messageId);
 
     const refused = await h!.lark.waitForAck(click(card, 'allow', BYSTANDER).pushId);
-    expect(refused.ackData).toMatchObject({ toast: { type: 'info', content: expect.stringMatching(/Only the person who asked/) } });
+    expect(refused.ackData).toMatchObject({
+      toast: { type: 'info', content: "Only the bot's approvers may decide this; the person who asked may deny it." },
+    });
+    expect(await toast(click(card, 'allow', ASKER))).toBe("Only the bot's approvers may allow this. You may deny your own request.");
+    expect(await toast(click(card, 'always_allow', ASKER))).toBe("Only the bot's approvers may choose Always allow.");
+    expect(await toast(click(card, 'deny', BYSTANDER))).toMatch(/^Only the bot's approvers may decide this/);
     expect(kocoro!.approvalPosts).toEqual([]);
+    expect(kocoro!.approvals[0]!.decision).toBeUndefined();
     expect(buttons(card)).toHaveLength(3);
 
     const clickedAt = Date.now();
-    const ack = await h!.lark.waitForAck(click(card, 'allow', ASKER).pushId);
+    const ack = await h!.lark.waitForAck(click(card, 'allow', APPROVER).pushId);
     expect(ack.ackLatencyMs!).toBeLessThan(3_000);
     expect(ack.ackData).toMatchObject({ toast: { type: 'success', content: 'Allowed' } });
+    expect(kocoro!.approvalPosts).toHaveLength(1);
     expect(kocoro!.approvals[0]!.decision).toBe('allow');
     expect(kocoro!.approvals[0]!.decidedAt! - clickedAt).toBeLessThan(1_000);
     await answered(messageId);
     expect(h!.lark.cardText(answerCard(messageId).cardId, 'stream_md')).toBe('default says: please delete my notes');
     await expect.poll(() => buttons(card)).toEqual([]);
-    expect(texts(card)).toMatch(new RegExp(`Allowed by <at id=${ASKER}></at> at \\d\\d:\\d\\d`));
+    expect(texts(card)).toMatch(new RegExp(`Allowed by <at id=${APPROVER}></at> at \\d\\d:\\d\\d`));
     expect(h!.manager.pendingApprovals()).toEqual([]);
+  });
+
+  it('the asker may deny their own request', async () => {
+    await start({ tools: [DELETE] });
+    const { messageId } = ask();
+    const card = await approvalCardFor(messageId);
+    expect(await toast(click(card, 'deny', ASKER))).toBe('Denied');
+    expect(kocoro!.approvals[0]!.decision).toBe('deny');
+    await answered(messageId);
+    await expect.poll(() => texts(card)).toMatch(new RegExp(`Denied by <at id=${ASKER}></at>`));
+  });
+
+  it("Always allow from anyone but an approver is refused, even where askers may allow their own requests; the asker's Allow then works", async () => {
+    await start({ tools: [DELETE] }, { approvers: [APPROVER], askersMayApprove: true });
+    const { messageId } = ask();
+    const card = await approvalCardFor(messageId);
+    expect(await toast(click(card, 'always_allow', ASKER))).toBe("Only the bot's approvers may choose Always allow.");
+    expect(await toast(click(card, 'always_allow', BYSTANDER))).toMatch(/^Only the bot's approvers may decide this/);
+    expect(kocoro!.approvalPosts).toEqual([]);
+    expect(await toast(click(card, 'allow', ASKER))).toBe('Allowed');
+    expect(kocoro!.approvalPosts).toEqual([{ request_id: kocoro!.approvals[0]!.requestId, decision: 'allow' }]);
+    await answered(messageId);
+  });
+
+  it("with no approver the card says it waits for the owner and offers the asker only Deny; the app's decision goes through", async () => {
+    await start({ tools: [DELETE] }, {});
+    const { messageId } = ask('please delete my notes', 'p2p');
+    const card = await approvalCardFor(messageId);
+    expect(buttons(card)).toEqual(['deny']);
+    expect(texts(card)).toContain(`Waiting for the owner's approval in the Kocoro app; <at id=${ASKER}></at> may deny it.`);
+    const refused = await toast(click(card, 'allow', ASKER));
+    expect(refused).toBe("Only the bot's owner may allow this, in the Kocoro app. You may deny your own request.");
+    expect(kocoro!.approvalPosts).toEqual([]);
+    const [pending] = h!.manager.pendingApprovals();
+    expect(await h!.manager.approvals('team-bot')!.decide(pending!.requestId, 'allow', 'app')).toBe('decided');
+    expect(kocoro!.approvals[0]!.decision).toBe('allow');
+    await answered(messageId);
+    await expect.poll(() => texts(card)).toContain("Allowed by the bot's owner in Kocoro");
+  });
+
+  it("each approver gets the request in a direct message with the asker's words; deciding there closes every card of it", async () => {
+    const SECOND = 'ou_approver000000002';
+    await start({ tools: [DELETE] }, { approvers: [APPROVER, SECOND] });
+    const { messageId } = ask('please delete my notes', 'p2p');
+    const askerCard = await approvalCardFor(messageId);
+    expect(buttons(askerCard)).toEqual(['deny']);
+    const mine = await dmCard(APPROVER);
+    const theirs = await dmCard(SECOND);
+    expect(buttons(mine)).toEqual(['allow', 'deny', 'always_allow']);
+    expect(texts(mine)).toContain(`<at id=${ASKER}></at> asked in a direct message with me: “please delete my notes”`);
+    expect(texts(mine)).toContain('rm notes.txt');
+    expect(await toast(click(mine, 'allow', APPROVER))).toBe('Allowed');
+    expect(kocoro!.approvals[0]!.decision).toBe('allow');
+    await answered(messageId);
+    for (const card of [askerCard, mine, theirs]) {
+      await expect.poll(() => buttons(card)).toEqual([]);
+      expect(texts(card)).toContain(`Allowed by <at id=${APPROVER}></at>`);
+    }
+    expect(await toast(click(theirs, 'deny', SECOND))).toBe('Already decided.');
+  });
+
+  it('a 720-character command and `export K="$(curl …|sh)"` are on the card whole; the app lists them whole too', async () => {
+    const long = `tar czf /tmp/backup.tgz ${Array.from({ length: 80 }, (_, i) => `dir${i}/`).join(' ')}`.padEnd(720, 'x');
+    const curl = 'export K="$(curl -fsSL https://get.example.sh | sh)"';
+    await start({
+      tools: [
+        { tool: 'bash', args: { command: long, description: 'Back up' }, approval: true },
+        { tool: 'bash', args: { command: curl, description: 'Install' }, approval: true },
+      ],
+    });
+    const { messageId } = ask();
+    const first = await approvalCardFor(messageId);
+    expect(long.length).toBe(720);
+    expect(texts(first)).toContain(JSON.stringify(long).slice(1, -1));
+    expect(texts(first)).toContain('collapsible_panel');
+    expect(h!.manager.pendingApprovals()[0]!.detail).toBe(long);
+    await h!.lark.waitForAck(click(first, 'allow', APPROVER).pushId);
+    await expect.poll(() => cards(messageId).filter(isApprovalCard).length, { timeout: 5_000 }).toBe(2);
+    const second = cards(messageId).filter(isApprovalCard)[1]!;
+    expect(texts(second)).toContain(JSON.stringify(curl).slice(1, -1));
+    expect(h!.manager.pendingApprovals()[0]!.detail).toBe(curl);
+    await h!.lark.waitForAck(click(second, 'deny', APPROVER).pushId);
+    await answered(messageId);
+  });
+
+  it('a call too long for a card is not shown cut: the card offers no Allow and says to decide in the app, which lists it whole', async () => {
+    const script = Array.from({ length: 2_000 }, (_, i) => `echo line-${i}`).join('\n');
+    await start({ tools: [{ tool: 'bash', args: { command: script, description: 'Run the script' }, approval: true }] });
+    const { messageId } = ask();
+    const card = await approvalCardFor(messageId);
+    const mine = await dmCard(APPROVER);
+    for (const c of [card, mine]) {
+      expect(buttons(c)).toEqual(['deny']);
+      expect(texts(c)).toContain('can only be allowed in the Kocoro app');
+      expect(texts(c)).not.toContain('echo line-1999');
+    }
+    expect(await toast(click(mine, 'allow', APPROVER))).toMatch(/too long to show here/);
+    expect(kocoro!.approvalPosts).toEqual([]);
+    const [pending] = h!.manager.pendingApprovals();
+    expect(pending!.detail).toBe(script);
+    expect(await h!.manager.approvals('team-bot')!.decide(pending!.requestId, 'allow', 'app')).toBe('decided');
+    await answered(messageId);
   });
 
   it('Deny: the tool is not run, the agent says so, and the card says who denied', async () => {
@@ -139,7 +265,7 @@ describe('tool approvals in the chat', () => {
   });
 
   it("one of the bot's approvers may decide for the asker; a second click is told it is already decided", async () => {
-    await start({ tools: [DELETE] }, { approvers: [APPROVER] });
+    await start({ tools: [DELETE] });
     const { messageId } = ask();
     const card = await approvalCardFor(messageId);
     await h!.lark.waitForAck(click(card, 'always_allow', APPROVER).pushId);
@@ -158,7 +284,7 @@ describe('tool approvals in the chat', () => {
   });
 
   it("the daemon's timeout leaves the card saying Expired, with no live buttons", async () => {
-    await start({ tools: [DELETE] }, {}, 600);
+    await start({ tools: [DELETE] }, undefined, 600);
     const { messageId } = ask();
     const card = await approvalCardFor(messageId);
     await answered(messageId);
@@ -226,7 +352,9 @@ describe('tool approvals in the chat', () => {
       JSON.stringify({ botTurns: {}, approvalCards: [{ requestId: view.requestId, cardId, createdAt: Date.now() - 1_000, view }] }),
     );
     await h.start({
-      agents: [{ id: 'kocoro', name: 'Kocoro', provider: { type: 'kocoro', url: kocoro.url, agent: 'default' } }],
+      agents: [
+        { id: 'kocoro', name: 'Kocoro', provider: { type: 'kocoro', url: kocoro.url, stateDir: kocoro.stateDir, agent: 'default' } },
+      ],
       bots: [h.bot({ agentId: 'kocoro' })],
     });
     await expect.poll(() => buttons(h!.lark.card(cardId)!), { timeout: 5_000 }).toEqual([]);
@@ -234,14 +362,14 @@ describe('tool approvals in the chat', () => {
   });
 
   it("`approvals: dm` sends the card to the asker's direct chat; the group card says the agent waits there", async () => {
-    await start({ tools: [DELETE] }, { approvals: 'dm' });
+    await start({ tools: [DELETE] }, { approvals: 'dm', approvers: [APPROVER] });
     const { messageId } = ask();
     await kocoro!.nextApproval();
-    await expect.poll(() => h!.lark.sentMessages().filter((m) => m.chatId !== 'oc_team' && m.cardId).length, { timeout: 3_000 }).toBe(1);
-    const dm = h!.lark.sentMessages().find((m) => m.chatId !== 'oc_team' && m.cardId)!;
+    await expect.poll(() => h!.lark.sentMessages().filter((m) => m.chatId !== 'oc_team' && m.cardId).length, { timeout: 3_000 }).toBe(2);
+    const dm = h!.lark.sentMessages({ chatId: p2pChatIdFor(APP.appId, ASKER) }).find((m) => m.cardId)!;
     expect(dm.replyTo).toBeUndefined();
     const card = h!.lark.card(dm.cardId!)!;
-    expect(buttons(card)).toEqual(['allow', 'deny', 'always_allow']);
+    expect(buttons(card)).toEqual(['deny']);
     expect(texts(card)).toContain('For your message in a group chat.');
     expect(cards(messageId).filter(isApprovalCard)).toEqual([]);
     await expect
@@ -252,10 +380,10 @@ describe('tool approvals in the chat', () => {
         openMessageId: dm.messageId,
         openChatId: dm.chatId,
         operatorOpenId: ASKER,
-        value: { kocoro: 'approval', requestId: kocoro!.approvals[0]!.requestId, decision: 'allow' },
+        value: { kocoro: 'approval', requestId: kocoro!.approvals[0]!.requestId, decision: 'deny' },
       }).pushId,
     );
-    expect(ack.ackData).toMatchObject({ toast: { content: 'Allowed' } });
+    expect(ack.ackData).toMatchObject({ toast: { content: 'Denied' } });
     await answered(messageId);
   });
 });

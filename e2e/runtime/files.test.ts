@@ -133,6 +133,33 @@ describe('files people send: kept only when useful, and never without bound', ()
     expect(reply).not.toContain('Open Platform');
   });
 
+  it('keeps within the quota when many files arrive at once: 12 × 19 MB under 30 MB', async () => {
+    const files = (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-files-')));
+    const store = new BotFileStore(files, { quotaBytes: 30 * MB, retentionDays: 30 }, new MemoryLogger());
+    const file = Buffer.alloc(19 * MB, 7);
+    const onDisk = async () => {
+      let total = 0;
+      for (const folder of await fs.readdir(files))
+        for (const name of await fs.readdir(path.join(files, folder))) total += (await fs.stat(path.join(files, folder, name))).size;
+      return total;
+    };
+    let most = 0;
+    let saving = true;
+    const watch = (async () => {
+      while (saving) {
+        most = Math.max(most, await onDisk().catch(() => 0));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.save(`om_${i}`, `scan-${i}.pdf`, 'file_key', file)));
+    saving = false;
+    await watch;
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(await onDisk()).toBe(19 * MB);
+    // Counted while they were written too: room is made before a file is written, never after.
+    expect(most).toBeLessThanOrEqual(30 * MB);
+  });
+
   it('leaves no partial file behind when a save fails', async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kocoro-files-'));
     const store = new BotFileStore(dir, { quotaBytes: 10 * MB, retentionDays: 30 }, new MemoryLogger());

@@ -50,7 +50,7 @@ export class HeadlessProcess {
     }
   }
 
-  /** The access link printed (on stderr) by `--ui`, once it is there. */
+  /** The one-time sign-in link printed (on stderr) by `--ui`, once it is there. */
   async waitForUiUrl(timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -82,4 +82,20 @@ export class HeadlessProcess {
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
+}
+
+/**
+ * Trades a sign-in link's one-time code for the session token, as the page does: the token, or
+ * the status of the refusal.
+ */
+export async function tradeSignInLink(link: string): Promise<{ status: number; token?: string }> {
+  const url = new URL(link);
+  const code = /^#code=([A-Za-z0-9_-]+)$/.exec(url.hash)?.[1] ?? '';
+  const res = await fetch(`${url.origin}/api/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code }),
+  });
+  const reply = (await res.json()) as { ok: boolean; result?: { token: string } };
+  return { status: res.status, ...(reply.ok && reply.result ? { token: reply.result.token } : {}) };
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run headless -- --ui PORT` as a real process: the access link, the token rules on the real
- * server, the contract over HTTP against the real core, and bots made in the UI surviving a restart.
+ * `npm run headless -- --ui PORT` as a real process: the one-time sign-in links (printed, and from
+ * `--link`), the token rules on the real server, the contract over HTTP against the real core, and
+ * bots made in the UI surviving a restart.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentView, AppInfo, BotView, RpcReply } from '@shared/contract';
 import { FakeLarkPlatform } from '../fake-lark';
 import { APP, postText } from './harness';
-import { HeadlessProcess } from './headless-process';
+import { HeadlessProcess, tradeSignInLink } from './headless-process';
 
 let lark: FakeLarkPlatform;
 let dir: string;
@@ -39,12 +40,21 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): HeadlessProcess {
 async function startUi(args: string[] = []): Promise<{ p: HeadlessProcess; url: URL; token: string }> {
   const p = start(['--ui', '0', ...args]);
   const url = new URL(await p.waitForUiUrl());
-  return { p, url, token: tokenOf(url) };
+  return { p, url, token: await tokenOf(url) };
 }
 
-/** The token is in the link's fragment (`/#token=T`): browsers never send a fragment to a server. */
-function tokenOf(url: URL): string {
-  return /^#token=([A-Za-z0-9_-]+)$/.exec(url.hash)![1]!;
+/** The printed link's one-time code traded for the session token, as the page does. */
+async function tokenOf(url: URL): Promise<string> {
+  const { status, token } = await tradeSignInLink(url.href);
+  expect(status).toBe(200);
+  return token!;
+}
+
+/** `npm run headless -- --link` on this test's data dir: its exit code and output. */
+async function linkCommand(...extra: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = start(['--link', ...extra]);
+  const { code } = await p.exited;
+  return { code, stdout: p.stdout, stderr: p.stderr };
 }
 
 async function call<T>(origin: string, token: string, method: string, input: unknown = {}): Promise<RpcReply<T>> {
@@ -64,19 +74,57 @@ async function result<T>(origin: string, token: string, method: string, input: u
 }
 
 describe('npm run headless -- --ui PORT', () => {
-  it('without --config prints the access link once on stderr, and never the token in the JSON log on stdout', async () => {
-    const { p, url, token } = await startUi();
+  it('without --config prints a one-time sign-in link once on stderr, and the session token nowhere', async () => {
+    const p = start(['--ui', '0']);
+    const url = new URL(await p.waitForUiUrl());
     expect(url.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(url.pathname).toBe('/');
     expect(url.search).toBe('');
+    const code = /^#code=([A-Za-z0-9_-]{43})$/.exec(url.hash)?.[1];
+    expect(code).toBeDefined();
+    const token = await tokenOf(url);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).not.toBe(code);
     const listening = await p.waitForLog('ui.listening');
     expect(listening).toMatchObject({ url: `${url.origin}/`, port: Number(url.port) });
+    await p.waitForLog('ui.signed_in');
     expect(p.stderr.split('\n').filter((l) => l.startsWith('UI: '))).toEqual([`UI: ${url.href}`]);
-    expect(p.stderr.split(token).length - 1).toBe(1);
-    // stdout is the JSON log stream alone, and it never carries the token.
+    expect(p.stderr).not.toContain(token);
+    // stdout is the JSON log stream alone, and it carries neither the token nor the code.
     expect(() => p.lines()).not.toThrow();
     expect(p.stdout).not.toContain(token);
+    expect(p.stdout).not.toContain(code);
+    // The printed link worked once.
+    expect((await tradeSignInLink(url.href)).status).toBe(401);
+  });
+
+  it('--link prints a new one-time link from the running Kocoro, asked through the data folder, never the token', async () => {
+    const { p, url, token } = await startUi();
+    const asked = await linkCommand();
+    expect(asked.code).toBe(0);
+    const link = /^UI: (http:\/\/\S+)\n$/.exec(asked.stdout)?.[1];
+    expect(link).toBeDefined();
+    expect(new URL(link!).origin).toBe(url.origin);
+    expect(link).not.toBe(url.href);
+    expect(asked.stdout + asked.stderr).not.toContain(token);
+    // The socket it asked through: in the private data folder, for its owner alone.
+    expect((await fs.stat(path.join(dir, 'data', 'ui-link.sock'))).mode & 0o777).toBe(0o600);
+    expect((await fs.stat(path.join(dir, 'data'))).mode & 0o777).toBe(0o700);
+
+    expect(await tradeSignInLink(link!)).toEqual({ status: 200, token });
+    expect((await tradeSignInLink(link!)).status).toBe(401);
+    await p.waitForLog('ui.link_issued', { requester: 'socket' });
+    expect(p.stdout + p.stderr).not.toContain(token);
+  });
+
+  it('--link says so when no Kocoro serves its UI on the data folder, and takes nothing but --data-dir', async () => {
+    const none = await linkCommand();
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/No Kocoro with its UI is running on .*data/);
+    expect(none.stdout).toBe('');
+    const mixed = await linkCommand('--ui', '0');
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/--link takes only --data-dir/);
   });
 
   it('refuses requests without the token and answers app.info with it', async () => {
@@ -87,14 +135,14 @@ describe('npm run headless -- --ui PORT', () => {
       body: '{"method":"app.info","input":{}}',
     });
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.text()).toMatch(/npm run headless/);
+    expect(await anonymous.text()).toMatch(/npm run headless -- --link/);
 
     const info = await result<AppInfo>(url.origin, token, 'app.info');
     expect(info).toMatchObject({ mode: 'headless', dataDir: path.join(dir, 'data') });
     expect(info.secretProtection.kind).toBe('file');
   });
 
-  it('serves the built UI without a cookie: the page holds no secret, and the token stays in the link', async () => {
+  it('serves the built UI without a cookie: the page holds no secret', async () => {
     const { url, token } = await startUi();
     const page = await fetch(url, { redirect: 'manual' });
     expect(page.status).toBe(200);
@@ -150,7 +198,7 @@ describe('npm run headless -- --ui PORT', () => {
     );
     const p = start(['--ui', '0', '--config', file], { TEST_APP_SECRET: APP.appSecret });
     const url = new URL(await p.waitForUiUrl());
-    const token = tokenOf(url);
+    const token = await tokenOf(url);
     await p.waitForLog('bot.connected', { bot: 'team-bot' });
     const bots = await result<BotView[]>(url.origin, token, 'bots.list');
     expect(bots).toEqual([expect.objectContaining({ id: 'team-bot', managedBy: 'config' })]);

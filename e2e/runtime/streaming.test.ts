@@ -235,6 +235,44 @@ describe('stopping an answer', () => {
     expect(h.lark.sentMessages({ replyTo: stop.messageId })).toHaveLength(0);
   });
 
+  it("in a group, a bystander's Stop button and stop word leave a colleague's answer running and are told who can; an approver's Stop ends it", async () => {
+    const ASKER = 'ou_asker000000000001';
+    const BYSTANDER = 'ou_bystander00000001';
+    const APPROVER = 'ou_approver000000001';
+    await startCardBot({ reply: () => LONG, chunkChars: 4, chunkDelayMs: 30 }, { approvers: [APPROVER] });
+    const m = h.lark.pushMessage(APP.appId, {
+      chatType: 'group',
+      chatId: 'oc_g1',
+      senderOpenId: ASKER,
+      text: '@_user_1 go',
+      mentions: [BOT],
+    });
+    await expect.poll(() => cardsFor(m.messageId)[0]?.card.ops.some((op) => op.kind === 'content'), { timeout: 10_000 }).toBe(true);
+    const { card, message } = cardsFor(m.messageId)[0]!;
+    const press = (operatorOpenId: string) =>
+      h.lark.waitForAck(
+        h.lark.pushCardAction(APP.appId, { openMessageId: message.messageId, openChatId: 'oc_g1', operatorOpenId, value: stopValue(card) })
+          .pushId,
+      );
+    expect((await press(BYSTANDER)).ackData).toMatchObject({
+      toast: { content: "Only the person who asked, or one of the bot's approvers, may stop this answer." },
+    });
+    const word = h.lark.pushMessage(APP.appId, {
+      chatType: 'group',
+      chatId: 'oc_g1',
+      senderOpenId: BYSTANDER,
+      text: '@_user_1 stop',
+      mentions: [BOT],
+    });
+    const [told] = await h.lark.waitForMessages({ replyTo: word.messageId });
+    expect(postText(told!.content)).toBe("Only the person who asked, or one of the bot's approvers, may stop this answer.");
+    expect(h.model.aborted).toBe(0);
+    expect(h.events('reply.sent').some((e) => e.messageId === m.messageId)).toBe(false);
+    expect((await press(APPROVER)).ackData).toMatchObject({ toast: { content: 'Stopped' } });
+    await answered(m.messageId, 3000);
+    expect(h.lark.cardText(card.cardId)!.endsWith('_Stopped._')).toBe(true);
+  });
+
   it('"/stop" with the bot mentioned in a group stops that group\'s answer', async () => {
     await startCardBot({ reply: () => LONG, chunkChars: 4, chunkDelayMs: 30 });
     const m = h.lark.pushMessage(APP.appId, { chatType: 'group', chatId: 'oc_g1', text: '@_user_1 go', mentions: [BOT] });

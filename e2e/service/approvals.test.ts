@@ -20,7 +20,10 @@ describe('tool approvals through the app', () => {
       replyInDoneOnly: true,
     });
     h = await ServiceHarness.create();
-    const agent = await h.call('agents.create', { name: 'Kocoro', provider: { type: 'kocoro', url: kocoro.url, agent: 'default' } });
+    const agent = await h.call('agents.create', {
+      name: 'Kocoro',
+      provider: { type: 'kocoro', url: kocoro.url, stateDir: kocoro.stateDir, agent: 'default' },
+    });
     const bot = await h.createBot(agent.id, { approvers: ['ou_approver000000001'], usageFooter: true });
     expect(bot).toMatchObject({ approvals: 'chat', approvers: ['ou_approver000000001'], usageFooter: true });
     expect(await h.failure('bots.update', { id: bot.id, approvers: ['alice'] })).toMatchObject({

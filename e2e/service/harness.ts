@@ -103,7 +103,7 @@ export class ServiceHarness {
       ...(this.opts.accountsHosts
         ? { accountsHosts: this.opts.accountsHosts }
         : this.lark.accountsHosts
-          ? { accountsHosts: { ...this.lark.accountsHosts } }
+          ? { accountsHosts: { ...this.lark.accountsHosts, openPlatform: this.lark.url } }
           : {}),
     });
     this.services.push(this.service);

@@ -80,7 +80,10 @@ describe('kocoro, anthropic and command agents through the API', () => {
     kocoro = await FakeKocoro.start();
     anthropic = await FakeAnthropic.start({ apiKey: 'right', models: ['claude-test-1'] });
     h = await ServiceHarness.create();
-    const k = await h.call('agents.create', { name: 'K', provider: { type: 'kocoro', url: kocoro.url, agent: 'default' } });
+    const k = await h.call('agents.create', {
+      name: 'K',
+      provider: { type: 'kocoro', url: kocoro.url, stateDir: kocoro.stateDir, agent: 'default' },
+    });
     const good = await h.call('agents.create', {
       name: 'A',
       provider: { type: 'anthropic', baseUrl: anthropic.baseUrl, model: 'claude-test-1', apiKey: 'right' },
@@ -105,7 +108,10 @@ describe('kocoro, anthropic and command agents through the API', () => {
   it('tests a Kocoro agent, ending with the daemon’s authoritative reply', async () => {
     kocoro = await FakeKocoro.start({ finalReply: () => 'the final word' });
     h = await ServiceHarness.create();
-    const k = await h.call('agents.create', { name: 'K', provider: { type: 'kocoro', url: kocoro.url, agent: 'default' } });
+    const k = await h.call('agents.create', {
+      name: 'K',
+      provider: { type: 'kocoro', url: kocoro.url, stateDir: kocoro.stateDir, agent: 'default' },
+    });
     const { runId } = await h.call('agents.test', { id: k.id, text: 'hi' });
     await h.waitForEvent('agent.test', (ev) => ev.runId === runId && ev.done === true);
     const run = h.events('agent.test').filter((ev) => ev.runId === runId);

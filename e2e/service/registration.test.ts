@@ -37,24 +37,62 @@ describe('creating the app by scanning a QR code', () => {
     expect(events(registrationId).filter((e) => e.status === 'polling').length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(h.seen)).not.toContain(NEW_APP.appSecret);
 
-    // Checked and registered like typed credentials, with the registration in place of the secret.
-    expect(await h.call('bots.checkCredentials', { platform: 'feishu', appId: NEW_APP.appId, registrationId, domain: h.lark.url })).toEqual(
-      { ok: true },
-    );
+    // Checked and registered like typed credentials, with the registration in place of the secret,
+    // on the Open Platform of the registration (here the fake's, set where the accounts hosts are).
+    expect(await h.call('bots.checkCredentials', { platform: 'feishu', appId: NEW_APP.appId, registrationId })).toEqual({ ok: true });
     const agent = await h.createModelAgent();
-    const bot = await h.call('bots.create', {
-      platform: 'feishu',
-      appId: NEW_APP.appId,
-      registrationId,
-      agentId: agent.id,
-      domain: h.lark.url,
-    });
+    const bot = await h.call('bots.create', { platform: 'feishu', appId: NEW_APP.appId, registrationId, agentId: agent.id });
     expect(bot.hasAppSecret).toBe(true);
     await h.waitForEvent('bot.status', (s) => s.botId === bot.id && s.state === 'connected');
     expect(await h.failure('bots.checkCredentials', { platform: 'feishu', appId: NEW_APP.appId, registrationId: 'nope' })).toMatchObject({
       code: 'invalid_input',
       field: 'appSecret',
     });
+    // Dropped once the bot is created: the id no longer stands for the secret.
+    expect(await h.failure('bots.checkCredentials', { platform: 'feishu', appId: NEW_APP.appId, registrationId })).toMatchObject({
+      code: 'invalid_input',
+      field: 'appSecret',
+    });
+  });
+
+  it("a scan's secret goes only to its registration's Open Platform: a URL or another platform beside it is refused, and closing the dialog drops it", async () => {
+    h = await ServiceHarness.create({ accountsTls: true });
+    h.lark.registration.script({ pendingPolls: 0, outcome: 'approve', ...NEW_APP });
+    const { registrationId } = await h.call('registration.start', { platform: 'feishu' });
+    await until(registrationId, 'done');
+    const tokenRequests = () => h!.lark.requests().filter((r) => r.path.includes('tenant_access_token')).length;
+    const before = tokenRequests();
+    // An attacker's collector: the secret must never be sent there.
+    const collector = net.createServer((socket) => socket.destroy());
+    let reached = 0;
+    collector.on('connection', () => reached++);
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(collector.address() as net.AddressInfo).port}`;
+    try {
+      expect(
+        await h.failure('bots.checkCredentials', { platform: 'feishu', appId: NEW_APP.appId, registrationId, domain: url }),
+      ).toMatchObject({
+        code: 'invalid_input',
+        field: 'domain',
+      });
+      const agent = await h.createModelAgent();
+      expect(
+        await h.failure('bots.create', { platform: 'feishu', appId: NEW_APP.appId, registrationId, agentId: agent.id, domain: url }),
+      ).toMatchObject({ code: 'invalid_input', field: 'domain' });
+      expect(await h.failure('bots.checkCredentials', { platform: 'lark', appId: NEW_APP.appId, registrationId })).toMatchObject({
+        code: 'invalid_input',
+        field: 'appSecret',
+      });
+      expect(reached).toBe(0);
+      expect(tokenRequests()).toBe(before);
+      // The dialog closes: the registration is cancelled, and its secret forgotten.
+      expect(await h.call('registration.cancel', { registrationId })).toEqual({ cancelled: true });
+      expect(await h.failure('bots.checkCredentials', { platform: 'feishu', appId: NEW_APP.appId, registrationId })).toMatchObject({
+        field: 'appSecret',
+      });
+    } finally {
+      await new Promise((resolve) => collector.close(resolve));
+    }
   });
 
   it('says when the code expired, when the scan was declined, and when the accounts service cannot be reached', async () => {

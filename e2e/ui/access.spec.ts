@@ -9,7 +9,7 @@ test('access rules are edited with radios and people are picked by name, by keyb
     { openId: 'ou_bob0000000000000000000000000001', name: 'Bob Li' },
   ]);
   await addLarkBot(kocoro, lark, { displayName: 'Desk Helper' });
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   const section = page.getByRole('region', { name: 'Lark' });
   await section.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog');
@@ -46,7 +46,7 @@ test('access rules are edited with radios and people are picked by name, by keyb
 test('the picker says which permission is missing', async ({ page, kocoro, lark }) => {
   await addLarkBot(kocoro, lark);
   lark.setGrantedScopes(LARK_APP.appId, ['im:message']);
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   await page.getByRole('region', { name: 'Lark' }).getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog');
   await edit.getByRole('radio', { name: 'Only the people listed' }).check();
@@ -55,7 +55,7 @@ test('the picker says which permission is missing', async ({ page, kocoro, lark 
 });
 
 test('Add Bot step 3 has the access rules collapsed, and what is chosen there is saved', async ({ page, kocoro, lark }) => {
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   await page.getByRole('region', { name: 'Lark' }).getByRole('button', { name: 'Add Bot' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add Lark Bot' });
   await dialog.getByLabel('App ID').fill(LARK_APP.appId);

@@ -9,7 +9,7 @@ for (const [platform, label, app] of [
   ['lark', 'Lark', LARK_APP],
 ] as const) {
   test(`a new user registers a ${label} bot through the 3-step dialog and it answers a DM`, async ({ page, kocoro, lark }) => {
-    await page.goto(kocoro.url);
+    await page.goto(await kocoro.link());
     const section = page.getByRole('region', { name: label });
     await section.getByRole('button', { name: 'Add Bot' }).click();
 
@@ -83,7 +83,7 @@ for (const [platform, label, app] of [
 }
 
 test('the whole dialog can be completed with the keyboard alone', async ({ page, kocoro, lark }) => {
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   const section = page.getByRole('region', { name: 'Feishu' });
   await tabTo(page, section.getByRole('button', { name: 'Add Bot' }));
   await page.keyboard.press('Enter');
@@ -127,7 +127,7 @@ test('step 1 tells an unknown app, a wrong secret and an unreachable platform ap
   kocoro,
   lark,
 }) => {
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   await page.getByRole('region', { name: 'Feishu' }).getByRole('button', { name: 'Add Bot' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });
   await dialog.getByText('Advanced').click();
@@ -159,7 +159,7 @@ test.describe('with no agent yet', () => {
   test.use({ kocoroConfig: undefined });
 
   test('step 3 offers to create an agent on the spot, without losing the dialog', async ({ page, kocoro, lark }) => {
-    await page.goto(kocoro.url);
+    await page.goto(await kocoro.link());
     await page.getByRole('region', { name: 'Feishu' }).getByRole('button', { name: 'Add Bot' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });
     await dialog.getByLabel('App ID').fill(FEISHU_APP.appId);

@@ -1,12 +1,21 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { FakeKocoro } from '../fake-kocoro/server';
 import { expect, screenshot, test } from './fixtures';
 
-test.use({ kocoroConfig: { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] } });
+// An agent made in the form looks for the daemon's pid file in ~/.shannon, as for a real daemon:
+// the core gets a home of its own, where the fake daemon writes it.
+const HOME = path.join(os.tmpdir(), `kocoro-ui-home-${process.pid}`);
+test.use({
+  kocoroConfig: { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] },
+  kocoroEnv: { HOME, USERPROFILE: HOME },
+});
 
 test('a Kocoro agent is picked from the daemon’s list, checked, and tested', async ({ page, kocoro }) => {
-  const daemon = await FakeKocoro.start({ chunkChars: 3, chunkDelayMs: 30 });
+  const daemon = await FakeKocoro.start({ stateDir: path.join(HOME, '.shannon'), chunkChars: 3, chunkDelayMs: 30 });
   try {
-    await page.goto(kocoro.url);
+    await page.goto(await kocoro.link());
     await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
     await page.getByRole('button', { name: 'Create agent' }).click();
     await page.getByLabel('Name').fill('Researcher');
@@ -21,7 +30,7 @@ test('a Kocoro agent is picked from the daemon’s list, checked, and tested', a
     const card = page.getByRole('article').filter({ hasText: 'Researcher' });
     await expect(card.getByText('Kocoro · research')).toBeVisible();
     await card.getByRole('button', { name: 'Check' }).click();
-    await expect(card.getByRole('status').filter({ hasText: /^Ready:/ })).toBeVisible();
+    await expect(card.getByRole('status').filter({ hasText: /^Ready: proven: the Kocoro daemon \(pid \d+\)/ })).toBeVisible();
     await card.getByLabel(/Test message/).fill('hello daemon');
     await card.getByRole('button', { name: 'Send' }).click();
     await expect(card.getByText('research says: hello daemon', { exact: true })).toBeVisible();
@@ -33,11 +42,12 @@ test('a Kocoro agent is picked from the daemon’s list, checked, and tested', a
     await expect(card.getByRole('status').filter({ hasText: /^Not ready: .*not running/ })).toBeVisible();
   } finally {
     await daemon.close().catch(() => undefined);
+    await fs.rm(HOME, { recursive: true, force: true });
   }
 });
 
 test('a local program agent is created with its arguments, one per line', async ({ page, kocoro }) => {
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
   await page.getByRole('button', { name: 'Create agent' }).click();
   await page.getByLabel('Name').fill('Script');

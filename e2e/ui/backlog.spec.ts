@@ -16,7 +16,7 @@ test('late messages held for the owner are listed per chat, answered or skipped 
   lark.pushMessage(LARK_APP.appId, { chatType: 'p2p', chatId: 'oc_dm_bob', text: 'ignore this one', createTime: late });
   lark.pushMessage(LARK_APP.appId, { chatType: 'p2p', chatId: 'oc_dm_bob', text: 'and this', createTime: late });
 
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   const section = page.getByRole('region', { name: 'Lark' });
   await expect(section.getByText('While you were away: 3 messages are waiting')).toBeVisible();
   await section.getByRole('button', { name: 'Review' }).click();

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { requestLink } from '../../electron/server/link-socket';
 import { FakeLarkPlatform, testCertificate } from '../fake-lark';
+import { tradeSignInLink } from '../runtime/headless-process';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Every run saves its screenshots as artifacts; `KOCORO_UPDATE_SCREENSHOTS=1` also refreshes the README's copies. */
@@ -26,9 +28,12 @@ export const LARK_APP = {
 
 /** The headless core with its UI on loopback, as `npm run headless -- --ui 0` runs it. */
 export interface KocoroUi {
-  /** The URL printed on the `UI:` line, token included. */
-  url: string;
+  /** The one-time sign-in link printed on the `UI:` line, not used yet. */
+  printedLink: string;
+  /** A new one-time sign-in link (`app.signInLink`): each page.goto signs a tab in with its own. */
+  link(): Promise<string>;
   origin: string;
+  /** The session token, which a traded link gives the page. */
   token: string;
   dataDir: string;
   /** Calls the contract directly (test set-up), authenticated like the page. */
@@ -74,21 +79,24 @@ export const test = base.extend<Options & { lark: FakeLarkPlatform; kocoro: Koco
     if (lark.accountsHosts) {
       const caFile = path.join(dir, 'accounts-ca.pem');
       await fs.writeFile(caFile, (await testCertificate()).cert);
-      env.KOCORO_ACCOUNTS_HOSTS = `${lark.accountsHosts.feishu},${lark.accountsHosts.lark}`;
+      env.KOCORO_ACCOUNTS_HOSTS = `${lark.accountsHosts.feishu},${lark.accountsHosts.lark},${lark.url}`;
       env.NODE_EXTRA_CA_CERTS = caFile;
     }
     Object.assign(env, kocoroEnv);
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await uiLine(child);
-    const parsed = new URL(url);
-    const token = /^#token=(.+)$/.exec(parsed.hash)?.[1] ?? '';
+    const printedLink = await uiLine(child);
+    const origin = new URL(printedLink).origin;
+    // The test's own sign-in, through `--link`'s socket, leaves the printed link unused.
+    const { token } = await tradeSignInLink((await requestLink(path.join(dir, 'data'))).link);
+    if (!token) throw new Error('the test could not sign in to the headless UI');
     const ui: KocoroUi = {
-      url,
-      origin: parsed.origin,
+      printedLink,
+      origin,
       token,
       dataDir: path.join(dir, 'data'),
+      link: async () => (await ui.call<{ link: string }>('app.signInLink')).link,
       async call<T>(method: string, input: unknown = {}) {
-        const res = await fetch(`${parsed.origin}/api/call`, {
+        const res = await fetch(`${origin}/api/call`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
           body: JSON.stringify({ method, input }),

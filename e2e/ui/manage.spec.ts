@@ -13,7 +13,7 @@ async function openConnectedBot(page: Page, kocoro: Parameters<typeof addLarkBot
   await addLarkBot(kocoro, lark, { replyMode: { dm: 'message' } });
   await lark.waitForConnections(LARK_APP.appId);
   const [connection] = lark.connections(LARK_APP.appId);
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   const section = page.getByRole('region', { name: 'Lark' });
   await expect(section.getByText('Connected')).toBeVisible();
   return { section, connection };
@@ -23,7 +23,7 @@ test('a bot can be edited (agent, name, secret) and removed after confirmation',
   await kocoro.call('agents.create', { name: 'Second', provider: { type: 'echo' } });
   await addLarkBot(kocoro, lark, { displayName: 'Desk Helper' });
   await lark.waitForConnections(LARK_APP.appId);
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   const section = page.getByRole('region', { name: 'Lark' });
   await expect(section.getByText('Desk Helper')).toBeVisible();
   await expect(section.getByText('Connected')).toBeVisible();
@@ -117,7 +117,7 @@ test('a new OpenAI-compatible agent is created on the Agents page and its Test b
     reply: (r) => `Streaming reply to: ${String(r.messages.at(-1)?.content)}`,
   });
   try {
-    await page.goto(kocoro.url);
+    await page.goto(await kocoro.link());
     await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
     await page.getByRole('button', { name: 'Create agent' }).click();
     await page.getByLabel('Name').fill('Research Assistant');
@@ -157,14 +157,16 @@ test('a new OpenAI-compatible agent is created on the Agents page and its Test b
 test('the UI server refuses requests without the per-run token', async ({ page, kocoro, request }) => {
   const call = await request.post(`${kocoro.origin}/api/call`, { data: { method: 'bots.list', input: {} } });
   expect(call.status()).toBe(401);
-  // Without its link the page loads (it holds no secret) but can do nothing, and says which link to open.
+  // Without a sign-in link the page loads (it holds no secret) but can do nothing, and says how to get a link.
   await page.goto(kocoro.origin + '/');
-  await expect(page.getByText(/access link has expired|Open the address printed by Kocoro/).first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Kocoro needs a sign-in link' })).toBeVisible();
+  await expect(page.getByText('npm run headless -- --link')).toBeVisible();
   await expect(page.getByRole('region', { name: 'Feishu' })).toBeHidden();
-  // With the printed URL the page works, and the token leaves the address bar at once.
-  await page.goto(kocoro.url);
+  // With the printed link (opened in the same tab: only its fragment changes) the page works, and
+  // the one-time code leaves the address bar at once.
+  await page.goto(kocoro.printedLink);
   await expect(page.getByRole('region', { name: 'Feishu' })).toBeVisible();
-  expect(page.url()).not.toContain(kocoro.token);
+  expect(page.url()).toBe(`${kocoro.origin}/`);
   // A reload keeps working: the tab keeps the token in its session storage.
   await page.reload();
   await expect(page.getByRole('region', { name: 'Feishu' })).toBeVisible();
@@ -179,7 +181,7 @@ test('the access token never reaches another server on 127.0.0.1 the same browse
   await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
   const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
   try {
-    await page.goto(kocoro.url);
+    await page.goto(await kocoro.link());
     await expect(page.getByRole('region', { name: 'Feishu' })).toBeVisible();
     await page.goto(`${otherOrigin}/`);
     await page.evaluate(() => fetch('/probe', { credentials: 'include' }));
@@ -198,7 +200,7 @@ test('the access token never reaches another server on 127.0.0.1 the same browse
 });
 
 test('settings say how secrets are protected in headless mode', async ({ page, kocoro }) => {
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByText(/readable only by your user account/)).toBeVisible();
   await page.getByLabel('Language').selectOption('zh-CN');

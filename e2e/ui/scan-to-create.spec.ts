@@ -17,15 +17,18 @@ interface BotListItem {
   approvers: string[];
 }
 
-/** Opens Add Feishu Bot on the fake's Open Platform (for the check and the bot) and chooses to scan. */
-async function startScan(page: Page, kocoro: KocoroUi, lark: FakeLarkPlatform): Promise<Locator> {
-  await page.goto(kocoro.url);
+/**
+ * Opens Add Feishu Bot and chooses to scan. The scanned app is checked and run on the Open Platform
+ * the core was started with for its registrations (the fake's: `KOCORO_ACCOUNTS_HOSTS`); no URL is
+ * typed for it, and none would be taken.
+ */
+async function startScan(page: Page, kocoro: KocoroUi): Promise<Locator> {
+  await page.goto(await kocoro.link());
   await page.getByRole('region', { name: 'Feishu' }).getByRole('button', { name: 'Add Bot' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });
   await expect(dialog.getByRole('radio', { name: 'Paste the credentials of an existing app' })).toBeChecked();
-  await dialog.getByText('Advanced').click();
-  await dialog.getByLabel('Open Platform URL').fill(lark.url);
   await dialog.getByRole('radio', { name: 'Create the app by scanning a QR code' }).check();
+  await expect(dialog.getByLabel('Open Platform URL')).toHaveCount(0);
   return dialog;
 }
 
@@ -62,7 +65,7 @@ async function expectScanned(dialog: Locator, lark: FakeLarkPlatform): Promise<v
 test('a new app is created by scanning the QR code, then registered as a bot that connects', async ({ page, kocoro, lark }) => {
   // The scanner approves after two "still pending" polls, one second apart.
   lark.registration.script({ pendingPolls: 2, interval: 1, outcome: 'approve', ...NEW_APP });
-  const dialog = await startScan(page, kocoro, lark);
+  const dialog = await startScan(page, kocoro);
 
   await expectQrCode(dialog, () => lark.registration.last(), /^(09:[45]\d|10:00)$/);
   await expect(dialog.getByText('Waiting for the scan…')).toBeVisible();
@@ -95,7 +98,7 @@ test('a new app is created by scanning the QR code, then registered as a bot tha
 test('an expired QR code says so, and "Try again" shows a new one that completes', async ({ page, kocoro, lark }) => {
   // Nobody scans within the code's 4 seconds.
   lark.registration.script({ pendingPolls: 100, interval: 1, expiresIn: 4 });
-  const dialog = await startScan(page, kocoro, lark);
+  const dialog = await startScan(page, kocoro);
   await expectQrCode(dialog, () => lark.registration.list()[0], /^00:0[1-4]$/);
   await screenshot(page, 'feishu-step-1-qr');
 
@@ -112,11 +115,29 @@ test('an expired QR code says so, and "Try again" shows a new one that completes
   await expectScanned(dialog, lark);
   await dialog.getByRole('button', { name: 'Next' }).click();
   await expect(dialog.getByText('Step 2/3')).toBeVisible();
+
+  // Closed before a bot was made with it: the core is told to forget the scan's secret.
+  const cancelled: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/api/call') && request.method() === 'POST') {
+      const body = request.postDataJSON() as { method?: string; input?: { registrationId?: string } };
+      if (body.method === 'registration.cancel' && body.input?.registrationId) cancelled.push(body.input.registrationId);
+    }
+  });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect.poll(() => cancelled.length).toBe(1);
+  expect(
+    await kocoro.call('bots.checkCredentials', { platform: 'feishu', appId: NEW_APP.appId, registrationId: cancelled[0] }).then(
+      () => 'accepted',
+      (err: Error) => err.message,
+    ),
+  ).toMatch(/paste the App Secret/);
 });
 
 test('a declined scan says so, and "Paste credentials instead" goes back to the paste fields', async ({ page, kocoro, lark }) => {
   lark.registration.script({ pendingPolls: 1, interval: 1, outcome: 'deny' });
-  const dialog = await startScan(page, kocoro, lark);
+  const dialog = await startScan(page, kocoro);
 
   await expect(dialog.getByText('Creating the app was declined')).toBeVisible();
   await expect(dialog.getByText(/declined in the app on the phone/)).toBeVisible();
@@ -130,9 +151,11 @@ test('a declined scan says so, and "Paste credentials instead" goes back to the 
   await expect(dialog.getByLabel('App Secret', { exact: true })).toBeEditable();
   await expect(dialog.getByText('Creating the app was declined')).toBeHidden();
 
-  // The paste path works as before.
+  // The paste path works as before, with its own Open Platform URL (the fake's).
   await dialog.getByLabel('App ID').fill(FEISHU_APP.appId);
   await dialog.getByLabel('App Secret', { exact: true }).fill(FEISHU_APP.appSecret);
+  await dialog.getByText('Advanced').click();
+  await dialog.getByLabel('Open Platform URL').fill(lark.url);
   await dialog.getByRole('button', { name: 'Next' }).click();
   await expect(dialog.getByText('Step 2/3')).toBeVisible();
 });
@@ -148,7 +171,7 @@ test('switching to paste, and closing the dialog, cancel the registration still 
 
   lark.registration.script({ pendingPolls: 1000, interval: 1 });
   lark.registration.script({ pendingPolls: 1000, interval: 1 });
-  const dialog = await startScan(page, kocoro, lark);
+  const dialog = await startScan(page, kocoro);
   await expect(dialog.getByRole('img', { name: /QR code/ })).toBeVisible();
   await dialog.getByRole('radio', { name: 'Paste the credentials of an existing app' }).check();
   await expect(dialog.getByLabel('App ID')).toBeVisible();
@@ -168,7 +191,7 @@ test('a scan by a Lark organization from the Feishu dialog makes a Lark bot; the
   lark,
 }) => {
   lark.registration.script({ pendingPolls: 1, interval: 1, outcome: 'approve', tenantBrand: 'lark', ...NEW_APP });
-  const dialog = await startScan(page, kocoro, lark);
+  const dialog = await startScan(page, kocoro);
   await expectScanned(dialog, lark);
   await expect(dialog.getByText('The app is on Lark, so the bot is added there.')).toBeVisible();
   expect(lark.registration.last()!.polls.some((p) => p.host === 'lark')).toBe(true);

@@ -59,7 +59,7 @@ test('a misconfigured app: Add Bot names each problem with its console link, and
   const appId = FEISHU_APP.appId;
   const links = consoleLinks('feishu', appId);
   misconfigure(lark, appId);
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   const dialog = await registerFeishuBot(page, lark);
 
   // …but after registration the checklist comes from the check itself, not from those ticks.
@@ -148,7 +148,7 @@ test("the open panel follows the bot's own check when it reconnects, with no cli
   lark.setGrantedScopes(LARK_APP.appId, ALL_SCOPES);
   lark.setAppInfo(LARK_APP.appId, { eventMode: 'websocket', subscribedEvents: [] });
   await addLarkBot(kocoro, lark);
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   const row = page.getByRole('listitem', { name: LARK_APP.appId });
   await row.getByRole('button', { name: 'Setup incomplete (1)' }).click();
   const panel = page.getByRole('dialog', { name: `Setup check — ${LARK_APP.appId}` });
@@ -171,7 +171,7 @@ test('what cannot be checked offers Grant, and a failed check is said in the pan
   // Everything but the optional permission that lets the app read its own settings.
   lark.setGrantedScopes(LARK_APP.appId, [...REQUIRED_SCOPES]);
   await addLarkBot(kocoro, lark);
-  await page.goto(kocoro.url);
+  await page.goto(await kocoro.link());
   const row = page.getByRole('listitem', { name: LARK_APP.appId });
   await expect(row.getByText('Connected')).toBeVisible();
   // Nothing is known to be wrong: no badge, and the row's Setup button opens the panel.

@@ -12,6 +12,8 @@ const approval: PendingApproval = {
   tool: 'bash',
   title: 'Delete the notes file',
   detail: 'rm notes.txt',
+  hidden: 0,
+  invisible: 0,
   alwaysAllowOffered: true,
   since: 0,
 };

@@ -8,8 +8,8 @@
  *   page elsewhere from listening to the event stream).
  * - The per-run token: `Authorization: Bearer` on API calls, a `kocoro-token.T` subprotocol on
  *   the event socket. Never a cookie: cookies are not isolated by port, so every other server on
- *   127.0.0.1 the browser visits would receive it. The page keeps it in session storage, taken
- *   from the printed link's fragment (which no server ever sees). Compared in constant time.
+ *   127.0.0.1 the browser visits would receive it. The page keeps it in session storage, given
+ *   for a sign-in link's one-time code (sign-in-codes.ts); never in a URL. Compared in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -18,7 +18,7 @@ export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Tokens are only ever letters, digits, `-` and `_`, so they are safe in a URL fragment and a WebSocket subprotocol. */
+/** Tokens are only ever letters, digits, `-` and `_`, so they are safe in a JSON string and a WebSocket subprotocol. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;
 
 /**

@@ -140,21 +140,27 @@ async function until(predicate: () => boolean, timeoutMs = 3000): Promise<void> 
 }
 
 describe('UI server: the token', () => {
-  it('listens on 127.0.0.1 and prints a URL carrying a 43-character base64url token in its fragment, which no server receives', async () => {
+  it('listens on 127.0.0.1 with a 43-character base64url token, and its links carry a one-time code in the fragment, never the token', async () => {
     const s = await startUiServer({ port: 0, handlers: testHandlers(), events: new EventBus(), staticDir, logger: silentLogger });
     try {
       expect(s.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(s.url).toBe(`http://127.0.0.1:${s.port}/#token=${s.token}`);
+      const { link, expiresAt } = s.newLink('start');
+      expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${s.port}/#code=[A-Za-z0-9_-]{43}$`));
+      expect(link).not.toContain(s.token);
+      expect(expiresAt - Date.now()).toBeGreaterThan(9 * 60_000);
+      expect(expiresAt - Date.now()).toBeLessThanOrEqual(10 * 60_000);
+      expect(s.newLink('start').link).not.toBe(link);
     } finally {
       await s.close();
     }
   });
 
-  it('refuses an API call without the token with 401 and says where the link is', async () => {
+  it('refuses an API call without the token with 401 and says how to get a link', async () => {
     const res = await call({ method: 'app.info', input: {} }, {});
     expect(res.status).toBe(401);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.body).toMatch(/Open the URL printed by `npm run headless/);
+    expect(res.body).toMatch(/Open the link printed by `npm run headless/);
+    expect(res.body).toContain('npm run headless -- --link');
     expect(res.body).not.toContain(TOKEN);
   });
 

@@ -1,25 +1,28 @@
 /**
  * The headless UI transport: the built renderer plus the shared contract over HTTP + WebSocket on
- * 127.0.0.1, behind a random per-run token. The HTTP/WS twin of the desktop app's IPC bridge:
+ * 127.0.0.1, behind a random per-run session token. The HTTP/WS twin of the desktop app's IPC bridge:
  *
  * - `POST /api/call` `{ method, input }` → the `RpcReply` of `dispatch()` (HTTP 200 for results
  *   and for error envelopes alike; 400 malformed JSON; 413 over 1 MiB; 415 not JSON);
  * - `GET /api/events` (WebSocket) → one `{ event, payload }` text frame per EventBus event;
+ * - `POST /api/session` `{ code }` → the session token, for a sign-in link's one-time code
+ *   (session-endpoint.ts);
  * - anything else: a file of `staticDir`, with `index.html` for client-side routes.
  *
  * Every request and socket is checked, in this order: the Host header (DNS rebinding), the Origin
  * header (cross-site requests, cross-site WebSockets), then, for the API, the token: an
  * `Authorization: Bearer` header on calls, a `kocoro-token.T` subprotocol on the event socket.
- * The printed URL carries it in its fragment (`/#token=T`), which browsers never send to any
- * server; the page moves it to session storage. No cookie (cookies are shared by every port of
+ * The token itself never travels in a URL: a link (`/#code=C`, `newLink()`) carries a one-time
+ * code in its fragment, which browsers never send to any server; the page trades it once for the
+ * token and keeps that in session storage. No cookie (cookies are shared by every port of
  * 127.0.0.1), no CORS headers. The built UI itself (HTML, scripts) holds no secret and is served
- * without the token. Generic over any `Handlers`.
+ * without the token. Generic over any `Handlers`; it answers `app.signInLink` itself, since only
+ * it has codes to give.
  */
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { APP_CSP } from '@shared/csp';
-import { dispatch, type Handlers, type RpcReply } from '@shared/contract';
+import { dispatch, type Handlers } from '@shared/contract';
 import type { EventBus } from '../core/api/event-bus';
 import type { Logger } from '../core/log/logger';
 import {
@@ -32,6 +35,9 @@ import {
   tokenMatches,
   TOKEN_PATTERN,
 } from './access';
+import { pathOf, readJsonObject, rejectUpgrade, send, sendJson } from './http-io';
+import { handleSessionRequest } from './session-endpoint';
+import { SignInCodes } from './sign-in-codes';
 import { readStaticFile } from './static-files';
 
 export interface UiServerOptions {
@@ -48,14 +54,23 @@ export interface UiServerOptions {
   readonly pingIntervalMs?: number;
   /** Largest accepted `/api/call` body. */
   readonly maxBodyBytes?: number;
+  /** How long a sign-in link works unused; defaults to CODE_TTL_MS (tests shorten it). */
+  readonly signInCodeTtlMs?: number;
 }
 
+/** Who asked for a sign-in link, for the log. */
+export type LinkRequester = 'start' | 'socket' | 'api';
+
 export interface UiServer {
-  /** What the user opens: `http://127.0.0.1:PORT/#token=T`. Contains the token: never log it. */
-  readonly url: string;
   readonly origin: string;
   readonly port: number;
+  /** The session token a traded code gives: never log it, never put it in a URL or on a command line. */
   readonly token: string;
+  /**
+   * A new sign-in link, `http://127.0.0.1:PORT/#code=C`: what the user opens. Its code works once,
+   * until `expiresAt`; still, print it only where the user alone reads it (never a log).
+   */
+  newLink(requester: LinkRequester): { link: string; expiresAt: number };
   close(): Promise<void>;
 }
 
@@ -65,22 +80,12 @@ const DEFAULT_PING_MS = 25_000;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
-/** On every response, including refusals. Deliberately no Access-Control-* header. */
-const SECURITY_HEADERS: OutgoingHttpHeaders = {
-  'Content-Security-Policy': APP_CSP,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
 const unauthorizedText = (port: number): string =>
-  'Kocoro: this page needs its access link.\n\n' +
-  `Open the URL printed by \`npm run headless -- --ui ${port}\` (the line starting with "UI: ",\n` +
-  'ending in #token=...). The link changes every time the command starts.\n';
+  'Kocoro: this page needs a sign-in link.\n\n' +
+  `Open the link printed by \`npm run headless -- --ui ${port}\` (the line starting with "UI: "), or get a new\n` +
+  'one with `npm run headless -- --link` (add the same --data-dir, if any). Each link works once.\n';
 
-type Refusal = { status: 400 | 401 | 403 | 404; reason: string; text: string };
+type Refusal = { status: 400 | 401 | 403 | 404 | 429; reason: string; text: string };
 
 export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const token = opts.token ?? generateToken();
@@ -88,7 +93,15 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const { handlers, events, staticDir } = opts;
   const logger = opts.logger.child({ component: 'ui' });
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const codes = new SignInCodes({ ttlMs: opts.signInCodeTtlMs });
   let port = opts.port;
+
+  const newLink = (requester: LinkRequester): { link: string; expiresAt: number } => {
+    const { code, expiresAt } = codes.issue();
+    logger.log('info', 'ui.link_issued', { requester, expiresAt: new Date(expiresAt).toISOString() });
+    return { link: `http://127.0.0.1:${port}/#code=${code}`, expiresAt };
+  };
+  const served: Handlers = { ...handlers, 'app.signInLink': async () => newLink('api') };
 
   const server = http.createServer();
   const wss = new WebSocketServer({
@@ -148,34 +161,10 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   };
 
   const handleApiCall = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') {
-      send(res, 405, 'text/plain; charset=utf-8', 'Use POST.\n', { Allow: 'POST' });
-      return;
-    }
-    // A cross-site HTML form can only send text/plain, urlencoded or multipart bodies: requiring
-    // JSON means a "simple" cross-site POST can never reach a handler (on top of the Origin check).
-    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
-      sendJson(res, 415, envelope('Send the call as Content-Type: application/json.'));
-      return;
-    }
-    const body = await readBody(req, maxBody);
-    if (body === 'too_large') {
-      sendJson(res, 413, envelope(`The request body is larger than ${maxBody} bytes.`), { Connection: 'close' });
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      sendJson(res, 400, envelope('The request body is not valid JSON.'));
-      return;
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      sendJson(res, 400, envelope('The request body must be a JSON object { "method": ..., "input": ... }.'));
-      return;
-    }
-    const { method, input } = parsed as { method?: unknown; input?: unknown };
-    const reply = await dispatch(handlers, method, input);
+    const body = await readJsonObject(req, res, maxBody, '{ "method": ..., "input": ... }');
+    if (body === null) return;
+    const { method, input } = body as { method?: unknown; input?: unknown };
+    const reply = await dispatch(served, method, input);
     if (!reply.ok && reply.error.code === 'internal') {
       logger.log('warn', 'ui.call_failed', { method: String(method), error: reply.error.message });
     }
@@ -199,6 +188,14 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       return;
     }
 
+    if (url.pathname === '/api/session') {
+      return handleSessionRequest(req, res, {
+        codes,
+        token,
+        refused: (reason, status) => logRefusal({ status, reason, text: '' }, req.url, false),
+        signedIn: () => logger.log('info', 'ui.signed_in'),
+      });
+    }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
       const refusal = check(req, 'bearer');
       if (refusal) return refuse(req, res, refusal);
@@ -295,10 +292,10 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}/#token=${token}`,
     origin: `http://127.0.0.1:${port}`,
     port,
     token,
+    newLink,
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(pinger);
@@ -314,75 +311,4 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       return closing;
     },
   };
-}
-
-function envelope(message: string): RpcReply<never> {
-  return { ok: false, error: { code: 'invalid_input', message } };
-}
-
-/** The path of a request target, without the query (which may hold the token). */
-function pathOf(target: string | undefined): string {
-  const raw = target ?? '/';
-  const q = raw.indexOf('?');
-  return (q < 0 ? raw : raw.slice(0, q)).slice(0, 200);
-}
-
-function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, extra: OutgoingHttpHeaders = {}): void {
-  const buffer = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    'Cache-Control': 'no-store',
-    ...extra,
-    'Content-Type': contentType,
-    'Content-Length': buffer.length,
-  });
-  res.end(buffer);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown, extra: OutgoingHttpHeaders = {}): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), extra);
-}
-
-/** The body, or 'too_large' as soon as it passes `limit` bytes (declared or actual). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        req.off('data', onData);
-        req.resume(); // discard the rest; the 413 goes out with Connection: close
-        resolve('too_large');
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', (err) => {
-      if (!done) reject(err);
-    });
-  });
-}
-
-/** Refuse a WebSocket upgrade with a plain HTTP response on the raw socket. */
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  const body = Buffer.from(text, 'utf8');
-  const reason = http.STATUS_CODES[status] ?? 'Error';
-  const headers = [
-    `HTTP/1.1 ${status} ${reason}`,
-    'Connection: close',
-    'Content-Type: text/plain; charset=utf-8',
-    `Content-Length: ${body.length}`,
-    'Cache-Control: no-store',
-    ...Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${String(v)}`),
-  ];
-  socket.end(Buffer.concat([Buffer.from(headers.join('\r\n') + '\r\n\r\n', 'utf8'), body]));
 }

@@ -1,24 +1,38 @@
-import { StrictMode } from 'react';
+import { StrictMode, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { takeAccessToken, watchForNewAccessLink } from './api/access-token';
+import { signIn, watchForNewSignInLink } from './api/access-token';
 import { createClient } from './api/client';
 import { ClientProvider } from './api/ClientContext';
 import { App } from './App';
 import { initI18n } from './i18n';
+import { SignInPage } from './shell/SignInPage';
 import './styles.css';
 
 const container = document.getElementById('root');
 if (container === null) throw new Error('renderer/index.html has no #root element');
+const root = createRoot(container);
+const render = (node: ReactNode) => root.render(<StrictMode>{node}</StrictMode>);
 
 initI18n();
-// The desktop app talks over IPC; the headless UI needs its access token (before the router reads the fragment).
-const client = window.kocoro ? createClient() : createClient({ token: takeAccessToken() });
-if (!window.kocoro) watchForNewAccessLink();
-
-createRoot(container).render(
-  <StrictMode>
-    <ClientProvider client={client}>
+if (window.kocoro) {
+  // The desktop app talks over IPC: nothing to sign in to.
+  render(
+    <ClientProvider client={createClient()}>
       <App />
-    </ClientProvider>
-  </StrictMode>,
-);
+    </ClientProvider>,
+  );
+} else {
+  watchForNewSignInLink();
+  // Before the router reads the fragment: a sign-in link's code leaves the address bar first.
+  void signIn().then((outcome) =>
+    render(
+      outcome.problem ? (
+        <SignInPage problem={outcome.problem} signedIn={outcome.token !== undefined} />
+      ) : (
+        <ClientProvider client={createClient({ token: outcome.token })}>
+          <App />
+        </ClientProvider>
+      ),
+    ),
+  );
+}

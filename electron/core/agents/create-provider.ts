@@ -17,7 +17,7 @@ export function createProvider(config: ProviderConfig): AgentProvider {
         return new OpenAiProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey, model: config.model, temperature: config.temperature });
       }, true);
     case 'kocoro':
-      return new KocoroProvider({ url: config.url, agent: config.agent });
+      return new KocoroProvider({ url: config.url, agent: config.agent, stateDir: config.stateDir });
     case 'anthropic':
       return new LazyProvider(async () => {
         const { AnthropicProvider } = await import('./anthropic-provider');

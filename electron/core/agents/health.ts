@@ -13,7 +13,7 @@ export async function providerHealth(config: ProviderConfig): Promise<ProviderHe
     case 'echo':
       return { ok: true, message: 'The echo agent is always ready.' };
     case 'kocoro':
-      return kocoroHealth(config.url);
+      return kocoroHealth({ url: config.url, stateDir: config.stateDir });
     case 'command':
       return commandHealth({ command: config.command, cwd: config.cwd });
     case 'anthropic': {

@@ -119,15 +119,6 @@ export function argsSummary(tool: string, args: string, redact: (text: string) =
   return shorten(redact(text.replace(/\s+/g, ' ').trim()), max);
 }
 
-/** The call's arguments for an approval card: the main one when known, else all of them; redacted, then shortened. */
-export function approvalDetail(args: string, redact: (text: string) => string, max = 600): string {
-  const parsed = eventJson(args);
-  const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
-  const main = ['command', 'file_path', 'url'].map((k) => fields?.[k]).find((v): v is string => typeof v === 'string' && v !== '');
-  const text = main ?? (fields ? JSON.stringify(fields, null, 1) : args);
-  return shorten(redact(text), max);
-}
-
 function shorten(text: string, max: number): string {
   const chars = [...text];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeKocoro } from '@e2e/fake-kocoro/server';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeKocoro, writeDaemonPidFile } from '@e2e/fake-kocoro/server';
 import { LoopbackHttp } from '@e2e/fakes/loopback-http';
 import { KocoroProvider, kocoroHealth, listKocoroAgents } from './kocoro-provider';
 import {
@@ -50,7 +53,7 @@ async function failure(provider: KocoroProvider, req: AgentRequest): Promise<unk
 describe('KocoroProvider', () => {
   it('streams deltas and sends the newest message with the routing keys', async () => {
     fake = await FakeKocoro.start({ chunkChars: 3 });
-    const provider = new KocoroProvider({ url: fake.url, agent: 'research' });
+    const provider = new KocoroProvider({ url: fake.url, stateDir: fake.stateDir, agent: 'research' });
     const { chunks, text } = await run(provider, request('hello there'));
     expect(chunks.length).toBeGreaterThan(3);
     expect(chunks.filter((c) => !isProgress(c)).every((c) => typeof c === 'string')).toBe(true);
@@ -60,7 +63,7 @@ describe('KocoroProvider', () => {
 
   it('keys sessions per chat and per thread', async () => {
     fake = await FakeKocoro.start();
-    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const provider = new KocoroProvider({ url: fake.url, stateDir: fake.stateDir, agent: 'a' });
     await run(provider, request('one', { chatId: 'oc_A' }));
     await run(provider, request('two', { chatId: 'oc_B' }));
     await run(provider, request('three', { chatId: 'oc_B', threadId: 'omt_9' }));
@@ -73,7 +76,7 @@ describe('KocoroProvider', () => {
 
   it('takes done.reply as the final text when it differs from the deltas', async () => {
     fake = await FakeKocoro.start({ finalReply: () => 'the authoritative answer' });
-    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const provider = new KocoroProvider({ url: fake.url, stateDir: fake.stateDir, agent: 'a' });
     const { chunks, text } = await run(provider, request('hi'));
     expect(chunks.at(-1)).toEqual({ replace: 'the authoritative answer' });
     expect(text).toBe('the authoritative answer');
@@ -81,7 +84,7 @@ describe('KocoroProvider', () => {
 
   it('stops: aborts the stream and asks the daemon to cancel the run', async () => {
     fake = await FakeKocoro.start({ chunkChars: 1, chunkDelayMs: 20, reply: () => 'x'.repeat(400) });
-    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const provider = new KocoroProvider({ url: fake.url, stateDir: fake.stateDir, agent: 'a' });
     const controller = new AbortController();
     let received = 0;
     const running = (async () => {
@@ -104,13 +107,13 @@ describe('KocoroProvider', () => {
     const err = await failure(new KocoroProvider({ url, agent: 'a' }), request('hi'));
     expect(err).toBeInstanceOf(AgentError);
     expect((err as AgentError).userMessage).toBe('Kocoro daemon not running: start it with `shan daemon start`');
-    expect(await kocoroHealth(url)).toMatchObject({ ok: false, message: expect.stringMatching(/not running/) });
+    expect(await kocoroHealth({ url })).toMatchObject({ ok: false, message: expect.stringMatching(/not running/) });
     await expect(listKocoroAgents(url)).rejects.toThrow(/not running/);
   });
 
   it('turns an error event into an AgentError', async () => {
     fake = await FakeKocoro.start({ error: 'agent "nope" not found' });
-    const err = await failure(new KocoroProvider({ url: fake.url, agent: 'nope' }), request('hi'));
+    const err = await failure(new KocoroProvider({ url: fake.url, stateDir: fake.stateDir, agent: 'nope' }), request('hi'));
     expect(err).toBeInstanceOf(AgentError);
     expect((err as AgentError).userMessage).toMatch(/agent "nope" not found/);
   });
@@ -121,7 +124,7 @@ describe('KocoroProvider', () => {
       { name: 'default', displayName: 'Default', description: 'General assistant' },
       { name: 'research', displayName: 'Research', description: 'Finds things out' },
     ]);
-    expect(await kocoroHealth(fake.url)).toMatchObject({ ok: true });
+    expect(await kocoroHealth({ url: fake.url, stateDir: fake.stateDir })).toMatchObject({ ok: true });
   });
 
   it('reports tool calls as steps (with what they do, redacted), narration and the total usage of the run', async () => {
@@ -133,7 +136,7 @@ describe('KocoroProvider', () => {
         { tool: 'http', args: { url: 'https://api.example.com/?token=abcdef123456' }, fails: true },
       ],
     });
-    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const provider = new KocoroProvider({ url: fake.url, stateDir: fake.stateDir, agent: 'a' });
     const { chunks, text } = await run(provider, request('weather?'));
     const progress = chunks.filter(isProgress);
     expect(progress.filter((p) => p.kind === 'narration')).toEqual([{ kind: 'narration', text: 'Looking it up' }]);
@@ -160,7 +163,7 @@ describe('KocoroProvider', () => {
     fake = await FakeKocoro.start({
       tools: [{ tool: 'bash', args: { command: 'rm notes.txt --password=hunter2', description: 'Delete the notes file' }, approval: true }],
     });
-    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const provider = new KocoroProvider({ url: fake.url, stateDir: fake.stateDir, agent: 'a' });
     let approval: AgentApproval | undefined;
     let text = '';
     for await (const chunk of provider.stream(request('delete notes'))) {
@@ -172,7 +175,8 @@ describe('KocoroProvider', () => {
       text = applyChunk(text, chunk);
     }
     expect(approval).toMatchObject({ tool: 'bash', title: 'Delete the notes file', alwaysAllowOffered: true });
-    expect(approval!.detail).toBe('rm notes.txt --password=***');
+    // Passed on as the daemon sent them: whoever shows them to a person builds the view (whole, runtime/tool-call-view.ts).
+    expect(JSON.parse(approval!.args)).toEqual({ command: 'rm notes.txt --password=hunter2', description: 'Delete the notes file' });
     expect(fake.approvalPosts).toEqual([{ request_id: fake.approvals[0]!.requestId, decision: 'allow' }]);
     expect(fake.approvals[0]!.decision).toBe('allow');
     expect(text).toBe('a says: delete notes');
@@ -183,7 +187,7 @@ describe('KocoroProvider', () => {
       approvalTimeoutMs: 150,
       tools: [{ tool: 'computer', args: { action: 'click' }, approval: true, flags: ['always_allow_disabled'] }],
     });
-    const provider = new KocoroProvider({ url: fake.url, agent: 'a' });
+    const provider = new KocoroProvider({ url: fake.url, stateDir: fake.stateDir, agent: 'a' });
     const progress: AgentProgress[] = [];
     let text = '';
     for await (const chunk of provider.stream(request('click it'))) {
@@ -203,11 +207,15 @@ describe('KocoroProvider', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end('event: injected\ndata: default:lark:oc_1\n\n');
     });
+    // This process serves the port, as the daemon would: its pid file names this process.
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'shannon-'));
+    await writeDaemonPidFile(stateDir, process.pid);
     try {
-      const err = await failure(new KocoroProvider({ url: server.origin, agent: 'a' }), request('hi'));
+      const err = await failure(new KocoroProvider({ url: server.origin, stateDir, agent: 'a' }), request('hi'));
       expect((err as AgentError).notice).toEqual({ key: 'kocoro.busy' });
     } finally {
       await server.close();
+      await fs.rm(stateDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,6 @@
 import { redactCredentials } from '../log/redact';
 import {
   ALWAYS_ALLOW_DISABLED,
-  approvalDetail,
   approvalEventSchema,
   cloudAgentSchema,
   cloudPlanSchema,
@@ -15,6 +14,7 @@ import {
   usageOf,
   usageSchema,
 } from './kocoro-events';
+import { proofLine, proveDaemon, refusal } from './daemon-identity';
 import { AgentError, type AgentChunk, type AgentProvider, type AgentRequest, type ApprovalDecision } from './provider';
 import { parseSse, type SseEvent } from './sse';
 
@@ -26,6 +26,8 @@ export interface KocoroProviderOptions {
   url?: string;
   /** The daemon's agent to talk to (`GET /agents` lists them). */
   agent: string;
+  /** The daemon's state folder (its `--state-dir`), where its pid file proves who listens; default ~/.shannon. */
+  stateDir?: string;
 }
 
 export interface KocoroAgentInfo {
@@ -91,24 +93,29 @@ export async function listKocoroAgents(url?: string, signal: AbortSignal = Abort
     }));
 }
 
-/** `GET /health` of a daemon. */
+/** Who answers at the daemon's URL (daemon-identity.ts), then its `GET /health`. */
 export async function kocoroHealth(
-  url?: string,
+  target: { url?: string; stateDir?: string } = {},
   signal: AbortSignal = AbortSignal.timeout(5000),
 ): Promise<{ ok: boolean; message: string }> {
-  const base = baseUrl(url);
+  const base = baseUrl(target.url);
+  const proof = await proveDaemon({ url: base, stateDir: target.stateDir });
+  if (proof.state === 'nothing') return { ok: false, message: notRunning(base).message };
+  const who = proofLine(proof, base);
+  if (proof.state !== 'proven' && proof.state !== 'remote') return { ok: false, message: who };
   try {
     const res = await daemonFetch(base, '/health', { signal });
-    if (!res.ok) return { ok: false, message: `Kocoro daemon at ${base} answered HTTP ${res.status}` };
-    const body = (await res.json().catch(() => ({}))) as { status?: unknown };
+    if (!res.ok) return { ok: false, message: `${who}; it answered HTTP ${res.status}` };
+    const body = (await res.json().catch(() => ({}))) as { status?: unknown; version?: unknown };
+    const version = typeof body.version === 'string' && body.version ? `, version ${body.version.slice(0, 40)}` : '';
     return body.status === 'ok'
-      ? { ok: true, message: `Kocoro daemon at ${base} is running` }
-      : { ok: false, message: `Kocoro daemon at ${base} reports status ${JSON.stringify(body.status ?? null)}` };
+      ? {
+          ok: true,
+          message: proof.state === 'proven' ? `${who}, running at ${base}${version}` : `${who}. A daemon answers there${version}`,
+        }
+      : { ok: false, message: `${who}; it reports status ${JSON.stringify(body.status ?? null)}` };
   } catch (err) {
-    return {
-      ok: false,
-      message: err instanceof AgentError ? err.message : `Kocoro daemon at ${base}: ${err instanceof Error ? err.message : String(err)}`,
-    };
+    return { ok: false, message: `${who}; ${err instanceof Error ? err.message : String(err)}` };
   }
 }
 
@@ -138,6 +145,12 @@ export class KocoroProvider implements AgentProvider {
       ...(context.threadId ? { thread_id: context.threadId } : {}),
     };
     const body = { text: last?.text ?? '', ...routing, sender: context.senderOpenId };
+    signal.throwIfAborted();
+    // Nothing is sent until the program on the daemon's port is shown to be the daemon.
+    const proof = await proveDaemon({ url: this.url, stateDir: this.opts.stateDir });
+    if (proof.state === 'nothing') throw notRunning(this.url);
+    const refused = refusal(proof, this.url);
+    if (refused) throw refused;
     signal.throwIfAborted();
 
     const onAbort = () => void this.cancel(routing);
@@ -249,7 +262,7 @@ export class KocoroProvider implements AgentProvider {
               requestId: a.request_id,
               tool: a.tool,
               title: (a.title || a.tool).slice(0, 200),
-              detail: approvalDetail(a.args ?? '', redactCredentials),
+              args: a.args ?? '',
               alwaysAllowOffered: !(a.flags ?? []).includes(ALWAYS_ALLOW_DISABLED),
               decide: async (decision) => {
                 // Marked first: the agent may go on (and send its next event) before the answer to the POST arrives.

@@ -42,4 +42,17 @@ describe('provider config in the config file', () => {
     expect(text).toMatch(/agents\[1\]\.provider\.input/);
     expect(text).toMatch(/shell/);
   });
+
+  it("takes a Kocoro daemon's state folder only as an absolute path or one in the home folder", () => {
+    const kocoro = (stateDir: string) => ({
+      agents: [{ id: 'k', name: 'K', provider: { type: 'kocoro', agent: 'a', stateDir } }],
+      bots: [],
+    });
+    expect(configFileSchema.safeParse(kocoro('/srv/shannon-e2e')).success).toBe(true);
+    expect(configFileSchema.safeParse(kocoro('~/.shannon-test')).success).toBe(true);
+    expect(configFileSchema.safeParse(kocoro('C:\\Users\\me\\.shannon')).success).toBe(true);
+    const relative = configFileSchema.safeParse(kocoro('.shannon'));
+    expect(relative.success).toBe(false);
+    expect(formatZodError(relative.error!)).toMatch(/agents\[0\]\.provider\.stateDir/);
+  });
 });

@@ -75,8 +75,12 @@ export interface AgentApproval {
   tool: string;
   /** What the agent says it wants to do (model-written: shown as text, never trusted). */
   title: string;
-  /** The call's arguments, redacted and shortened for display. */
-  detail: string;
+  /**
+   * The call's arguments exactly as the backend sent them (a JSON string for the Kocoro daemon), not
+   * redacted or shortened: whoever shows them to a person deciding builds the view
+   * (runtime/tool-call-view.ts), so that person sees all of what will run.
+   */
+  args: string;
   /** False when the backend refuses to remember this tool (`always_allow_disabled`). */
   alwaysAllowOffered: boolean;
   decide(decision: ApprovalDecision): Promise<void>;

@@ -2,7 +2,7 @@ import { type Handlers, RpcError, type Settings } from '@shared/contract';
 import { parseExternalLink } from '@shared/external-links';
 import type { ServiceContext } from './service-context';
 
-type AppHandlers = Pick<Handlers, 'app.info' | 'settings.get' | 'settings.update' | 'links.open'>;
+type AppHandlers = Pick<Handlers, 'app.info' | 'app.signInLink' | 'settings.get' | 'settings.update' | 'links.open'>;
 
 export function appHandlers(ctx: ServiceContext): AppHandlers {
   const settings = (): Settings => {
@@ -18,6 +18,11 @@ export function appHandlers(ctx: ServiceContext): AppHandlers {
       ...(ctx.configFile ? { configFile: ctx.configFile } : {}),
       dataDir: ctx.dataDir,
     }),
+
+    // Links sign a browser in to the headless UI, whose server answers this itself; the desktop app has none.
+    'app.signInLink': async () => {
+      throw new RpcError('not_found', 'Sign-in links are for Kocoro in a browser (npm run headless -- --ui PORT).');
+    },
 
     'settings.get': async () => settings(),
 

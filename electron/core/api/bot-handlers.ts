@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PLATFORM_DOMAIN } from '@shared/platform';
 import { type Handlers, RpcError } from '@shared/contract';
-import type { AccessConfig } from '@shared/config-schema';
+import type { AccessConfig, Platform } from '@shared/config-schema';
 import { resolveAccess } from '../runtime/access-policy';
 import { resolvedReplyMode } from '../runtime/reply-mode';
 import { BotDirectory } from './bot-directory';
@@ -24,9 +24,10 @@ const LIVE_DEFAULTS = {
   maxConcurrentAnswers: DEFAULT_CONCURRENT_ANSWERS,
   approvals: 'chat',
   approvers: [],
+  askersMayApprove: false,
   usageFooter: false,
 } satisfies { [K in LiveKey]-?: AppBot[K] };
-type LiveKey = 'language' | 'backlog' | 'maxConcurrentAnswers' | 'approvals' | 'approvers' | 'usageFooter';
+type LiveKey = 'language' | 'backlog' | 'maxConcurrentAnswers' | 'approvals' | 'approvers' | 'askersMayApprove' | 'usageFooter';
 const LIVE_KEYS = Object.keys(LIVE_DEFAULTS) as LiveKey[];
 
 function sameSetting(key: LiveKey, a: unknown, b: unknown): boolean {
@@ -87,11 +88,29 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     return views.bot(record);
   };
 
-  /** The App Secret typed in, or the one a scan created (kept in the core, named by its registration). */
-  const appSecretOf = (input: { appId: string; appSecret?: string; registrationId?: string }): string => {
-    if (input.appSecret) return input.appSecret;
+  /**
+   * The App Secret typed in (with the Open Platform URL typed in, if any), or the one a scan created
+   * (kept in the core, named by its registration) with the Open Platform of that registration. A
+   * scan's secret goes only there: a registration id with another platform or with any URL beside
+   * it is refused, so no caller can have the core send that secret to a host of their choosing.
+   */
+  const credentialsOf = (input: {
+    platform: Platform;
+    appId: string;
+    appSecret?: string;
+    registrationId?: string;
+    domain?: string;
+  }): { appSecret: string; domain?: string } => {
+    if (input.appSecret) return { appSecret: input.appSecret, ...(input.domain ? { domain: input.domain } : {}) };
     const created = input.registrationId ? ctx.registrations.credentials(input.registrationId) : undefined;
-    if (created && created.appId === input.appId) return created.appSecret;
+    if (created && input.domain)
+      throw new RpcError(
+        'invalid_input',
+        'domain: an app created by scanning is used on its own Open Platform, not a URL given here',
+        'domain',
+      );
+    if (created && created.appId === input.appId && created.platform === input.platform)
+      return { appSecret: created.appSecret, ...(created.domain ? { domain: created.domain } : {}) };
     throw new RpcError(
       'invalid_input',
       input.registrationId
@@ -114,9 +133,12 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     'bots.list': async () => Promise.all(catalog.bots().map((b) => views.bot(b))),
 
     'bots.checkCredentials': async (input) => {
-      const appSecret = appSecretOf(input);
+      const { appSecret, domain } = credentialsOf(input);
       redactor.add(appSecret);
-      return checkCredentials({ ...input, appSecret }, { logger: ctx.logger.child({ op: 'bots.checkCredentials', appId: input.appId }) });
+      return checkCredentials(
+        { platform: input.platform, appId: input.appId, appSecret, ...(domain ? { domain } : {}) },
+        { logger: ctx.logger.child({ op: 'bots.checkCredentials', appId: input.appId }) },
+      );
     },
 
     'bots.create': (input) =>
@@ -131,7 +153,8 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           );
         }
         const id = botIdFor(input.platform, input.appId, (candidate) => catalog.botIdTaken(candidate));
-        const domain = customDomain(input.platform, input.domain);
+        const credentials = credentialsOf(input);
+        const domain = customDomain(input.platform, credentials.domain);
         const displayName = input.displayName || undefined;
         const record: AppBot = {
           id,
@@ -144,7 +167,7 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           ...(input.access ? { access: cleanAccess(input.access) } : {}),
         };
         setLiveSettings(record, input);
-        await saveSecret(secretKeys.appSecret(id), appSecretOf(input));
+        await saveSecret(secretKeys.appSecret(id), credentials.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
         try {
           store.putBot(record);
@@ -154,6 +177,8 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           await vault.delete(secretKeys.encryptKey(id)).catch(() => undefined);
           throw err;
         }
+        // The scan's secret now lives in the vault; the registration is done with it.
+        if (input.registrationId) ctx.registrations.cancel(input.registrationId);
         ctx.logger.log('info', 'bot.created', { bot: id, platform: input.platform, appId: input.appId });
         await launcher.launch(id);
         events.emit('bots.changed', {});

@@ -52,6 +52,7 @@ export class Catalog {
       ...(b.maxConcurrentAnswers ? { maxConcurrentAnswers: b.maxConcurrentAnswers } : {}),
       ...(b.approvals ? { approvals: b.approvals } : {}),
       ...(b.approvers?.length ? { approvers: b.approvers } : {}),
+      ...(b.askersMayApprove ? { askersMayApprove: b.askersMayApprove } : {}),
       ...(b.usageFooter ? { usageFooter: b.usageFooter } : {}),
       managedBy: 'config',
     }));

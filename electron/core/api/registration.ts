@@ -8,10 +8,14 @@ import { PLATFORM_LABEL } from '@shared/platform';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
 
-/** The accounts hosts the device flow talks to (lark/README.md §5.15); tests point them at the fake. */
+/**
+ * The accounts hosts the device flow talks to (lark/README.md §5.15), and the Open Platform the apps
+ * it creates live on when that is not the public one (a private deployment; the tests' fake).
+ */
 export interface AccountsHosts {
   feishu: string;
   lark: string;
+  openPlatform?: string;
 }
 export const ACCOUNTS_HOSTS: AccountsHosts = { feishu: 'accounts.feishu.cn', lark: 'accounts.larksuite.com' };
 const OPEN_HOSTS: Record<Platform, string> = { feishu: 'https://open.feishu.cn', lark: 'https://open.larksuite.com' };
@@ -20,6 +24,8 @@ interface Created {
   appId: string;
   appSecret: string;
   platform: Platform;
+  /** Where the app lives when not on its platform's public Open Platform: its secret goes nowhere else. */
+  domain?: string;
   ownerOpenId?: string;
 }
 
@@ -54,10 +60,15 @@ export class Registrations {
     return registrationId;
   }
 
+  /**
+   * Ends a registration: a running scan is stopped, and an approved one's credentials are forgotten
+   * (the bot was created with them, or the dialog closed). Whether there was anything to end.
+   */
   cancel(registrationId: string): boolean {
     const controller = this.running.get(registrationId);
     controller?.abort();
-    return controller !== undefined;
+    const forgotten = this.created.delete(registrationId);
+    return controller !== undefined || forgotten;
   }
 
   /** The credentials an approved scan created, for checking and creating the bot. */
@@ -105,6 +116,7 @@ export class Registrations {
         appId: result.client_id,
         appSecret: result.client_secret,
         platform: result.user_info?.tenant_brand === 'lark' ? 'lark' : platform,
+        ...(hosts.openPlatform ? { domain: hosts.openPlatform } : {}),
         ...(result.user_info?.open_id ? { ownerOpenId: result.user_info.open_id } : {}),
       };
       this.created.set(registrationId, { ...made, at: (this.deps.now ?? Date.now)() });

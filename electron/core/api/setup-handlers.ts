@@ -16,9 +16,9 @@ export function setupHandlers(ctx: ServiceContext): SetupHandlers {
       if (monitor) return monitor.check(force ?? false);
       const runnable = await ctx.catalog.runnable(record);
       if (!runnable.ok) throw new RpcError('conflict', `The setup cannot be checked: ${runnable.reason}`, 'id');
-      const { bot } = runnable;
+      const { bot, agent } = runnable;
       const api = oneTryApi(bot, { logger: ctx.logger.child({ op: 'bots.setup', bot: id }) });
-      const report = await checkSetup(bot, api, { connected: false, messageArrived: false, cardActionArrived: false });
+      const report = await checkSetup(bot, api, { connected: false, messageArrived: false, cardActionArrived: false }, Date.now, agent);
       logSetupProblems(report, ctx.logger);
       ctx.events.emit('bot.setup', report);
       return report;

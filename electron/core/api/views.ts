@@ -43,6 +43,7 @@ export class Views {
       maxConcurrentAnswers: record.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS,
       approvals: record.approvals ?? 'chat',
       approvers: record.approvers ?? [],
+      askersMayApprove: record.askersMayApprove ?? false,
       usageFooter: record.usageFooter ?? false,
       status: this.statusOf(record.id),
     };

@@ -23,6 +23,13 @@ describe('secret redaction', () => {
     expect(redactor.redact('k3y9-and-more k3y9 abc')).toBe('*** *** abc');
   });
 
+  it('hides tenant and user access tokens in replies and logs, and leaves ordinary hyphenated words alone', () => {
+    const redactor = new SecretRedactor();
+    const text = 'new t-shirt-collection, a u-turn, t-g1044ghJRUIJJ5ELPZ5D4Q7E6VLN3VMJX6TKXXKH and u-3Pe2h0oHR3rXZpdMXEBLvP1k1ah1g5Or';
+    expect(redactor.redact(text)).toBe('new t-shirt-collection, a u-turn, t-*** and u-***');
+    expect(redactor.redact(`t-${'0a'.repeat(20)}`)).toBe('t-***');
+  });
+
   it('redacts the SDK log line before shortening it, so no prefix of a secret survives the cut', () => {
     const lines: string[] = [];
     const redactor = new SecretRedactor();

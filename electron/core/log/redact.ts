@@ -46,9 +46,16 @@ export class SecretRedactor {
     let out = text;
     for (const s of this.ordered) if (out.includes(s)) out = out.split(s).join('***');
     // Tenant/user access tokens are bearer credentials too, wherever they appear.
-    return out.replace(/\b([tu])-[A-Za-z0-9._-]{8,}/g, '$1-***');
+    return out.replace(ACCESS_TOKEN, '$1-***');
   }
 }
+
+/**
+ * A tenant or user access token (`t-g1044ghJRUIJJ5ELPZ…`, `u-3Pe2h0oHR3rXZpdMX…`): `t-`/`u-` and
+ * 20 or more letters and digits, at least one a digit. Ordinary words (`t-shirt-collection`,
+ * `u-turn`) have hyphens, are short, or have no digit.
+ */
+const ACCESS_TOKEN = /\b([tu])-(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{20,}\b/g;
 
 /** `"password": "…"`, `token=…`, `Authorization: Bearer …`: the value of anything named like a credential. */
 const NAMED_SECRET =
@@ -58,8 +65,23 @@ const SHAPED_SECRET =
   /\b(?:sk-(?:ant-)?[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})/g;
 
 /**
- * For text an agent wrote about what it wants to run (a tool call's arguments): credentials it
- * may carry are hidden even when this app never knew them. Keeps the name, hides the value.
+ * Credentials recognisable by their shape alone, each replaced by `***`, and how many there were.
+ * For what a person must read whole before deciding (a tool call's arguments): nothing else is
+ * hidden, so "whatever follows `token=`" stays visible.
+ */
+export function redactShapedCredentials(text: string): { text: string; count: number } {
+  let count = 0;
+  const hide = (): string => {
+    count++;
+    return '***';
+  };
+  const out = text.replace(SHAPED_SECRET, hide).replace(ACCESS_TOKEN, (_m, kind: string) => `${kind}-${hide()}`);
+  return { text: out, count };
+}
+
+/**
+ * For a one-line summary of what an agent is doing (a step of its progress): credentials it may
+ * carry are hidden even when this app never knew them. Keeps the name, hides the value.
  */
 export function redactCredentials(text: string): string {
   return text

@@ -3,20 +3,23 @@ import type { PendingApproval } from '@shared/contract';
 import type { AgentApproval, ApprovalDecision } from '../agents/provider';
 import { type ChatPhrases, chatText, type ChatTextKey } from '../i18n/chat-text';
 import type { LarkApi } from '../lark/api';
-import { toLarkApiError } from '../lark/errors';
 import type { InboundMessage } from '../lark/inbound';
-import { type ApprovalCardView, type ApprovalEnd, approvalCard, closedApprovalCard, isApprovalValue } from '../lark/outbound/approval-card';
-import { approvalUuid } from '../lark/outbound/idempotency';
+import { type ApprovalCardView, type ApprovalEnd, approvalCardFits, isApprovalValue } from '../lark/outbound/approval-card';
 import type { Sanitize } from '../lark/outbound/sanitize';
 import type { Logger } from '../log/logger';
+import {
+  type ApprovalCardDeps,
+  closeApprovalCard,
+  closeKeptCard,
+  type KeptApprovalCard,
+  newCard,
+  sendApprovalCard,
+  type SentCard,
+} from './approval-cards';
+import { buttonsFor, type Decider, mayDecide, type Refusal } from './approval-rights';
+import { toolCallView } from './tool-call-view';
 
-/** An approval card this bot sent whose request may still be open: kept so a restart after a crash closes it. */
-export interface KeptApprovalCard {
-  requestId: string;
-  cardId: string;
-  createdAt: number;
-  view: ApprovalCardView;
-}
+export type { KeptApprovalCard } from './approval-cards';
 
 export interface ApprovalDeskDeps {
   botId: string;
@@ -25,6 +28,8 @@ export interface ApprovalDeskDeps {
   bot: () => BotConfig;
   say: () => ChatPhrases;
   sanitize: Sanitize;
+  /** Hides the secrets this app knows (exact values), in what the cards and the app show. */
+  redact: (text: string) => string;
   now: () => number;
   /** How long the agent's backend waits for a decision before it denies (the Kocoro daemon's 5 minutes). */
   timeoutMs: number;
@@ -34,33 +39,40 @@ export interface ApprovalDeskDeps {
   keep: (cards: KeptApprovalCard[]) => void;
 }
 
-type Decider = { openId: string } | 'app';
-export type DecideResult = 'decided' | 'gone' | 'done' | 'not_allowed' | 'failed';
+export type DecideResult = 'decided' | 'gone' | 'done' | 'failed' | Refusal;
 
 interface Open {
   view: PendingApproval;
-  card: ApprovalCardView;
   approval: AgentApproval;
   messageId: string;
+  /** The whole call fit in a card; otherwise it may be allowed only in the app. */
+  shownWhole: boolean;
   state: 'waiting' | 'deciding' | 'closed';
-  /** The card entity, once created; its operations run in order on `ops`. */
-  cardId?: string;
-  createdAt: number;
-  sequence: number;
-  ops: Promise<void>;
+  cards: SentCard[];
   timer?: NodeJS.Timeout;
 }
 
 /** Decided or ended requests are remembered a while, so a late click on their card is answered, not ignored. */
 const REMEMBER_CLOSED = 200;
 
+const TOASTS: Record<Exclude<DecideResult, 'decided'>, ChatTextKey> = {
+  gone: 'approval.toastGone',
+  done: 'approval.toastDone',
+  failed: 'approval.toastFailed',
+  notInvolved: 'approval.toastNotYou',
+  askerMayOnlyDeny: 'approval.toastAskerDeny',
+  approversOnly: 'approval.toastApproversOnly',
+  inAppOnly: 'approval.toastInApp',
+};
+
 /**
  * The tool approvals of one bot's answers (README "Tool approvals"). Each request the agent makes
- * becomes a card (a reply in the asker's thread, or in their direct chat with the bot); the asker
- * or one of the bot's approvers decides with its buttons, or the owner in the app. The decision
- * goes to the agent's backend, and the card says who decided and when, without buttons. A request
- * that ends any other way (the backend's timeout, Stop, the answer ending, the bot stopping) says
- * so on its card too: no card is left with live buttons.
+ * becomes a card where the asker reads it (a reply in their thread, or their direct chat with the
+ * bot) and a copy in each approver's direct chat with the bot, so a request asked anywhere reaches
+ * the people who may allow it; the app lists it too. Who may decide what is approval-rights.ts.
+ * The decision goes to the agent's backend, and every card of the request says who decided and
+ * when, without buttons. A request that ends any other way (the backend's timeout, Stop, the
+ * answer ending, the bot stopping) says so on its cards too: no card is left with live buttons.
  */
 export class ApprovalDesk {
   private readonly open = new Map<string, Open>();
@@ -68,56 +80,97 @@ export class ApprovalDesk {
   /** Cards of a crashed run that could not be closed yet. */
   private leftovers: KeptApprovalCard[] = [];
 
-  constructor(private readonly deps: ApprovalDeskDeps) {}
+  private readonly cards: ApprovalCardDeps;
 
-  /** A new request from the agent answering `message`: listed at once, its card sent. Where the card went. */
+  constructor(private readonly deps: ApprovalDeskDeps) {
+    this.cards = { api: deps.api, log: deps.log, say: deps.say, sanitize: deps.sanitize, changed: () => deps.keep(this.kept()) };
+  }
+
+  /** A new request from the agent answering `message`: listed at once, its cards sent. Where the asker's card went. */
   async ask(approval: AgentApproval, message: InboundMessage, question: string): Promise<'chat' | 'dm'> {
     const { deps } = this;
+    const bot = deps.bot();
     const where = this.placeFor(message);
+    const asker = message.sender.openId;
+    const shown = toolCallView(approval.args, deps.redact);
     const view: PendingApproval = {
       botId: deps.botId,
       requestId: approval.requestId,
       chatId: message.chatId,
       chatType: message.chatType,
-      askerOpenId: message.sender.openId,
+      askerOpenId: asker,
       question: question.slice(0, 200),
       tool: approval.tool,
       title: approval.title,
-      detail: approval.detail,
+      detail: shown.text,
+      hidden: shown.hidden,
+      invisible: shown.invisible,
       alwaysAllowOffered: approval.alwaysAllowOffered,
       since: deps.now(),
     };
-    const card: ApprovalCardView = {
+    const base: ApprovalCardView = {
       requestId: approval.requestId,
       tool: approval.tool,
       title: approval.title,
-      detail: approval.detail,
-      askerOpenId: message.sender.openId,
+      detail: shown.text,
+      askerOpenId: asker,
       fromGroup: where === 'dm',
       alwaysAllowOffered: approval.alwaysAllowOffered,
+      hidden: shown.hidden,
+      invisible: shown.invisible,
     };
+    const shownWhole = approvalCardFits(
+      { ...base, forApprover: { where: message.chatType, question: view.question } },
+      deps.say(),
+      deps.sanitize,
+    );
+    if (!shownWhole) Object.assign(base, { detail: '', tooLong: [...shown.text].length });
+    const approvers = (bot.approvers ?? []).filter((id) => id !== asker);
+    const request = {
+      alwaysAllowOffered: approval.alwaysAllowOffered,
+      shownWhole,
+      askerIsApprover: approvers.length < (bot.approvers ?? []).length,
+    };
+    const seenBy = where === 'dm' || message.chatType === 'p2p' ? 'asker' : 'chat';
+    const askerCard: ApprovalCardView = {
+      ...base,
+      buttons: buttonsFor(seenBy, request, bot),
+      ...(request.askerIsApprover || bot.askersMayApprove ? {} : { waitsFor: approvers.length > 0 ? 'approvers' : 'owner' }),
+    };
+    const approverCard: ApprovalCardView = {
+      ...base,
+      fromGroup: false,
+      buttons: buttonsFor('approver', request, bot),
+      forApprover: { where: message.chatType, question: view.question },
+    };
+    const createdAt = Date.now();
     const entry: Open = {
       view,
-      card,
       approval,
       messageId: message.messageId,
+      shownWhole,
       state: 'waiting',
-      createdAt: Date.now(),
-      sequence: 0,
-      ops: Promise.resolve(),
+      cards: [newCard(askerCard, createdAt), ...approvers.map((id) => newCard(approverCard, createdAt, id))],
     };
     this.open.set(approval.requestId, entry);
-    // The backend gives up after its timeout; should nothing say so, the card says it anyway.
+    // The backend gives up after its timeout; should nothing say so, the cards say it anyway.
     entry.timer = setTimeout(() => this.ended(approval.requestId, 'expired'), deps.timeoutMs + 5_000);
     entry.timer.unref?.();
-    deps.log.log('info', 'approval.requested', { requestId: approval.requestId, messageId: message.messageId, tool: approval.tool, where });
+    deps.log.log('info', 'approval.requested', {
+      requestId: approval.requestId,
+      messageId: message.messageId,
+      tool: approval.tool,
+      where,
+      approvers: approvers.length,
+      ...(shownWhole ? {} : { shownWhole }),
+    });
     deps.onChange(view);
-    entry.ops = this.sendCard(entry, message, where);
-    await entry.ops;
+    for (const card of entry.cards) card.ops = sendApprovalCard(this.cards, approval.requestId, card, message, where);
+    await Promise.all(entry.cards.map((c) => c.ops));
     return where;
   }
 
-  /** Where the card for a request about `message` goes: the asker's direct chat only for a group message of a bot set to `dm`. */
+  /** Where the asker's card for a request about `message` goes: their direct chat only for a group message of a bot set to `dm`. */
   placeFor(message: Pick<InboundMessage, 'chatType'>): 'chat' | 'dm' {
     return this.deps.bot().approvals === 'dm' && message.chatType === 'group' ? 'dm' : 'chat';
   }
@@ -129,32 +182,21 @@ export class ApprovalDesk {
     if (!isApprovalValue(value)) return undefined;
     const openId = typeof event.operator?.open_id === 'string' ? event.operator.open_id : '';
     const result = await this.decide(value.requestId, value.decision, { openId });
-    const key: ChatTextKey =
-      result === 'decided'
-        ? value.decision === 'deny'
-          ? 'approval.toastDenied'
-          : 'approval.toastAllowed'
-        : result === 'not_allowed'
-          ? 'approval.toastNotYou'
-          : result === 'done'
-            ? 'approval.toastDone'
-            : result === 'gone'
-              ? 'approval.toastGone'
-              : 'approval.toastFailed';
+    let key: ChatTextKey =
+      result === 'decided' ? (value.decision === 'deny' ? 'approval.toastDenied' : 'approval.toastAllowed') : TOASTS[result];
+    if (key === 'approval.toastAskerDeny' && (this.deps.bot().approvers ?? []).length === 0) key = 'approval.toastAskerDenyOwner';
     const type = result === 'decided' ? 'success' : result === 'failed' ? 'error' : 'info';
     return { toast: { type, content: this.deps.say()(key), i18n: { en_us: chatText('en', key), zh_cn: chatText('zh-CN', key) } } };
   }
 
-  /**
-   * Decides a request: only the asker and the bot's approvers may (the app's owner always may).
-   * The first decision wins; the backend hears it before this returns.
-   */
+  /** Decides a request, if `by` may (approval-rights.ts). The first decision wins; the backend hears it before this returns. */
   async decide(requestId: string, decision: ApprovalDecision, by: Decider): Promise<DecideResult> {
     const entry = this.open.get(requestId);
     if (!entry) return this.closed.has(requestId) ? 'done' : 'gone';
-    if (by !== 'app' && by.openId !== entry.view.askerOpenId && !(this.deps.bot().approvers ?? []).includes(by.openId)) {
-      this.deps.log.log('info', 'approval.refused', { requestId, operator: by.openId, reason: 'not the asker or an approver' });
-      return 'not_allowed';
+    const refusal = mayDecide(decision, by, { askerOpenId: entry.view.askerOpenId, shownWhole: entry.shownWhole }, this.deps.bot());
+    if (refusal) {
+      this.deps.log.log('info', 'approval.refused', { requestId, decision, operator: by === 'app' ? 'app' : by.openId, reason: refusal });
+      return refusal;
     }
     if (entry.state !== 'waiting') return 'done';
     if (decision === 'always_allow' && !entry.view.alwaysAllowOffered) decision = 'allow';
@@ -201,7 +243,7 @@ export class ApprovalDesk {
   async closeAll(): Promise<void> {
     const entries = [...this.open.values()];
     for (const entry of entries) this.ended(entry.view.requestId, 'botStopped');
-    await Promise.all(entries.map((e) => e.ops));
+    await Promise.all(entries.flatMap((e) => e.cards.map((c) => c.ops)));
   }
 
   /**
@@ -209,25 +251,9 @@ export class ApprovalDesk {
    * now. One that cannot be updated (offline) stays kept, for the next start.
    */
   async closeLeftovers(cards: KeptApprovalCard[]): Promise<void> {
-    const { deps } = this;
-    const failed: KeptApprovalCard[] = [];
-    await Promise.all(
-      cards.map(async (kept) => {
-        const sequence = Math.floor((Date.now() - kept.createdAt) / 100) + 1;
-        try {
-          await deps.api.updateCard(
-            kept.cardId,
-            closedApprovalCard(kept.view, { ended: 'botStopped' }, deps.say(), deps.sanitize),
-            sequence,
-          );
-        } catch (err) {
-          failed.push(kept);
-          deps.log.log('warn', 'approval.card_failed', { requestId: kept.requestId, error: toLarkApiError(err).message });
-        }
-      }),
-    );
-    this.leftovers = failed;
-    deps.keep(this.kept());
+    const closed = await Promise.all(cards.map((kept) => closeKeptCard(this.cards, kept)));
+    this.leftovers = cards.filter((_, i) => !closed[i]);
+    this.deps.keep(this.kept());
   }
 
   private close(entry: Open, end: ApprovalEnd, how: 'decided' | 'ended'): void {
@@ -237,54 +263,15 @@ export class ApprovalDesk {
     this.closed.set(entry.view.requestId, how);
     if (this.closed.size > REMEMBER_CLOSED) this.closed.delete(this.closed.keys().next().value as string);
     this.deps.onChange();
-    const { deps } = this;
-    entry.ops = entry.ops.then(async () => {
-      if (!entry.cardId) return;
-      try {
-        await this.cardOp(entry, closedApprovalCard(entry.card, end, deps.say(), deps.sanitize));
-      } catch (err) {
-        deps.log.log('warn', 'approval.card_failed', { requestId: entry.view.requestId, error: toLarkApiError(err).message });
-      }
-      deps.keep(this.kept());
-    });
-  }
-
-  private async sendCard(entry: Open, message: InboundMessage, where: 'chat' | 'dm'): Promise<void> {
-    const { deps } = this;
-    const requestId = entry.view.requestId;
-    try {
-      const cardId = await deps.api.createCard(approvalCard(entry.card, deps.say(), deps.sanitize));
-      entry.cardId = cardId;
-      deps.keep(this.kept());
-      const content = JSON.stringify({ type: 'card', data: { card_id: cardId } });
-      // The uuid names the request: a send repeated by a retry is the same message.
-      const uuid = approvalUuid(requestId);
-      if (where === 'dm') await deps.api.sendToUser(message.sender.openId, { msgType: 'interactive', content, uuid });
-      else {
-        await deps.api.replyMessage(message.messageId, {
-          msgType: 'interactive',
-          content,
-          uuid,
-          replyInThread: Boolean(message.threadId),
-          chatId: message.chatId,
-        });
-      }
-    } catch (err) {
-      // Nobody in the chat can decide now; the app's list still can.
-      deps.log.log('warn', 'approval.card_failed', { requestId, error: toLarkApiError(err).message, fallback: 'decide in the app' });
-    }
-  }
-
-  /** A whole-card update with the next sequence number (tenths of a second since creation, strictly increasing). */
-  private async cardOp(entry: Open, json: object): Promise<void> {
-    entry.sequence = Math.max(entry.sequence + 1, Math.floor((Date.now() - entry.createdAt) / 100) + 1);
-    await this.deps.api.updateCard(entry.cardId!, json, entry.sequence);
+    for (const card of entry.cards) closeApprovalCard(this.cards, entry.view.requestId, card, end);
   }
 
   private kept(): KeptApprovalCard[] {
-    const open = [...this.open.values()]
-      .filter((e): e is Open & { cardId: string } => e.cardId !== undefined)
-      .map((e) => ({ requestId: e.view.requestId, cardId: e.cardId, createdAt: e.createdAt, view: e.card }));
+    const open = [...this.open.values()].flatMap((e) =>
+      e.cards
+        .filter((c): c is SentCard & { cardId: string } => c.cardId !== undefined)
+        .map((c) => ({ requestId: e.view.requestId, cardId: c.cardId, createdAt: c.createdAt, view: c.view })),
+    );
     return [...this.leftovers, ...open];
   }
 }

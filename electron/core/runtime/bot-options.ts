@@ -40,5 +40,5 @@ export interface BotRuntimeOptions {
 /** The settings a running bot takes without reconnecting. */
 export type LiveSettings = Pick<
   BotConfig,
-  'access' | 'language' | 'replyMode' | 'backlog' | 'maxConcurrentAnswers' | 'approvals' | 'approvers' | 'usageFooter'
+  'access' | 'language' | 'replyMode' | 'backlog' | 'maxConcurrentAnswers' | 'approvals' | 'approvers' | 'askersMayApprove' | 'usageFooter'
 >;

@@ -121,6 +121,7 @@ export class BotRuntime {
       api: this.api,
       log: logger,
       say: () => this.say,
+      approvers: () => this.bot.approvers ?? [],
       remember: async (messageId) => {
         await this.stores?.dedupe.add(messageId);
       },

@@ -59,7 +59,8 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
   p.gate.keepBotTurnsIn(state);
   p.status.keepIn(state);
   const meter = opts.meter ?? NO_METER;
-  const sanitize = outboundSanitizer(opts.redactor ?? new SecretRedactor(), [opts.bot.appSecret, opts.bot.encryptKey]);
+  const redactor = opts.redactor ?? new SecretRedactor();
+  const sanitize = outboundSanitizer(redactor, [opts.bot.appSecret, opts.bot.encryptKey]);
   const redelivery = new Redelivery({
     inbox,
     log,
@@ -80,6 +81,7 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
   });
   const setup = new SetupMonitor({
     bot: p.bot,
+    agent: opts.agent.config,
     api: p.api,
     log,
     now: p.now,
@@ -113,6 +115,7 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
     bot: p.bot,
     say: p.say,
     sanitize,
+    redact: (text) => redactor.redact(text),
     now: p.now,
     timeoutMs: opts.approvalTimeoutMs ?? BACKEND_APPROVAL_TIMEOUT_MS,
     onChange: (added) => opts.onApprovals?.(added),

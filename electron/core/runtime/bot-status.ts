@@ -99,6 +99,7 @@ export class BotStatusReporter {
         botId: this.opts.bot.id,
         messageId: message.messageId,
         chatType: message.chatType,
+        senderOpenId: message.sender.openId,
         preview: previewText(text),
         stage,
         at,

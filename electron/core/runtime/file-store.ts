@@ -32,6 +32,13 @@ export type SaveResult = { ok: true; file: string } | { ok: false; reason: 'quot
  * than the whole quota is not kept. A download that fails half-way leaves nothing behind.
  */
 export class BotFileStore {
+  /**
+   * Saves and prunes run one at a time: each counts what is on disk before it writes, so two at
+   * once would both see room for themselves (12 files of 19 MB arriving together under a 30 MB
+   * quota all fit, to each).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly dir: string,
     private readonly policy: FilePolicy,
@@ -39,9 +46,24 @@ export class BotFileStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async save(messageId: string, name: string, fallbackName: string, bytes: Buffer): Promise<SaveResult> {
+  save(messageId: string, name: string, fallbackName: string, bytes: Buffer): Promise<SaveResult> {
+    return this.inTurn(() => this.saveNow(messageId, name, fallbackName, bytes));
+  }
+
+  /** Removes what is past the retention, then the oldest folders until `incoming` more bytes fit the quota. */
+  prune(incoming = 0): Promise<void> {
+    return this.inTurn(() => this.pruneNow(incoming));
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async saveNow(messageId: string, name: string, fallbackName: string, bytes: Buffer): Promise<SaveResult> {
     if (bytes.byteLength > this.policy.quotaBytes) return { ok: false, reason: 'quota', quotaBytes: this.policy.quotaBytes };
-    await this.prune(bytes.byteLength);
+    await this.pruneNow(bytes.byteLength);
     const folder = path.join(this.dir, safeFileName(messageId, 'message'));
     await ensurePrivateDir(folder);
     const file = path.join(folder, safeFileName(name, safeFileName(fallbackName, 'file')));
@@ -56,8 +78,7 @@ export class BotFileStore {
     return { ok: true, file };
   }
 
-  /** Removes what is past the retention, then the oldest folders until `incoming` more bytes fit the quota. */
-  async prune(incoming = 0): Promise<void> {
+  private async pruneNow(incoming: number): Promise<void> {
     const folders = await this.folders();
     const cutoff = this.now() - this.policy.retentionDays * 24 * 3600 * 1000;
     let total = folders.reduce((sum, f) => sum + f.bytes, 0);

@@ -49,7 +49,7 @@ export class AgentRunner {
     const bot = this.deps.bot();
     const controller = new AbortController();
     this.runs.add(controller);
-    const unregister = this.deps.stops.add(message.messageId, message.chatId, controller);
+    const unregister = this.deps.stops.add(message.messageId, message.chatId, message.sender.openId, controller);
     let answer = '';
     let usage: AgentUsage | undefined;
     let partial: string | undefined;

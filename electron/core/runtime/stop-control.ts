@@ -1,4 +1,4 @@
-import { type ChatPhrases, chatText } from '../i18n/chat-text';
+import { type ChatPhrases, chatText, type ChatTextKey } from '../i18n/chat-text';
 import type { LarkApi } from '../lark/api';
 import { toLarkApiError } from '../lark/errors';
 import type { InboundMessage } from '../lark/inbound';
@@ -10,7 +10,10 @@ import type { StopRegistry } from './stop-registry';
 /**
  * The two ways a person stops an answer: the Stop button of a streaming card (a
  * `card.action.trigger` callback, lark/README.md §2.12, §3.5) and a stop word in the chat. Both
- * are acknowledged at once, in the bot's language.
+ * are acknowledged at once, in the bot's language. Who may stop an answer: the person it answers,
+ * and the bot's approvers (who may stop anything the agent does on the owner's computer). In a
+ * group anyone else's Stop would cut a colleague's answer short, so it is refused with a word on
+ * who can.
  */
 export class StopControl {
   constructor(
@@ -19,6 +22,7 @@ export class StopControl {
       api: LarkApi;
       log: Logger;
       say: () => ChatPhrases;
+      approvers: () => readonly string[];
       /** Remembers a stop word as seen, so a re-push of it is not taken for a new message. */
       remember: (messageId: string) => Promise<void>;
     },
@@ -26,28 +30,33 @@ export class StopControl {
 
   /** The Stop button: the callback's answer (a toast) travels in the ack, within the platform's 3 s. */
   onCardAction(data: unknown): object {
-    const event = (data ?? {}) as { action?: { value?: unknown } };
+    const event = (data ?? {}) as { action?: { value?: unknown }; operator?: { open_id?: unknown } };
     const value = event.action?.value;
     if (!isStopValue(value)) return {};
+    const operator = typeof event.operator?.open_id === 'string' ? event.operator.open_id : '';
+    const asker = this.deps.stops.askerOf(value.messageId);
+    if (asker !== undefined && operator !== asker && !this.deps.approvers().includes(operator)) {
+      this.deps.log.log('info', 'reply.stop_refused', { messageId: value.messageId, via: 'button', operator });
+      return toast('stop.toastNotYou', this.deps.say());
+    }
     const stopped = this.deps.stops.stopMessage(value.messageId);
     this.deps.log.log('info', 'reply.stop_requested', { messageId: value.messageId, via: 'button', stopped });
-    const key = stopped ? 'stop.toastStopped' : 'stop.toastFinished';
-    // The toast carries both languages; the client shows the one of its own locale, `content` otherwise.
-    return {
-      toast: {
-        type: 'info',
-        content: this.deps.say()(key),
-        i18n: { en_us: chatText('en', key), zh_cn: chatText('zh-CN', key) },
-      },
-    };
+    return toast(stopped ? 'stop.toastStopped' : 'stop.toastFinished', this.deps.say());
   }
 
-  /** "stop" / "停止" / "/stop": stops the chat's running answer, is remembered as seen, and never goes to the agent. */
+  /** "stop" / "停止" / "/stop": stops the sender's running answers in the chat, is remembered as seen, and never goes to the agent. */
   async onStopWord(message: InboundMessage): Promise<void> {
     const { messageId, chatId } = message;
     await this.deps.remember(messageId);
-    const stopped = this.deps.stops.stopChat(chatId);
-    this.deps.log.log('info', 'reply.stop_requested', { messageId, chatId, via: 'message', stopped: stopped > 0 });
+    const sender = message.sender.openId;
+    const { stopped, others } = this.deps.stops.stopChat(chatId, this.deps.approvers().includes(sender) ? undefined : sender);
+    this.deps.log.log('info', 'reply.stop_requested', {
+      messageId,
+      chatId,
+      via: 'message',
+      stopped: stopped > 0,
+      ...(others ? { others } : {}),
+    });
     // Acknowledged to the user without holding up the platform's ack.
     void (async () => {
       try {
@@ -58,10 +67,15 @@ export class StopControl {
             this.deps.api,
             { messageId, inThread: Boolean(message.threadId) },
             { stoppedNote: say('reply.stoppedNote') },
-          ).post(say('stop.nothing'));
+          ).post(say(others > 0 ? 'stop.notYou' : 'stop.nothing'));
       } catch (err) {
         this.deps.log.log('warn', 'reply.stop_ack_failed', { messageId, error: toLarkApiError(err).message });
       }
     })();
   }
+}
+
+/** A toast in the bot's language; it carries both, and the client shows the one of its own locale (`content` otherwise). */
+function toast(key: ChatTextKey, say: ChatPhrases): object {
+  return { toast: { type: 'info', content: say(key), i18n: { en_us: chatText('en', key), zh_cn: chatText('zh-CN', key) } } };
 }

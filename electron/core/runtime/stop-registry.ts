@@ -8,6 +8,8 @@ export class StoppedByUser extends Error {
 
 interface Run {
   chatId: string;
+  /** Who asked: they may stop it, as may the bot's approvers. */
+  askerOpenId: string;
   controller: AbortController;
 }
 
@@ -18,8 +20,8 @@ interface Run {
 export class StopRegistry {
   private readonly byMessage = new Map<string, Run>();
 
-  add(messageId: string, chatId: string, controller: AbortController): () => void {
-    const run = { chatId, controller };
+  add(messageId: string, chatId: string, askerOpenId: string, controller: AbortController): () => void {
+    const run = { chatId, askerOpenId, controller };
     this.byMessage.set(messageId, run);
     return () => {
       if (this.byMessage.get(messageId) === run) this.byMessage.delete(messageId);
@@ -34,10 +36,25 @@ export class StopRegistry {
     return true;
   }
 
-  /** Stops every run in the chat; how many there were. */
-  stopChat(chatId: string): number {
-    let n = 0;
-    for (const [messageId, run] of this.byMessage) if (run.chatId === chatId && this.stopMessage(messageId)) n++;
-    return n;
+  /** Who asked the message a run answers; undefined when none runs (finished, or never started). */
+  askerOf(messageId: string): string | undefined {
+    const run = this.byMessage.get(messageId);
+    return run && !run.controller.signal.aborted ? run.askerOpenId : undefined;
+  }
+
+  /**
+   * Stops the runs in the chat that `asker` asked (every run of the chat when `asker` is undefined);
+   * how many were stopped, and how many others still run there.
+   */
+  stopChat(chatId: string, asker?: string): { stopped: number; others: number } {
+    let stopped = 0;
+    let others = 0;
+    for (const [messageId, run] of this.byMessage) {
+      if (run.chatId !== chatId || run.controller.signal.aborted) continue;
+      if (asker === undefined || run.askerOpenId === asker) {
+        if (this.stopMessage(messageId)) stopped++;
+      } else others++;
+    }
+    return { stopped, others };
   }
 }

@@ -40,6 +40,7 @@ const HEALTHY_APP = {
 };
 
 const item = (report: Awaited<ReturnType<typeof checkSetup>>, id: string) => report.items.find((i) => i.id === id)!;
+const maybe = (report: Awaited<ReturnType<typeof checkSetup>>, id: string) => report.items.find((i) => i.id === id);
 
 describe('the setup check', () => {
   it('says all is well for a well set-up app, counting its own connection', async () => {
@@ -138,5 +139,29 @@ describe('the setup check', () => {
     expect(before.problems).toBe(0);
     const after = await checkSetup(BOT, api({ app: silent }), { connected: false, messageArrived: true, cardActionArrived: true });
     expect([item(after, 'events').state, item(after, 'callback').state]).toEqual(['ok', 'ok']);
+  });
+});
+
+describe('who can use tools on this computer', () => {
+  const kocoro = { provider: { type: 'kocoro' as const, agent: 'default' } };
+  const program = { provider: { type: 'command' as const, command: 'agent.sh' } };
+  const model = { provider: { type: 'echo' as const } };
+
+  it('warns, without blocking, when an agent that runs tools here answers anyone in the organization; says what still guards it', async () => {
+    const open = maybe(await checkSetup(BOT, api({}), NOTHING_SEEN, Date.now, kocoro), 'exposure');
+    expect(open).toMatchObject({ state: 'problem', blocking: false });
+    expect(open!.message).toMatch(/answers anyone in the organization, in a direct message or any group/);
+    expect(open!.message).toMatch(/with no approvers yet, each one waits for you in the app/);
+    const guarded = maybe(await checkSetup({ ...BOT, approvers: ['ou_owner'] }, api({}), NOTHING_SEEN, Date.now, kocoro), 'exposure');
+    expect(guarded!.message).toMatch(/only the bot’s approvers may allow each one/);
+    const programOpen = maybe(await checkSetup({ ...BOT, access: { group: 'off' } }, api({}), NOTHING_SEEN, Date.now, program), 'exposure');
+    expect(programOpen).toMatchObject({ state: 'problem' });
+    expect(programOpen!.message).toMatch(/in a direct message\. Its agent is a program on this computer/);
+  });
+
+  it('is fine once the bot answers only allowlists, and absent for an agent that runs nothing here', async () => {
+    const narrowed = { ...BOT, access: { dm: 'allowlist' as const, dmAllow: ['ou_a'], groupAllow: ['oc_team'] } };
+    expect(maybe(await checkSetup(narrowed, api({}), NOTHING_SEEN, Date.now, kocoro), 'exposure')).toMatchObject({ state: 'ok' });
+    expect(maybe(await checkSetup(BOT, api({}), NOTHING_SEEN, Date.now, model), 'exposure')).toBeUndefined();
   });
 });

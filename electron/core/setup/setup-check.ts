@@ -1,4 +1,4 @@
-import type { BotConfig } from '@shared/config-schema';
+import type { AgentConfig, BotConfig } from '@shared/config-schema';
 import type { SetupItem, SetupReport } from '@shared/contract';
 import {
   CARD_CALLBACK,
@@ -13,6 +13,7 @@ import { PLATFORM_LABEL } from '@shared/platform';
 import type { LarkApi } from '../lark/api';
 import { AppFacts, type AppInfo } from '../lark/app-facts';
 import { type LarkApiError, toLarkApiError } from '../lark/errors';
+import { exposureItem } from './exposure';
 
 /** What the bot has seen work, which stands in for what the app may not read about itself. */
 export interface Evidence {
@@ -36,15 +37,18 @@ export interface Evidence {
  * click, with the console page.
  */
 export async function checkSetup(
-  bot: Pick<BotConfig, 'id' | 'platform' | 'appId'>,
+  bot: Pick<BotConfig, 'id' | 'platform' | 'appId' | 'access' | 'approvers' | 'askersMayApprove'>,
   api: Pick<LarkApi, 'verifyCredentials' | 'botInfo' | 'getJson'>,
   evidence: Evidence,
   now: () => number = Date.now,
+  /** The bot's agent: one that runs tools on this computer is checked for who can reach it. */
+  agent?: Pick<AgentConfig, 'provider'>,
 ): Promise<SetupReport> {
   const links = consoleLinks(bot.platform, bot.appId);
   const platform = PLATFORM_LABEL[bot.platform];
   const facts = new AppFacts(api);
   const items: SetupItem[] = [];
+  const exposure = agent ? exposureItem(bot, agent) : undefined;
 
   const credentials = await attempt(() => api.verifyCredentials());
   if (credentials) {
@@ -63,7 +67,7 @@ export async function checkSetup(
             `${platform} could not be asked (${describe(credentials)}); the check runs again when it answers.`,
           ),
     );
-    return report(bot.id, items, now);
+    return report(bot.id, [...items, ...(exposure ? [exposure] : [])], now);
   }
   items.push(ok('credentials', 'Credentials', 'The App ID and App Secret are accepted.'));
 
@@ -84,6 +88,7 @@ export async function checkSetup(
   items.push(await scopesItem(bot, facts));
   items.push(...(await appInfoItems(bot, facts, evidence)));
   items.push(await connectionsItem(facts, evidence, platform));
+  if (exposure) items.push(exposure);
   return report(bot.id, items, now);
 }
 

@@ -1,4 +1,4 @@
-import type { BotConfig } from '@shared/config-schema';
+import type { AgentConfig, BotConfig } from '@shared/config-schema';
 import type { SetupReport } from '@shared/contract';
 import type { LarkApi } from '../lark/api';
 import type { Logger } from '../log/logger';
@@ -11,7 +11,9 @@ export const SETUP_CHECK_EVERY_MS = 30_000;
 export const OLD_CONNECTION_GRACE_MS = 3 * 60_000;
 
 export interface SetupMonitorDeps {
-  bot: () => Pick<BotConfig, 'id' | 'platform' | 'appId'>;
+  bot: () => Pick<BotConfig, 'id' | 'platform' | 'appId' | 'access' | 'approvers' | 'askersMayApprove'>;
+  /** The bot's agent, for who may reach what it runs on this computer. */
+  agent: Pick<AgentConfig, 'provider'>;
   api: Pick<LarkApi, 'verifyCredentials' | 'botInfo' | 'getJson'>;
   log: Logger;
   now: () => number;
@@ -89,7 +91,7 @@ export class SetupMonitor {
   private async run(): Promise<SetupReport> {
     const { deps } = this;
     const justReconnected = this.reconnectedAt !== undefined && deps.now() - this.reconnectedAt < OLD_CONNECTION_GRACE_MS;
-    const report = await checkSetup(deps.bot(), deps.api, { ...this.evidence, justReconnected }, deps.now);
+    const report = await checkSetup(deps.bot(), deps.api, { ...this.evidence, justReconnected }, deps.now, deps.agent);
     this.last = report;
     // Logged when a problem appears (or its words change), not at every look.
     const before = this.logged;

@@ -54,6 +54,14 @@ describe('AppStore', () => {
     expect((await AppStore.open({ dataDir: dir, logger })).bots()).toEqual([bot]);
   });
 
+  it('reads a hand-edited kocoro.json saved with a UTF-8 byte-order mark, not setting it aside', async () => {
+    const file = path.join(dir, 'kocoro.json');
+    await fs.writeFile(file, `\uFEFF${JSON.stringify({ bots: [bot] })}`);
+    const logger = new MemoryLogger();
+    expect((await AppStore.open({ dataDir: dir, logger })).bots()).toEqual([bot]);
+    expect(logger.records).toEqual([]);
+  });
+
   it('keeps a file that is not JSON at all as a backup too', async () => {
     const file = path.join(dir, 'kocoro.json');
     await fs.writeFile(file, '{"bots": [');

@@ -34,7 +34,12 @@ export const appAgentSchema = z.object({
       model: z.string().min(1, 'must name a model'),
       temperature: z.number().min(0).max(2).optional(),
     }),
-    z.object({ type: z.literal('kocoro'), url: z.string().optional(), agent: z.string().min(1, 'must name an agent') }),
+    z.object({
+      type: z.literal('kocoro'),
+      url: z.string().optional(),
+      agent: z.string().min(1, 'must name an agent'),
+      stateDir: z.string().optional(),
+    }),
     z.object({ type: z.literal('anthropic'), baseUrl: z.string().optional(), model: z.string().min(1, 'must name a model') }),
     z.object({
       type: z.literal('command'),
@@ -65,6 +70,7 @@ export const appBotSchema = z.object({
   maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
   approvals: approvalsPlaceSchema.optional(),
   approvers: approversSchema.optional(),
+  askersMayApprove: z.boolean().optional(),
   usageFooter: z.boolean().optional(),
   files: z.object({ quotaMb: z.number().int().min(1).optional(), retentionDays: z.number().int().min(1).optional() }).optional(),
 });
@@ -125,6 +131,7 @@ export class AppStore {
       configName: APP_STORE_NAME,
       configFileMode: 0o600,
       accessPropertiesByDotNotation: false,
+      deserialize: parseJson,
     });
     return new AppStore(conf, data);
   }
@@ -183,6 +190,11 @@ function upsert<T extends { id: string }>(items: T[], item: T): T[] {
   return i === -1 ? [...items, item] : items.map((x, j) => (j === i ? item : x));
 }
 
+/** A hand-edited file saved with a byte-order mark (as Windows editors save UTF-8) is still the user's file. */
+function parseJson(text: string): Record<string, unknown> {
+  return JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+}
+
 async function readValidated(file: string, logger: Logger): Promise<StoreData> {
   let text: string;
   try {
@@ -193,7 +205,7 @@ async function readValidated(file: string, logger: Logger): Promise<StoreData> {
   }
   let problem: string;
   try {
-    const parsed = storeSchema.safeParse(JSON.parse(text));
+    const parsed = storeSchema.safeParse(parseJson(text));
     if (parsed.success) return parsed.data;
     problem = formatZodError(parsed.error);
   } catch (err) {

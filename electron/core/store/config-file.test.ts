@@ -65,6 +65,15 @@ describe('loadConfigFile', () => {
     expect(redactor.redact('x secret-abcdef y sk-test-123456')).toBe('x *** y ***');
   });
 
+  it('loads a file saved with a UTF-8 byte-order mark (as Windows Notepad saves it)', async () => {
+    const cfg = await loadConfigFile(
+      await write(`\uFEFF${JSON.stringify(valid, null, 2)}`),
+      { OPENAI_API_KEY: 'sk-test-123456', FEISHU_APP_SECRET: 'secret-abcdef' },
+      new SecretRedactor(),
+    );
+    expect(cfg.bots[0]!.id).toBe('team-bot');
+  });
+
   it('names the field when the App ID has the wrong shape', async () => {
     const bad = structuredClone(valid);
     bad.bots[0]!.appId = 'cli_123';

@@ -23,7 +23,8 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv, redac
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Editors on Windows (Notepad) save UTF-8 with a byte-order mark, which JSON.parse refuses.
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new ConfigError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }

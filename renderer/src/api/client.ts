@@ -3,9 +3,10 @@
  *
  * - Desktop: `window.kocoro` (electron/preload.ts) → IPC → `dispatch()` in the main process.
  * - Headless UI (`npm run headless -- --ui PORT`) or any plain browser: `POST /api/call` and the
- *   `/api/events` WebSocket on the page's own origin, carrying the per-run token (from the printed
- *   link, kept in session storage: api/access-token.ts) as a Bearer header and as a WebSocket
- *   subprotocol (electron/server/ui-server.ts). Never a cookie: those reach every port of 127.0.0.1.
+ *   `/api/events` WebSocket on the page's own origin, carrying the per-run token (traded for a
+ *   sign-in link's one-time code, kept in session storage: api/access-token.ts) as a Bearer
+ *   header and as a WebSocket subprotocol (electron/server/ui-server.ts). Never a cookie: those
+ *   reach every port of 127.0.0.1.
  *
  * Both transports answer with the same `RpcReply` envelope; errors become `RpcError`s carrying
  * `code`, `message` and `field` (the input field at fault, for forms).
@@ -119,7 +120,7 @@ function bridgeClient(bridge: KocoroBridge): AppClient {
 // ---------- headless UI: HTTP + WebSocket ----------
 
 const UNREACHABLE = 'Kocoro is not reachable. Is `npm run headless` still running?';
-const SIGNED_OUT = 'This page is not signed in: open the URL printed by `npm run headless` again (it changes on every start).';
+const SIGNED_OUT = 'This page is not signed in: open a new sign-in link (`npm run headless -- --link` prints one).';
 
 function httpClient(options: ClientOptions): AppClient {
   const base = (options.baseUrl ?? globalThis.location.origin).replace(/\/+$/, '');

@@ -125,6 +125,12 @@ function ApprovalItem({ approval, bot, onDecided }: { approval: PendingApproval;
           {approval.detail}
         </pre>
       )}
+      {(approval.hidden > 0 || approval.invisible > 0) && (
+        <p className="approval__notes small muted">
+          {approval.hidden > 0 && t('approvals.hidden', { count: approval.hidden })}{' '}
+          {approval.invisible > 0 && t('approvals.invisible', { count: approval.invisible })}
+        </p>
+      )}
       <div className="approval__actions" role="group" aria-label={t('approvals.actionsFor', { tool, person })}>
         <button
           type="button"

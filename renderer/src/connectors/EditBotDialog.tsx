@@ -29,6 +29,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [concurrency, setConcurrency] = useState(String(bot.maxConcurrentAnswers));
   const [approvalsPlace, setApprovalsPlace] = useState<BotView['approvals']>(bot.approvals);
   const [approvers, setApprovers] = useState(bot.approvers);
+  const [askersMayApprove, setAskersMayApprove] = useState(bot.askersMayApprove);
   const [usageFooter, setUsageFooter] = useState(bot.usageFooter);
   const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
@@ -56,6 +57,7 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     if (parallel !== bot.maxConcurrentAnswers) input.maxConcurrentAnswers = parallel;
     if (approvalsPlace !== bot.approvals) input.approvals = approvalsPlace;
     if (!sameIds(approvers, bot.approvers)) input.approvers = approvers;
+    if (askersMayApprove !== bot.askersMayApprove) input.askersMayApprove = askersMayApprove;
     if (usageFooter !== bot.usageFooter) input.usageFooter = usageFooter;
 
     try {
@@ -211,9 +213,16 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
           <PeoplePicker
             botId={bot.id}
             label={t('editBot.approvals.approvers')}
-            hint={t('editBot.approvals.approversHint')}
+            hint={t('editBot.approvals.approversHint', { platform })}
             ids={approvers}
             onChange={setApprovers}
+          />
+          {approvers.length === 0 && <p className="field__hint">{t('editBot.approvals.noApprovers')}</p>}
+          <Checkbox
+            label={t('editBot.approvals.askersMayApprove')}
+            hint={t('editBot.approvals.askersMayApproveHint')}
+            checked={askersMayApprove}
+            onChange={setAskersMayApprove}
           />
           <Checkbox
             label={t('editBot.approvals.usageFooter')}

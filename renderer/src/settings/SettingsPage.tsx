@@ -8,6 +8,7 @@ import { Spinner } from '../components/Icon';
 import { systemLanguage, browserLanguages } from '../i18n';
 import { errorText } from '../lib/errors';
 import { useReconnectEpoch } from '../shell/connection';
+import { SignInLinkSection } from './SignInLinkSection';
 
 type Language = Settings['language'];
 
@@ -102,6 +103,8 @@ export function SettingsPage({ settings, settingsError, onChange }: SettingsPage
         {info !== null && <SecretsPanel protection={info.secretProtection} />}
         <p className="muted small">{t('settings.secrets.never')}</p>
       </section>
+
+      {client.transport === 'http' && <SignInLinkSection />}
 
       {info !== null && (
         <section className="card settings-card" aria-labelledby="settings-about">

@@ -20,9 +20,9 @@ export function cardReplyUuid(messageId: string, part: number): string {
   return `kocoro-card-${digest(messageId)}-${part}`;
 }
 
-/** An approval card: one per request of the agent's backend. */
-export function approvalUuid(requestId: string): string {
-  return `kocoro-apr-${digest(requestId)}`;
+/** An approval card: one per request of the agent's backend, and one more per approver it is sent to. */
+export function approvalUuid(requestId: string, approverOpenId?: string): string {
+  return approverOpenId ? `kocoro-apra-${digest(`${requestId}\n${approverOpenId}`)}` : `kocoro-apr-${digest(requestId)}`;
 }
 
 /** The note that an answer waits for an approval in a direct message: one per request. */

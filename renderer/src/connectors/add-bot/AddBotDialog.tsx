@@ -1,4 +1,4 @@
-import { useCallback, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BotView, EventPayload, MethodInput } from '@shared/contract';
 import type { Platform } from '@shared/config-schema';
@@ -80,6 +80,20 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
     earlyStatus.current.set(status.botId, status);
   });
 
+  // A scanned app's secret waits in the core until the bot is created with it; a dialog closed
+  // before that (or a scan set aside for pasted credentials) has the core forget it.
+  const unusedScan = useRef<string | null>(null);
+  useEffect(() => {
+    unusedScan.current = created === null ? (draft.scanned?.registrationId ?? null) : null;
+  });
+  const forgetScan = useCallback(
+    (registrationId: string | null) => {
+      if (registrationId) client.call('registration.cancel', { registrationId }).catch(() => undefined);
+    },
+    [client],
+  );
+  useEffect(() => () => forgetScan(unusedScan.current), [forgetScan]);
+
   const platformName = t(`platform.${platform}`);
   const focusField = useFieldFocus();
 
@@ -135,8 +149,10 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
       const result = await client.call('bots.checkCredentials', {
         platform: botPlatform(d),
         appId,
-        ...(scanned ? { registrationId: scanned.registrationId } : { appSecret: d.appSecret.trim() }),
-        ...(optionalText(d.domain) !== undefined ? { domain: d.domain.trim() } : {}),
+        // A scanned app is checked on its registration's own Open Platform: no URL goes with it.
+        ...(scanned
+          ? { registrationId: scanned.registrationId }
+          : { appSecret: d.appSecret.trim(), ...(optionalText(d.domain) !== undefined ? { domain: d.domain.trim() } : {}) }),
       });
       if (result.ok) {
         setVerified(credentialsKey(d));
@@ -181,6 +197,7 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
     setBanner(null);
     if (credentialSource === 'paste') {
       scan.cancel();
+      forgetScan(draft.scanned?.registrationId ?? null);
       // The App ID of an app the scan made stays (its secret can be pasted from the console).
       update({ credentialSource, scanned: null, appSecret: '' });
     } else {
@@ -219,9 +236,10 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
     const input: MethodInput<'bots.create'> = {
       platform: botPlatform(),
       appId: draft.appId.trim(),
-      ...(scanned ? { registrationId: scanned.registrationId } : { appSecret: draft.appSecret.trim() }),
+      ...(scanned
+        ? { registrationId: scanned.registrationId }
+        : { appSecret: draft.appSecret.trim(), ...(optionalText(draft.domain) !== undefined ? { domain: draft.domain.trim() } : {}) }),
       agentId: draft.agentId,
-      ...(optionalText(draft.domain) !== undefined ? { domain: draft.domain.trim() } : {}),
       ...(optionalText(draft.encryptKey) !== undefined ? { encryptKey: draft.encryptKey.trim() } : {}),
       ...(optionalText(draft.displayName) !== undefined ? { displayName: draft.displayName.trim() } : {}),
       ...(sameAccess(draft.access, DEFAULT_ACCESS_VIEW) ? {} : { access }),

@@ -42,8 +42,6 @@ export function CredentialsStep({
   const name = t(`platform.${platform}`);
   const secretErrorId = `${FIELD_IDS.appSecret}-error`;
   const pasting = draft.credentialSource === 'paste';
-  // A Lark organization's scan makes a Lark app, whichever platform the dialog was opened for.
-  const domainPlatform = draft.scanned?.platform ?? platform;
   return (
     <div className="step">
       <h3 className="visually-hidden">{t('addBot.credentials.heading')}</h3>
@@ -93,22 +91,25 @@ export function CredentialsStep({
         <ScanPanel platform={platform} scan={scan} onPasteInstead={() => onSourceChange('paste')} />
       )}
 
-      <details className="advanced" open={advancedOpen} onToggle={(e) => onAdvancedToggle(e.currentTarget.open)}>
-        <summary>{t('addBot.credentials.advanced')}</summary>
-        <TextField
-          id={FIELD_IDS.domain}
-          label={t('addBot.credentials.domain')}
-          value={draft.domain}
-          onChange={(domain) => update({ domain })}
-          type="url"
-          inputMode="url"
-          placeholder={PLATFORM_DOMAIN[domainPlatform]}
-          hint={t('addBot.credentials.domainHint', { domain: PLATFORM_DOMAIN[domainPlatform] })}
-          error={errors.domain}
-          monospace
-          optional
-        />
-      </details>
+      {/* A scanned app lives on its registration's own Open Platform: no other URL is taken for it. */}
+      {pasting && (
+        <details className="advanced" open={advancedOpen} onToggle={(e) => onAdvancedToggle(e.currentTarget.open)}>
+          <summary>{t('addBot.credentials.advanced')}</summary>
+          <TextField
+            id={FIELD_IDS.domain}
+            label={t('addBot.credentials.domain')}
+            value={draft.domain}
+            onChange={(domain) => update({ domain })}
+            type="url"
+            inputMode="url"
+            placeholder={PLATFORM_DOMAIN[platform]}
+            hint={t('addBot.credentials.domainHint', { domain: PLATFORM_DOMAIN[platform] })}
+            error={errors.domain}
+            monospace
+            optional
+          />
+        </details>
+      )}
 
       {banner && (
         <Banner tone={banner.tone}>

@@ -6,6 +6,8 @@ import { Icon, Spinner } from '../../components/Icon';
 import { botName } from '../BotItem';
 import { CheckBar, SetupItemRow } from '../setup/SetupItems';
 import { useSetupReport } from '../setup/useSetupReport';
+import { useAgents } from '../../agents/useAgents';
+import { OwnerItem } from './OwnerItem';
 
 type ItemState = 'done' | 'working' | 'todo' | 'warning' | 'failed';
 
@@ -121,6 +123,9 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
             : { state: 'working', text: t('addBot.live.connection.pending') };
 
   const message = firstMessage(activities);
+  // A Kocoro agent asks before it runs a tool on this computer: the bot needs someone to allow them.
+  const { agents } = useAgents();
+  const asksApprovals = agents?.find((a) => a.id === bot.agentId)?.provider.type === 'kocoro';
   const messageState: ItemState =
     message?.stage === 'answered'
       ? 'done'
@@ -182,6 +187,7 @@ export function LiveChecklist({ bot }: { bot: BotView }) {
                   : t('addBot.live.message.waitingBody', { platform })}
           </p>
         </Item>
+        {asksApprovals && <OwnerItem bot={bot} firstMessage={activities.find((a) => a.senderOpenId !== undefined)} />}
       </ol>
       <CheckBar report={setup.report} checking={setup.checking} error={setup.error} onCheck={setup.check} />
     </div>
