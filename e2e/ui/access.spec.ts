@@ -1,4 +1,4 @@
-import { addLarkBot, expect, LARK_APP, test } from './fixtures';
+import { addBotToStep3, addLarkBot, expect, LARK_APP, test } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
 test.use({ kocoroConfig: ECHO_CONFIG });
@@ -55,17 +55,7 @@ test('the picker says which permission is missing', async ({ page, kocoro, lark 
 });
 
 test('Add Bot step 3 has the access rules collapsed, and what is chosen there is saved', async ({ page, kocoro, lark }) => {
-  await page.goto(await kocoro.link());
-  await page.getByRole('region', { name: 'Lark' }).getByRole('button', { name: 'Add Bot' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Add Lark Bot' });
-  await dialog.getByLabel('App ID').fill(LARK_APP.appId);
-  await dialog.getByLabel('App Secret', { exact: true }).fill(LARK_APP.appSecret);
-  await dialog.getByText('Advanced').click();
-  await dialog.getByLabel('Open Platform URL').fill(lark.url);
-  await dialog.getByRole('button', { name: 'Next' }).click();
-  await expect(dialog.getByText('Step 2/3')).toBeVisible();
-  await dialog.getByRole('button', { name: 'Next' }).click();
-  if (!(await dialog.getByText('Step 3/3').isVisible())) await dialog.getByRole('button', { name: 'Next' }).click();
+  const dialog = await addBotToStep3(page, kocoro, lark, 'lark');
   await expect(dialog.getByText('Step 3/3')).toBeVisible();
 
   const groups = dialog.getByRole('group', { name: 'In groups, the bot answers' });

@@ -1,5 +1,5 @@
 import { permissionsLink, REQUIRED_SCOPES } from '@shared/lark-console';
-import { expect, FEISHU_APP, LARK_APP, screenshot, tabTo, test } from './fixtures';
+import { addBotToStep3, expect, FEISHU_APP, LARK_APP, screenshot, tabTo, test } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
 test.use({ kocoroConfig: ECHO_CONFIG });
@@ -159,17 +159,7 @@ test.describe('with no agent yet', () => {
   test.use({ kocoroConfig: undefined });
 
   test('step 3 offers to create an agent on the spot, without losing the dialog', async ({ page, kocoro, lark }) => {
-    await page.goto(await kocoro.link());
-    await page.getByRole('region', { name: 'Feishu' }).getByRole('button', { name: 'Add Bot' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });
-    await dialog.getByLabel('App ID').fill(FEISHU_APP.appId);
-    await dialog.getByLabel('App Secret', { exact: true }).fill(FEISHU_APP.appSecret);
-    await dialog.getByText('Advanced').click();
-    await dialog.getByLabel('Open Platform URL').fill(lark.url);
-    await dialog.getByRole('button', { name: 'Next' }).click();
-    await expect(dialog.getByText('Step 2/3')).toBeVisible();
-    await dialog.getByRole('button', { name: 'Next' }).click();
-    if (!(await dialog.getByText('Step 3/3').isVisible())) await dialog.getByRole('button', { name: 'Next' }).click();
+    const dialog = await addBotToStep3(page, kocoro, lark, 'feishu');
     await expect(dialog.getByText(/You have no agent yet/)).toBeVisible();
 
     await dialog.getByRole('button', { name: 'Create an agent' }).click();

@@ -2,7 +2,7 @@ import type { Page, Request } from '@playwright/test';
 import type { FakeLarkPlatform } from '../fake-lark';
 import { FakeKocoro } from '../fake-kocoro/server';
 import { postText } from '../runtime/harness';
-import { addLarkBot, expect, type KocoroUi, LARK_APP, screenshot, test as base } from './fixtures';
+import { addBotToStep3, addLarkBot, expect, type KocoroUi, LARK_APP, screenshot, test as base } from './fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
 const ASKER = 'ou_asker000000000000000000000001';
@@ -246,17 +246,7 @@ test("Add Bot with a Kocoro agent asks who the owner is: one click on the first 
     name: 'Kocoro',
     provider: { type: 'kocoro', url: daemon.url, stateDir: daemon.stateDir, agent: 'default' },
   });
-  await page.goto(await kocoro.link());
-  await page.getByRole('region', { name: 'Lark' }).getByRole('button', { name: 'Add Bot' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Add Lark Bot' });
-  await dialog.getByLabel('App ID').fill(LARK_APP.appId);
-  await dialog.getByLabel('App Secret', { exact: true }).fill(LARK_APP.appSecret);
-  await dialog.getByText('Advanced').click();
-  await dialog.getByLabel('Open Platform URL').fill(lark.url);
-  await dialog.getByRole('button', { name: 'Next' }).click();
-  await expect(dialog.getByText('Step 2/3')).toBeVisible();
-  await dialog.getByRole('button', { name: 'Next' }).click();
-  if (!(await dialog.getByText('Step 3/3').isVisible())) await dialog.getByRole('button', { name: 'Next' }).click();
+  const dialog = await addBotToStep3(page, kocoro, lark, 'lark');
   await dialog.getByLabel('Choose Agent').selectOption({ label: 'Kocoro' });
   await dialog.getByRole('button', { name: 'Register Bot' }).click();
   await lark.waitForConnections(LARK_APP.appId);

@@ -151,6 +151,28 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   }
 }
 
+/**
+ * Opens Add Bot on the Connectors page and walks steps 1 and 2 with the test app's pasted
+ * credentials on the fake's Open Platform, leaving the dialog at step 3 (whose content differs
+ * with the agents there are).
+ */
+export async function addBotToStep3(page: Page, kocoro: KocoroUi, lark: FakeLarkPlatform, platform: 'feishu' | 'lark'): Promise<Locator> {
+  const [label, app] = platform === 'feishu' ? (['Feishu', FEISHU_APP] as const) : (['Lark', LARK_APP] as const);
+  await page.goto(await kocoro.link());
+  await page.getByRole('region', { name: label }).getByRole('button', { name: 'Add Bot' }).click();
+  const dialog = page.getByRole('dialog', { name: `Add ${label} Bot` });
+  await dialog.getByLabel('App ID').fill(app.appId);
+  await dialog.getByLabel('App Secret', { exact: true }).fill(app.appSecret);
+  await dialog.getByText('Advanced').click();
+  await dialog.getByLabel('Open Platform URL').fill(lark.url);
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByText('Step 2/3')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  // A gentle reminder when the checklist is not ticked; pressing Next again goes on.
+  if (!(await dialog.getByText('Step 3/3').isVisible())) await dialog.getByRole('button', { name: 'Next' }).click();
+  return dialog;
+}
+
 /** Registers the Lark test app as a bot through the contract (what the Add Bot dialog ends with), answered by the echo agent. */
 export function addLarkBot(kocoro: KocoroUi, lark: FakeLarkPlatform, extra: Record<string, unknown> = {}): Promise<unknown> {
   return kocoro.call('bots.create', {
