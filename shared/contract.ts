@@ -7,22 +7,11 @@
  * Pure: no Node, no Electron, no DOM. Secrets travel only UI → core; views carry `hasX` flags.
  */
 import { z } from 'zod';
-import {
-  accessSchema,
-  APP_ID_PATTERN,
-  botsAccessSchema,
-  dmAccessSchema,
-  groupAccessSchema,
-  platformSchema,
-  replyModeSchema,
-  botLanguageSchema,
-  backlogPolicySchema,
-  maxConcurrentAnswersSchema,
-  approvalsPlaceSchema,
-  approversSchema,
-  kocoroStateDirSchema,
-} from './config-schema';
+import { liveSettings, liveViewShape, optionalShape } from './bot-settings';
+import { platformSchema } from './config-schema';
 import { isMethodName } from './contract-names';
+import { APP_ID_PATTERN, APP_ID_RULE, idSchema } from './ids';
+import { kocoroStateDirSchema, providerTypes, providerUnion } from './providers';
 
 // ---------- shared pieces ----------
 
@@ -31,7 +20,7 @@ const httpUrl = z
   .string()
   .trim()
   .refine((u) => /^https?:\/\/[^\s/]+/i.test(u), 'must be an http(s) URL');
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'is not a valid id');
+const id = idSchema;
 
 export const connectionStateSchema = z.enum(['stopped', 'connecting', 'connected', 'reconnecting', 'failed']);
 
@@ -77,61 +66,41 @@ export const managedBySchema = z.enum(['config', 'app']);
 
 // ---------- agents ----------
 
-export const providerTypeSchema = z.enum(['echo', 'openai', 'kocoro', 'anthropic', 'command']);
-
 /** A provider as the UI sees it: never the key itself. */
-export const providerViewSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('echo') }),
-  z.object({
-    type: z.literal('openai'),
-    baseUrl: z.string().optional(),
-    model: z.string(),
-    temperature: z.number().optional(),
-    hasApiKey: z.boolean(),
-  }),
-  z.object({ type: z.literal('kocoro'), url: z.string().optional(), agent: z.string(), stateDir: z.string().optional() }),
-  z.object({ type: z.literal('anthropic'), baseUrl: z.string().optional(), model: z.string(), hasApiKey: z.boolean() }),
-  z.object({
-    type: z.literal('command'),
-    command: z.string(),
-    args: z.array(z.string()).optional(),
-    input: z.enum(['stdin', 'arg']).optional(),
-    cwd: z.string().optional(),
-    timeoutSec: z.number().optional(),
-  }),
-]);
+export const providerViewSchema = providerUnion({
+  strict: false,
+  url: z.string(),
+  model: z.string(),
+  temperature: z.number(),
+  agent: z.string(),
+  stateDir: z.string(),
+  program: z.string(),
+  cwd: z.string(),
+  timeoutSec: z.number(),
+  key: { hasApiKey: z.boolean() },
+  commandExtra: {},
+});
+
+export const providerTypeSchema = z.enum(providerTypes(providerViewSchema));
 
 /**
  * A provider as the UI sends it. `apiKey`: a new key replaces the saved one, `null` clears it,
- * absent keeps it unchanged.
+ * absent keeps it unchanged. `stateDir`: the daemon's state folder when it is not ~/.shannon (a
+ * daemon started with `--state-dir`).
  */
-export const providerInputSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('echo') }),
-  z.object({
-    type: z.literal('openai'),
-    baseUrl: httpUrl.optional(),
-    model: nonEmpty('Model'),
-    temperature: z.number().min(0).max(2).optional(),
-    apiKey: z.string().nullable().optional(),
-  }),
-  /** `stateDir`: the daemon's state folder when it is not ~/.shannon (a daemon started with `--state-dir`). */
-  z.object({ type: z.literal('kocoro'), url: httpUrl.optional(), agent: nonEmpty('Agent'), stateDir: kocoroStateDirSchema.optional() }),
-  z.object({
-    type: z.literal('anthropic'),
-    baseUrl: httpUrl.optional(),
-    model: nonEmpty('Model'),
-    apiKey: z.string().nullable().optional(),
-  }),
-  z.object({
-    type: z.literal('command'),
-    command: nonEmpty('Program'),
-    /** One argument per entry; {message}, {chat_id}, {sender}, {thread_id}, {platform} are replaced. */
-    args: z.array(z.string()).optional(),
-    input: z.enum(['stdin', 'arg']).optional(),
-    cwd: z.string().trim().optional(),
-    timeoutSec: z.number().int('Timeout must be whole seconds').min(1, 'Timeout must be at least 1 second').max(86_400).optional(),
-  }),
-]);
+export const providerInputSchema = providerUnion({
+  strict: false,
+  url: httpUrl,
+  model: nonEmpty('Model'),
+  temperature: z.number().min(0).max(2),
+  agent: nonEmpty('Agent'),
+  stateDir: kocoroStateDirSchema,
+  program: nonEmpty('Program'),
+  cwd: z.string().trim(),
+  timeoutSec: z.number().int('Timeout must be whole seconds').min(1, 'Timeout must be at least 1 second').max(86_400),
+  key: { apiKey: z.string().nullable().optional() },
+  commandExtra: {},
+});
 
 export const agentViewSchema = z.object({
   id: z.string(),
@@ -151,14 +120,8 @@ export const agentInputSchema = z.object({
 
 // ---------- bots ----------
 
-/** `access` with every default filled in (see shared/config-schema.ts `accessSchema`). */
-export const accessViewSchema = z.object({
-  dm: dmAccessSchema,
-  dmAllow: z.array(z.string()),
-  group: groupAccessSchema,
-  groupAllow: z.array(z.string()),
-  bots: botsAccessSchema,
-});
+/** `access` with every default filled in (see shared/bot-settings.ts). */
+export const accessViewSchema = liveViewShape.access;
 
 /** A person found by name for the DM allowlist, and a group the bot is in. */
 export const personSchema = z.object({ openId: z.string(), name: z.string(), avatarUrl: z.string().optional() });
@@ -176,29 +139,18 @@ export const botViewSchema = z.object({
   hasAppSecret: z.boolean(),
   hasEncryptKey: z.boolean(),
   managedBy: managedBySchema,
-  /** How the bot answers in direct messages and in groups (defaults resolved). */
-  replyMode: z.object({ dm: replyModeSchema, group: replyModeSchema }),
-  /** Who gets an answer (defaults resolved). */
-  access: accessViewSchema,
-  /** What the bot says in its chats; `auto` unless chosen. */
-  language: botLanguageSchema,
-  /** What becomes of messages that arrive late (README "backlog"); `note` unless chosen. */
-  backlog: backlogPolicySchema,
-  /** Chats answered at the same time (default resolved). */
-  maxConcurrentAnswers: z.number(),
-  /** Where tool approval cards go (`chat` unless chosen), who may allow tools, and whether askers may allow their own. */
-  approvals: approvalsPlaceSchema,
-  approvers: z.array(z.string()),
-  askersMayApprove: z.boolean(),
-  /** Whether answers end with the agent's token use and cost. */
-  usageFooter: z.boolean(),
+  /** The settings the app edits, defaults filled in (shared/bot-settings.ts). */
+  ...liveViewShape,
   status: botStatusSchema,
 });
 
-/** Reply modes as edited in the UI: either chat type may be left out (unchanged on update, default on create). */
-const replyModeInputSchema = z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() });
+/**
+ * The settings the app edits, each optional: absent is the default on create and unchanged on
+ * update; `replyMode` and `access` change only the fields given (shared/bot-settings.ts).
+ */
+const liveSettingsInput = optionalShape(liveSettings);
 
-const appIdSchema = z.string().trim().regex(APP_ID_PATTERN, 'App ID must look like cli_ followed by 16 hex characters');
+const appIdSchema = z.string().trim().regex(APP_ID_PATTERN, `App ID ${APP_ID_RULE}`);
 
 export const credentialsInputSchema = z.object({
   platform: platformSchema,
@@ -240,15 +192,7 @@ export const botCreateInputSchema = credentialsInputSchema.extend({
   encryptKey: z.string().optional(),
   agentId: id,
   displayName: z.string().trim().max(64).optional(),
-  replyMode: replyModeInputSchema.optional(),
-  access: accessSchema.optional(),
-  language: botLanguageSchema.optional(),
-  backlog: backlogPolicySchema.optional(),
-  maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
-  approvals: approvalsPlaceSchema.optional(),
-  approvers: approversSchema.optional(),
-  askersMayApprove: z.boolean().optional(),
-  usageFooter: z.boolean().optional(),
+  ...liveSettingsInput,
 });
 
 /** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
@@ -258,16 +202,7 @@ export const botUpdateInputSchema = z.object({
   displayName: z.string().trim().max(64).optional(),
   appSecret: z.string().min(1).optional(),
   encryptKey: z.string().optional(),
-  replyMode: replyModeInputSchema.optional(),
-  /** Replaces the fields given; absent fields stay unchanged. */
-  access: accessSchema.optional(),
-  language: botLanguageSchema.optional(),
-  backlog: backlogPolicySchema.optional(),
-  maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
-  approvals: approvalsPlaceSchema.optional(),
-  approvers: approversSchema.optional(),
-  askersMayApprove: z.boolean().optional(),
-  usageFooter: z.boolean().optional(),
+  ...liveSettingsInput,
 });
 
 export const approvalDecisionSchema = z.enum(['allow', 'deny', 'always_allow']);

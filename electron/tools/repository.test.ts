@@ -37,6 +37,28 @@ describe('the repository explains itself', () => {
     expect(missing).toEqual([]);
   });
 
+  it('names in its READMEs only source files that exist', () => {
+    const missing: string[] = [];
+    const everyFile = tracked();
+    for (const doc of tracked('*.md')) {
+      const base = path.dirname(doc);
+      for (const [, named] of read(doc).matchAll(/`((?:[\w@.-]+\/)*[\w.-]+\.(?:ts|tsx|mjs|cjs|js|css|yml))`/g)) {
+        // Built output is not in the repository; everything else is named from the README's folder or the root.
+        if (/^dist[\w-]*\//.test(named!)) continue;
+        const file = named!
+          .replace(/^@core\//, 'electron/core/')
+          .replace(/^@shared\//, 'shared/')
+          .replace(/^@e2e\//, 'e2e/');
+        // Under electron/core paths are named from there (`runtime/intake.ts`); a bare name is one file of the tree.
+        const found = file.includes('/')
+          ? [path.join(base, file), file, path.join('electron/core', file)].some((c) => existsSync(path.join(ROOT, c)))
+          : everyFile.some((f) => path.basename(f) === file);
+        if (!found) missing.push(`${doc}: ${named}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('cites only sections that the platform reference has', () => {
     const reference = read('electron/core/lark/README.md');
     const sections = new Set([...reference.matchAll(/^#{2,3} (\d+(?:\.\d+)?)[. ]/gm)].map((m) => m[1]!));

@@ -1,11 +1,9 @@
-import { DEFAULT_CONCURRENT_ANSWERS } from '../runtime/bot-queue';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { editSettings, liveSettingsChanged, liveSettingsOf } from '@shared/bot-settings';
 import { PLATFORM_DOMAIN } from '@shared/platform';
 import { type Handlers, RpcError } from '@shared/contract';
-import type { AccessConfig, Platform } from '@shared/config-schema';
-import { resolveAccess } from '../runtime/access-policy';
-import { resolvedReplyMode } from '../runtime/reply-mode';
+import type { Platform } from '@shared/config-schema';
 import { BotDirectory } from './bot-directory';
 import type { AppBot } from '../store/app-store';
 import { type BotRecord, secretKeys } from './catalog';
@@ -13,35 +11,6 @@ import { checkCredentials, openPlatformBase } from './check-credentials';
 import { configFileName } from './config-file-name';
 import { botIdFor } from './ids';
 import type { ServiceContext } from './service-context';
-
-/**
- * Settings a running bot takes for its next message, without reconnecting, and the value each has
- * when not written down: a default is not stored, so a later change of default reaches it.
- */
-const LIVE_DEFAULTS = {
-  language: 'auto',
-  backlog: 'note',
-  maxConcurrentAnswers: DEFAULT_CONCURRENT_ANSWERS,
-  approvals: 'chat',
-  approvers: [],
-  askersMayApprove: false,
-  usageFooter: false,
-} satisfies { [K in LiveKey]-?: AppBot[K] };
-type LiveKey = 'language' | 'backlog' | 'maxConcurrentAnswers' | 'approvals' | 'approvers' | 'askersMayApprove' | 'usageFooter';
-const LIVE_KEYS = Object.keys(LIVE_DEFAULTS) as LiveKey[];
-
-function sameSetting(key: LiveKey, a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? LIVE_DEFAULTS[key]) === JSON.stringify(b ?? LIVE_DEFAULTS[key]);
-}
-
-/** Writes the live settings `input` gives into `record`: a default is removed, absent ones stay as they are. */
-function setLiveSettings(record: AppBot, input: Partial<Pick<AppBot, LiveKey>>): void {
-  for (const key of LIVE_KEYS) {
-    if (input[key] === undefined) continue;
-    delete record[key];
-    if (!sameSetting(key, input[key], undefined)) Object.assign(record, { [key]: input[key] });
-  }
-}
 
 type BotHandlers = Pick<
   Handlers,
@@ -156,17 +125,15 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         const credentials = credentialsOf(input);
         const domain = customDomain(input.platform, credentials.domain);
         const displayName = input.displayName || undefined;
-        const record: AppBot = {
+        const identity: AppBot = {
           id,
           platform: input.platform,
           appId: input.appId,
           agentId: input.agentId,
           ...(displayName ? { displayName } : {}),
           ...(domain ? { domain } : {}),
-          ...(input.replyMode ? { replyMode: input.replyMode } : {}),
-          ...(input.access ? { access: cleanAccess(input.access) } : {}),
         };
-        setLiveSettings(record, input);
+        const record = editSettings(identity, input);
         await saveSecret(secretKeys.appSecret(id), credentials.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
         try {
@@ -191,31 +158,19 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         if (input.agentId !== undefined) requireAgent(input.agentId);
         const { managedBy: _managedBy, ...saved } = current;
         const displayName = input.displayName === undefined ? saved.displayName : input.displayName || undefined;
-        const next: AppBot = { ...saved, agentId: input.agentId ?? saved.agentId };
+        const next: AppBot = editSettings({ ...saved, agentId: input.agentId ?? saved.agentId }, input);
         delete next.displayName;
         if (displayName) next.displayName = displayName;
-        if (input.replyMode) next.replyMode = { ...saved.replyMode, ...input.replyMode };
-        const replyModeChanged = JSON.stringify(resolvedReplyMode(next)) !== JSON.stringify(resolvedReplyMode(saved));
-        if (input.access) next.access = cleanAccess({ ...saved.access, ...input.access });
-        const accessChanged = JSON.stringify(resolveAccess(next.access)) !== JSON.stringify(resolveAccess(saved.access));
-        setLiveSettings(next, input);
-        const settingsChanged = LIVE_KEYS.some((k) => !sameSetting(k, next[k], saved[k]));
 
         if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
         store.putBot(next);
-        // A new name needs nothing; access, language and reply mode apply to the running bot's
-        // next message; a new agent or secret needs a new connection.
+        // A new name needs nothing; the live settings apply to the running bot's next message; a
+        // new agent or secret needs a new connection.
         const restart = next.agentId !== saved.agentId || input.appSecret !== undefined || input.encryptKey !== undefined;
         if (next.enabled !== false) {
           if (restart) await launcher.launch(input.id);
-          else if (accessChanged || replyModeChanged || settingsChanged) {
-            ctx.manager.applyLive(input.id, {
-              access: next.access,
-              replyMode: next.replyMode,
-              ...Object.fromEntries(LIVE_KEYS.map((k) => [k, next[k]])),
-            });
-          }
+          else if (liveSettingsChanged(saved, next)) ctx.manager.applyLive(input.id, liveSettingsOf(next));
         }
         events.emit('bots.changed', {});
         return viewOf(input.id);
@@ -276,15 +231,6 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     'bots.searchPeople': (input) => directory.searchPeople(input.id, input.query),
     'bots.searchChats': (input) => directory.searchChats(input.id, input.query),
   };
-}
-
-/** Allowlists without duplicates or blanks. */
-function cleanAccess(access: AccessConfig): AccessConfig {
-  const unique = (ids: string[] | undefined) => (ids ? [...new Set(ids.map((x) => x.trim()).filter(Boolean))] : undefined);
-  const out: AccessConfig = { ...access };
-  if (access.dmAllow) out.dmAllow = unique(access.dmAllow);
-  if (access.groupAllow) out.groupAllow = unique(access.groupAllow);
-  return out;
 }
 
 function describe(bot: { id: string; displayName?: string }): string {

@@ -1,3 +1,4 @@
+import { writtenSettings } from '@shared/bot-settings';
 import type { AgentConfig, BotConfig, ConfigFile, ProviderConfig } from '@shared/config-schema';
 import type { SecretRedactor } from '../log/redact';
 import type { AppAgent, AppBot, AppStore } from '../store/app-store';
@@ -43,17 +44,7 @@ export class Catalog {
       ...(b.displayName ? { displayName: b.displayName } : {}),
       ...(b.domain ? { domain: b.domain } : {}),
       ...(b.enabled === false ? { enabled: false } : {}),
-      ...(b.replyMode ? { replyMode: b.replyMode } : {}),
-      ...(b.access ? { access: b.access } : {}),
-      ...(b.language ? { language: b.language } : {}),
-      ...(b.files ? { files: b.files } : {}),
-      ...(b.backlog ? { backlog: b.backlog } : {}),
-      ...(b.backlogAfterMinutes ? { backlogAfterMinutes: b.backlogAfterMinutes } : {}),
-      ...(b.maxConcurrentAnswers ? { maxConcurrentAnswers: b.maxConcurrentAnswers } : {}),
-      ...(b.approvals ? { approvals: b.approvals } : {}),
-      ...(b.approvers?.length ? { approvers: b.approvers } : {}),
-      ...(b.askersMayApprove ? { askersMayApprove: b.askersMayApprove } : {}),
-      ...(b.usageFooter ? { usageFooter: b.usageFooter } : {}),
+      ...writtenSettings(b),
       managedBy: 'config',
     }));
     const configIds = new Set(fromConfig.map((b) => b.id));

@@ -1,10 +1,8 @@
-import { DEFAULT_CONCURRENT_ANSWERS } from '../runtime/bot-queue';
+import { resolveLiveSettings } from '@shared/bot-settings';
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentView, BotView } from '@shared/contract';
 import type { SecretRedactor } from '../log/redact';
 import type { BotManager } from '../runtime/bot-manager';
-import { resolveAccess } from '../runtime/access-policy';
-import { resolvedReplyMode } from '../runtime/reply-mode';
 import { type AgentRecord, type BotRecord, type Catalog, hasApiKey, withoutApiKey } from './catalog';
 
 /**
@@ -36,15 +34,7 @@ export class Views {
       hasAppSecret: secrets.appSecret !== undefined,
       hasEncryptKey: secrets.encryptKey !== undefined,
       managedBy: record.managedBy,
-      replyMode: resolvedReplyMode(record),
-      access: resolveAccess(record.access),
-      language: record.language ?? 'auto',
-      backlog: record.backlog ?? 'note',
-      maxConcurrentAnswers: record.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS,
-      approvals: record.approvals ?? 'chat',
-      approvers: record.approvers ?? [],
-      askersMayApprove: record.askersMayApprove ?? false,
-      usageFooter: record.usageFooter ?? false,
+      ...resolveLiveSettings(record),
       status: this.statusOf(record.id),
     };
   }

@@ -1,3 +1,4 @@
+import { settingOf } from '@shared/bot-settings';
 import type { BotConfig, BotLanguage } from '@shared/config-schema';
 
 /**
@@ -204,7 +205,7 @@ export interface ChatNotice {
 
 /** `auto`: Feishu (China) bots speak 简体中文, Lark (international) bots English. */
 export function chatLanguageOf(bot: Pick<BotConfig, 'platform' | 'language'>): ChatLanguage {
-  const chosen = bot.language ?? 'auto';
+  const chosen = settingOf(bot, 'language');
   if (chosen !== 'auto') return chosen;
   return bot.platform === 'feishu' ? 'zh-CN' : 'en';
 }

@@ -40,6 +40,12 @@ export interface ReplyInput {
   chatId?: string;
 }
 
+/** A CardKit operation's place among the card's operations (lark/README.md §5.11); the uuid is made in outbound/idempotency.ts. */
+export interface CardOp {
+  sequence: number;
+  uuid: string;
+}
+
 /** A message resource as downloaded; `tooLarge` when it was over the caller's limit (and not kept). */
 export type ResourceDownload = { tooLarge: false; bytes: Buffer; contentType: string } | { tooLarge: true; size?: number };
 
@@ -152,13 +158,14 @@ export class LarkApi {
     return this.caller.call(op, () => this.client.request({ method: 'GET', url, ...(params ? { params } : {}) }));
   }
 
-  // ---- CardKit (lark/README.md §5.11) and reactions (lark/README.md §5.7): used by the streaming reply ----
+  // ---- CardKit (lark/README.md §5.11) and reactions (lark/README.md §5.7): used by the replies ----
+  // Path values are encoded as the raw requests these replaced did: the SDK's methods insert them as they are.
 
   /** Creates a card entity from card JSON 2.0; returns its card_id. */
   async createCard(card: object): Promise<string> {
-    const res = (await this.caller.call('cardkit.create', () =>
-      this.client.request({ method: 'POST', url: '/open-apis/cardkit/v1/cards', data: { type: 'card_json', data: JSON.stringify(card) } }),
-    )) as { data?: { card_id?: string } };
+    const res = await this.caller.call('cardkit.create', () =>
+      this.client.cardkit.v1.card.create({ data: { type: 'card_json', data: JSON.stringify(card) } }),
+    );
     const cardId = res.data?.card_id;
     if (!cardId) throw new LarkApiError('permanent', undefined, 'card creation returned no card_id', '');
     return cardId;
@@ -169,54 +176,49 @@ export class LarkApi {
    * the old text). Streamed text can wait: when the app's limits have no room now the call is not
    * made, and the answer says when to try again (with whatever text has arrived by then).
    */
-  async setCardText(cardId: string, elementId: string, content: string, sequence: number): Promise<{ retryInMs: number }> {
+  async setCardText(cardId: string, elementId: string, content: string, op: CardOp): Promise<{ retryInMs: number }> {
     return this.caller.callIfRoom('cardkit.content', () =>
-      this.client.request({
-        method: 'PUT',
-        url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}/elements/${encodeURIComponent(elementId)}/content`,
-        data: { content, sequence, uuid: `c_${cardId}_${sequence}` },
+      this.client.cardkit.v1.cardElement.content({
+        path: { card_id: encodeURIComponent(cardId), element_id: encodeURIComponent(elementId) },
+        data: { content, sequence: op.sequence, uuid: op.uuid },
       }),
     );
   }
 
   /** Card settings, e.g. `{config:{streaming_mode:false, summary:{content}}}`. */
-  async setCardSettings(cardId: string, settings: object, sequence: number): Promise<void> {
+  async setCardSettings(cardId: string, settings: object, op: CardOp): Promise<void> {
     await this.caller.call('cardkit.settings', () =>
-      this.client.request({
-        method: 'PATCH',
-        url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}/settings`,
-        data: { settings: JSON.stringify(settings), sequence, uuid: `s_${cardId}_${sequence}` },
+      this.client.cardkit.v1.card.settings({
+        path: { card_id: encodeURIComponent(cardId) },
+        data: { settings: JSON.stringify(settings), sequence: op.sequence, uuid: op.uuid },
       }),
     );
   }
 
   /** Replaces the whole card. */
-  async updateCard(cardId: string, card: object, sequence: number): Promise<void> {
+  async updateCard(cardId: string, card: object, op: CardOp): Promise<void> {
     await this.caller.call('cardkit.update', () =>
-      this.client.request({
-        method: 'PUT',
-        url: `/open-apis/cardkit/v1/cards/${encodeURIComponent(cardId)}`,
-        data: { card: { type: 'card_json', data: JSON.stringify(card) }, sequence, uuid: `u_${cardId}_${sequence}` },
+      this.client.cardkit.v1.card.update({
+        path: { card_id: encodeURIComponent(cardId) },
+        data: { card: { type: 'card_json', data: JSON.stringify(card) }, sequence: op.sequence, uuid: op.uuid },
       }),
     );
   }
 
   async addReaction(messageId: string, emojiType: string): Promise<string> {
-    const res = (await this.caller.call('reaction.add', () =>
-      this.client.request({
-        method: 'POST',
-        url: `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reactions`,
+    const res = await this.caller.call('reaction.add', () =>
+      this.client.im.v1.messageReaction.create({
+        path: { message_id: encodeURIComponent(messageId) },
         data: { reaction_type: { emoji_type: emojiType } },
       }),
-    )) as { data?: { reaction_id?: string } };
+    );
     return res.data?.reaction_id ?? '';
   }
 
   async removeReaction(messageId: string, reactionId: string): Promise<void> {
     await this.caller.call('reaction.remove', () =>
-      this.client.request({
-        method: 'DELETE',
-        url: `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(reactionId)}`,
+      this.client.im.v1.messageReaction.delete({
+        path: { message_id: encodeURIComponent(messageId), reaction_id: encodeURIComponent(reactionId) },
       }),
     );
   }

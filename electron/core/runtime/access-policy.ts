@@ -1,31 +1,12 @@
+import { type ResolvedSetting, resolveSetting } from '@shared/bot-settings';
 import type { AccessConfig } from '@shared/config-schema';
 import { type InboundMessage, mentionsBot } from '../lark/inbound';
 
-/** `access` with every default filled in (README "Who gets an answer"). */
-export interface ResolvedAccess {
-  dm: 'open' | 'allowlist';
-  dmAllow: string[];
-  group: 'mention' | 'all' | 'off';
-  groupAllow: string[];
-  bots: 'ignore' | 'mention';
-}
-
-export const DEFAULT_ACCESS: Readonly<ResolvedAccess> = Object.freeze({
-  dm: 'open',
-  dmAllow: [],
-  group: 'mention',
-  groupAllow: [],
-  bots: 'ignore',
-});
+/** `access` with every default filled in (README "Who gets an answer"; the defaults are in shared/bot-settings.ts). */
+export type ResolvedAccess = ResolvedSetting<'access'>;
 
 export function resolveAccess(access: AccessConfig | undefined): ResolvedAccess {
-  return {
-    dm: access?.dm ?? DEFAULT_ACCESS.dm,
-    dmAllow: [...(access?.dmAllow ?? [])],
-    group: access?.group ?? DEFAULT_ACCESS.group,
-    groupAllow: [...(access?.groupAllow ?? [])],
-    bots: access?.bots ?? DEFAULT_ACCESS.bots,
-  };
+  return resolveSetting('access', access);
 }
 
 /** Why a message gets no answer; `identity_unknown` means "cannot tell yet" (the bot's open_id is needed). */

@@ -8,8 +8,9 @@ import { type BotIdentity, type InboundMessage, toInboundMessage } from '../lark
 import { TypingIndicator } from '../lark/outbound/reactions';
 import { approvalNoteUuid } from '../lark/outbound/idempotency';
 import { postContent } from '../lark/outbound/markdown';
-import { createReplySink, PostReplySink, type ReplySink } from '../lark/outbound/reply-sink';
+import { createReplySink, type ReplySink } from '../lark/outbound/reply-sink';
 import type { Sanitize } from '../lark/outbound/sanitize';
+import { sayTo } from '../lark/outbound/say';
 import type { Logger } from '../log/logger';
 import { AnswerProgress } from './answer-progress';
 import type { ApprovalDesk } from './approval-desk';
@@ -17,9 +18,9 @@ import type { AgentRunner } from './run-agent';
 import { sentTimeText } from './backlog';
 import type { BotFileStore } from './file-store';
 import { type ChatCommand, runChatCommand } from './chat-commands';
-import { type ConversationStore, conversationKey } from './conversation-store';
+import type { ConversationMemory, Inbox } from './bot-store';
+import { conversationKey } from './conversation-store';
 import type { Gate } from './gate';
-import type { DurableInbox } from './inbox';
 import type { AcceptedMessage } from './intake';
 import type { Redelivery } from './redelivery';
 import { replyModeFor } from './reply-mode';
@@ -33,8 +34,8 @@ export interface AnswerDeps {
   agents: AgentRunner;
   /** The bot's tool approvals: requests the agent makes while answering go there. */
   desk: ApprovalDesk;
-  inbox: DurableInbox;
-  conversations: ConversationStore;
+  inbox: Inbox;
+  conversations: ConversationMemory;
   redelivery: Redelivery;
   log: Logger;
   acceptsImages: boolean;
@@ -191,10 +192,7 @@ export class AnswerStage {
       const say = deps.say();
       const first = entry.attempts === 0;
       const reply = await runChatCommand(command, { conversations: deps.conversations, key: conversationKey(message), first, say });
-      const target = { messageId: entry.messageId, inThread: Boolean(message.threadId), chatId: message.chatId };
-      const sent = await new PostReplySink(deps.api, target, { stoppedNote: say('reply.stoppedNote'), sanitize: deps.sanitize }).post(
-        reply,
-      );
+      const sent = await sayTo(deps.api, message, reply, deps.sanitize);
       await deps.inbox.remove(entry.messageId);
       deps.log.log('info', 'command.answered', { messageId: entry.messageId, chatId: entry.chatId, command, replyId: sent.replyId });
       deps.activity(message, 'answered', text);

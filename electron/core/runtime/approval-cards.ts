@@ -1,14 +1,14 @@
 import type { ChatPhrases } from '../i18n/chat-text';
-import type { LarkApi } from '../lark/api';
 import { toLarkApiError } from '../lark/errors';
 import type { InboundMessage } from '../lark/inbound';
 import { type ApprovalCardView, type ApprovalEnd, approvalCard, closedApprovalCard } from '../lark/outbound/approval-card';
+import { type CardDestination, type CardEntity, CardHandle, type CardKitApi } from '../lark/outbound/card-handle';
 import { approvalUuid } from '../lark/outbound/idempotency';
 import type { Sanitize } from '../lark/outbound/sanitize';
 import type { Logger } from '../log/logger';
 
 export interface ApprovalCardDeps {
-  api: Pick<LarkApi, 'createCard' | 'replyMessage' | 'sendToUser' | 'updateCard'>;
+  api: CardKitApi;
   log: Logger;
   say: () => ChatPhrases;
   sanitize: Sanitize;
@@ -17,10 +17,8 @@ export interface ApprovalCardDeps {
 }
 
 /** An approval card this bot sent whose request may still be open: kept so a restart after a crash closes it. */
-export interface KeptApprovalCard {
+export interface KeptApprovalCard extends CardEntity {
   requestId: string;
-  cardId: string;
-  createdAt: number;
   view: ApprovalCardView;
 }
 
@@ -29,15 +27,13 @@ export interface SentCard {
   view: ApprovalCardView;
   /** The approver it was sent to; none for the asker's card. */
   approver?: string;
-  /** The card entity, once created; its operations run in order on `ops`. */
-  cardId?: string;
-  createdAt: number;
-  sequence: number;
+  handle: CardHandle;
+  /** Sending it, then closing it: a close waits until the card is sent (or failed to be). */
   ops: Promise<void>;
 }
 
-export function newCard(view: ApprovalCardView, createdAt: number, approver?: string): SentCard {
-  return { view, ...(approver ? { approver } : {}), createdAt, sequence: 0, ops: Promise.resolve() };
+export function newCard(deps: Pick<ApprovalCardDeps, 'api'>, view: ApprovalCardView, approver?: string): SentCard {
+  return { view, ...(approver ? { approver } : {}), handle: new CardHandle({ api: deps.api }), ops: Promise.resolve() };
 }
 
 /**
@@ -53,22 +49,14 @@ export async function sendApprovalCard(
   where: 'chat' | 'dm',
 ): Promise<void> {
   try {
-    card.cardId = await deps.api.createCard(approvalCard(card.view, deps.say(), deps.sanitize));
+    await card.handle.create(approvalCard(card.view, deps.say(), deps.sanitize));
     deps.changed();
-    const content = JSON.stringify({ type: 'card', data: { card_id: card.cardId } });
+    const asker: CardDestination =
+      where === 'dm'
+        ? { toUser: message.sender.openId }
+        : { replyTo: { messageId: message.messageId, inThread: Boolean(message.threadId), chatId: message.chatId } };
     // The uuid names the request (and the approver): a send repeated by a retry is the same message.
-    const uuid = approvalUuid(requestId, card.approver);
-    if (card.approver) await deps.api.sendToUser(card.approver, { msgType: 'interactive', content, uuid });
-    else if (where === 'dm') await deps.api.sendToUser(message.sender.openId, { msgType: 'interactive', content, uuid });
-    else {
-      await deps.api.replyMessage(message.messageId, {
-        msgType: 'interactive',
-        content,
-        uuid,
-        replyInThread: Boolean(message.threadId),
-        chatId: message.chatId,
-      });
-    }
+    await card.handle.send(card.approver ? { toUser: card.approver } : asker, approvalUuid(requestId, card.approver));
   } catch (err) {
     deps.log.log('warn', 'approval.card_failed', {
       requestId,
@@ -82,11 +70,9 @@ export async function sendApprovalCard(
 /** After whatever the card is doing, it says how its request ended, without buttons. */
 export function closeApprovalCard(deps: ApprovalCardDeps, requestId: string, card: SentCard, end: ApprovalEnd): void {
   card.ops = card.ops.then(async () => {
-    if (!card.cardId) return;
-    // A whole-card update with the next sequence number (tenths of a second since creation, strictly increasing).
-    card.sequence = Math.max(card.sequence + 1, Math.floor((Date.now() - card.createdAt) / 100) + 1);
+    if (!card.handle.cardId) return;
     try {
-      await deps.api.updateCard(card.cardId, closedApprovalCard(card.view, end, deps.say(), deps.sanitize), card.sequence);
+      await card.handle.update(closedApprovalCard(card.view, end, deps.say(), deps.sanitize));
     } catch (err) {
       deps.log.log('warn', 'approval.card_failed', { requestId, error: toLarkApiError(err).message });
     }
@@ -96,9 +82,9 @@ export function closeApprovalCard(deps: ApprovalCardDeps, requestId: string, car
 
 /** A card a crashed run left open: its request died with that run, and it says so now. False when it could not be updated. */
 export async function closeKeptCard(deps: ApprovalCardDeps, kept: KeptApprovalCard): Promise<boolean> {
-  const sequence = Math.floor((Date.now() - kept.createdAt) / 100) + 1;
   try {
-    await deps.api.updateCard(kept.cardId, closedApprovalCard(kept.view, { ended: 'botStopped' }, deps.say(), deps.sanitize), sequence);
+    const card = new CardHandle({ api: deps.api }, kept);
+    await card.update(closedApprovalCard(kept.view, { ended: 'botStopped' }, deps.say(), deps.sanitize));
     return true;
   } catch (err) {
     deps.log.log('warn', 'approval.card_failed', { requestId: kept.requestId, error: toLarkApiError(err).message });

@@ -1,10 +1,11 @@
 import type { BotConfig } from '@shared/config-schema';
 import type { PendingApproval } from '@shared/contract';
 import type { AgentApproval, ApprovalDecision } from '../agents/provider';
-import { type ChatPhrases, chatText, type ChatTextKey } from '../i18n/chat-text';
-import type { LarkApi } from '../lark/api';
+import type { ChatPhrases, ChatTextKey } from '../i18n/chat-text';
+import { type CardAction, type CardActionAnswer, toast } from '../lark/card-action';
 import type { InboundMessage } from '../lark/inbound';
-import { type ApprovalCardView, type ApprovalEnd, approvalCardFits, isApprovalValue } from '../lark/outbound/approval-card';
+import { type ApprovalCardView, type ApprovalEnd, type ApprovalValue, approvalCardFits } from '../lark/outbound/approval-card';
+import type { CardKitApi } from '../lark/outbound/card-handle';
 import type { Sanitize } from '../lark/outbound/sanitize';
 import type { Logger } from '../log/logger';
 import {
@@ -23,7 +24,7 @@ export type { KeptApprovalCard } from './approval-cards';
 
 export interface ApprovalDeskDeps {
   botId: string;
-  api: Pick<LarkApi, 'createCard' | 'replyMessage' | 'sendToUser' | 'updateCard'>;
+  api: CardKitApi;
   log: Logger;
   bot: () => BotConfig;
   say: () => ChatPhrases;
@@ -143,14 +144,13 @@ export class ApprovalDesk {
       buttons: buttonsFor('approver', request, bot),
       forApprover: { where: message.chatType, question: view.question },
     };
-    const createdAt = Date.now();
     const entry: Open = {
       view,
       approval,
       messageId: message.messageId,
       shownWhole,
       state: 'waiting',
-      cards: [newCard(askerCard, createdAt), ...approvers.map((id) => newCard(approverCard, createdAt, id))],
+      cards: [newCard(deps, askerCard), ...approvers.map((id) => newCard(deps, approverCard, id))],
     };
     this.open.set(approval.requestId, entry);
     // The backend gives up after its timeout; should nothing say so, the cards say it anyway.
@@ -176,17 +176,12 @@ export class ApprovalDesk {
   }
 
   /** A button of an approval card (`card.action.trigger`): answered at once with a toast, within the platform's 3 s. */
-  async onCardAction(data: unknown): Promise<object | undefined> {
-    const event = (data ?? {}) as { action?: { value?: unknown }; operator?: { open_id?: unknown } };
-    const value = event.action?.value;
-    if (!isApprovalValue(value)) return undefined;
-    const openId = typeof event.operator?.open_id === 'string' ? event.operator.open_id : '';
-    const result = await this.decide(value.requestId, value.decision, { openId });
+  async onCardAction({ value, operatorOpenId }: CardAction<ApprovalValue>): Promise<CardActionAnswer> {
+    const result = await this.decide(value.requestId, value.decision, { openId: operatorOpenId });
     let key: ChatTextKey =
       result === 'decided' ? (value.decision === 'deny' ? 'approval.toastDenied' : 'approval.toastAllowed') : TOASTS[result];
     if (key === 'approval.toastAskerDeny' && (this.deps.bot().approvers ?? []).length === 0) key = 'approval.toastAskerDenyOwner';
-    const type = result === 'decided' ? 'success' : result === 'failed' ? 'error' : 'info';
-    return { toast: { type, content: this.deps.say()(key), i18n: { en_us: chatText('en', key), zh_cn: chatText('zh-CN', key) } } };
+    return toast(result === 'decided' ? 'success' : result === 'failed' ? 'error' : 'info', key, this.deps.say());
   }
 
   /** Decides a request, if `by` may (approval-rights.ts). The first decision wins; the backend hears it before this returns. */
@@ -268,9 +263,10 @@ export class ApprovalDesk {
 
   private kept(): KeptApprovalCard[] {
     const open = [...this.open.values()].flatMap((e) =>
-      e.cards
-        .filter((c): c is SentCard & { cardId: string } => c.cardId !== undefined)
-        .map((c) => ({ requestId: e.view.requestId, cardId: c.cardId, createdAt: c.createdAt, view: c.view })),
+      e.cards.flatMap((c) => {
+        const entity = c.handle.entity;
+        return entity ? [{ requestId: e.view.requestId, ...entity, view: c.view }] : [];
+      }),
     );
     return [...this.leftovers, ...open];
   }

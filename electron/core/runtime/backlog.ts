@@ -1,8 +1,6 @@
+import { settingOf } from '@shared/bot-settings';
 import type { BacklogPolicy, BotConfig } from '@shared/config-schema';
 import type { InboundMessage } from '../lark/inbound';
-
-/** A message this much older than its arrival is late (README "backlog"). */
-export const DEFAULT_BACKLOG_AFTER_MS = 10 * 60_000;
 
 /**
  * After a sleep, a quit or an outage, the platform delivers what arrived meanwhile as a burst that
@@ -16,9 +14,8 @@ export function lateness(
 ): { policy: BacklogPolicy; sentAt: number } | undefined {
   const sentAt = Number(message.event.message.create_time ?? message.event.create_time);
   if (!Number.isFinite(sentAt) || sentAt <= 0) return undefined;
-  const after = bot.backlogAfterMinutes !== undefined ? bot.backlogAfterMinutes * 60_000 : DEFAULT_BACKLOG_AFTER_MS;
-  if (now - sentAt <= after) return undefined;
-  return { policy: bot.backlog ?? 'note', sentAt };
+  if (now - sentAt <= settingOf(bot, 'backlogAfterMinutes') * 60_000) return undefined;
+  return { policy: settingOf(bot, 'backlog'), sentAt };
 }
 
 /** "09:12" the same day, else "2026-11-30 09:12", in the machine's time zone (the same in every language). */

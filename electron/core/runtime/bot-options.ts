@@ -1,3 +1,4 @@
+import type { LiveKey } from '@shared/bot-settings';
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig } from '@shared/config-schema';
 import type { BotActivity, PendingApproval, SetupReport } from '@shared/contract';
@@ -37,8 +38,5 @@ export interface BotRuntimeOptions {
   approvalTimeoutMs?: number;
 }
 
-/** The settings a running bot takes without reconnecting. */
-export type LiveSettings = Pick<
-  BotConfig,
-  'access' | 'language' | 'replyMode' | 'backlog' | 'maxConcurrentAnswers' | 'approvals' | 'approvers' | 'askersMayApprove' | 'usageFooter'
->;
+/** The settings a running bot takes without reconnecting (shared/bot-settings.ts `liveSettings`). */
+export type LiveSettings = Pick<BotConfig, LiveKey>;

@@ -1,9 +1,6 @@
 import type { Logger } from '../log/logger';
 import { ChatScheduler, type ChatTask } from './chat-scheduler';
 
-/** Chats one bot answers at the same time unless its config says otherwise (`maxConcurrentAnswers`). */
-export const DEFAULT_CONCURRENT_ANSWERS = 32;
-
 /**
  * One bot's answers: keyed by chat, so a chat's messages are answered strictly in order while
  * different chats are answered at the same time, up to the bot's limit (its own: one busy bot

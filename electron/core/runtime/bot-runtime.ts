@@ -1,3 +1,4 @@
+import { settingOf } from '@shared/bot-settings';
 import type { BotStatus } from '@shared/bot-status';
 import type { BotConfig } from '@shared/config-schema';
 import { CARD_CALLBACK } from '@shared/lark-console';
@@ -12,10 +13,11 @@ import type { SetupMonitor } from '../setup/setup-monitor';
 import type { ApprovalDesk } from './approval-desk';
 import { BotIdentitySource } from './bot-identity';
 import type { BotRuntimeOptions, LiveSettings } from './bot-options';
-import { BotQueue, DEFAULT_CONCURRENT_ANSWERS } from './bot-queue';
-import { openStages } from './bot-stages';
+import { BotQueue } from './bot-queue';
+import { botSanitizer, openStages } from './bot-stages';
 import { BotStatusReporter } from './bot-status';
 import type { BotStores } from './bot-stores';
+import { answerCardAction } from './card-actions';
 import { Gate } from './gate';
 import { type AcceptedMessage, describeWriteError, type Intake } from './intake';
 import type { LateMessages } from './late-messages';
@@ -67,7 +69,7 @@ export class BotRuntime {
     eventTypes: [MESSAGE_EVENT, CARD_CALLBACK],
     onEvent: async (type, data) => {
       if (type === CARD_CALLBACK) this.setup?.cardActionArrived();
-      if (type === CARD_CALLBACK) return (await this.approvals?.onCardAction(data)) ?? this.stopControl.onCardAction(data);
+      if (type === CARD_CALLBACK) return answerCardAction(data, { desk: this.approvals, stop: this.stopControl, log: this.log });
       if (type === MESSAGE_EVENT) return this.intake.receive(data);
     },
   };
@@ -105,7 +107,7 @@ export class BotRuntime {
     });
     this.identity = new BotIdentitySource({ api: this.api, log: logger, status: this.status });
     this.gate = new Gate({ appId: bot.appId, access: bot.access, log: logger });
-    this.queue = new BotQueue(bot.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS, logger);
+    this.queue = new BotQueue(settingOf(bot, 'maxConcurrentAnswers'), logger);
     meter.load(() => ({ running: this.queue.running, queued: this.queue.queued }));
     this.agents = new AgentRunner({
       bot: () => this.bot,
@@ -121,10 +123,9 @@ export class BotRuntime {
       api: this.api,
       log: logger,
       say: () => this.say,
+      sanitize: botSanitizer(opts).sanitize,
       approvers: () => this.bot.approvers ?? [],
-      remember: async (messageId) => {
-        await this.stores?.dedupe.add(messageId);
-      },
+      remember: async (messageId) => void (await this.stores?.dedupe.add(messageId)),
     });
   }
 
@@ -141,7 +142,7 @@ export class BotRuntime {
     this.bot = { ...this.bot, ...settings };
     this.say = chatPhrases(chatLanguageOf(this.bot));
     this.gate.setAccess(settings.access);
-    this.queue.setConcurrency(this.bot.maxConcurrentAnswers ?? DEFAULT_CONCURRENT_ANSWERS);
+    this.queue.setConcurrency(settingOf(this.bot, 'maxConcurrentAnswers'));
     this.log.log('info', 'bot.settings_applied', {
       access: this.gate.rules,
       language: chatLanguageOf(this.bot),

@@ -1,7 +1,7 @@
 import type { BotConfig } from '@shared/config-schema';
 import type { ChatPhrases } from '../i18n/chat-text';
 import type { LarkApi } from '../lark/api';
-import { outboundSanitizer } from '../lark/outbound/sanitize';
+import { outboundSanitizer, type Sanitize } from '../lark/outbound/sanitize';
 import { SecretRedactor } from '../log/redact';
 import { NO_METER } from '../metrics/bot-metrics';
 import { AnswerStage } from './answer';
@@ -47,6 +47,15 @@ export interface BotStages {
   setup: SetupMonitor;
 }
 
+/**
+ * What every text the bot sends goes through: the secrets this app knows and the bot's own
+ * hidden, active markup made inert (lark/outbound/sanitize.ts).
+ */
+export function botSanitizer(opts: Pick<BotRuntimeOptions, 'bot' | 'redactor'>): { redactor: SecretRedactor; sanitize: Sanitize } {
+  const redactor = opts.redactor ?? new SecretRedactor();
+  return { redactor, sanitize: outboundSanitizer(redactor, [opts.bot.appSecret, opts.bot.encryptKey]) };
+}
+
 /** The Kocoro daemon denies a tool call nobody decided on after 5 minutes (its `ApprovalTimeout`). */
 const BACKEND_APPROVAL_TIMEOUT_MS = 5 * 60_000;
 
@@ -59,8 +68,7 @@ export async function openStages(dir: string, p: StageParts): Promise<BotStages>
   p.gate.keepBotTurnsIn(state);
   p.status.keepIn(state);
   const meter = opts.meter ?? NO_METER;
-  const redactor = opts.redactor ?? new SecretRedactor();
-  const sanitize = outboundSanitizer(redactor, [opts.bot.appSecret, opts.bot.encryptKey]);
+  const { redactor, sanitize } = botSanitizer(opts);
   const redelivery = new Redelivery({
     inbox,
     log,

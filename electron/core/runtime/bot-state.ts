@@ -1,8 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
-import { formatZodError } from '@shared/config-schema';
+import { approvalCardViewSchema } from '../lark/outbound/approval-card';
 import type { Logger } from '../log/logger';
 import { writeFileAtomic } from '../store/atomic-file';
+import { setAside } from '../store/set-aside';
+import { versionedFormat } from '../store/versioned';
+import type { BotRecord } from './bot-store';
 
 const stateSchema = z.object({
   /** When the bot last accepted a message (the "last message" of its status). */
@@ -16,20 +19,15 @@ const stateSchema = z.object({
         requestId: z.string(),
         cardId: z.string(),
         createdAt: z.number(),
-        view: z.object({
-          requestId: z.string(),
-          tool: z.string(),
-          title: z.string(),
-          detail: z.string(),
-          askerOpenId: z.string(),
-          fromGroup: z.boolean(),
-          alwaysAllowOffered: z.boolean(),
-        }),
+        view: approvalCardViewSchema,
       }),
     )
     .optional(),
 });
 export type BotState = z.infer<typeof stateSchema>;
+
+/** `state.json`'s format: version 1 is the first (files without `version`); a change adds a migration. */
+export const STATE_FORMAT = versionedFormat({ schema: stateSchema, migrations: [] });
 
 /** How often the state is written at most: it changes with every message, and none of it is urgent. */
 const WRITE_EVERY_MS = 1_000;
@@ -39,7 +37,7 @@ const WRITE_EVERY_MS = 1_000;
  * and the loop guard's counts, so two bots cannot restart their ping-pong by restarting Kocoro.
  * Changes are written at most once a second, and at once on `flush` (stop).
  */
-export class BotStateFile {
+export class BotStateFile implements BotRecord {
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   private writing: Promise<void> = Promise.resolve();
@@ -50,13 +48,19 @@ export class BotStateFile {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Reads `state.json`, bringing an older format up to date. One this app cannot read (damaged, or
+   * written by a newer version) is set aside, never overwritten, and the bot starts afresh.
+   */
   static async open(file: string, log: Logger): Promise<BotStateFile> {
     let state: BotState = { botTurns: {} };
     try {
-      const parsed = stateSchema.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
-      if (parsed.success) state = parsed.data;
-      else
-        log.log('warn', 'bot.state_unreadable', { file, error: formatZodError(parsed.error, 'state.json'), fallback: 'starting afresh' });
+      const read = STATE_FORMAT.read(JSON.parse(await fs.readFile(file, 'utf8')));
+      if (read.ok) state = read.data;
+      else {
+        const aside = await setAside(file, read.reason);
+        log.log('warn', 'bot.state_unreadable', { file, error: `state.json ${read.problem}`, fallback: 'starting afresh', aside });
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.log('warn', 'bot.state_unreadable', { file, error: String(err) });
     }
@@ -82,7 +86,7 @@ export class BotStateFile {
     this.timer = undefined;
     if (!this.dirty) return this.writing;
     this.dirty = false;
-    const content = JSON.stringify(this.state);
+    const content = JSON.stringify(STATE_FORMAT.write(this.state));
     this.writing = this.writing
       .then(() => writeFileAtomic(this.file, content))
       .catch((err: unknown) => this.log.log('warn', 'bot.state_write_failed', { error: err instanceof Error ? err.message : String(err) }));

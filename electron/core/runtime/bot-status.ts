@@ -5,7 +5,7 @@ import type { BotConfig } from '@shared/config-schema';
 import type { BotInfo } from '../lark/api';
 import type { InboundMessage } from '../lark/inbound';
 import type { Logger } from '../log/logger';
-import type { BotStateFile } from './bot-state';
+import type { BotRecord } from './bot-store';
 import { previewText } from './message-preview';
 
 /**
@@ -15,7 +15,7 @@ import { previewText } from './message-preview';
  */
 export class BotStatusReporter {
   private status: BotStatus;
-  private state: BotStateFile | undefined;
+  private state: BotRecord | undefined;
   /** Scopes already reported missing in this run (the owner is told once). */
   private readonly missingScopes = new Set<string>();
 
@@ -71,7 +71,7 @@ export class BotStatusReporter {
   }
 
   /** Keeps "last message" in the bot's state file, starting from what an earlier run left. */
-  keepIn(state: BotStateFile): void {
+  keepIn(state: BotRecord): void {
     this.state = state;
     const at = state.current.lastMessageAt;
     if (at !== undefined && this.status.lastMessageAt === undefined) this.status = { ...this.status, lastMessageAt: at };

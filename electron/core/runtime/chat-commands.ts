@@ -1,5 +1,5 @@
 import type { ChatPhrases } from '../i18n/chat-text';
-import type { ConversationStore } from './conversation-store';
+import type { ConversationMemory } from './bot-store';
 
 /**
  * Commands a user can type in the chat (after the bot's @mention in groups). They are answered by
@@ -27,7 +27,7 @@ export function parseChatCommand(text: string): ChatCommand | undefined {
  */
 export async function runChatCommand(
   command: ChatCommand,
-  ctx: { conversations: ConversationStore; key: string; first: boolean; say: ChatPhrases },
+  ctx: { conversations: ConversationMemory; key: string; first: boolean; say: ChatPhrases },
 ): Promise<string> {
   switch (command) {
     case 'new':

@@ -4,7 +4,12 @@ import path from 'node:path';
 import type { AgentTurn } from '../agents/provider';
 import type { InboundMessage } from '../lark/inbound';
 import type { Logger } from '../log/logger';
+import { z } from 'zod';
 import { ensurePrivateDir } from '../store/private-files';
+import { setAside } from '../store/set-aside';
+import { versionedFormat } from '../store/versioned';
+import { logHeader, readLog } from '../store/versioned-log';
+import type { ConversationMemory } from './bot-store';
 
 /** One remembered turn. Images are never stored: the text carries a stand-in for them. */
 export interface StoredTurn {
@@ -23,7 +28,22 @@ export interface ConversationBudget {
 
 export const DEFAULT_BUDGET: ConversationBudget = { maxTurns: 20, maxChars: 24_000 };
 
-type Line = { t: 'turn'; role: 'user' | 'assistant'; text: string; at: number; messageId?: string } | { t: 'reset'; at: number };
+const lineSchema = z.discriminatedUnion('t', [
+  z.object({
+    t: z.literal('turn'),
+    role: z.enum(['user', 'assistant']),
+    text: z.string(),
+    at: z.number().default(0),
+    messageId: z.string().optional(),
+  }),
+  z.object({ t: z.literal('reset'), at: z.number() }),
+]);
+type Line = z.infer<typeof lineSchema>;
+
+/** One line of a conversation file. Version 1 is the first (files without a version line); a change adds a migration. */
+export const CONVERSATION_FORMAT = versionedFormat({ schema: lineSchema, migrations: [] });
+
+type Loaded = { turns: StoredTurn[]; appends: number; headed: boolean };
 
 /** After this many appends since the file was last written whole, it is compacted again. */
 const COMPACT_AFTER_APPENDS = 100;
@@ -38,8 +58,8 @@ export function conversationKey(message: Pick<InboundMessage, 'threadId' | 'chat
  * (`<dir>/<hash of the key>.jsonl`), compacted to what the budget keeps when first read. A torn
  * last line (crash mid-write) is skipped. Calls for one conversation run one after another.
  */
-export class ConversationStore {
-  private readonly loaded = new Map<string, { turns: StoredTurn[]; appends: number }>();
+export class ConversationStore implements ConversationMemory {
+  private readonly loaded = new Map<string, Loaded>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -78,7 +98,10 @@ export class ConversationStore {
           ...(t.messageId ? { messageId: t.messageId } : {}),
         }));
         await ensurePrivateDir(this.dir);
-        await fs.appendFile(this.file(key), lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
+        // A new file starts with its version line, so its lines are never read as another version's.
+        const header = state.headed ? '' : logHeader(CONVERSATION_FORMAT);
+        await fs.appendFile(this.file(key), header + lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
+        state.headed = true;
         state.turns.push(...turns.map((t) => ({ ...t, at })));
         state.appends += lines.length;
         if (state.appends >= COMPACT_AFTER_APPENDS) await this.compact(key, state);
@@ -93,7 +116,9 @@ export class ConversationStore {
     await this.locked(key, async () => {
       const state = await this.load(key);
       await ensurePrivateDir(this.dir);
-      await fs.appendFile(this.file(key), `${JSON.stringify({ t: 'reset', at: this.now() } satisfies Line)}\n`, { mode: 0o600 });
+      const header = state.headed ? '' : logHeader(CONVERSATION_FORMAT);
+      await fs.appendFile(this.file(key), `${header}${JSON.stringify({ t: 'reset', at: this.now() } satisfies Line)}\n`, { mode: 0o600 });
+      state.headed = true;
       state.turns = [];
       state.appends += 1;
     });
@@ -115,52 +140,65 @@ export class ConversationStore {
     return kept;
   }
 
-  /** Reads the file once, then keeps it in memory; rewrites it when it holds more than the budget or a bad line. */
-  private async load(key: string): Promise<{ turns: StoredTurn[]; appends: number }> {
+  /**
+   * Reads the file once, then keeps it in memory; rewrites it (with the current version line) when
+   * it holds more than the budget, a bad line, or an older version. A file written by a newer
+   * version of the app is set aside, never overwritten, and the conversation starts afresh.
+   */
+  private async load(key: string): Promise<Loaded> {
     const cached = this.loaded.get(key);
     if (cached) return cached;
+    const file = this.file(key);
     let raw = '';
     try {
-      raw = await fs.readFile(this.file(key), 'utf8');
+      raw = await fs.readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
+    let log = readLog(CONVERSATION_FORMAT, raw);
+    if (log.version > CONVERSATION_FORMAT.version) {
+      const aside = await setAside(file, 'newer');
+      this.logger.log('warn', 'conversation.newer_format', { file: aside, version: log.version, fallback: 'a fresh conversation' });
+      log = readLog(CONVERSATION_FORMAT, '');
+    }
     let turns: StoredTurn[] = [];
-    let lines = 0;
     let bad = 0;
-    for (const text of raw.split('\n')) {
-      if (!text.trim()) continue;
-      lines++;
-      const line = parseLine(text);
-      if (!line) {
+    for (const text of log.lines) {
+      const read = log.read(text);
+      if (!read?.ok) {
         bad++;
         continue;
       }
+      const line = read.data;
       if (line.t === 'reset') turns = [];
       else turns.push({ role: line.role, text: line.text, at: line.at, ...(line.messageId ? { messageId: line.messageId } : {}) });
     }
     if (bad > 0) this.logger.log('warn', 'conversation.lines_skipped', { count: bad });
-    const state = { turns: this.withinBudget(turns), appends: 0 };
+    const headed = log.headed && log.version === CONVERSATION_FORMAT.version;
+    const state: Loaded = { turns: this.withinBudget(turns), appends: 0, headed };
     this.loaded.set(key, state);
-    if (lines > state.turns.length) await this.compact(key, state);
+    if (log.lines.length > state.turns.length || (raw.trim() !== '' && !headed)) await this.compact(key, state);
     return state;
   }
 
   /** Writes the kept turns whole (to a temporary file renamed over the old one, so a crash leaves one or the other). */
-  private async compact(key: string, state: { turns: StoredTurn[]; appends: number }): Promise<void> {
+  private async compact(key: string, state: Loaded): Promise<void> {
     state.turns = this.withinBudget(state.turns);
     const file = this.file(key);
     const tmp = `${file}.tmp`;
-    const body = state.turns
-      .map(
-        (t) =>
-          `${JSON.stringify({ t: 'turn', role: t.role, text: t.text, at: t.at, ...(t.messageId ? { messageId: t.messageId } : {}) } satisfies Line)}\n`,
-      )
-      .join('');
+    const body =
+      logHeader(CONVERSATION_FORMAT) +
+      state.turns
+        .map(
+          (t) =>
+            `${JSON.stringify({ t: 'turn', role: t.role, text: t.text, at: t.at, ...(t.messageId ? { messageId: t.messageId } : {}) } satisfies Line)}\n`,
+        )
+        .join('');
     await ensurePrivateDir(this.dir);
     await fs.writeFile(tmp, body, { mode: 0o600 });
     await fs.rename(tmp, file);
     state.appends = 0;
+    state.headed = true;
   }
 
   private async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -174,23 +212,4 @@ export class ConversationStore {
       if (this.locks.get(key) === tail) this.locks.delete(key);
     }
   }
-}
-
-function parseLine(text: string): Line | undefined {
-  try {
-    const v = JSON.parse(text) as Partial<Record<string, unknown>>;
-    if (v.t === 'reset' && typeof v.at === 'number') return { t: 'reset', at: v.at };
-    if (v.t === 'turn' && (v.role === 'user' || v.role === 'assistant') && typeof v.text === 'string') {
-      return {
-        t: 'turn',
-        role: v.role,
-        text: v.text,
-        at: typeof v.at === 'number' ? v.at : 0,
-        ...(typeof v.messageId === 'string' ? { messageId: v.messageId } : {}),
-      };
-    }
-  } catch {
-    // a torn line
-  }
-  return undefined;
 }

@@ -1,16 +1,26 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file';
+import { z } from 'zod';
 import { ensurePrivateDir } from '../store/private-files';
+import { setAside } from '../store/set-aside';
+import { versionedFormat } from '../store/versioned';
+import { logHeader, readLog } from '../store/versioned-log';
+import type { SeenMessages } from './bot-store';
+
+/** One line of the log: an id and when it was accepted. Version 1 is the first; a change adds a migration. */
+export const DEDUPE_FORMAT = versionedFormat({ schema: z.object({ id: z.string(), at: z.number() }), migrations: [] });
 
 /** The platform re-pushes after 15 s, 5 min, 1 h and 6 h (lark/README.md §2.9): remember ids well past that. */
 export const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Message ids already accepted, kept on disk across restarts as an append-only log of
- * `{"id","at"}` lines; expired lines are dropped when the log is compacted at open.
+ * `{"id","at"}` lines after a `{"version":N}` line (store/versioned-log.ts); expired lines are
+ * dropped when the log is compacted at open. A log written by a newer version of the app is set
+ * aside, never overwritten.
  */
-export class DedupeStore {
+export class DedupeStore implements SeenMessages {
   private readonly seen = new Map<string, number>();
   /** Lines waiting for the next write, each with the promise of the caller that added it. */
   private pending: Array<{ line: string; settle: (err?: unknown) => void }> = [];
@@ -37,17 +47,17 @@ export class DedupeStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const cutoff = this.now() - this.ttlMs;
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const rec = JSON.parse(line) as { id?: unknown; at?: unknown };
+    const log = readLog(DEDUPE_FORMAT, text);
+    if (log.version > DEDUPE_FORMAT.version) await setAside(this.file, 'newer');
+    else {
+      for (const line of log.lines) {
         // A torn last line after a crash is expected; skip it.
-        if (typeof rec.id === 'string' && typeof rec.at === 'number' && rec.at > cutoff) this.seen.set(rec.id, rec.at);
-      } catch {
-        continue;
+        const read = log.read(line);
+        if (read?.ok && read.data.at > cutoff) this.seen.set(read.data.id, read.data.at);
       }
     }
-    await writeFileAtomic(this.file, [...this.seen].map(([id, at]) => JSON.stringify({ id, at }) + '\n').join(''));
+    const lines = [...this.seen].map(([id, at]) => JSON.stringify({ id, at }) + '\n');
+    await writeFileAtomic(this.file, logHeader(DEDUPE_FORMAT) + lines.join(''));
   }
 
   private prune(): void {
@@ -55,9 +65,9 @@ export class DedupeStore {
     for (const [id, at] of this.seen) if (at <= cutoff) this.seen.delete(id);
   }
 
-  has(id: string): boolean {
+  has(id: string): Promise<boolean> {
     const at = this.seen.get(id);
-    return at !== undefined && at > this.now() - this.ttlMs;
+    return Promise.resolve(at !== undefined && at > this.now() - this.ttlMs);
   }
 
   /**

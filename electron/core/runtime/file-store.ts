@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { settingOf } from '@shared/bot-settings';
 import type { BotConfig } from '@shared/config-schema';
 import type { Logger } from '../log/logger';
 import { ensurePrivateDir } from '../store/private-files';
@@ -10,14 +11,10 @@ export interface FilePolicy {
   retentionDays: number;
 }
 
-export const DEFAULT_FILE_POLICY: Readonly<FilePolicy> = Object.freeze({ quotaBytes: 500 * 1024 * 1024, retentionDays: 30 });
-
-/** A bot's `files` settings, defaults filled in. */
+/** A bot's `files` settings, defaults filled in (shared/bot-settings.ts). */
 export function filePolicy(bot: Pick<BotConfig, 'files'>): FilePolicy {
-  return {
-    quotaBytes: (bot.files?.quotaMb ?? DEFAULT_FILE_POLICY.quotaBytes / (1024 * 1024)) * 1024 * 1024,
-    retentionDays: bot.files?.retentionDays ?? DEFAULT_FILE_POLICY.retentionDays,
-  };
+  const { quotaMb, retentionDays } = settingOf(bot, 'files');
+  return { quotaBytes: quotaMb * 1024 * 1024, retentionDays };
 }
 
 /** A path component may be 255 bytes on common file systems; room is left for the `.part` of a download. */

@@ -1,7 +1,7 @@
 import type { AccessConfig } from '@shared/config-schema';
 import type { InboundMessage } from '../lark/inbound';
 import type { Logger } from '../log/logger';
-import type { BotStateFile } from './bot-state';
+import type { BotRecord } from './bot-store';
 import { BOT_TURN_LIMIT, BotLoopGuard, checkAccess, type RefusalCode, type ResolvedAccess, resolveAccess } from './access-policy';
 import { type ChatCommand, parseChatCommand } from './chat-commands';
 import { messageText } from './turn-builder';
@@ -24,14 +24,14 @@ export class Gate {
   private access: ResolvedAccess;
   /** Stops bot-to-bot ping-pong per chat. */
   private readonly loopGuard = new BotLoopGuard(BOT_TURN_LIMIT, (turns) => this.state?.update({ botTurns: turns }));
-  private state: BotStateFile | undefined;
+  private state: BotRecord | undefined;
 
   constructor(private readonly opts: { appId: string; access: AccessConfig | undefined; log: Logger }) {
     this.access = resolveAccess(opts.access);
   }
 
   /** Keeps the loop guard's counts in the bot's state file, starting from what an earlier run left. */
-  keepBotTurnsIn(state: BotStateFile): void {
+  keepBotTurnsIn(state: BotRecord): void {
     this.loopGuard.restore(state.current.botTurns);
     this.state = state;
   }

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Logger } from '../log/logger';
 import { syncDir, writeFileAtomic } from '../store/atomic-file';
 import { ensurePrivateDir } from '../store/private-files';
+import { versionedFormat } from '../store/versioned';
+import type { Inbox } from './bot-store';
 
 export const inboxEntrySchema = z.object({
   /** The IM message id (`om_…`): the dedupe key and the target of the reply. */
@@ -23,12 +25,15 @@ export const inboxEntrySchema = z.object({
 });
 export type InboxEntry = z.infer<typeof inboxEntrySchema>;
 
+/** An entry file's format: version 1 is the first (entries without `version`); a change adds a migration. */
+export const INBOX_ENTRY_FORMAT = versionedFormat({ schema: inboxEntrySchema, migrations: [] });
+
 /**
  * Messages that were accepted (acknowledged to the platform) but not yet answered, one file each.
  * An entry is on disk before the ack goes out and is removed only once the reply is sent, so a
  * crash in between loses nothing: the next start answers it.
  */
-export class DurableInbox {
+export class DurableInbox implements Inbox {
   private constructor(
     private readonly dir: string,
     private readonly logger: Logger,
@@ -46,7 +51,7 @@ export class DurableInbox {
 
   /** Idempotent: the same message written twice is one entry. */
   async put(entry: InboxEntry): Promise<void> {
-    await writeFileAtomic(this.fileFor(entry.messageId), JSON.stringify(entry));
+    await writeFileAtomic(this.fileFor(entry.messageId), JSON.stringify(INBOX_ENTRY_FORMAT.write(entry)));
   }
 
   async remove(messageId: string): Promise<void> {
@@ -54,19 +59,28 @@ export class DurableInbox {
     await syncDir(this.dir);
   }
 
-  /** Every pending entry, oldest first. Unreadable files are set aside, never silently dropped. */
+  /**
+   * Every pending entry, oldest first, an older format brought up to date. Unreadable files are set
+   * aside (`.corrupt`; `.newer` for one written by a newer version of the app), never silently dropped.
+   */
   async list(): Promise<InboxEntry[]> {
     const names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
     const entries: InboxEntry[] = [];
     for (const name of names) {
       const file = path.join(this.dir, name);
+      let read: ReturnType<typeof INBOX_ENTRY_FORMAT.read>;
       try {
-        entries.push(inboxEntrySchema.parse(JSON.parse(await fs.readFile(file, 'utf8'))));
+        read = INBOX_ENTRY_FORMAT.read(JSON.parse(await fs.readFile(file, 'utf8')));
       } catch (err) {
-        const aside = `${file}.corrupt`;
-        await fs.rename(file, aside).catch(() => undefined);
-        this.logger.log('error', 'inbox.corrupt_entry', { file: aside, error: err instanceof Error ? err.message : String(err) });
+        read = { ok: false, reason: 'invalid', problem: err instanceof Error ? err.message : String(err) };
       }
+      if (read.ok) {
+        entries.push(read.data);
+        continue;
+      }
+      const aside = `${file}.${read.reason === 'newer' ? 'newer' : 'corrupt'}`;
+      await fs.rename(file, aside).catch(() => undefined);
+      this.logger.log('error', 'inbox.corrupt_entry', { file: aside, error: read.problem });
     }
     return entries.sort((a, b) => a.receivedAt - b.receivedAt);
   }

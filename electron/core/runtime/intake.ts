@@ -2,9 +2,9 @@ import { type BotIdentity, type InboundMessage, toInboundMessage } from '../lark
 import type { BotConfig } from '@shared/config-schema';
 import type { Logger } from '../log/logger';
 import { lateness } from './backlog';
-import type { DedupeStore } from './dedupe';
 import type { Gate } from './gate';
-import type { DurableInbox, InboxEntry } from './inbox';
+import type { Inbox, SeenMessages } from './bot-store';
+import type { InboxEntry } from './inbox';
 
 /** A message on its way to an answer: what the answer stage receives. */
 export interface AcceptedMessage {
@@ -15,8 +15,8 @@ export interface AcceptedMessage {
 }
 
 export interface IntakeDeps {
-  inbox: DurableInbox;
-  dedupe: DedupeStore;
+  inbox: Inbox;
+  dedupe: SeenMessages;
   gate: Gate;
   log: Logger;
   now: () => number;
@@ -75,7 +75,7 @@ export class Intake {
     }
     const message = parsed.message;
     const { messageId, chatId, chatType } = message;
-    if (dedupe.has(messageId) || this.claimed.has(messageId)) {
+    if (this.claimed.has(messageId) || (await dedupe.has(messageId)) || this.claimed.has(messageId)) {
       log.log('info', 'message.duplicate', { messageId, chatId });
       return;
     }
@@ -138,7 +138,7 @@ export class Intake {
     const pending = await inbox.list();
     if (pending.length > 0) log.log('info', 'inbox.recovered', { count: pending.length });
     for (const entry of pending) {
-      if (!dedupe.has(entry.messageId)) await dedupe.add(entry.messageId);
+      if (!(await dedupe.has(entry.messageId))) await dedupe.add(entry.messageId);
       const parsed = toInboundMessage(entry.event, this.deps.identity());
       if (!parsed.ok) {
         log.log('error', 'message.invalid', { messageId: entry.messageId, error: parsed.error });

@@ -3,11 +3,11 @@ import type { ChatPhrases } from '../i18n/chat-text';
 import type { LarkApi } from '../lark/api';
 import { toLarkApiError } from '../lark/errors';
 import { type BotIdentity, type InboundMessage, toInboundMessage } from '../lark/inbound';
-import { PostReplySink } from '../lark/outbound/reply-sink';
 import type { Sanitize } from '../lark/outbound/sanitize';
+import { sayTo } from '../lark/outbound/say';
 import type { Logger } from '../log/logger';
 import type { BotStatusReporter } from './bot-status';
-import type { DurableInbox } from './inbox';
+import type { Inbox } from './bot-store';
 import type { AcceptedMessage } from './intake';
 import { messageText } from './turn-builder';
 
@@ -22,7 +22,7 @@ export class LateMessages {
 
   constructor(
     private readonly deps: {
-      inbox: DurableInbox;
+      inbox: Inbox;
       api: LarkApi;
       status: BotStatusReporter;
       log: Logger;
@@ -85,12 +85,8 @@ export class LateMessages {
   onSkipped(message: InboundMessage): void {
     if (this.toldChats.has(message.chatId)) return;
     this.toldChats.add(message.chatId);
-    const say = this.deps.say();
-    const target = { messageId: message.messageId, inThread: Boolean(message.threadId), chatId: message.chatId };
-    void new PostReplySink(this.deps.api, target, { stoppedNote: say('reply.stoppedNote'), sanitize: this.deps.sanitize })
-      .post(say('backlog.skipped'))
-      .catch((err: unknown) =>
-        this.deps.log.log('warn', 'reply.failed', { messageId: message.messageId, error: toLarkApiError(err).message }),
-      );
+    void sayTo(this.deps.api, message, this.deps.say()('backlog.skipped'), this.deps.sanitize).catch((err: unknown) =>
+      this.deps.log.log('warn', 'reply.failed', { messageId: message.messageId, error: toLarkApiError(err).message }),
+    );
   }
 }

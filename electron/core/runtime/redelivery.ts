@@ -1,10 +1,10 @@
 import type { LarkApiError } from '../lark/errors';
 import type { Logger } from '../log/logger';
-import type { DurableInbox } from './inbox';
+import type { Inbox } from './bot-store';
 import type { AcceptedMessage } from './intake';
 
 export interface RedeliveryOptions {
-  inbox: DurableInbox;
+  inbox: Inbox;
   log: Logger;
   /** Whether the bot still takes messages; a stopped bot's retries wait in the inbox for the next start. */
   accepting: () => boolean;

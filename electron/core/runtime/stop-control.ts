@@ -1,9 +1,11 @@
-import { type ChatPhrases, chatText, type ChatTextKey } from '../i18n/chat-text';
+import type { ChatPhrases } from '../i18n/chat-text';
 import type { LarkApi } from '../lark/api';
+import { type CardAction, type CardActionAnswer, toast } from '../lark/card-action';
 import { toLarkApiError } from '../lark/errors';
 import type { InboundMessage } from '../lark/inbound';
-import { isStopValue } from '../lark/outbound/card-json';
-import { PostReplySink } from '../lark/outbound/reply-sink';
+import type { StopValue } from '../lark/outbound/card-json';
+import type { Sanitize } from '../lark/outbound/sanitize';
+import { sayTo } from '../lark/outbound/say';
 import type { Logger } from '../log/logger';
 import type { StopRegistry } from './stop-registry';
 
@@ -22,6 +24,7 @@ export class StopControl {
       api: LarkApi;
       log: Logger;
       say: () => ChatPhrases;
+      sanitize: Sanitize;
       approvers: () => readonly string[];
       /** Remembers a stop word as seen, so a re-push of it is not taken for a new message. */
       remember: (messageId: string) => Promise<void>;
@@ -29,19 +32,15 @@ export class StopControl {
   ) {}
 
   /** The Stop button: the callback's answer (a toast) travels in the ack, within the platform's 3 s. */
-  onCardAction(data: unknown): object {
-    const event = (data ?? {}) as { action?: { value?: unknown }; operator?: { open_id?: unknown } };
-    const value = event.action?.value;
-    if (!isStopValue(value)) return {};
-    const operator = typeof event.operator?.open_id === 'string' ? event.operator.open_id : '';
+  onCardAction({ value, operatorOpenId: operator }: CardAction<StopValue>): CardActionAnswer {
     const asker = this.deps.stops.askerOf(value.messageId);
     if (asker !== undefined && operator !== asker && !this.deps.approvers().includes(operator)) {
       this.deps.log.log('info', 'reply.stop_refused', { messageId: value.messageId, via: 'button', operator });
-      return toast('stop.toastNotYou', this.deps.say());
+      return toast('info', 'stop.toastNotYou', this.deps.say());
     }
     const stopped = this.deps.stops.stopMessage(value.messageId);
     this.deps.log.log('info', 'reply.stop_requested', { messageId: value.messageId, via: 'button', stopped });
-    return toast(stopped ? 'stop.toastStopped' : 'stop.toastFinished', this.deps.say());
+    return toast('info', stopped ? 'stop.toastStopped' : 'stop.toastFinished', this.deps.say());
   }
 
   /** "stop" / "停止" / "/stop": stops the sender's running answers in the chat, is remembered as seen, and never goes to the agent. */
@@ -60,22 +59,11 @@ export class StopControl {
     // Acknowledged to the user without holding up the platform's ack.
     void (async () => {
       try {
-        const say = this.deps.say();
         if (stopped > 0) await this.deps.api.addReaction(messageId, 'DONE');
-        else
-          await new PostReplySink(
-            this.deps.api,
-            { messageId, inThread: Boolean(message.threadId) },
-            { stoppedNote: say('reply.stoppedNote') },
-          ).post(say(others > 0 ? 'stop.notYou' : 'stop.nothing'));
+        else await sayTo(this.deps.api, message, this.deps.say()(others > 0 ? 'stop.notYou' : 'stop.nothing'), this.deps.sanitize);
       } catch (err) {
         this.deps.log.log('warn', 'reply.stop_ack_failed', { messageId, error: toLarkApiError(err).message });
       }
     })();
   }
-}
-
-/** A toast in the bot's language; it carries both, and the client shows the one of its own locale (`content` otherwise). */
-function toast(key: ChatTextKey, say: ChatPhrases): object {
-  return { toast: { type: 'info', content: say(key), i18n: { en_us: chatText('en', key), zh_cn: chatText('zh-CN', key) } } };
 }

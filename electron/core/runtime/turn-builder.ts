@@ -4,7 +4,8 @@ import { type BotIdentity, type InboundMessage, normalizeEvent } from '../lark/i
 import type { ChatPhrases } from '../i18n/chat-text';
 import type { Logger } from '../log/logger';
 import type { BotFileStore } from './file-store';
-import { type ConversationStore, conversationKey } from './conversation-store';
+import type { ConversationMemory } from './bot-store';
+import { conversationKey } from './conversation-store';
 import { quoteParent, subMessageFetcher } from './quoted-message';
 import { describeAttachmentsBriefly, resolveAttachments } from './resources';
 
@@ -30,7 +31,7 @@ export interface TurnContext {
   files: BotFileStore | undefined;
   /** What the bot says in the chat, for the notes about files not kept. */
   say: ChatPhrases;
-  conversations: ConversationStore;
+  conversations: ConversationMemory;
   logger: Logger;
 }
 
@@ -100,7 +101,7 @@ export async function buildTurn(message: InboundMessage, identity: BotIdentity |
  * agent failed (`answer` undefined).
  */
 export async function rememberTurn(
-  conversations: ConversationStore,
+  conversations: ConversationMemory,
   turn: PreparedTurn,
   answer: { text: string; messageId: string } | undefined,
 ): Promise<void> {

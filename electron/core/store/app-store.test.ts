@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '@e2e/support/memory-logger';
-import { AppStore } from './app-store';
+import { APP_STORE_FORMAT, AppStore } from './app-store';
 
 let dir: string;
 beforeEach(async () => {
@@ -70,6 +70,54 @@ describe('AppStore', () => {
     expect(store.agents()).toEqual([]);
     expect(await fs.readFile(`${file}.invalid`, 'utf8')).toBe('{"bots": [');
     expect(logger.records[0]).toMatchObject({ event: 'store.invalid', error: expect.stringMatching(/not valid JSON/) });
+  });
+
+  it('reads a kocoro.json without a version as version 1 and writes it back saying so, all of it kept', async () => {
+    const file = path.join(dir, 'kocoro.json');
+    const agent = { id: 'echo', name: 'Echo', provider: { type: 'echo' as const } };
+    await fs.writeFile(file, JSON.stringify({ agents: [agent], bots: [bot], settings: { language: 'en' } }));
+    const logger = new MemoryLogger();
+    const store = await AppStore.open({ dataDir: dir, logger });
+    expect(store.bots()).toEqual([bot]);
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual({ version: 1, agents: [agent], bots: [bot], settings: { language: 'en' } });
+    expect(logger.records).toEqual([]);
+    // Every later write says its version too.
+    store.removeBot(bot.id);
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toMatchObject({ version: APP_STORE_FORMAT.version, bots: [] });
+  });
+
+  it('leaves a file already of the newest version as it is when it only reads it', async () => {
+    const file = path.join(dir, 'kocoro.json');
+    const text = JSON.stringify({ version: APP_STORE_FORMAT.version, bots: [bot] });
+    await fs.writeFile(file, text);
+    expect((await AppStore.open({ dataDir: dir, logger: new MemoryLogger() })).bots()).toEqual([bot]);
+    expect(await fs.readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('sets aside a file a newer version of the app wrote, saying so, and never overwrites it', async () => {
+    const file = path.join(dir, 'kocoro.json');
+    const newer = JSON.stringify({ version: APP_STORE_FORMAT.version + 1, bots: [{ ...bot, somethingNew: true }] });
+    await fs.writeFile(file, newer);
+    const logger = new MemoryLogger();
+    const store = await AppStore.open({ dataDir: dir, logger });
+    expect(store.bots()).toEqual([]);
+    expect(logger.records).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        event: 'store.invalid',
+        backup: `${file}.newer`,
+        error: `version: ${APP_STORE_FORMAT.version + 1} was written by a newer version of the app (this one reads up to ${APP_STORE_FORMAT.version})`,
+        hint: expect.stringMatching(/newer version of the app/),
+      }),
+    ]);
+
+    // The app goes on with a fresh file; the backup stays as it was, also when it happens again.
+    store.putBot(bot);
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toMatchObject({ version: APP_STORE_FORMAT.version, bots: [bot] });
+    await fs.writeFile(file, newer);
+    await AppStore.open({ dataDir: dir, logger });
+    expect(await fs.readFile(`${file}.newer`, 'utf8')).toBe(newer);
+    expect(await fs.readFile(`${file}.newer-2`, 'utf8')).toBe(newer);
   });
 
   it('refuses to write a record that would make the file unreadable next time', async () => {

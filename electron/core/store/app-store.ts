@@ -2,54 +2,37 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
-import {
-  accessSchema,
-  APP_ID_PATTERN,
-  backlogPolicySchema,
-  maxConcurrentAnswersSchema,
-  approvalsPlaceSchema,
-  approversSchema,
-  botLanguageSchema,
-  formatZodError,
-  platformSchema,
-  replyModeSchema,
-} from '@shared/config-schema';
+import { botSettings, optionalShape } from '@shared/bot-settings';
+import { platformSchema } from '@shared/config-schema';
 import { languageSchema } from '@shared/contract';
+import { appIdSchema, idSchema } from '@shared/ids';
+import { providerUnion } from '@shared/providers';
 import type { Logger } from '../log/logger';
 import { setAside } from './set-aside';
 import { ensurePrivateDir } from './private-files';
+import { type VersionedFormat, versionedFormat } from './versioned';
 
-const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters: lowercase letters, digits, "-" or "_"');
-
-/** Agents created in the app. The API key is not here: it lives in the vault under `agent:<id>:apiKey`. */
+/**
+ * Agents created in the app. The API key is not here: it lives in the vault under `agent:<id>:apiKey`.
+ * The fields are read as leniently as the UI's input let them be written (providers.ts says why).
+ */
 export const appAgentSchema = z.object({
   id: idSchema,
   name: z.string().min(1, 'must not be empty'),
   systemPrompt: z.string().optional(),
-  provider: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('echo') }),
-    z.object({
-      type: z.literal('openai'),
-      baseUrl: z.string().optional(),
-      model: z.string().min(1, 'must name a model'),
-      temperature: z.number().min(0).max(2).optional(),
-    }),
-    z.object({
-      type: z.literal('kocoro'),
-      url: z.string().optional(),
-      agent: z.string().min(1, 'must name an agent'),
-      stateDir: z.string().optional(),
-    }),
-    z.object({ type: z.literal('anthropic'), baseUrl: z.string().optional(), model: z.string().min(1, 'must name a model') }),
-    z.object({
-      type: z.literal('command'),
-      command: z.string().min(1, 'must name a program'),
-      args: z.array(z.string()).optional(),
-      input: z.enum(['stdin', 'arg']).optional(),
-      cwd: z.string().optional(),
-      timeoutSec: z.number().int().min(1).optional(),
-    }),
-  ]),
+  provider: providerUnion({
+    strict: false,
+    url: z.string(),
+    model: z.string().min(1, 'must name a model'),
+    temperature: z.number().min(0).max(2),
+    agent: z.string().min(1, 'must name an agent'),
+    stateDir: z.string(),
+    program: z.string().min(1, 'must name a program'),
+    cwd: z.string(),
+    timeoutSec: z.number().int().min(1),
+    key: {},
+    commandExtra: {},
+  }),
 });
 export type AppAgent = z.infer<typeof appAgentSchema>;
 
@@ -57,22 +40,12 @@ export type AppAgent = z.infer<typeof appAgentSchema>;
 export const appBotSchema = z.object({
   id: idSchema,
   platform: platformSchema,
-  appId: z.string().regex(APP_ID_PATTERN, 'must look like cli_ followed by 16 hex characters'),
+  appId: appIdSchema,
   agentId: idSchema,
   displayName: z.string().optional(),
   domain: z.string().optional(),
   enabled: z.boolean().optional(),
-  replyMode: z.object({ dm: replyModeSchema.optional(), group: replyModeSchema.optional() }).optional(),
-  access: accessSchema.optional(),
-  language: botLanguageSchema.optional(),
-  backlog: backlogPolicySchema.optional(),
-  backlogAfterMinutes: z.number().int().min(1).optional(),
-  maxConcurrentAnswers: maxConcurrentAnswersSchema.optional(),
-  approvals: approvalsPlaceSchema.optional(),
-  approvers: approversSchema.optional(),
-  askersMayApprove: z.boolean().optional(),
-  usageFooter: z.boolean().optional(),
-  files: z.object({ quotaMb: z.number().int().min(1).optional(), retentionDays: z.number().int().min(1).optional() }).optional(),
+  ...optionalShape(botSettings),
 });
 export type AppBot = z.infer<typeof appBotSchema>;
 
@@ -101,6 +74,12 @@ type StoreData = z.infer<typeof storeSchema>;
 export const APP_STORE_NAME = 'kocoro';
 
 /**
+ * The file's format. A change of format appends a migration (never edits one), so a file of any
+ * earlier version is brought forward step by step; a file of a later version is left alone.
+ */
+export const APP_STORE_FORMAT: VersionedFormat<StoreData> = versionedFormat({ schema: storeSchema, migrations: [] });
+
+/**
  * The agents, bots and settings the person creates in the UI, in `<dataDir>/kocoro.json` (through
  * `conf`: atomic writes). Never holds a secret. Read once at open; every change is written at once.
  */
@@ -119,13 +98,15 @@ export class AppStore {
   }
 
   /**
-   * A file that does not validate is kept as `kocoro.json.invalid` (never overwritten) and the
-   * app starts empty, with an error log naming the field: the person's data is never lost silently.
+   * A file that does not validate, or that a newer version of the app wrote, is kept as
+   * `kocoro.json.invalid` (never overwritten) and the app starts empty, with an error log naming
+   * the field: the person's data is never lost silently. A file of an earlier format is written
+   * back in the newest one at once, so it is never half one format and half another.
    */
   static async open(opts: { dataDir: string; logger: Logger }): Promise<AppStore> {
     await ensurePrivateDir(opts.dataDir);
     const file = path.join(path.resolve(opts.dataDir), `${APP_STORE_NAME}.json`);
-    const data = await readValidated(file, opts.logger);
+    const { data, writeBack } = await readValidated(file, opts.logger);
     const conf = new Conf<Record<string, unknown>>({
       cwd: path.resolve(opts.dataDir),
       configName: APP_STORE_NAME,
@@ -133,7 +114,16 @@ export class AppStore {
       accessPropertiesByDotNotation: false,
       deserialize: parseJson,
     });
-    return new AppStore(conf, data);
+    const store = new AppStore(conf, data);
+    if (writeBack) {
+      try {
+        store.write(data);
+      } catch (err) {
+        // What was read is right in memory; the next change writes it, in the newest format.
+        opts.logger.log('warn', 'store.upgrade_unsaved', { file, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return store;
   }
 
   agents(): AppAgent[] {
@@ -180,7 +170,8 @@ export class AppStore {
 
   private write(next: StoreData): void {
     // Written before memory changes: if the disk refuses, the app keeps showing what is really saved.
-    this.conf.set({ agents: next.agents, bots: next.bots, settings: next.settings });
+    // The whole file is replaced, so nothing of an earlier format lingers beside the newest one.
+    this.conf.store = APP_STORE_FORMAT.write({ agents: next.agents, bots: next.bots, settings: next.settings });
     this.data = next;
   }
 }
@@ -195,28 +186,39 @@ function parseJson(text: string): Record<string, unknown> {
   return JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
 }
 
-async function readValidated(file: string, logger: Logger): Promise<StoreData> {
+async function readValidated(file: string, logger: Logger): Promise<{ data: StoreData; writeBack: boolean }> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return storeSchema.parse({});
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { data: storeSchema.parse({}), writeBack: false };
     throw err;
   }
-  let problem: string;
+  let raw: unknown;
   try {
-    const parsed = storeSchema.safeParse(parseJson(text));
-    if (parsed.success) return parsed.data;
-    problem = formatZodError(parsed.error);
+    raw = parseJson(text);
   } catch (err) {
-    problem = `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+    return setAsideInvalid(file, logger, { problem: `not valid JSON (${err instanceof Error ? err.message : String(err)})` });
   }
-  const backup = await setAside(file, 'invalid');
+  const read = APP_STORE_FORMAT.read(raw);
+  if (read.ok) return { data: read.data, writeBack: !read.current };
+  return setAsideInvalid(file, logger, { problem: read.problem, newer: read.reason === 'newer' });
+}
+
+async function setAsideInvalid(
+  file: string,
+  logger: Logger,
+  { problem, newer = false }: { problem: string; newer?: boolean },
+): Promise<{ data: StoreData; writeBack: false }> {
+  // One suffix for every file a newer app wrote (`.newer`, as the bots' own files), another for a damaged one.
+  const backup = await setAside(file, newer ? 'newer' : 'invalid');
   logger.log('error', 'store.invalid', {
     file,
     backup,
     error: problem,
-    hint: 'the app started with no saved bots or agents; fix the backup and copy it back, or set them up again',
+    hint: newer
+      ? 'the app started with no saved bots or agents; the newer version of the app that wrote the backup reads it: use that version, or set them up again'
+      : 'the app started with no saved bots or agents; fix the backup and copy it back, or set them up again',
   });
-  return storeSchema.parse({});
+  return { data: storeSchema.parse({}), writeBack: false };
 }

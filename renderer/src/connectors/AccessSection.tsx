@@ -1,11 +1,12 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { resolveSetting } from '@shared/bot-settings';
 import type { AccessView } from '@shared/contract';
 import { RpcError } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { errorText } from '../lib/errors';
 
-export const DEFAULT_ACCESS_VIEW: AccessView = { dm: 'open', dmAllow: [], group: 'mention', groupAllow: [], bots: 'ignore' };
+export const DEFAULT_ACCESS_VIEW: AccessView = resolveSetting('access', undefined);
 
 /** Whether two lists of ids hold the same ids (order ignored). */
 export function sameIds(a: readonly string[], b: readonly string[]): boolean {

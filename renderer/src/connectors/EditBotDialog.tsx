@@ -1,14 +1,16 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BacklogPolicy, BotLanguage, ReplyMode } from '@shared/config-schema';
+import { type LiveKey, type LiveView, maxConcurrentAnswersSchema, resolveLiveSettings } from '@shared/bot-settings';
+import type { BotLanguage, ReplyMode } from '@shared/config-schema';
 import type { AgentView, BotView, MethodInput } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Banner } from '../components/Banner';
 import { Checkbox, SecretField, SelectField, TextField } from '../components/Field';
 import { Modal } from '../components/Modal';
 import { errorField, errorText } from '../lib/errors';
-import { AccessSection, PeoplePicker, RadioGroup, sameAccess, sameIds } from './AccessSection';
+import { AccessSection, PeoplePicker, RadioGroup } from './AccessSection';
 import { botName } from './BotItem';
+import { changedSettings } from './setting-changes';
 
 type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey' | 'maxConcurrentAnswers';
 
@@ -21,16 +23,14 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [appSecret, setAppSecret] = useState('');
   const [encryptKey, setEncryptKey] = useState('');
   const [clearEncryptKey, setClearEncryptKey] = useState(false);
-  const [replyDm, setReplyDm] = useState<ReplyMode>(bot.replyMode.dm);
-  const [replyGroup, setReplyGroup] = useState<ReplyMode>(bot.replyMode.group);
-  const [access, setAccess] = useState(bot.access);
-  const [language, setLanguage] = useState<BotLanguage>(bot.language);
-  const [backlog, setBacklog] = useState<BacklogPolicy>(bot.backlog);
+  // Every setting the app edits, as the bot has it now; the ones changed are sent on save.
+  const [settings, setSettings] = useState<LiveView>(() => resolveLiveSettings(bot));
+  const set =
+    <K extends LiveKey>(key: K) =>
+    (value: LiveView[K]) =>
+      setSettings((s) => ({ ...s, [key]: value }));
+  // Typed as text, so what is being typed can be shown as it is until save.
   const [concurrency, setConcurrency] = useState(String(bot.maxConcurrentAnswers));
-  const [approvalsPlace, setApprovalsPlace] = useState<BotView['approvals']>(bot.approvals);
-  const [approvers, setApprovers] = useState(bot.approvers);
-  const [askersMayApprove, setAskersMayApprove] = useState(bot.askersMayApprove);
-  const [usageFooter, setUsageFooter] = useState(bot.usageFooter);
   const [busy, setBusy] = useState<'checking' | 'saving' | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [banner, setBanner] = useState<string | null>(null);
@@ -45,20 +45,12 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     if (appSecret.trim() !== '') input.appSecret = appSecret.trim();
     if (encryptKey.trim() !== '') input.encryptKey = encryptKey.trim();
     else if (clearEncryptKey) input.encryptKey = '';
-    if (replyDm !== bot.replyMode.dm || replyGroup !== bot.replyMode.group) input.replyMode = { dm: replyDm, group: replyGroup };
-    if (!sameAccess(access, bot.access)) input.access = access;
-    if (language !== bot.language) input.language = language;
-    if (backlog !== bot.backlog) input.backlog = backlog;
     const parallel = Number(concurrency.trim());
-    if (!/^\d+$/.test(concurrency.trim()) || parallel < 1 || parallel > 1000) {
+    if (!/^\d+$/.test(concurrency.trim()) || !maxConcurrentAnswersSchema.safeParse(parallel).success) {
       setErrors({ maxConcurrentAnswers: t('editBot.concurrencyInvalid') });
       return;
     }
-    if (parallel !== bot.maxConcurrentAnswers) input.maxConcurrentAnswers = parallel;
-    if (approvalsPlace !== bot.approvals) input.approvals = approvalsPlace;
-    if (!sameIds(approvers, bot.approvers)) input.approvers = approvers;
-    if (askersMayApprove !== bot.askersMayApprove) input.askersMayApprove = askersMayApprove;
-    if (usageFooter !== bot.usageFooter) input.usageFooter = usageFooter;
+    Object.assign(input, changedSettings(bot, { ...settings, maxConcurrentAnswers: parallel }));
 
     try {
       if (input.appSecret !== undefined) {
@@ -138,12 +130,22 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
           error={errors.displayName}
           optional
         />
-        <SelectField label={t('editBot.replyDm')} value={replyDm} onChange={setReplyDm} options={replyOptions} />
-        <SelectField label={t('editBot.replyGroup')} value={replyGroup} onChange={setReplyGroup} options={replyOptions} />
+        <SelectField
+          label={t('editBot.replyDm')}
+          value={settings.replyMode.dm}
+          onChange={(dm) => setSettings((s) => ({ ...s, replyMode: { ...s.replyMode, dm } }))}
+          options={replyOptions}
+        />
+        <SelectField
+          label={t('editBot.replyGroup')}
+          value={settings.replyMode.group}
+          onChange={(group) => setSettings((s) => ({ ...s, replyMode: { ...s.replyMode, group } }))}
+          options={replyOptions}
+        />
         <SelectField
           label={t('editBot.backlog')}
-          value={backlog}
-          onChange={setBacklog}
+          value={settings.backlog}
+          onChange={set('backlog')}
           options={[
             { value: 'note', label: t('editBot.backlogNote') },
             { value: 'hold', label: t('editBot.backlogHold') },
@@ -161,8 +163,8 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
         />
         <SelectField
           label={t('editBot.language')}
-          value={language}
-          onChange={setLanguage}
+          value={settings.language}
+          onChange={set('language')}
           options={languageOptions}
           hint={t('editBot.languageHint')}
         />
@@ -195,15 +197,15 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
             onChange={setClearEncryptKey}
           />
         )}
-        <AccessSection botId={bot.id} value={access} onChange={setAccess} />
+        <AccessSection botId={bot.id} value={settings.access} onChange={set('access')} />
         <section className="access stack" aria-label={t('editBot.approvals.heading')}>
           <h3 className="access__heading">{t('editBot.approvals.heading')}</h3>
           <p className="field__hint">{t('editBot.approvals.intro')}</p>
           <RadioGroup
             legend={t('editBot.approvals.place')}
             name="approvals"
-            value={approvalsPlace}
-            onChange={setApprovalsPlace}
+            value={settings.approvals}
+            onChange={set('approvals')}
             hint={t('editBot.approvals.placeHint')}
             options={[
               { value: 'chat', label: t('editBot.approvals.placeChat') },
@@ -214,21 +216,21 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
             botId={bot.id}
             label={t('editBot.approvals.approvers')}
             hint={t('editBot.approvals.approversHint', { platform })}
-            ids={approvers}
-            onChange={setApprovers}
+            ids={settings.approvers}
+            onChange={set('approvers')}
           />
-          {approvers.length === 0 && <p className="field__hint">{t('editBot.approvals.noApprovers')}</p>}
+          {settings.approvers.length === 0 && <p className="field__hint">{t('editBot.approvals.noApprovers')}</p>}
           <Checkbox
             label={t('editBot.approvals.askersMayApprove')}
             hint={t('editBot.approvals.askersMayApproveHint')}
-            checked={askersMayApprove}
-            onChange={setAskersMayApprove}
+            checked={settings.askersMayApprove}
+            onChange={set('askersMayApprove')}
           />
           <Checkbox
             label={t('editBot.approvals.usageFooter')}
             hint={t('editBot.approvals.usageFooterHint')}
-            checked={usageFooter}
-            onChange={setUsageFooter}
+            checked={settings.usageFooter}
+            onChange={set('usageFooter')}
           />
         </section>
         {banner && <Banner tone="error">{banner}</Banner>}

@@ -4,6 +4,7 @@
  * this card's readers may press, whose callbacks name the request. Once decided or ended, the same
  * card without buttons says what became of it.
  */
+import { z } from 'zod';
 import type { ApprovalDecision } from '../../agents/provider';
 import type { ChatPhrases } from '../../i18n/chat-text';
 import { CARD_JSON_BUDGET_BYTES } from './card-json';
@@ -18,40 +19,32 @@ export interface ApprovalValue {
   decision: ApprovalDecision;
 }
 
-export function isApprovalValue(value: unknown): value is ApprovalValue {
-  const v = value as ApprovalValue | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    v.kocoro === APPROVAL_ACTION &&
-    typeof v.requestId === 'string' &&
-    (v.decision === 'allow' || v.decision === 'deny' || v.decision === 'always_allow')
-  );
-}
+const decisionSchema = z.enum(['allow', 'deny', 'always_allow']);
 
-/** One card of a request. Optional fields are absent on cards kept by earlier versions (state.json). */
-export interface ApprovalCardView {
-  requestId: string;
-  tool: string;
-  title: string;
+/** One card of a request, as kept in the bot's state (state.json) to close it after a crash. Optional fields are absent on cards kept by earlier versions. */
+export const approvalCardViewSchema = z.object({
+  requestId: z.string(),
+  tool: z.string(),
+  title: z.string(),
   /** The call's arguments as runtime/tool-call-view.ts shows them: whole. */
-  detail: string;
-  askerOpenId: string;
+  detail: z.string(),
+  askerOpenId: z.string(),
   /** The card went to the asker's direct chat for a message they sent in a group. */
-  fromGroup: boolean;
-  alwaysAllowOffered: boolean;
+  fromGroup: z.boolean(),
+  alwaysAllowOffered: z.boolean(),
   /** Values shown as `***`, invisible characters shown as `⟦U+…⟧`: said on the card. */
-  hidden?: number;
-  invisible?: number;
+  hidden: z.number().optional(),
+  invisible: z.number().optional(),
   /** The buttons this card offers; absent: all of them (cards of earlier versions). */
-  buttons?: ApprovalDecision[];
+  buttons: z.array(decisionSchema).optional(),
   /** Whose decision the request waits for, said to the asker: the bot's approvers, or the owner in the app (no approvers). */
-  waitsFor?: 'approvers' | 'owner';
+  waitsFor: z.enum(['approvers', 'owner']).optional(),
   /** The call was too long for a card (`detail` then left empty; this many characters): allowed only in the app, which shows it whole. */
-  tooLong?: number;
+  tooLong: z.number().optional(),
   /** An approver's copy, in their direct chat with the bot: where the asker asked, and what. */
-  forApprover?: { where: 'group' | 'p2p'; question: string };
-}
+  forApprover: z.object({ where: z.enum(['group', 'p2p']), question: z.string() }).optional(),
+});
+export type ApprovalCardView = z.infer<typeof approvalCardViewSchema>;
 
 /** How a request ended: decided (by a person in the chat, or in the app), or some other way. */
 export type ApprovalEnd =

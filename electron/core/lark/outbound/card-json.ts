@@ -19,15 +19,6 @@ export interface StopValue {
   messageId: string;
 }
 
-export function isStopValue(value: unknown): value is StopValue {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as StopValue).kocoro === STOP_ACTION &&
-    typeof (value as StopValue).messageId === 'string'
-  );
-}
-
 /** The card while the answer streams: its steps so far (when the agent reports any), placeholder or text so far, and the Stop button. */
 export function streamingCard(
   text: string,

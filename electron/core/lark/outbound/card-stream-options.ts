@@ -1,8 +1,8 @@
-import type { LarkApi } from '../api';
+import type { CardEntity, CardKitApi } from './card-handle';
 import type { Sanitize } from './sanitize';
 
-/** The LarkApi calls a card stream makes (a narrow port, so tests and the bench can count them). */
-export type CardApi = Pick<LarkApi, 'createCard' | 'setCardText' | 'setCardSettings' | 'updateCard' | 'replyMessage'>;
+/** The LarkApi calls a card stream makes: those of its cards (card-handle.ts). */
+export type CardApi = CardKitApi;
 
 export interface CardStreamOptions {
   api: CardApi;
@@ -18,10 +18,7 @@ export interface CardStreamOptions {
   resume?: KeptCard[];
   /** Called, and awaited, whenever a card is created or sent: the caller keeps them with the message. */
   onCards?: (cards: KeptCard[]) => Promise<void>;
-  /**
-   * Least time between two operations on one card. The platform allows 10 per second per card
-   * (lark/README.md §5.11, §8); 130 ms keeps any 1 s window at 8 or fewer.
-   */
+  /** Least time between two operations on one card (default: card-handle.ts, `CARD_OP_INTERVAL_MS`). */
   minIntervalMs?: number;
   /** Card JSON budget in bytes (the platform's limit is 30 KB). */
   budgetBytes?: number;
@@ -43,10 +40,7 @@ export interface DeliveredCard {
 }
 
 /** What is kept of a card with the message it answers, so a restart writes into it again. */
-export interface KeptCard {
-  cardId: string;
+export interface KeptCard extends CardEntity {
   /** The card message, once sent. */
   messageId?: string;
-  /** Wall-clock creation time: the base of its operations' sequence numbers. */
-  createdAt: number;
 }

@@ -12,15 +12,14 @@ import {
 import { toLarkApiError, type LarkApiError } from '../errors';
 import { findCut, openFence } from './markdown';
 import { cardReplyUuid } from './idempotency';
+import { CARD_OP_INTERVAL_MS, CardHandle, type CardHandleOptions } from './card-handle';
 
 export type { CardApi, CardStreamOptions, DeliveredCard, KeptCard } from './card-stream-options';
 
 interface OpenCard extends DeliveredCard {
-  sequence: number;
-  createdAt: number;
+  handle: CardHandle;
   /** When streaming mode was last enabled (the platform's auto-close clock). */
   openedAt: number;
-  lastOpAt: number;
   /** Text the card shows now (after its last content operation). */
   shown: string;
   /** Steps the card shows; undefined while it has no steps element. */
@@ -35,8 +34,9 @@ interface OpenCard extends DeliveredCard {
  * code block: a fence open at the cut is closed (`\n```` appended) and reopened at the top of the
  * next card (```` ```lang ```` prepended, followed by the text's own newline).
  *
- * Operations on the cards run one at a time. The first failure stops the stream (`failure`); what
- * the finished cards hold is delivered, `undelivered()` is the rest, for a fallback.
+ * Operations on the cards run one at a time, each card's paced and numbered by its CardHandle. The
+ * first failure stops the stream (`failure`); what the finished cards hold is delivered,
+ * `undelivered()` is the rest, for a fallback.
  */
 export class CardStream {
   private full = '';
@@ -62,12 +62,14 @@ export class CardStream {
   private readonly minInterval: number;
   private readonly budget: number;
   private readonly renewAfterMs: number;
+  private readonly handleOptions: CardHandleOptions;
 
   constructor(private readonly opts: CardStreamOptions) {
     this.now = opts.now ?? Date.now;
-    this.minInterval = opts.minIntervalMs ?? 130;
+    this.minInterval = opts.minIntervalMs ?? CARD_OP_INTERVAL_MS;
     this.budget = opts.budgetBytes ?? CARD_JSON_BUDGET_BYTES;
     this.renewAfterMs = opts.renewStreamingAfterMs ?? 9 * 60_000;
+    this.handleOptions = { api: opts.api, minIntervalMs: this.minInterval, now: this.now };
   }
 
   /** Creates and sends the first card. Rejects (and sets `failure`) when that is not possible. */
@@ -144,8 +146,8 @@ export class CardStream {
 
   private schedule(): void {
     if (this.timer || this.finishing || this.failure) return;
-    const last = this.card?.lastOpAt ?? this.now();
-    const wait = Math.max(0, last + this.minInterval - this.now(), this.textRoomAt - this.now());
+    const ready = this.card ? this.card.handle.readyAt : this.now() + this.minInterval;
+    const wait = Math.max(0, ready - this.now(), this.textRoomAt - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.enqueue(() => this.sync()).then(
@@ -194,10 +196,7 @@ export class CardStream {
     const body = this.reopen + this.full.slice(this.segStart);
     if (body.length === 0 || body === card.shown) return;
     const sent = this.opts.sanitize ? this.opts.sanitize(body, false) : body;
-    let retryInMs = 0;
-    await this.op(card, async (seq) => {
-      ({ retryInMs } = await this.opts.api.setCardText(card.cardId, STREAM_ELEMENT_ID, sent, seq));
-    });
+    const { retryInMs } = await card.handle.streamText(STREAM_ELEMENT_ID, sent);
     // No room under the app's limits now (many cards streaming at once): this update is skipped,
     // the next one, later, carries all the text that arrived meanwhile.
     if (retryInMs > 0) {
@@ -217,16 +216,11 @@ export class CardStream {
     const sent = this.opts.sanitize ? this.opts.sanitize(steps, true) : steps;
     if (card.stepsShown === undefined) {
       const text = this.opts.sanitize ? this.opts.sanitize(card.shown || '…', false) : card.shown || '…';
-      await this.op(card, (seq) =>
-        this.opts.api.updateCard(card.cardId, streamingCard(text, this.stopButton(), this.opts.summary, sent), seq),
-      );
+      await card.handle.update(streamingCard(text, this.stopButton(), this.opts.summary, sent));
       // A whole update in streaming mode starts the platform's 10-minute clock again.
       card.openedAt = this.now();
     } else {
-      let retryInMs = 0;
-      await this.op(card, async (seq) => {
-        ({ retryInMs } = await this.opts.api.setCardText(card.cardId, STEPS_ELEMENT_ID, sent, seq));
-      });
+      const { retryInMs } = await card.handle.streamText(STEPS_ELEMENT_ID, sent);
       if (retryInMs > 0) {
         this.textRoomAt = this.now() + retryInMs;
         return false;
@@ -271,43 +265,28 @@ export class CardStream {
    * card's place in it, so a send repeated after a crash is the same message.
    */
   private async openCard(): Promise<void> {
-    const { api, target } = this.opts;
+    const { target } = this.opts;
     const index = this.cards.length;
     const fresh = streamingCard(this.opts.placeholder ?? '…', this.stopButton(), this.opts.summary);
     const earlier = this.opts.resume?.[index];
-    const record: KeptCard = earlier ? { ...earlier } : { cardId: await api.createCard(fresh), createdAt: Date.now() };
+    const handle = new CardHandle(this.handleOptions, earlier);
+    const record: KeptCard = earlier ? { ...earlier } : await handle.create(fresh);
     this.kept[index] = record;
     if (!earlier) await this.opts.onCards?.(this.kept.map((c) => ({ ...c })));
     if (!record.messageId) {
-      const sent = await api.replyMessage(target.messageId, {
-        msgType: 'interactive',
-        content: JSON.stringify({ type: 'card', data: { card_id: record.cardId } }),
-        uuid: cardReplyUuid(target.messageId, index),
-        replyInThread: target.inThread,
-        ...(target.chatId ? { chatId: target.chatId } : {}),
-      });
-      record.messageId = sent.messageId;
+      record.messageId = await handle.send({ replyTo: target }, cardReplyUuid(target.messageId, index));
       await this.opts.onCards?.(this.kept.map((c) => ({ ...c })));
     }
     this.timings.cardSentAt ??= this.now();
-    const now = this.now();
-    const card: OpenCard = {
-      cardId: record.cardId,
-      messageId: record.messageId,
-      sequence: 0,
-      lastOpAt: now,
-      openedAt: now,
-      createdAt: record.createdAt,
-      shown: '',
-    };
+    const card: OpenCard = { cardId: record.cardId, messageId: record.messageId, handle, openedAt: this.now(), shown: '' };
     this.card = card;
     this.cards.push({ cardId: card.cardId, messageId: card.messageId });
-    if (earlier) await this.op(card, (seq) => api.updateCard(card.cardId, fresh, seq));
+    if (earlier) await handle.update(fresh);
   }
 
   /** Streaming on again before the platform turns it off: its 10-minute clock starts over, the card goes on. */
   private async renewStreaming(card: OpenCard): Promise<void> {
-    await this.op(card, (seq) => this.opts.api.setCardSettings(card.cardId, { config: { streaming_mode: true } }, seq));
+    await card.handle.settings({ config: { streaming_mode: true } });
     card.openedAt = this.now();
   }
 
@@ -317,24 +296,11 @@ export class CardStream {
     const clean = (t: string) => (this.opts.sanitize ? this.opts.sanitize(t, true) : t);
     const sent = clean(body);
     const steps = extras.steps && { summary: clean(extras.steps.summary), lines: clean(extras.steps.lines) };
-    await this.op(card, (seq) => this.opts.api.updateCard(card.cardId, finalCard(sent, { ...extras, steps }), seq));
+    await card.handle.update(finalCard(sent, { ...extras, steps }));
     card.shown = body;
-    await this.op(card, (seq) =>
-      this.opts.api.setCardSettings(card.cardId, { config: { streaming_mode: false, summary: { content: cardSummary(sent) } } }, seq),
-    );
+    await card.handle.settings({ config: { streaming_mode: false, summary: { content: cardSummary(sent) } } });
     const delivered = this.cards.find((c) => c.cardId === card.cardId);
     if (delivered) delivered.text = body;
     if (this.card === card) this.card = undefined;
-  }
-
-  /** One CardKit operation on `card`: the next sequence number, no sooner than `minIntervalMs` after the last one. */
-  private async op(card: OpenCard, fn: (sequence: number) => Promise<void>): Promise<void> {
-    const wait = card.lastOpAt + this.minInterval - this.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    // Tenths of a second since the card was created, at least one more than the last: strictly
-    // increasing across restarts too, without writing each one down (operations are ≥ 100 ms apart).
-    card.sequence = Math.max(card.sequence + 1, Math.floor((Date.now() - card.createdAt) / 100) + 1);
-    card.lastOpAt = this.now();
-    await fn(card.sequence);
   }
 }

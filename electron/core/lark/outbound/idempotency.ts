@@ -29,3 +29,15 @@ export function approvalUuid(requestId: string, approverOpenId?: string): string
 export function approvalNoteUuid(requestId: string): string {
   return `kocoro-aprn-${digest(requestId)}`;
 }
+
+const CARD_OP_PREFIX = { content: 'c', settings: 's', update: 'u' } as const;
+
+/**
+ * One CardKit operation on a card entity (lark/README.md §5.11): named by the card and the
+ * operation's sequence number, which no two operations on a card share, so a retried request is
+ * the same operation and a new one never collides with an old one. The SDK's own streaming
+ * (`LarkChannel.stream()`) names its operations the same way.
+ */
+export function cardOpUuid(kind: keyof typeof CARD_OP_PREFIX, cardId: string, sequence: number): string {
+  return `${CARD_OP_PREFIX[kind]}_${cardId}_${sequence}`;
+}

@@ -2,10 +2,9 @@ import type { LarkApi } from '../api';
 import type { CardExtras } from './card-json';
 import { CardStream, type CardApi, type KeptCard } from './card-stream';
 import { type LarkApiError, toLarkApiError } from '../errors';
-import { postContent, splitMarkdown } from './markdown';
 import type { TypingIndicator } from './reactions';
 import type { Sanitize } from './sanitize';
-import { replyUuid } from './idempotency';
+import { postReplies } from './say';
 
 export type ReplyOutcome = 'answered' | 'failed' | 'stopped';
 
@@ -93,19 +92,7 @@ export class PostReplySink implements ReplySink {
 
   /** Posts `markdown` as is. */
   async post(markdown: string): Promise<{ replyId: string; parts: number }> {
-    const parts = splitMarkdown(this.words.sanitize ? this.words.sanitize(markdown, true) : markdown);
-    let replyId = '';
-    for (const [i, part] of parts.entries()) {
-      const sent = await this.api.replyMessage(this.target.messageId, {
-        msgType: 'post',
-        content: postContent(part),
-        uuid: replyUuid(this.target.messageId, i),
-        replyInThread: this.target.inThread,
-        ...(this.target.chatId ? { chatId: this.target.chatId } : {}),
-      });
-      replyId = sent.messageId;
-    }
-    return { replyId, parts: parts.length };
+    return postReplies(this.api, this.target, this.words.sanitize ? this.words.sanitize(markdown, true) : markdown);
   }
 }
 
