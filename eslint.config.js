@@ -9,6 +9,10 @@ const runtimeFromLark = {
   group: ['@core/runtime/*', '../runtime/*', '../../runtime/*'],
   message: 'lark/ is the platform layer: it never depends on the runtime (the runtime uses lark/).',
 };
+const sdk = {
+  name: '@larksuiteoapi/node-sdk',
+  message: 'Only lark/ talks to the Open Platform SDK: the rest of the core uses lark/ (electron/core/README.md).',
+};
 const mainFromRenderer = {
   group: ['@core/*', '**/electron/**'],
   message: 'The renderer talks only to window.kocoro (the contract in shared/), never to the main process code.',
@@ -39,9 +43,9 @@ export default tseslint.config(
   {
     files: ['electron/**/*.ts'],
     ignores: [...tests, 'electron/main.ts', 'electron/preload.ts', 'electron/adapters/**'],
-    rules: restrict([electron], [testCode]),
+    rules: restrict([electron, sdk], [testCode]),
   },
-  { files: ['electron/main.ts', 'electron/preload.ts', 'electron/adapters/**/*.ts'], ignores: tests, rules: restrict([], [testCode]) },
+  { files: ['electron/main.ts', 'electron/preload.ts', 'electron/adapters/**/*.ts'], ignores: tests, rules: restrict([sdk], [testCode]) },
   { files: ['electron/core/lark/**/*.ts'], ignores: tests, rules: restrict([electron], [testCode, runtimeFromLark]) },
   { files: ['shared/**/*.ts'], ignores: tests, rules: restrict([electron], [testCode, nodeBuiltins]) },
   { files: ['renderer/**/*.{ts,tsx}'], ignores: tests, rules: restrict([electron], [testCode, mainFromRenderer]) },

@@ -146,5 +146,22 @@ export default defineConfig({
   build: {
     outDir: fromRoot('dist'),
     emptyOutDir: true,
+    rolldownOptions: {
+      output: {
+        // The large libraries every page needs in chunks of their own (the app's code changes more
+        // often than they do, and the headless UI caches /assets/ for good). The pages and dialogs
+        // not needed at first paint are split off by their dynamic import() in the renderer.
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            {
+              name: 'i18next',
+              test: /[\\/]node_modules[\\/](i18next|react-i18next|html-parse-stringify|void-elements|use-sync-external-store)[\\/]/,
+            },
+            { name: 'zod', test: /[\\/]node_modules[\\/]zod[\\/]/ },
+          ],
+        },
+      },
+    },
   },
 });

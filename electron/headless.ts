@@ -20,6 +20,7 @@ import { FileVault } from './core/store/file-vault';
 import { startMetricsServer } from './server/metrics-server';
 import { LinkUnavailable, linkSocketPath, requestLink, serveLinkSocket } from './server/link-socket';
 import { startUiServer, type UiServer } from './server/ui-server';
+import { errorMessage } from './core/log/error-message';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -88,7 +89,7 @@ async function main(): Promise<number> {
       strict: true,
     });
   } catch (err) {
-    return fail(err instanceof Error ? err.message : String(err), true);
+    return fail(errorMessage(err), true);
   }
   if (args.values.help) {
     process.stdout.write(USAGE);
@@ -233,7 +234,7 @@ async function checkAll(kocoro: RunningKocoro): Promise<number> {
       process.stdout.write(setupReportText(report, label));
       blocked ||= report.blocking;
     } catch (err) {
-      process.stdout.write(`Setup of ${label}: cannot be checked: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stdout.write(`Setup of ${label}: cannot be checked: ${errorMessage(err)}\n`);
       blocked = true;
     }
   }

@@ -10,6 +10,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ForwardingPage, writeForwardingPage } from './forwarding-page';
+import { errorMessage } from './core/log/error-message';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -148,7 +149,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`Kocoro could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`Kocoro could not start: ${errorMessage(err)}\n`);
     process.exit(1);
   },
 );

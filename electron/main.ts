@@ -46,6 +46,7 @@ import type { Logger } from './core/log/logger';
 import { openRotatingLog } from './core/log/rotating-file';
 import { APP_ENTRY_URL, APP_SCHEME, resolveAppAsset } from './security/app-protocol';
 import { isSameRendererOrigin, rendererOriginOf } from './security/ipc-sender';
+import { errorMessage } from './core/log/error-message';
 
 const mainDir = path.dirname(fileURLToPath(import.meta.url)); // …/dist-electron
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -345,7 +346,7 @@ function onReady(): void {
       await k.service.start();
     })
     .catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       logger?.log('error', 'runtime.start_failed', { error: message });
       dialog.showErrorBox('Kocoro could not start', message);
       quitting = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveAccess } from '../electron/core/runtime/access-policy';
+import { resolveAccess } from '../electron/core/runtime/intake/access-policy';
 import { configFileSchema, formatZodError } from './config-schema';
 
 const bot = (access?: unknown) => ({

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AgentProvider } from '@core/agents/provider';
 import { MemoryLogger } from '../support/memory-logger';
-import { BotManager } from '@core/runtime/bot-manager';
+import { BotManager } from '@core/runtime/lifecycle/bot-manager';
 import type { ConfigFile } from '@shared/config-schema';
 import { FakeLarkPlatform } from '../fake-lark';
 import { fmt, median, quantile } from './stats';

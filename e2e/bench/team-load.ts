@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { AgentProvider } from '@core/agents/provider';
-import { BotManager } from '@core/runtime/bot-manager';
+import { BotManager } from '@core/runtime/lifecycle/bot-manager';
 import type { ConfigFile, ReplyMode } from '@shared/config-schema';
 import { FakeLarkPlatform } from '../fake-lark';
 import { MemoryLogger } from '../support/memory-logger';

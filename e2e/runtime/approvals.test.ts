@@ -5,7 +5,7 @@ import type { BotConfig } from '@shared/config-schema';
 import { LarkApi } from '@core/lark/api';
 import { approvalCard } from '@core/lark/outbound/approval-card';
 import { chatPhrases } from '@core/i18n/chat-text';
-import { botFolder } from '@core/runtime/answer';
+import { botFolder } from '@core/runtime/answer/answer';
 import { MemoryLogger } from '../support/memory-logger';
 import { type FakeCard, p2pChatIdFor } from '../fake-lark';
 import { FakeKocoro, type FakeKocoroOptions } from '../fake-kocoro/server';
@@ -40,7 +40,7 @@ async function start(daemon: FakeKocoroOptions, bot: Partial<BotConfig> = { appr
       ],
       bots: [h.bot({ agentId: 'kocoro', replyMode: undefined, ...bot })],
     },
-    { approvalTimeoutMs: timeoutMs },
+    { tuning: { approvalTimeoutMs: timeoutMs } },
   );
   await h.lark.waitForConnections(APP.appId);
   return h;

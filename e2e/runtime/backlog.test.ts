@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BacklogPolicy } from '@shared/config-schema';
 import type { PushMessageInput } from '../fake-lark';
-import { sentTimeText } from '@core/runtime/backlog';
+import { sentTimeText } from '@core/runtime/intake/backlog';
 import { APP, postText, RuntimeHarness } from './harness';
 
 let h: RuntimeHarness;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../support/memory-logger';
-import { ConversationStore } from '@core/runtime/conversation-store';
+import { ConversationStore } from '@core/runtime/stores/conversation-store';
 import type { ChatRequest } from '../fake-openai/server';
 import { APP, postText, RuntimeHarness } from './harness';
 

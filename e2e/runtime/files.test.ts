@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BotFileStore, MAX_NAME_BYTES } from '@core/runtime/file-store';
+import { BotFileStore, MAX_NAME_BYTES } from '@core/runtime/stores/file-store';
 import { MemoryLogger } from '../support/memory-logger';
 import { messageContent, newFileKey } from '../fake-lark';
 import { APP, postText, RuntimeHarness } from './harness';

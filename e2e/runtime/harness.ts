@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig, ConfigFile } from '@shared/config-schema';
 import { MemoryLogger } from '../support/memory-logger';
-import { BotManager, type BotManagerOptions } from '@core/runtime/bot-manager';
+import { BotManager, type BotManagerOptions } from '@core/runtime/lifecycle/bot-manager';
 import { FakeLarkPlatform, type FakeLarkOptions } from '../fake-lark';
 import { FakeOpenAi, type FakeOpenAiOptions } from '../fake-openai/server';
 
@@ -88,9 +88,8 @@ export class RuntimeHarness {
     this.manager = new BotManager({
       dataDir: this.dataDir,
       logger: this.logger,
-      retry: { attempts: 4, baseDelayMs: 20, maxDelayMs: 200 },
-      redeliverDelayMs: 100,
       ...opts,
+      tuning: { retry: { attempts: 4, baseDelayMs: 20, maxDelayMs: 200 }, redeliverDelayMs: 100, ...opts.tuning },
     });
     this.manager.onStatus((s) => this.statuses.push(s));
     await this.manager.startAll(config);

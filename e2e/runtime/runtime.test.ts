@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replyUuid } from '@core/lark/outbound/idempotency';
-import { DurableInbox } from '@core/runtime/inbox';
+import { DurableInbox } from '@core/runtime/stores/inbox';
 import { buildMessageReceiveEvent } from '../fake-lark';
 import { APP, APP2, postText, RuntimeHarness } from './harness';
 
@@ -348,7 +348,7 @@ describe('liveness', () => {
     h = await RuntimeHarness.create({
       lark: { clientConfig: { PingInterval: 1, ReconnectCount: -1, ReconnectInterval: 1, ReconnectNonce: 0 } },
     });
-    await h.start(h.config([h.bot({ agentId: 'echo' })]), { pingTimeoutSec: 1 });
+    await h.start(h.config([h.bot({ agentId: 'echo' })]), { tuning: { pingTimeoutSec: 1 } });
     await h.lark.waitForConnections(APP.appId);
     const [before] = h.lark.connections(APP.appId);
     h.lark.silenceConnections(APP.appId);

@@ -342,7 +342,7 @@ describe('fallbacks and reply modes', () => {
       lark: { streamingTimeoutMs: 1200 },
       model: { reply: () => 'slow and steady '.repeat(30).trim(), chunkChars: 4, chunkDelayMs: 30 },
     });
-    await h.start(h.config([h.bot({ replyMode: undefined })]), { renewStreamingAfterMs: 800 });
+    await h.start(h.config([h.bot({ replyMode: undefined })]), { tuning: { renewStreamingAfterMs: 800 } });
     await h.lark.waitForConnections(APP.appId);
     const { messageId } = h.lark.pushMessage(APP.appId, { chatType: 'p2p', text: 'take your time' });
     await answered(messageId, 20_000);

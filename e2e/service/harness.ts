@@ -99,7 +99,7 @@ export class ServiceHarness {
       vault: this.vault,
       ...(content ? { config: { file: this.configFile, content } } : {}),
       ...(this.opts.host ? { host: this.opts.host } : {}),
-      runtime: { retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 }, redeliverDelayMs: 100 },
+      runtime: { tuning: { retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 }, redeliverDelayMs: 100 } },
       ...(this.opts.accountsHosts
         ? { accountsHosts: this.opts.accountsHosts }
         : this.lark.accountsHosts

@@ -22,6 +22,7 @@ import type { SecretProtection } from '@shared/contract';
 import { type Logger, silentLogger } from '../core/log/logger';
 import { SecretMapFile } from '../core/store/secret-map-file';
 import type { SecretVault } from '../core/store/secret-vault';
+import { errorMessage } from '../core/log/error-message';
 
 /** The file name inside `app.getPath('userData')`. */
 export const DESKTOP_VAULT_FILE = 'desktop-secrets.json';
@@ -82,7 +83,7 @@ export class SafeStorageVault implements SecretVault {
     } catch (err) {
       this.logger.log('warn', 'vault.undecryptable', {
         key,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
         hint: 'the saved value cannot be decrypted on this machine any more; enter it again',
       });
       return undefined;
@@ -92,7 +93,7 @@ export class SafeStorageVault implements SecretVault {
         await this.set(key, decrypted.result);
         this.logger.log('info', 'vault.reencrypted', { key });
       } catch (err) {
-        this.logger.log('warn', 'vault.reencrypt_failed', { key, error: err instanceof Error ? err.message : String(err) });
+        this.logger.log('warn', 'vault.reencrypt_failed', { key, error: errorMessage(err) });
       }
     }
     return decrypted.result;

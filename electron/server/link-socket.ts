@@ -17,6 +17,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../core/log/logger';
+import { errorMessage } from '../core/log/error-message';
 
 export const LINK_SOCKET_FILE = 'ui-link.sock';
 const MAX_LINE_BYTES = 1024;
@@ -75,7 +76,7 @@ export async function serveLinkSocket(opts: {
     if (unix) await fs.chmod(socketPath, 0o600);
   } catch (err) {
     server.close();
-    logger.log('warn', 'ui.link_socket_unavailable', { reason: err instanceof Error ? err.message : String(err), socketPath });
+    logger.log('warn', 'ui.link_socket_unavailable', { reason: errorMessage(err), socketPath });
     return none;
   }
   server.on('error', (err) => logger.log('warn', 'ui.link_socket_error', { error: err.message }));
@@ -107,7 +108,7 @@ function answer(conn: net.Socket, newLink: () => { link: string; expiresAt: numb
     try {
       conn.end(`${JSON.stringify(newLink())}\n`);
     } catch (err) {
-      logger.log('warn', 'ui.link_socket_error', { error: err instanceof Error ? err.message : String(err) });
+      logger.log('warn', 'ui.link_socket_error', { error: errorMessage(err) });
       conn.end(`${JSON.stringify({ error: 'no link could be made' })}\n`);
     }
   });

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { BotMetrics } from '../core/metrics/bot-metrics';
 import type { Logger } from '../core/log/logger';
 import { isOwnHost } from './access';
+import { errorMessage } from '../core/log/error-message';
 
 export interface MetricsServer {
   readonly port: number;
@@ -29,7 +30,7 @@ export async function startMetricsServer(opts: { port: number; metrics: BotMetri
     opts.metrics.text().then(
       (text) => res.writeHead(200, { 'content-type': opts.metrics.contentType }).end(text),
       (err: unknown) => {
-        opts.logger.log('error', 'metrics.failed', { error: err instanceof Error ? err.message : String(err) });
+        opts.logger.log('error', 'metrics.failed', { error: errorMessage(err) });
         res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n');
       },
     );

@@ -39,6 +39,7 @@ import { pathOf, readJsonObject, rejectUpgrade, send, sendJson } from './http-io
 import { handleSessionRequest } from './session-endpoint';
 import { SignInCodes } from './sign-in-codes';
 import { readStaticFile } from './static-files';
+import { errorMessage } from '../core/log/error-message';
 
 export interface UiServerOptions {
   /** 0 picks a free port. */
@@ -222,7 +223,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handleRequest(req, res).catch((err: unknown) => {
-      logger.log('error', 'ui.request_failed', { path: pathOf(req.url), error: err instanceof Error ? err.message : String(err) });
+      logger.log('error', 'ui.request_failed', { path: pathOf(req.url), error: errorMessage(err) });
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal error.\n');
       else res.destroy();
     });

@@ -13,6 +13,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../core/log/error-message';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -49,10 +50,6 @@ function loadAppBuilderConfigModule(): AppBuilderConfigModule {
   const requireFromHere = createRequire(import.meta.url);
   const requireFromBuilder = createRequire(requireFromHere.resolve('electron-builder/package.json'));
   return requireFromBuilder('app-builder-lib/out/util/config/config.js') as AppBuilderConfigModule;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function checkFuses(config: BuilderConfig): string[] {

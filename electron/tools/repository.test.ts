@@ -22,7 +22,7 @@ describe('the repository explains itself', () => {
   });
 
   it('keeps the bot runtime to lifecycle and wiring (300 lines at most)', () => {
-    expect(read('electron/core/runtime/bot-runtime.ts').split('\n').length - 1).toBeLessThanOrEqual(300);
+    expect(read('electron/core/runtime/lifecycle/bot-runtime.ts').split('\n').length - 1).toBeLessThanOrEqual(300);
   });
 
   it('cites only documents that are in the repository', () => {

@@ -1,14 +1,17 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Settings } from '@shared/contract';
 import { useClient, useConnection, useEvent } from './api/ClientContext';
-import { AgentsPage } from './agents/AgentsPage';
 import { Icon, Spinner } from './components/Icon';
 import { ConnectorsPage } from './connectors/ConnectorsPage';
 import { applyLanguage } from './i18n';
-import { SettingsPage } from './settings/SettingsPage';
 import { useReconnectEpoch } from './shell/connection';
 import { routeHref, useHashRoute, type Route } from './shell/route';
+
+// The first paint is the Connectors page: the other pages (and their stylesheets) come in chunks of
+// their own, fetched the first time they are shown.
+const AgentsPage = lazy(() => import('./agents/AgentsPage').then((m) => ({ default: m.AgentsPage })));
+const SettingsPage = lazy(() => import('./settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 /** Settings live here: the language applies to the whole shell, at once. */
 function useSettings() {
@@ -148,9 +151,19 @@ export function App() {
         </ul>
       </nav>
       <main className="main" ref={mainRef}>
-        {route === 'connectors' && <ConnectorsPage />}
-        {route === 'agents' && <AgentsPage />}
-        {route === 'settings' && <SettingsPage settings={settings} settingsError={error} onChange={update} />}
+        {/* Only an address that opens the app on a page not loaded yet shows this: moving to one
+            is a transition (useHashRoute), which keeps the current page until the next arrives. */}
+        <Suspense
+          fallback={
+            <p className="loading" role="status">
+              <Spinner /> {t('app.loading')}
+            </p>
+          }
+        >
+          {route === 'connectors' && <ConnectorsPage />}
+          {route === 'agents' && <AgentsPage />}
+          {route === 'settings' && <SettingsPage settings={settings} settingsError={error} onChange={update} />}
+        </Suspense>
       </main>
     </div>
   );

@@ -1,3 +1,8 @@
+// First, and in this order: each feature's stylesheet (imported by its own modules) refines these
+// classes at equal specificity, so it has to come later in the cascade.
+import './base.css';
+import './shell/shell.css';
+import './components/components.css';
 import { StrictMode, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { signIn, watchForNewSignInLink } from './api/access-token';
@@ -6,7 +11,6 @@ import { ClientProvider } from './api/ClientContext';
 import { App } from './App';
 import { initI18n } from './i18n';
 import { SignInPage } from './shell/SignInPage';
-import './styles.css';
 
 const container = document.getElementById('root');
 if (container === null) throw new Error('renderer/index.html has no #root element');

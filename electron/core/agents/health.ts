@@ -1,6 +1,7 @@
 import type { ProviderConfig } from '@shared/config-schema';
 import { commandHealth } from './command-provider';
 import { kocoroHealth } from './kocoro-provider';
+import { errorMessage } from '../log/error-message';
 
 export interface ProviderHealth {
   ok: boolean;
@@ -40,6 +41,6 @@ async function openAiHealth(config: Extract<ProviderConfig, { type: 'openai' }>)
     // Some compatible servers have no /models: they answer, which is what matters here.
     if (err instanceof OpenAI.NotFoundError) return { ok: true, message: `${where} answers (it has no model list)` };
     if (err instanceof OpenAI.APIError) return { ok: false, message: `${where} answered ${err.status ?? ''} ${err.message}`.trim() };
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    return { ok: false, message: errorMessage(err) };
   }
 }

@@ -17,6 +17,7 @@ import {
 import { proofLine, proveDaemon, refusal } from './daemon-identity';
 import { AgentError, type AgentChunk, type AgentProvider, type AgentRequest, type ApprovalDecision } from './provider';
 import { parseSse, type SseEvent } from './sse';
+import { errorMessage } from '../log/error-message';
 
 export const KOCORO_DEFAULT_URL = 'http://127.0.0.1:7533';
 export const KOCORO_NOT_RUNNING = 'Kocoro daemon not running: start it with `shan daemon start`';
@@ -115,7 +116,7 @@ export async function kocoroHealth(
         }
       : { ok: false, message: `${who}; it reports status ${JSON.stringify(body.status ?? null)}` };
   } catch (err) {
-    return { ok: false, message: `${who}; ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, message: `${who}; ${errorMessage(err)}` };
   }
 }
 

@@ -9,6 +9,7 @@ import { type AgentRecord, secretKeys, withoutApiKey } from './catalog';
 import { configFileName } from './config-file-name';
 import { agentIdFor } from './ids';
 import type { ServiceContext } from './service-context';
+import { errorMessage } from '../log/error-message';
 
 type AgentHandlers = Pick<
   Handlers,
@@ -128,7 +129,7 @@ export function agentHandlers(ctx: ServiceContext): AgentHandlers {
       try {
         return { agents: await listKocoroAgents(input.url) };
       } catch (err) {
-        const message = err instanceof AgentError ? err.message : err instanceof Error ? err.message : String(err);
+        const message = err instanceof AgentError ? err.message : errorMessage(err);
         throw new RpcError('invalid_input', message, 'url');
       }
     },

@@ -4,6 +4,7 @@ import { AgentError, type AgentProvider, applyChunk, isProgress } from '../agent
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
 import type { EventBus } from './event-bus';
+import { errorMessage } from '../log/error-message';
 
 export const AGENT_TEST_TIMEOUT_MS = 2 * 60_000;
 
@@ -90,7 +91,7 @@ export class AgentTestRunner {
                 ? err.message
                 : String(err);
       events.emit('agent.test', { runId, error });
-      this.opts.logger.log('warn', 'agent.test_failed', { agentId: agent.id, error: err instanceof Error ? err.message : String(err) });
+      this.opts.logger.log('warn', 'agent.test_failed', { agentId: agent.id, error: errorMessage(err) });
     } finally {
       clearTimeout(timer);
       this.runs.delete(controller);

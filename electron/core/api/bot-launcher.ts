@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger';
-import type { BotManager } from '../runtime/bot-manager';
+import type { BotManager } from '../runtime/lifecycle/bot-manager';
 import type { Catalog } from './catalog';
+import { errorMessage } from '../log/error-message';
 
 /**
  * Turns "this bot should run" into a running bot: resolves its secrets and agent, refuses what
@@ -28,7 +29,7 @@ export class BotLauncher {
       return { started: Promise.resolve() };
     }
     const started = manager.startBot(runnable.bot, runnable.agent).catch((err: unknown) => {
-      this.deps.logger.log('error', 'bot.start_failed', { bot: botId, error: err instanceof Error ? err.message : String(err) });
+      this.deps.logger.log('error', 'bot.start_failed', { bot: botId, error: errorMessage(err) });
     });
     return { started };
   }

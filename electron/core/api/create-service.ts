@@ -4,7 +4,7 @@ import type { Handlers } from '@shared/contract';
 import { createProvider } from '../agents/create-provider';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
-import { BotManager, type BotManagerOptions } from '../runtime/bot-manager';
+import { BotManager, type BotManagerOptions } from '../runtime/lifecycle/bot-manager';
 import type { BotMetrics } from '../metrics/bot-metrics';
 import { AppStore } from '../store/app-store';
 import type { SecretVault } from '../store/secret-vault';
@@ -36,7 +36,7 @@ export interface ServiceOptions {
   config?: { file: string; content: ConfigFile };
   /** Supplied by the desktop shell; absent in headless. */
   host?: HostHooks;
-  runtime?: Pick<BotManagerOptions, 'retry' | 'redeliverDelayMs' | 'pingTimeoutSec'>;
+  runtime?: Pick<BotManagerOptions, 'tuning'>;
   /** The accounts hosts of the scan-to-create flow (default the platforms' own; tests use the fake's). */
   accountsHosts?: AccountsHosts;
 }

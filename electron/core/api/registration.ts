@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import * as lark from '@larksuiteoapi/node-sdk';
 import QRCode from 'qrcode';
 import type { Platform } from '@shared/config-schema';
 import type { RegistrationEvent } from '@shared/contract';
@@ -7,6 +6,7 @@ import { CARD_CALLBACK, MESSAGE_EVENT, REQUIRED_SCOPES } from '@shared/lark-cons
 import { PLATFORM_LABEL } from '@shared/platform';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
+import { registerApp } from '../lark/register-app';
 
 /**
  * The accounts hosts the device flow talks to (lark/README.md §5.15), and the Open Platform the apps
@@ -87,7 +87,7 @@ export class Registrations {
     const hosts = this.deps.hosts ?? ACCOUNTS_HOSTS;
     const log = logger.child({ op: 'registration', registrationId });
     try {
-      const result = await lark.registerApp({
+      const result = await registerApp({
         // The flow always begins on Feishu's accounts host; a Lark tenant is switched to once (as Lark's own CLI does).
         domain: hosts.feishu,
         larkDomain: hosts.lark,

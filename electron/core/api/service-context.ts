@@ -1,6 +1,6 @@
 import type { SecretRedactor } from '../log/redact';
 import type { Logger } from '../log/logger';
-import type { BotManager } from '../runtime/bot-manager';
+import type { BotManager } from '../runtime/lifecycle/bot-manager';
 import type { AppStore } from '../store/app-store';
 import type { SecretVault } from '../store/secret-vault';
 import type { ActivityLog } from './activity-log';

@@ -2,7 +2,7 @@ import { resolveLiveSettings } from '@shared/bot-settings';
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentView, BotView } from '@shared/contract';
 import type { SecretRedactor } from '../log/redact';
-import type { BotManager } from '../runtime/bot-manager';
+import type { BotManager } from '../runtime/lifecycle/bot-manager';
 import { type AgentRecord, type BotRecord, type Catalog, hasApiKey, withoutApiKey } from './catalog';
 
 /**

@@ -7,6 +7,7 @@ import { SecretRedactor } from '../log/redact';
 import { DataDirLock } from '../store/data-dir-lock';
 import { tightenTree } from '../store/private-files';
 import type { SecretVault } from '../store/secret-vault';
+import { errorMessage } from '../log/error-message';
 
 /** How long a graceful stop (SIGTERM, Ctrl-C, Quit) lets answers in flight finish. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -62,8 +63,7 @@ export async function bootKocoro(opts: BootOptions): Promise<RunningKocoro> {
 async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<RunningKocoro> {
   const redactor = opts.redactor ?? new SecretRedactor();
   const logger = createJsonLineLogger(opts.writeLog, redactor);
-  const onRejection = (reason: unknown): void =>
-    logger.log('error', 'runtime.unhandled_rejection', { error: reason instanceof Error ? reason.message : String(reason) });
+  const onRejection = (reason: unknown): void => logger.log('error', 'runtime.unhandled_rejection', { error: errorMessage(reason) });
   process.on('unhandledRejection', onRejection);
 
   const vault = await opts.openVault(logger);
@@ -100,7 +100,7 @@ async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<Runnin
           logger.log('info', 'runtime.stopped', { finishedInFlight: finished });
           return { finished };
         } catch (err) {
-          logger.log('error', 'runtime.stop_failed', { error: err instanceof Error ? err.message : String(err) });
+          logger.log('error', 'runtime.stop_failed', { error: errorMessage(err) });
           return { finished: false };
         } finally {
           process.off('unhandledRejection', onRejection);

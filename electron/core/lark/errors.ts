@@ -1,3 +1,5 @@
+import { errorMessage } from '../log/error-message';
+
 /**
  * What went wrong on a Lark Open Platform call, in a form the runtime can act on
  * (lark/README.md §7) and words the person can act on.
@@ -103,7 +105,7 @@ export function toLarkApiError(err: unknown): LarkApiError {
       networkCause(e.code, e.message),
     );
   }
-  return new LarkApiError('permanent', undefined, err instanceof Error ? err.message : String(err), '');
+  return new LarkApiError('permanent', undefined, errorMessage(err), '');
 }
 
 export function fromCode(
@@ -158,4 +160,14 @@ function networkCause(code: string | undefined, message: string | undefined): st
     default:
       return code ? `network error ${code}` : (message ?? 'network error');
   }
+}
+
+/**
+ * Whether trying the same thing again later may succeed: a 5xx or network failure, a rate limit, a
+ * rejected tenant token. The one test of every retry loop (electron/core/README.md "Failures and
+ * retries"): a call retries these within seconds (a token only after fetching a new one), an
+ * answer is redelivered after them within minutes.
+ */
+export function isRetryable(e: LarkApiError): boolean {
+  return e.kind === 'transient' || e.kind === 'rate_limit' || e.kind === 'token';
 }

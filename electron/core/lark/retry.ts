@@ -1,4 +1,4 @@
-import { type LarkApiError, toLarkApiError } from './errors';
+import { isRetryable, type LarkApiError, toLarkApiError } from './errors';
 
 export interface RetryPolicy {
   attempts: number;
@@ -46,8 +46,8 @@ export async function withLarkRetry<T>(fn: () => Promise<T>, policy: RetryPolicy
         // Never sooner than the reset: spread later, so callers that met the limit together do not return together.
         delay = err.retryAfterMs ? err.retryAfterMs * (1 + Math.random() * 0.2) : backoff * (0.8 + Math.random() * 0.4);
       } else {
-        const retryable = err.kind === 'transient' || err.kind === 'rate_limit';
-        if (!retryable || attempt >= policy.attempts) throw err;
+        // A token rejected again right after a fresh one is not the call's to retry: the answer is redelivered later.
+        if (!isRetryable(err) || err.kind === 'token' || attempt >= policy.attempts) throw err;
         const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
         delay = backoff * (0.8 + Math.random() * 0.4);
       }

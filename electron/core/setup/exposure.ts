@@ -1,6 +1,6 @@
 import type { AgentConfig, BotConfig } from '@shared/config-schema';
 import type { SetupItem } from '@shared/contract';
-import { resolveAccess } from '../runtime/access-policy';
+import { resolveAccess } from '../runtime/intake/access-policy';
 
 /**
  * Agents whose work runs on this computer, with its owner's files and accounts: a Kocoro agent's

@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger';
 import { setAside } from './set-aside';
 import { ensurePrivateDir } from './private-files';
 import { type VersionedFormat, versionedFormat } from './versioned';
+import { errorMessage } from '../log/error-message';
 
 /**
  * Agents created in the app. The API key is not here: it lives in the vault under `agent:<id>:apiKey`.
@@ -120,7 +121,7 @@ export class AppStore {
         store.write(data);
       } catch (err) {
         // What was read is right in memory; the next change writes it, in the newest format.
-        opts.logger.log('warn', 'store.upgrade_unsaved', { file, error: err instanceof Error ? err.message : String(err) });
+        opts.logger.log('warn', 'store.upgrade_unsaved', { file, error: errorMessage(err) });
       }
     }
     return store;
@@ -198,7 +199,7 @@ async function readValidated(file: string, logger: Logger): Promise<{ data: Stor
   try {
     raw = parseJson(text);
   } catch (err) {
-    return setAsideInvalid(file, logger, { problem: `not valid JSON (${err instanceof Error ? err.message : String(err)})` });
+    return setAsideInvalid(file, logger, { problem: `not valid JSON (${errorMessage(err)})` });
   }
   const read = APP_STORE_FORMAT.read(raw);
   if (read.ok) return { data: read.data, writeBack: !read.current };

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { type ConfigFile, configFileSchema, formatZodError } from '@shared/config-schema';
 import type { SecretRedactor } from '../log/redact';
+import { errorMessage } from '../log/error-message';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -26,7 +27,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv, redac
     // Editors on Windows (Notepad) save UTF-8 with a byte-order mark, which JSON.parse refuses.
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new ConfigError(`${file}: not valid JSON (${errorMessage(err)})`);
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: invalid config\n${formatZodError(parsed.error)}`);

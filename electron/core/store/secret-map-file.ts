@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger';
 import { writeFileAtomic } from './atomic-file';
 import { setAside } from './set-aside';
 import { ensurePrivateDir } from './private-files';
+import { errorMessage } from '../log/error-message';
 
 const fileSchema = z.object({
   version: z.literal(1),
@@ -71,7 +72,7 @@ async function read(file: string, logger: Logger): Promise<Map<string, string>> 
     if (parsed.success) return new Map(Object.entries(parsed.data.secrets));
     problem = formatZodError(parsed.error);
   } catch (err) {
-    problem = `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+    problem = `not valid JSON (${errorMessage(err)})`;
   }
   const aside = await setAside(file, 'corrupt');
   logger.log('error', 'vault.corrupt', {

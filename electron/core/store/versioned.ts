@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatZodError } from '@shared/config-schema';
+import { errorMessage } from '../log/error-message';
 
 /**
  * One step of a persisted format: turns what version N held into what version N+1 holds. It gets
@@ -61,7 +62,7 @@ export function versionedFormat<T extends object>(opts: { schema: z.ZodType<T>; 
         try {
           migrated = opts.migrations[v - 1]!(asRecord(migrated));
         } catch (err) {
-          const why = err instanceof Error ? err.message : String(err);
+          const why = errorMessage(err);
           return { ok: false, reason: 'invalid', problem: `version: cannot be brought from ${v} to ${v + 1} (${why})` };
         }
       }

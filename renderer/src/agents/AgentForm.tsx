@@ -7,6 +7,7 @@ import { Banner } from '../components/Banner';
 import { Checkbox, SecretField, SelectField, TextField } from '../components/Field';
 import { errorField, errorText } from '../lib/errors';
 import { isHttpUrl, optionalText, parseTemperature } from '../lib/validation';
+import './agents.css';
 
 type ProviderType = ProviderInput['type'];
 type FieldName =

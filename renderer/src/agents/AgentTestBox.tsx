@@ -5,6 +5,7 @@ import { useClient, useEvent } from '../api/ClientContext';
 import { TextField } from '../components/Field';
 import { Spinner } from '../components/Icon';
 import { errorText } from '../lib/errors';
+import './agents.css';
 
 type TestEvent = EventPayload<'agent.test'>;
 

@@ -10,6 +10,7 @@ import { errorText, isRpcError } from '../lib/errors';
 import { AgentForm } from './AgentForm';
 import { AgentTestBox } from './AgentTestBox';
 import { useAgents } from './useAgents';
+import './agents.css';
 
 type Editing = { kind: 'new' } | { kind: 'edit'; id: string } | null;
 

@@ -5,6 +5,7 @@ import type { AccessView } from '@shared/contract';
 import { RpcError } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { errorText } from '../lib/errors';
+import './connectors.css';
 
 export const DEFAULT_ACCESS_VIEW: AccessView = resolveSetting('access', undefined);
 

@@ -6,6 +6,7 @@ import { useClient } from '../api/ClientContext';
 import { RelativeTime } from '../components/RelativeTime';
 import { errorText } from '../lib/errors';
 import { botName } from './BotItem';
+import './connectors.css';
 
 type Decision = MethodInput<'approvals.decide'>['decision'];
 

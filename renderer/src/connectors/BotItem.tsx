@@ -12,6 +12,7 @@ import { routeHref } from '../shell/route';
 import { HeldDialog } from './HeldDialog';
 import { SetupDialog } from './setup/SetupDialog';
 import type { BotFigures } from './useBotFigures';
+import './connectors.css';
 
 /** The core's reasons start lower-case ("connection lost, reconnecting"): show them as a sentence. */
 export function sentence(text: string | undefined): string {

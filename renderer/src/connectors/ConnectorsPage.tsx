@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, startTransition, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentView, BotView, PendingApproval } from '@shared/contract';
 import type { Platform } from '@shared/config-schema';
@@ -9,15 +9,19 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Icon, Spinner } from '../components/Icon';
 import { errorText } from '../lib/errors';
 import { parseSection, routeHref } from '../shell/route';
-import { AddBotDialog } from './add-bot/AddBotDialog';
 import { APPROVALS_SECTION_ID, ApprovalsSection, showApprovalsSection } from './ApprovalsSection';
 import { BotItem, botName } from './BotItem';
 import { EditBotDialog } from './EditBotDialog';
 import { useBotFigures, type BotFigures } from './useBotFigures';
 import { useApprovals } from './useApprovals';
 import { useBots } from './useBots';
+import './connectors.css';
 
 const PLATFORMS: readonly Platform[] = ['lark', 'feishu'];
+
+// Add Bot is the largest dialog and not part of the first paint: its chunk (and stylesheet) is
+// fetched when it is first opened.
+const AddBotDialog = lazy(() => import('./add-bot/AddBotDialog').then((m) => ({ default: m.AddBotDialog })));
 
 export function ConnectorsPage() {
   const { t } = useTranslation();
@@ -84,15 +88,19 @@ export function ConnectorsPage() {
             figures={figures}
             approvalsWaiting={waiting}
             onShowApprovals={jumpToApprovals}
-            onAdd={() => setAdding(platform)}
+            // A transition, so the dialog opens once its chunk is here (the boundary below keeps
+            // showing nothing meanwhile) rather than after React's delay for revealing suspended content.
+            onAdd={() => startTransition(() => setAdding(platform))}
             onEdit={(bot) => setEditing(bot.id)}
             onRemove={setRemoving}
           />
         ))}
 
-      {adding !== null && (
-        <AddBotDialog platform={adding} registeredAppIds={bots?.map((b) => b.appId) ?? []} onClose={() => setAdding(null)} />
-      )}
+      <Suspense fallback={null}>
+        {adding !== null && (
+          <AddBotDialog platform={adding} registeredAppIds={bots?.map((b) => b.appId) ?? []} onClose={() => setAdding(null)} />
+        )}
+      </Suspense>
       {editingBot !== null && <EditBotDialog bot={editingBot} agents={agents ?? []} onClose={() => setEditing(null)} />}
       {removing !== null && (
         <ConfirmDialog

@@ -11,6 +11,7 @@ import { errorField, errorText } from '../lib/errors';
 import { AccessSection, PeoplePicker, RadioGroup } from './AccessSection';
 import { botName } from './BotItem';
 import { changedSettings } from './setting-changes';
+import './connectors.css';
 
 type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey' | 'maxConcurrentAnswers';
 

@@ -6,6 +6,7 @@ import { Banner } from '../components/Banner';
 import { Modal } from '../components/Modal';
 import { errorText } from '../lib/errors';
 import { botName } from './BotItem';
+import './connectors.css';
 
 /**
  * "While you were away": the late messages a bot holds (backlog `hold`), per chat, each with

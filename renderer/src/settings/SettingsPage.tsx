@@ -9,6 +9,7 @@ import { systemLanguage, browserLanguages } from '../i18n';
 import { errorText } from '../lib/errors';
 import { useReconnectEpoch } from '../shell/connection';
 import { SignInLinkSection } from './SignInLinkSection';
+import './settings.css';
 
 type Language = Settings['language'];
 

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 
 export const ROUTES = ['connectors', 'agents', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
@@ -23,7 +23,9 @@ export function routeHref(route: Route, section?: string): string {
 export function useHashRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const onChange = () => setRoute(parseRoute(window.location.hash));
+    // A transition: a page whose chunk is still loading (App.tsx) leaves the current one on screen
+    // until it can replace it, instead of a loading state between the two.
+    const onChange = () => startTransition(() => setRoute(parseRoute(window.location.hash)));
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);

@@ -13,6 +13,7 @@ import { EncryptionStep } from './EncryptionStep';
 import { LiveChecklist } from './LiveChecklist';
 import { useScanToCreate } from './ScanToCreate';
 import { FIELD_IDS, type CredentialSource, type Draft, type FieldErrors, type ScannedApp, type StepBanner } from './types';
+import './add-bot.css';
 
 const TOTAL_STEPS = 3;
 

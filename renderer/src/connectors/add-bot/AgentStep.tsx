@@ -8,6 +8,7 @@ import { Spinner } from '../../components/Icon';
 import { errorText } from '../../lib/errors';
 import { AccessSection } from '../AccessSection';
 import { FIELD_IDS, type Draft, type FieldErrors, type StepBanner } from './types';
+import './add-bot.css';
 
 interface AgentStepProps {
   draft: Draft;

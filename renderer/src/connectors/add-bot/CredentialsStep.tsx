@@ -7,6 +7,7 @@ import { ExternalLink } from '../../components/ExternalLink';
 import { SecretField, TextField } from '../../components/Field';
 import { CredentialSourceChoice, ScannedCredentials, ScanPanel, type ScanController } from './ScanToCreate';
 import { FIELD_IDS, type CredentialSource, type Draft, type FieldErrors, type StepBanner } from './types';
+import './add-bot.css';
 
 interface CredentialsStepProps {
   platform: Platform;

@@ -7,6 +7,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { ExternalLink } from '../../components/ExternalLink';
 import { Checkbox, SecretField } from '../../components/Field';
 import { FIELD_IDS, type Draft } from './types';
+import './add-bot.css';
 
 interface EncryptionStepProps {
   platform: Platform;

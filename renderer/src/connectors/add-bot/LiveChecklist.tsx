@@ -8,6 +8,8 @@ import { CheckBar, SetupItemRow } from '../setup/SetupItems';
 import { useSetupReport } from '../setup/useSetupReport';
 import { useAgents } from '../../agents/useAgents';
 import { OwnerItem } from './OwnerItem';
+import '../setup/setup.css';
+import './add-bot.css';
 
 type ItemState = 'done' | 'working' | 'todo' | 'warning' | 'failed';
 

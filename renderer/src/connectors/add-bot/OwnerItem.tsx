@@ -5,6 +5,7 @@ import { useClient } from '../../api/ClientContext';
 import { Icon } from '../../components/Icon';
 import { errorText } from '../../lib/errors';
 import { PeoplePicker } from '../AccessSection';
+import '../setup/setup.css';
 
 /**
  * "You in Feishu/Lark", in the live checklist of a bot whose agent asks before it runs tools (a

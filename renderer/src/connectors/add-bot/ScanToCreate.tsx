@@ -12,6 +12,7 @@ import { Spinner } from '../../components/Icon';
 import { cx } from '../../lib/cx';
 import { errorText } from '../../lib/errors';
 import { FIELD_IDS, type CredentialSource, type Draft, type FieldErrors, type ScannedApp } from './types';
+import './add-bot.css';
 
 /**
  * "Create the app by scanning a QR code" (step 1 of Add Bot). The core runs the platform's device

@@ -4,6 +4,7 @@ import { Modal } from '../../components/Modal';
 import { botName } from '../BotItem';
 import { CheckBar, SetupItemRow } from './SetupItems';
 import { useSetupReport } from './useSetupReport';
+import './setup.css';
 
 /**
  * "Setup check" for one bot: every item the core checked, with what to click in the console, and

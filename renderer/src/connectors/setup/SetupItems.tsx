@@ -6,6 +6,7 @@ import { Banner } from '../../components/Banner';
 import { ExternalLink } from '../../components/ExternalLink';
 import { Icon, Spinner } from '../../components/Icon';
 import { RelativeTime } from '../../components/RelativeTime';
+import './setup.css';
 
 type Look = 'done' | 'failed' | 'minor' | 'unknown';
 

@@ -1,0 +1,34 @@
+import type { LiveKey } from '@shared/bot-settings';
+import type { BotStatus } from '@shared/bot-status';
+import type { AgentConfig, BotConfig } from '@shared/config-schema';
+import type { BotActivity, PendingApproval, SetupReport } from '@shared/contract';
+import type { AgentProvider } from '../../agents/provider';
+import type { Logger } from '../../log/logger';
+import type { SecretRedactor } from '../../log/redact';
+import type { BotMeter } from '../../metrics/bot-metrics';
+import type { BotTuning } from './tuning';
+
+/** What a BotRuntime is given: the bot, its agent, where it keeps its data, and the shared parts. */
+export interface BotRuntimeOptions {
+  bot: BotConfig;
+  agent: { config: AgentConfig; provider: AgentProvider };
+  dataDir: string;
+  logger: Logger;
+  onStatus: (status: BotStatus) => void;
+  /** What happens to each message: `received` once accepted, then `answered` or `failed`. */
+  onActivity?: (activity: BotActivity) => void;
+  /** The timings it runs on (tuning.ts), whole. */
+  tuning: BotTuning;
+  now?: () => number;
+  /** The app's secrets, hidden from every reply (the bot's own are added here). */
+  redactor?: SecretRedactor;
+  /** Counts what the bot does (messages, answer times, rate-limit waits, reconnects). */
+  meter?: BotMeter;
+  /** A setup check finished (setup/setup-monitor.ts). */
+  onSetup?: (report: SetupReport) => void;
+  /** An approval was asked for (`added`), decided or ended (the app's list and its notification). */
+  onApprovals?: (added?: PendingApproval) => void;
+}
+
+/** The settings a running bot takes without reconnecting (shared/bot-settings.ts `liveSettings`). */
+export type LiveSettings = Pick<BotConfig, LiveKey>;

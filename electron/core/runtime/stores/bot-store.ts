@@ -1,0 +1,98 @@
+import type { AgentTurn } from '../../agents/provider';
+import type { BotState } from './bot-state';
+import type { StoredTurn } from './conversation-store';
+import type { InboxEntry } from './inbox';
+
+/**
+ * Everything a bot keeps between messages and restarts, behind one seam: the messages it has seen,
+ * the inbox of accepted messages (with each answer's cards, to resume them), conversation memory,
+ * its own record (last message, loop guard, open approval cards) and stop requests. The stages use
+ * only this interface; `openFileBotStore` (bot-stores.ts) is its implementation over the bot's
+ * folder, and a store shared by several processes implements the same guarantees, named on each
+ * operation: **durable** (on disk, or in the shared store, before the promise resolves: the
+ * platform's ack waits on these), **atomic** (all of it or none, even after a crash), **ordered**
+ * (operations on one key take effect in the order they were called).
+ *
+ * The files people send (file-store.ts) are not here: an agent opens them by path on this computer.
+ */
+export interface BotStore {
+  readonly dedupe: SeenMessages;
+  readonly inbox: Inbox;
+  readonly conversations: ConversationMemory;
+  readonly state: BotRecord;
+  readonly stops: StopSignals;
+}
+
+/** Message ids accepted, remembered for a day (lark/README.md §2.9: re-pushes come for up to 6 h). */
+export interface SeenMessages {
+  /** Whether `id` was recorded (and not yet forgotten); sees every `add` that resolved before it was called. */
+  has(id: string): Promise<boolean>;
+  /** Records `id`: durable before it resolves. Ids added together may share one write. */
+  add(id: string): Promise<void>;
+}
+
+/** Accepted messages not answered yet: on disk before the ack, removed once answered. */
+export interface Inbox {
+  /** Atomic and durable; idempotent per `messageId` (a second put replaces the entry whole). */
+  put(entry: InboxEntry): Promise<void>;
+  /** Durable; removing an entry that is not there is no error. */
+  remove(messageId: string): Promise<void>;
+  /** Every entry, oldest received first. One that cannot be read is set aside and logged, never dropped silently. */
+  list(): Promise<InboxEntry[]>;
+}
+
+/** Conversation memory, one conversation per chat or thread (`conversationKey`). Ordered per key. */
+export interface ConversationMemory {
+  /** The turns the agent is shown, oldest first, within the memory's budget. */
+  history(key: string): Promise<AgentTurn[]>;
+  /** Whether a message (the user's, or one of the bot's replies) is part of the remembered conversation. */
+  includes(key: string, messageId: string): Promise<boolean>;
+  /**
+   * Remembers one exchange, durable before it resolves; a user message already remembered is not
+   * added again (an answer repeated after a crash). Never throws: the answer has been sent.
+   */
+  record(key: string, turns: Array<Omit<StoredTurn, 'at'>>): Promise<void>;
+  /** Forgets the conversation (`/new`): durable before it resolves. */
+  clear(key: string): Promise<void>;
+}
+
+/** The bot's own record: small, changed with every message, none of it urgent. */
+export interface BotRecord {
+  /** A copy of the record as last updated in this process. */
+  readonly current: BotState;
+  /** Takes effect at once for `current`; durable within about a second (not on a crash in between). */
+  update(patch: Partial<BotState>): void;
+  /** Durable before it resolves: everything updated so far. */
+  flush(): Promise<void>;
+}
+
+/** Stop requests (the Stop button, stop words), by the message whose answer is to stop. */
+export interface StopSignals {
+  /** Asks the run answering `messageId` to stop, wherever it runs; resolves once the request is recorded. */
+  request(messageId: string): Promise<void>;
+  /** Calls `onStop` for each request for `messageId` from now on; returns the way to stop watching. */
+  watch(messageId: string, onStop: () => void): () => void;
+}
+
+/**
+ * Stop requests within one process: they reach the run at once. (A store shared by several
+ * processes carries them to the process running the answer instead.)
+ */
+export class LocalStopSignals implements StopSignals {
+  private readonly watchers = new Map<string, Set<() => void>>();
+
+  request(messageId: string): Promise<void> {
+    for (const onStop of [...(this.watchers.get(messageId) ?? [])]) onStop();
+    return Promise.resolve();
+  }
+
+  watch(messageId: string, onStop: () => void): () => void {
+    let set = this.watchers.get(messageId);
+    if (!set) this.watchers.set(messageId, (set = new Set()));
+    set.add(onStop);
+    return () => {
+      set.delete(onStop);
+      if (set.size === 0 && this.watchers.get(messageId) === set) this.watchers.delete(messageId);
+    };
+  }
+}
