@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeLarkPlatform } from '../fake-lark';
+import { FakeLarkPlatform } from '../fakes/lark';
 import { treeRss } from './process-memory';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

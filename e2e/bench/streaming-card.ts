@@ -10,7 +10,7 @@ import type { AgentProvider } from '@core/agents/provider';
 import { MemoryLogger } from '../support/memory-logger';
 import { BotManager } from '@core/runtime/lifecycle/bot-manager';
 import type { ConfigFile } from '@shared/config-schema';
-import { FakeLarkPlatform } from '../fake-lark';
+import { FakeLarkPlatform } from '../fakes/lark';
 import { fmt, median, quantile } from './stats';
 import { APP } from './team-load';
 

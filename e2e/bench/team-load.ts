@@ -5,7 +5,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import type { AgentProvider } from '@core/agents/provider';
 import { BotManager } from '@core/runtime/lifecycle/bot-manager';
 import type { ConfigFile, ReplyMode } from '@shared/config-schema';
-import { FakeLarkPlatform } from '../fake-lark';
+import { FakeLarkPlatform } from '../fakes/lark';
 import { MemoryLogger } from '../support/memory-logger';
 
 export const APP = {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeAnthropic } from '@e2e/fake-anthropic/server';
+import { FakeAnthropic } from '@e2e/fakes/anthropic/server';
 import { AnthropicProvider } from './anthropic-provider';
 import { AgentError, type AgentRequest, type AgentTurn, collectText } from './provider';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FakeKocoro, writeDaemonPidFile } from '@e2e/fake-kocoro/server';
+import { FakeKocoro, writeDaemonPidFile } from '@e2e/fakes/kocoro/server';
 import { LoopbackHttp } from '@e2e/fakes/loopback-http';
 import { KocoroProvider, kocoroHealth, listKocoroAgents } from './kocoro-provider';
 import {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeOpenAi } from '@e2e/fake-openai/server';
+import { FakeOpenAi } from '@e2e/fakes/openai/server';
 import { providerHealth } from './health';
 import { OpenAiProvider } from './openai-provider';
 import { AgentError, type AgentRequest } from './provider';

@@ -42,7 +42,7 @@ export const CHAT_WINDOWS: readonly RateWindow[] = [{ max: 5, ms: 1_000 }];
  * A call's start here and its arrival at the platform are apart by a different amount each time
  * (the SDK's own work before the request leaves, the event loop, the network); counting each
  * window this much longer keeps calls that left `ms` apart from landing in one of the platform's
- * windows. Measured on loopback with both cores busy (e2e/runtime/team-scale.test.ts, 120 answers
+ * windows. Measured on loopback with both cores busy (e2e/tests/runtime/team-scale.test.ts, 120 answers
  * at once): up to ~60 ms, which made the 51st call of a window arrive inside it.
  */
 const ARRIVAL_MARGIN_MS = 100;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BotActivity } from '@shared/contract';
-import { APP, APP2, postText, RuntimeHarness } from '@e2e/runtime/harness';
+import { APP, APP2, postText, RuntimeHarness } from '@e2e/support/runtime-harness';
 
 let h: RuntimeHarness;
 afterEach(async () => {
