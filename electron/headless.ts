@@ -21,10 +21,11 @@ import { startMetricsServer } from './server/metrics-server';
 import { LinkUnavailable, linkSocketPath, requestLink, serveLinkSocket } from './server/link-socket';
 import { startUiServer, type UiServer } from './server/ui-server';
 import { errorMessage } from './core/log/error-message';
+import { chooseState } from './core/boot/state-option';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT] [--metrics PORT]
+const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT] [--metrics PORT] [--state URL]
        npm run headless -- --check [--config FILE] [--data-dir DIR]
        npm run headless -- --link [--data-dir DIR]
 
@@ -35,6 +36,9 @@ const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui
                     sign-in link is printed on stderr (it works once, for 10 minutes)
   --metrics PORT    serve the bots' figures as Prometheus text on http://127.0.0.1:PORT/metrics
                     (0 picks a free port; the address is printed on stderr)
+  --state URL       keep the bots' state in Redis (redis://host:port/db, rediss://…, or a unix
+                    socket path; also KOCORO_STATE, or "state" in the config file) instead of files
+                    in the data dir
   --check           check each bot's setup on the Open Platform (credentials, Bot capability,
                     permissions, events and callback, published version, another program on the
                     app's connection), print the report and exit: 1 when something blocks a bot
@@ -82,6 +86,7 @@ async function main(): Promise<number> {
         'data-dir': { type: 'string' },
         ui: { type: 'string' },
         metrics: { type: 'string' },
+        state: { type: 'string' },
         check: { type: 'boolean' },
         link: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -130,6 +135,9 @@ async function main(): Promise<number> {
     }
   }
 
+  const state = chooseState({ flag: args.values.state, env: process.env.KOCORO_STATE, config: config?.state });
+  if ('problem' in state) return fail(state.problem, true);
+
   const dataDir = path.resolve(args.values['data-dir'] ?? defaultDataDir());
   let kocoro: RunningKocoro;
   try {
@@ -143,6 +151,15 @@ async function main(): Promise<number> {
       openVault: (logger) => FileVault.open(path.join(dataDir, 'secrets.json'), { logger }),
       ...(config && configPath !== undefined ? { config: { file: path.resolve(configPath), content: config } } : {}),
       ...accountsHostsFromEnv(),
+      ...(state.kind === 'redis'
+        ? {
+            // Loaded only when asked for: a process that keeps its state in files never loads the Redis client.
+            openState: async (logger) =>
+              (await import('./core/runtime/stores/redis/redis-state-backend')).openRedisState(state.url, logger, (warnings) => {
+                for (const warning of warnings) process.stderr.write(`State store: ${warning}\n`);
+              }),
+          }
+        : {}),
     });
   } catch (err) {
     // Another Kocoro (the desktop app, another headless run) uses this folder: nothing was changed.

@@ -52,7 +52,7 @@ describe('the bot settings, declared once', () => {
       access: { dm: 'open', dmAllow: [], group: 'mention', groupAllow: [], bots: 'ignore' },
       language: 'auto',
       backlog: 'note',
-      maxConcurrentAnswers: 32,
+      maxConcurrentAnswers: 50,
       approvals: 'chat',
       approvers: [],
       askersMayApprove: false,

@@ -106,8 +106,14 @@ export const liveSettings = {
    * answers as if new, `skip` answers none and says once per chat to ask again.
    */
   backlog: value(backlogPolicySchema, 'note'),
-  /** One chat's messages are always answered one after another; the platform's rate limits are kept whatever this is. */
-  maxConcurrentAnswers: value(maxConcurrentAnswersSchema, 32),
+  /**
+   * Chats answered at the same time. One chat's messages are always answered one after another;
+   * the platform's rate limits are kept whatever this is. The default is the platform's own: an
+   * app may send or reply 50 times a second (lark/README.md §8), so 50 people writing at once all
+   * get their answer started within that second; more at once would only wait in the platform's
+   * line instead of ours.
+   */
+  maxConcurrentAnswers: value(maxConcurrentAnswersSchema, 50),
   /** Tool approvals of the agent (Kocoro): cards as replies in the asker's thread (`chat`) or in the asker's direct chat with the bot (`dm`). */
   approvals: value(approvalsPlaceSchema, 'chat'),
   /** Who may allow the agent's tools. With none, requests wait for the owner in the app; the person who asked may always deny their own. */

@@ -96,6 +96,12 @@ export const configFileSchema = z
   .object({
     agents: z.array(agentSchema).default([]),
     bots: z.array(botSchema).default([]),
+    /**
+     * Where the bots keep their state (headless; README "Several replicas"): `redis://host:port/db`,
+     * `rediss://…`, or the path of Redis's unix socket. Absent: files in the data folder. May be
+     * `env:NAME` (a URL with a password is a secret).
+     */
+    state: z.string().min(1, 'must not be empty').optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -96,7 +96,7 @@ test("a bot's row shows today's answers and median answer time, and Edit sets ho
   await section.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog');
   const parallel = edit.getByLabel('Chats answered at the same time');
-  await expect(parallel).toHaveValue('32');
+  await expect(parallel).toHaveValue('50');
   await parallel.fill('0');
   await edit.getByRole('button', { name: 'Save' }).click();
   await expect(edit.getByText('Enter a whole number from 1 to 1000.')).toBeVisible();

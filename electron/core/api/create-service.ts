@@ -23,6 +23,7 @@ import { EventBus } from './event-bus';
 import { createExclusive, type ServiceContext } from './service-context';
 import { Views } from './views';
 import type { HostHooks } from './host-hooks';
+import type { StateBackend } from '../runtime/stores/state-backend';
 
 export interface ServiceOptions {
   mode: 'desktop' | 'headless';
@@ -37,6 +38,8 @@ export interface ServiceOptions {
   /** Supplied by the desktop shell; absent in headless. */
   host?: HostHooks;
   runtime?: Pick<BotManagerOptions, 'tuning'>;
+  /** Where the bots keep their state: the data folder when absent, or a shared Redis (`--state`). */
+  state?: StateBackend;
   /** The accounts hosts of the scan-to-create flow (default the platforms' own; tests use the fake's). */
   accountsHosts?: AccountsHosts;
 }
@@ -67,7 +70,13 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
   // Every event to the UI goes through the redactor too (agent test output, status reasons).
   const events = new EventBus((text) => redactor.redact(text));
   const activity = new ActivityLog();
-  const manager = new BotManager({ dataDir: opts.dataDir, logger, redactor, ...opts.runtime });
+  const manager = new BotManager({
+    dataDir: opts.dataDir,
+    logger,
+    redactor,
+    ...opts.runtime,
+    ...(opts.state ? { state: opts.state } : {}),
+  });
   const views = new Views({ catalog, manager, redactor });
   const launcher = new BotLauncher({ catalog, manager, logger });
   const agentTests = new AgentTestRunner({ events, logger, redactor, providerFor: (agent) => createProvider(agent.provider) });

@@ -8,6 +8,7 @@ import { DataDirLock } from '../store/data-dir-lock';
 import { tightenTree } from '../store/private-files';
 import type { SecretVault } from '../store/secret-vault';
 import { errorMessage } from '../log/error-message';
+import type { StateBackend } from '../runtime/stores/state-backend';
 
 /** How long a graceful stop (SIGTERM, Ctrl-C, Quit) lets answers in flight finish. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,6 +27,8 @@ export interface BootOptions {
   host?: HostHooks;
   runtime?: ServiceOptions['runtime'];
   accountsHosts?: ServiceOptions['accountsHosts'];
+  /** Opens where the bots keep their state (`--state`: a Redis); the data folder when absent. Closed after the bots stop. */
+  openState?: (logger: Logger) => Promise<StateBackend>;
 }
 
 export interface RunningKocoro {
@@ -67,6 +70,7 @@ async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<Runnin
   process.on('unhandledRejection', onRejection);
 
   const vault = await opts.openVault(logger);
+  const state = opts.openState ? await opts.openState(logger) : undefined;
   const service = await createKocoroService({
     mode: opts.mode,
     version: opts.version,
@@ -78,6 +82,7 @@ async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<Runnin
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.runtime ? { runtime: opts.runtime } : {}),
     ...(opts.accountsHosts ? { accountsHosts: opts.accountsHosts } : {}),
+    ...(state ? { state } : {}),
   });
 
   const closers: Array<() => Promise<void>> = [];
@@ -103,6 +108,7 @@ async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<Runnin
           logger.log('error', 'runtime.stop_failed', { error: errorMessage(err) });
           return { finished: false };
         } finally {
+          await state?.close().catch((err: unknown) => logger.log('warn', 'runtime.close_failed', { error: errorMessage(err) }));
           process.off('unhandledRejection', onRejection);
           await lock.release();
         }

@@ -65,6 +65,20 @@ describe('loadConfigFile', () => {
     expect(redactor.redact('x secret-abcdef y sk-test-123456')).toBe('x *** y ***');
   });
 
+  it('reads "state" (the Redis to keep the bots\' state in) from the environment when it says env:NAME, hiding it like a secret', async () => {
+    const redactor = new SecretRedactor();
+    const cfg = await loadConfigFile(
+      await write({ ...valid, state: 'env:KOCORO_REDIS' }),
+      { OPENAI_API_KEY: 'k', FEISHU_APP_SECRET: 's', KOCORO_REDIS: 'redis://kocoro:pw-123456@redis.internal:6379/1' },
+      redactor,
+    );
+    expect(cfg.state).toBe('redis://kocoro:pw-123456@redis.internal:6379/1');
+    expect(redactor.redact(`url ${cfg.state}`)).toBe('url ***');
+    expect(await errorOf({ ...valid, state: 'env:NOPE' }, { OPENAI_API_KEY: 'k', FEISHU_APP_SECRET: 's' })).toMatch(
+      /state: environment variable NOPE is not set/,
+    );
+  });
+
   it('loads a file saved with a UTF-8 byte-order mark (as Windows Notepad saves it)', async () => {
     const cfg = await loadConfigFile(
       await write(`\uFEFF${JSON.stringify(valid, null, 2)}`),

@@ -66,6 +66,8 @@ export function resolveSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, redac
     appSecret: resolve(bot.appSecret, `bots[${i}].appSecret`) ?? '',
     encryptKey: resolve(bot.encryptKey, `bots[${i}].encryptKey`),
   }));
+  // A Redis URL may carry a password: hidden like any secret.
+  const state = resolve(config.state, 'state');
   if (problems.length > 0) throw new ConfigError(`${file}: invalid config\n${problems.join('\n')}`);
-  return { agents, bots };
+  return { agents, bots, ...(state ? { state } : {}) };
 }

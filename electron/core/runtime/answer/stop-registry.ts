@@ -42,7 +42,8 @@ export class StopRegistry {
   stopMessage(messageId: string): boolean {
     const run = this.byMessage.get(messageId);
     if (!run || run.controller.signal.aborted) return false;
-    void this.signals.request(messageId);
+    // A shared store that cannot be reached fails the request; the run goes on, and the person may press again.
+    this.signals.request(messageId).catch(() => undefined);
     return true;
   }
 

@@ -10,6 +10,7 @@ import { BotRuntime, type LiveSettings } from './bot-runtime';
 import type { SetupMonitor } from '../../setup/setup-monitor';
 import type { ApprovalDesk } from '../approvals/approval-desk';
 import type { LateMessages } from '../intake/late-messages';
+import type { StateBackend } from '../stores/state-backend';
 import { type BotTuning, tuningWith } from './tuning';
 import { errorMessage } from '../../log/error-message';
 
@@ -18,6 +19,8 @@ export interface BotManagerOptions {
   logger: Logger;
   /** Timings other than the defaults (tuning.ts): tests shorten them. */
   tuning?: Partial<BotTuning>;
+  /** Where the bots keep their state (stores/state-backend.ts); the data folder when absent. */
+  state?: StateBackend;
   /** Lets tests swap in providers; defaults to building them from config. */
   providerFor?: (agentId: string, fallback: () => AgentProvider) => AgentProvider;
   now?: () => number;
@@ -224,6 +227,7 @@ export class BotManager {
       dataDir: this.opts.dataDir,
       logger: this.opts.logger.child({ bot: bot.id }),
       tuning: tuningWith(this.opts.tuning),
+      ...(this.opts.state ? { state: this.opts.state } : {}),
       now: this.opts.now,
       redactor: this.opts.redactor,
       meter: this.metrics.meter(bot.id),

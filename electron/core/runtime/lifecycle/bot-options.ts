@@ -6,6 +6,7 @@ import type { AgentProvider } from '../../agents/provider';
 import type { Logger } from '../../log/logger';
 import type { SecretRedactor } from '../../log/redact';
 import type { BotMeter } from '../../metrics/bot-metrics';
+import type { StateBackend } from '../stores/state-backend';
 import type { BotTuning } from './tuning';
 
 /** What a BotRuntime is given: the bot, its agent, where it keeps its data, and the shared parts. */
@@ -19,6 +20,8 @@ export interface BotRuntimeOptions {
   onActivity?: (activity: BotActivity) => void;
   /** The timings it runs on (tuning.ts), whole. */
   tuning: BotTuning;
+  /** Where it keeps its state (stores/state-backend.ts); the data folder when absent. */
+  state?: StateBackend;
   now?: () => number;
   /** The app's secrets, hidden from every reply (the bot's own are added here). */
   redactor?: SecretRedactor;

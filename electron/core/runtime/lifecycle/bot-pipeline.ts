@@ -15,7 +15,8 @@ import { ApprovalDesk } from '../approvals/approval-desk';
 import type { BotIdentitySource } from './bot-identity';
 import type { BotRuntimeOptions, LiveSettings } from './bot-options';
 import type { BotStatusReporter } from './bot-status';
-import { type BotStores, openBotStores } from '../stores/bot-stores';
+import type { BotStores } from '../stores/bot-stores';
+import { FILE_STATE } from '../stores/state-backend';
 import { answerCardAction } from './card-actions';
 import { ChatScheduler } from '../answer/chat-scheduler';
 import { Gate } from '../intake/gate';
@@ -75,7 +76,7 @@ export class BotPipeline {
   /** Opens the bot's folder (its store) and wires the stages over it. */
   static async open(dir: string, parts: PipelineParts): Promise<BotPipeline> {
     const { opts } = parts;
-    const store = await openBotStores(dir, opts.bot, opts.logger, opts.now ?? Date.now);
+    const store = await (opts.state ?? FILE_STATE).open(opts.bot, dir, opts.logger, opts.now ?? Date.now);
     const pipeline = new BotPipeline(parts, store);
     await pipeline.late.count();
     return pipeline;
@@ -261,7 +262,7 @@ export class BotPipeline {
     }
     await this.desk.closeAll();
     this.setup.close();
-    await this.store.state.flush();
+    await (this.store.close ? this.store.close() : this.store.state.flush());
     return { finished };
   }
 

@@ -13,10 +13,14 @@ import type { BotRuntimeOptions, LiveSettings } from './bot-options';
 import { BotPipeline } from './bot-pipeline';
 import { BotStatusReporter } from './bot-status';
 import { describeWriteError } from '../intake/intake';
+import { StateUnavailable } from '../stores/state-backend';
 import type { LateMessages } from '../intake/late-messages';
 import { checkOnce, type PlatformCheck, waitingReason, whenPlatformReachable } from './platform-wait';
 
 export type { BotRuntimeOptions, LiveSettings } from './bot-options';
+
+/** How often a bot waiting for its state store tries again. */
+const STATE_RETRY_MS = 2_000;
 
 /**
  * One bot's life: start (open its folder and wire its message path, bot-pipeline.ts; check its
@@ -36,6 +40,7 @@ export class BotRuntime {
   /** Set once stopped: this runtime is done for good; a restart builds a new one. */
   private closed = false;
   private opening: Promise<void> | undefined;
+  private unwatchState: (() => void) | undefined;
 
   constructor(private readonly opts: BotRuntimeOptions) {
     const { bot, logger } = opts;
@@ -107,14 +112,19 @@ export class BotRuntime {
     if (this.closed) return;
     this.status.setState('connecting');
     const dir = botFolder(this.opts.dataDir, this.opts.bot.id);
-    this.opening = this.open(dir);
+    this.opening = this.openWhenPossible(dir);
     try {
       await this.opening;
     } catch (err) {
-      if (!this.closed) this.status.setState('failed', `cannot open the bot's data folder ${dir}: ${describeWriteError(err)}`);
+      if (!this.closed) {
+        const why = err instanceof StateUnavailable ? err.message : `cannot open the bot's data folder ${dir}: ${describeWriteError(err)}`;
+        this.status.setState('failed', why);
+      }
       throw err;
     }
     if (this.closed) return;
+    // While it runs, the state store's outages are said on its status (messages are refused meanwhile).
+    this.unwatchState = this.opts.state?.onHealth?.((problem) => this.status.stateStore(problem));
 
     // Offline at start: the rest happens in the background once the platform answers, so the app
     // and the other bots go on meanwhile.
@@ -123,6 +133,20 @@ export class BotRuntime {
     this.status.setState('connecting', waitingReason(first.error));
     const retry = { check: () => this.api.verifyCredentials(), closed: () => this.closed, alreadyWaiting: true };
     void whenPlatformReachable({ ...retry, onWaiting: (why) => this.status.setState('connecting', why) }).then((c) => this.connect(c));
+  }
+
+  /** Opens the bot's state; a state store that is away (or another process's for this app) is waited for, saying so. */
+  private async openWhenPossible(dir: string): Promise<void> {
+    for (;;) {
+      try {
+        return await this.open(dir);
+      } catch (err) {
+        if (!(err instanceof StateUnavailable && err.passes) || this.closed) throw err;
+        this.status.setState('connecting', `waiting for the state store: ${err.message}`);
+        await new Promise((resolve) => setTimeout(resolve, STATE_RETRY_MS));
+        if (this.closed) return;
+      }
+    }
   }
 
   private async open(dir: string): Promise<void> {
@@ -192,6 +216,7 @@ export class BotRuntime {
    */
   stopAccepting(): void {
     this.closed = true;
+    this.unwatchState?.();
     this.accepting = false;
     this.pipeline?.close();
     this.connection.stop();

@@ -9,6 +9,9 @@ import type { BotRecord } from '../stores/bot-store';
 import { previewText } from './message-preview';
 import { errorMessage } from '../../log/error-message';
 
+/** How the status says the state store is away (bot-status `notice`). */
+const STATE_NOTICE = 'state store unreachable';
+
 /**
  * What one bot tells the app: its status (connection state with the reason, identity, last
  * message, a notice for the owner) and what happens to each message. Every change is logged and
@@ -86,6 +89,19 @@ export class BotStatusReporter {
     const link = permissionsLink(platform, appId, [scope]);
     this.opts.log.log('warn', 'bot.missing_scope', { scope, link, hint: 'grant the permission, then publish a new version of the app' });
     this.status = { ...this.status, notice: { message, link } };
+    this.publish();
+  }
+
+  /**
+   * The state store (a shared Redis) could not be reached (`problem`), or can again (undefined):
+   * said on the status while it lasts — messages are refused meanwhile and the platform delivers
+   * them again — and gone once it is back.
+   */
+  stateStore(problem: string | undefined): void {
+    const ours = this.status.notice?.message.startsWith(STATE_NOTICE) ?? false;
+    if (problem === undefined && !ours) return;
+    const { notice: _dropped, ...rest } = this.status;
+    this.status = problem === undefined ? rest : { ...rest, notice: { message: `${STATE_NOTICE}: ${problem}` } };
     this.publish();
   }
 

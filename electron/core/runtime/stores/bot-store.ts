@@ -7,8 +7,9 @@ import type { InboxEntry } from './inbox';
  * Everything a bot keeps between messages and restarts, behind one seam: the messages it has seen,
  * the inbox of accepted messages (with each answer's cards, to resume them), conversation memory,
  * its own record (last message, loop guard, open approval cards) and stop requests. The stages use
- * only this interface; `openFileBotStore` (bot-stores.ts) is its implementation over the bot's
- * folder, and a store shared by several processes implements the same guarantees, named on each
+ * only this interface; `openBotStores` (bot-stores.ts) is its implementation over the bot's
+ * folder, and `openRedisBotStore` (redis/redis-bot-store.ts), shared by several processes,
+ * implements the same guarantees (bot-store.contract.test.ts runs one suite on both), named on each
  * operation: **durable** (on disk, or in the shared store, before the promise resolves: the
  * platform's ack waits on these), **atomic** (all of it or none, even after a crash), **ordered**
  * (operations on one key take effect in the order they were called).

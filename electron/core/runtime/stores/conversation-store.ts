@@ -49,6 +49,19 @@ type Loaded = { turns: StoredTurn[]; appends: number; headed: boolean };
 /** After this many appends since the file was last written whole, it is compacted again. */
 const COMPACT_AFTER_APPENDS = 100;
 
+/** The newest turns that fit the budget, oldest first (the Redis store trims to the same, redis/redis-scripts.ts). */
+export function withinBudget<T extends { text: string }>(turns: T[], budget: ConversationBudget): T[] {
+  const kept: T[] = [];
+  let chars = 0;
+  for (let i = turns.length - 1; i >= 0 && kept.length < budget.maxTurns; i--) {
+    const turn = turns[i]!;
+    chars += turn.text.length;
+    if (chars > budget.maxChars) break;
+    kept.unshift(turn);
+  }
+  return kept;
+}
+
 /** A chat is one conversation; in chats that use threads, each thread is one. */
 export function conversationKey(message: Pick<InboundMessage, 'threadId' | 'chatId'>): string {
   return message.threadId ? `thread:${message.threadId}` : `chat:${message.chatId}`;
@@ -130,15 +143,7 @@ export class ConversationStore implements ConversationMemory {
   }
 
   private withinBudget(turns: StoredTurn[]): StoredTurn[] {
-    const kept: StoredTurn[] = [];
-    let chars = 0;
-    for (let i = turns.length - 1; i >= 0 && kept.length < this.budget.maxTurns; i--) {
-      const turn = turns[i]!;
-      chars += turn.text.length;
-      if (chars > this.budget.maxChars) break;
-      kept.unshift(turn);
-    }
-    return kept;
+    return withinBudget(turns, this.budget);
   }
 
   /**
