@@ -208,7 +208,7 @@ describe('npm run headless -- --metrics PORT', () => {
 });
 
 describe('npm run headless: what it loads', () => {
-  it('runs the compiled core on plain Node and loads a model SDK only once an agent using it answers', async () => {
+  it('runs the compiled core on plain Node and loads a model SDK only once an agent using it answers, and no Redis client for state in files', async () => {
     const imports = path.join(dir, 'imports.log');
     const recorder = ['--import', path.join(process.cwd(), 'e2e/support/record-imports.mjs')];
     const file = await writeConfig(
@@ -234,5 +234,7 @@ describe('npm run headless: what it loads', () => {
     await p.waitForLog('reply.sent', { messageId: asked.messageId });
     expect((await loaded()).some((url) => /node_modules\/openai\//.test(url))).toBe(true);
     expect((await loaded()).some((url) => /node_modules\/@anthropic-ai\//.test(url))).toBe(false);
+    // The state is in the data folder: the Redis client (only for --state) was never loaded.
+    expect((await loaded()).filter((url) => /node_modules\/ioredis\//.test(url))).toEqual([]);
   });
 });

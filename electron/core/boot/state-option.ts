@@ -1,5 +1,6 @@
 import { errorMessage } from '../log/error-message';
-import { parseRedisUrl } from '../runtime/stores/redis/redis-connection';
+// Only the URL rules: the Redis client itself is loaded when a Redis is used, not to read the option.
+import { parseRedisUrl } from '../runtime/stores/redis/redis-url';
 
 /** Where the bots keep their state: files in the data folder, or a Redis (README "Several replicas"). */
 export type StateChoice = { kind: 'files' } | { kind: 'redis'; url: string; from: 'flag' | 'env' | 'config' };
