@@ -5,7 +5,7 @@ import type { Logger } from '../../log/logger';
 import { writeFileAtomic } from '../../store/atomic-file';
 import { setAside } from '../../store/set-aside';
 import { versionedFormat } from '../../store/versioned';
-import type { BotRecord } from './bot-store';
+import { DebouncedRecord } from './debounced-record';
 import { errorMessage } from '../../log/error-message';
 
 const stateSchema = z.object({
@@ -30,24 +30,19 @@ export type BotState = z.infer<typeof stateSchema>;
 /** `state.json`'s format: version 1 is the first (files without `version`); a change adds a migration. */
 export const STATE_FORMAT = versionedFormat({ schema: stateSchema, migrations: [] });
 
-/** How often the state is written at most: it changes with every message, and none of it is urgent. */
-const WRITE_EVERY_MS = 1_000;
-
 /**
  * What a bot remembers about itself across restarts (`<bot folder>/state.json`): its last message
  * and the loop guard's counts, so two bots cannot restart their ping-pong by restarting Kocoro.
  * Changes are written at most once a second, and at once on `flush` (stop).
  */
-export class BotStateFile implements BotRecord {
-  private timer: NodeJS.Timeout | undefined;
-  private dirty = false;
-  private writing: Promise<void> = Promise.resolve();
-
+export class BotStateFile extends DebouncedRecord {
   private constructor(
     private readonly file: string,
-    private state: BotState,
+    state: BotState,
     private readonly log: Logger,
-  ) {}
+  ) {
+    super(state);
+  }
 
   /**
    * Reads `state.json`, bringing an older format up to date. One this app cannot read (damaged, or
@@ -68,29 +63,10 @@ export class BotStateFile implements BotRecord {
     return new BotStateFile(file, state, log);
   }
 
-  get current(): BotState {
-    return structuredClone(this.state);
-  }
-
-  update(patch: Partial<BotState>): void {
-    this.state = { ...this.state, ...patch };
-    this.dirty = true;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, WRITE_EVERY_MS);
-  }
-
-  /** Writes what changed now (a failed write is logged: the state is a convenience, never worth a crash). */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.dirty) return this.writing;
-    this.dirty = false;
-    const content = JSON.stringify(STATE_FORMAT.write(this.state));
-    this.writing = this.writing
-      .then(() => writeFileAtomic(this.file, content))
-      .catch((err: unknown) => this.log.log('warn', 'bot.state_write_failed', { error: errorMessage(err) }));
-    return this.writing;
+  /** A failed write is logged: the state is a convenience, never worth a crash. */
+  protected async persist(state: BotState): Promise<void> {
+    await writeFileAtomic(this.file, JSON.stringify(STATE_FORMAT.write(state))).catch((err: unknown) =>
+      this.log.log('warn', 'bot.state_write_failed', { error: errorMessage(err) }),
+    );
   }
 }

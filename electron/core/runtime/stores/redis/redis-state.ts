@@ -1,12 +1,10 @@
 import { errorMessage } from '@core/log/error-message';
-import type { BotRecord } from '../bot-store';
+import { DebouncedRecord } from '../debounced-record';
 import { type BotState, STATE_FORMAT } from '../bot-state';
 import type { RedisStoreContext } from './redis-context';
 import { guard } from './redis-errors';
 import { runScript, STATE_SET_ASIDE, STATE_WRITE } from './redis-scripts';
 
-/** How often the record is written at most, as the file store does: it changes with every message, none of it urgent. */
-const WRITE_EVERY_MS = 1_000;
 const TURNS = 'botTurns:';
 
 /**
@@ -15,17 +13,15 @@ const TURNS = 'botTurns:';
  * counts are separate fields so that processes answering different chats of one bot each write
  * only their own chats (STATE_WRITE in redis-scripts.ts), never a whole map over another's.
  */
-export class RedisBotRecord implements BotRecord {
-  private timer: NodeJS.Timeout | undefined;
-  private dirty = false;
-  private writing: Promise<void> = Promise.resolve();
-
+export class RedisBotRecord extends DebouncedRecord {
   private constructor(
     private readonly ctx: RedisStoreContext,
-    private state: BotState,
+    state: BotState,
     /** What Redis holds as far as this process knows: each write sends only what differs. */
     private written: BotState,
-  ) {}
+  ) {
+    super(state);
+  }
 
   /**
    * Reads the record, bringing an older format up to date. One this app cannot read (damaged, or
@@ -52,37 +48,12 @@ export class RedisBotRecord implements BotRecord {
     return new RedisBotRecord(ctx, state, structuredClone(state));
   }
 
-  get current(): BotState {
-    return structuredClone(this.state);
-  }
-
-  update(patch: Partial<BotState>): void {
-    this.state = { ...this.state, ...patch };
-    this.dirty = true;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, WRITE_EVERY_MS);
-  }
-
-  /** Writes what changed now. A failed write is logged and sent again with the next (the record is never worth a crash). */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.dirty) return this.writing;
-    this.dirty = false;
-    const state = structuredClone(this.state);
-    this.writing = this.writing.then(() => this.write(state));
-    return this.writing;
-  }
-
   /** Stops the timer; what was updated and not flushed stays unwritten (call flush first). */
   close(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopTimer();
   }
 
-  private async write(state: BotState): Promise<void> {
+  protected async persist(state: BotState): Promise<void> {
     const { client, keys, target, logger } = this.ctx;
     const { botTurns, lastMessageAt, ...rest } = STATE_FORMAT.write(state);
     const set: string[] = [];
@@ -102,7 +73,7 @@ export class RedisBotRecord implements BotRecord {
       }
     } catch (err) {
       logger.log('warn', 'bot.state_write_failed', { error: errorMessage(err) });
-      this.dirty = true;
+      this.retryLater();
     }
   }
 }
