@@ -151,6 +151,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   }
 }
 
+/** Step 1 with pasted credentials of a test app on the fake's Open Platform (Advanced), then on to step 2. */
+export async function pasteCredentials(dialog: Locator, lark: FakeLarkPlatform, app: { appId: string; appSecret: string }): Promise<void> {
+  await dialog.getByLabel('App ID').fill(app.appId);
+  await dialog.getByLabel('App Secret', { exact: true }).fill(app.appSecret);
+  await dialog.getByText('Advanced').click();
+  await dialog.getByLabel('Open Platform URL').fill(lark.url);
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByText('Step 2/3')).toBeVisible();
+}
+
 /**
  * Opens Add Bot on the Connectors page and walks steps 1 and 2 with the test app's pasted
  * credentials on the fake's Open Platform, leaving the dialog at step 3 (whose content differs
@@ -161,12 +171,7 @@ export async function addBotToStep3(page: Page, kocoro: KocoroUi, lark: FakeLark
   await page.goto(await kocoro.link());
   await page.getByRole('region', { name: label }).getByRole('button', { name: 'Add Bot' }).click();
   const dialog = page.getByRole('dialog', { name: `Add ${label} Bot` });
-  await dialog.getByLabel('App ID').fill(app.appId);
-  await dialog.getByLabel('App Secret', { exact: true }).fill(app.appSecret);
-  await dialog.getByText('Advanced').click();
-  await dialog.getByLabel('Open Platform URL').fill(lark.url);
-  await dialog.getByRole('button', { name: 'Next' }).click();
-  await expect(dialog.getByText('Step 2/3')).toBeVisible();
+  await pasteCredentials(dialog, lark, app);
   await dialog.getByRole('button', { name: 'Next' }).click();
   // A gentle reminder when the checklist is not ticked; pressing Next again goes on.
   if (!(await dialog.getByText('Step 3/3').isVisible())) await dialog.getByRole('button', { name: 'Next' }).click();

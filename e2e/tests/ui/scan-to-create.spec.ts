@@ -1,6 +1,6 @@
 import type { Locator, Page } from '@playwright/test';
 import type { FakeLarkPlatform, FakeRegistration } from '../../fakes/lark';
-import { expect, FEISHU_APP, type KocoroUi, screenshot, test } from '../../support/ui-fixtures';
+import { expect, FEISHU_APP, type KocoroUi, pasteCredentials, screenshot, test } from '../../support/ui-fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
 // The fake serves the registration device flow over HTTPS; the core is pointed at it and trusts its certificate.
@@ -152,12 +152,7 @@ test('a declined scan says so, and "Paste credentials instead" goes back to the 
   await expect(dialog.getByText('Creating the app was declined')).toBeHidden();
 
   // The paste path works as before, with its own Open Platform URL (the fake's).
-  await dialog.getByLabel('App ID').fill(FEISHU_APP.appId);
-  await dialog.getByLabel('App Secret', { exact: true }).fill(FEISHU_APP.appSecret);
-  await dialog.getByText('Advanced').click();
-  await dialog.getByLabel('Open Platform URL').fill(lark.url);
-  await dialog.getByRole('button', { name: 'Next' }).click();
-  await expect(dialog.getByText('Step 2/3')).toBeVisible();
+  await pasteCredentials(dialog, lark, FEISHU_APP);
 });
 
 test('switching to paste, and closing the dialog, cancel the registration still waiting for its scan', async ({ page, kocoro, lark }) => {

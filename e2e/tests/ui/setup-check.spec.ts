@@ -1,7 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { consoleLinks, MESSAGE_EVENT, permissionsLink, REQUIRED_SCOPES, SELF_MANAGE_SCOPE } from '@shared/lark-console';
 import type { FakeLarkPlatform } from '../../fakes/lark';
-import { addLarkBot, expect, FEISHU_APP, LARK_APP, screenshot, test } from '../../support/ui-fixtures';
+import { addLarkBot, expect, FEISHU_APP, LARK_APP, pasteCredentials, screenshot, test } from '../../support/ui-fixtures';
 
 const ECHO_CONFIG = { agents: [{ id: 'echo', name: 'Echo', provider: { type: 'echo' } }], bots: [] };
 test.use({ kocoroConfig: ECHO_CONFIG });
@@ -33,12 +33,7 @@ async function expectAllGreen(list: Locator): Promise<void> {
 async function registerFeishuBot(page: Page, lark: FakeLarkPlatform): Promise<Locator> {
   await page.getByRole('region', { name: 'Feishu' }).getByRole('button', { name: 'Add Bot' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });
-  await dialog.getByLabel('App ID').fill(FEISHU_APP.appId);
-  await dialog.getByLabel('App Secret', { exact: true }).fill(FEISHU_APP.appSecret);
-  await dialog.getByText('Advanced').click();
-  await dialog.getByLabel('Open Platform URL').fill(lark.url);
-  await dialog.getByRole('button', { name: 'Next' }).click();
-  await expect(dialog.getByText('Step 2/3')).toBeVisible();
+  await pasteCredentials(dialog, lark, FEISHU_APP);
   // Step 2 keeps the guide: the person ticks what they did…
   await expect(dialog.getByRole('link', { name: 'Open permissions page' })).toBeVisible();
   for (const box of await dialog.getByRole('checkbox').all()) await box.check();
