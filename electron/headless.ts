@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import type { ConfigFile } from '../shared/config-schema';
 import { bootKocoro, type RunningKocoro } from './core/boot/boot';
 import { DataDirBusy } from './core/store/data-dir-lock';
-import { setupReportText } from './core/setup/setup-report-text';
+import { replicasText, setupReportText } from './core/setup/setup-report-text';
 import { SecretRedactor } from './core/log/redact';
 import { ConfigError, loadConfigFile } from './core/store/config-file';
 import { defaultDataDir } from './core/store/data-dir';
@@ -250,6 +250,10 @@ async function checkAll(kocoro: RunningKocoro): Promise<number> {
       const report = await handlers['bots.setup']({ id: bot.id, force: true });
       process.stdout.write(setupReportText(report, label));
       blocked ||= report.blocking;
+      // On a shared state store: the processes running the bot now (--check itself is not one of them).
+      const replicas = await kocoro.service.replicasOf(bot.appId).catch((err: unknown) => `cannot be read: ${errorMessage(err)}`);
+      if (typeof replicas === 'string') process.stdout.write(`  Replicas: ${replicas}\n`);
+      else if (replicas) process.stdout.write(replicasText(replicas));
     } catch (err) {
       process.stdout.write(`Setup of ${label}: cannot be checked: ${errorMessage(err)}\n`);
       blocked = true;

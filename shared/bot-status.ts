@@ -16,4 +16,20 @@ export interface BotStatus {
   held?: number;
   /** Problems the last setup check found (scopes missing, events not subscribed, another client…); absent when none. */
   setupProblems?: number;
+  /**
+   * The processes running this bot on a shared state store (`--state`), oldest first, the one
+   * reporting marked `self`; absent when the state is in the data folder (one process only).
+   */
+  replicas?: BotReplica[];
+}
+
+/** One process running a bot on a shared state store (a replica): where it runs and since when. */
+export interface BotReplica {
+  id: string;
+  host: string;
+  pid: number;
+  /** When it started (ms). */
+  since: number;
+  /** The process this status comes from. */
+  self?: boolean;
 }

@@ -36,6 +36,10 @@ export const botStatusSchema = z.object({
   /** Late messages kept by the `hold` backlog policy, waiting for Answer or Skip. */
   held: z.number().optional(),
   setupProblems: z.number().optional(),
+  /** The processes running the bot on a shared state store, the reporting one marked `self` (shared/bot-status.ts). */
+  replicas: z
+    .array(z.object({ id: z.string(), host: z.string(), pid: z.number(), since: z.number(), self: z.boolean().optional() }))
+    .optional(),
 });
 
 /** One item of a bot's setup check (README "Setup check"): what was checked, and when it fails what to click. */

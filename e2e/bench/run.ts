@@ -2,12 +2,14 @@
  * `npm run bench`: the team-scale benchmark. The real Kocoro runtime and, side by side in the same
  * run, the bare official SDK, both against the fake platform with the published rate limits on
  * (per API, per chat, per card). Prints each figure beside its target (issue 11); figures only,
- * no assertions: tests never time anything.
+ * no assertions: tests never time anything. The replicas run (issue 20, e2e/bench/replicas.ts) needs
+ * `redis-server`; `npm run bench -- replicas` runs it alone.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { diskSyncMs } from './disk-sync';
 import { idleMemory, type MemoryFigure } from './idle-memory';
+import { replicasBench } from './replicas';
 import { fmt, quantile } from './stats';
 import { streamingCardBench } from './streaming-card';
 import { kocoroLoad, type LoadFigures, type LoadShape, PacedAgent, sdkLoad } from './team-load';
@@ -37,6 +39,8 @@ async function main(): Promise<void> {
     `Kocoro team-scale bench — ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
   );
   console.log('Fake platform on loopback with the published rate limits on; the bare SDK in the same run.\n');
+  // `npm run bench -- replicas`: only the replicas run (issue 20).
+  if (process.argv.includes('replicas')) return replicasBench();
 
   console.log(`40 DMs/s for 10 s (${STEADY.messages} messages from ${STEADY.senders} people), instant agent`);
   const card = await kocoroLoad(STEADY, 'card', new PacedAgent(0));
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
   row('bare SDK, 10 bots', `${mb(sdk10)} (${sdk10.processes} process)`);
   console.log('');
 
+  await replicasBench();
   await streamingCardBench();
 }
 

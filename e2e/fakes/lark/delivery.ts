@@ -16,6 +16,24 @@ export interface DeliveryOptions {
   ackTimeoutMs: number;
   repushDelaysMs: number[];
   fragmentBytes: number;
+  /** Seeds the choice of connection per attempt (`seededRandom`); undefined = `Math.random`. */
+  seed?: number;
+}
+
+/**
+ * mulberry32: a small deterministic PRNG (uniform in [0, 1)), so a seeded fake picks the same
+ * connections in the same order on every run.
+ */
+export function seededRandom(seed: number): () => number {
+  if (!Number.isInteger(seed)) throw new Error(`fake-lark: seed must be an integer, got ${seed}`);
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 interface InFlight {
@@ -36,22 +54,27 @@ interface PushState {
   inFlight?: InFlight;
   queued: boolean;
   gaveUp: boolean;
+  /** `PushOptions.connectionId`: where the first attempt goes, if that connection is ready then. */
+  firstTo?: string;
 }
 
 /**
  * Push delivery with the platform's at-least-once semantics (lark/README.md §2.7–2.9, §2.11): one random
- * connection per attempt, ack deadline, re-push schedule, queueing while no client is connected.
+ * connection per attempt (seedable), ack deadline, re-push schedule, queueing while no client is connected.
  */
 export class Delivery {
   private readonly states = new Map<string, PushState>();
   private readonly queue: PushState[] = [];
+  private readonly random: () => number;
 
   constructor(
     private readonly transport: PushTransport,
     private readonly timers: TimerSet,
     private readonly waiters: Waiters,
     private readonly opts: DeliveryOptions,
-  ) {}
+  ) {
+    this.random = opts.seed === undefined ? Math.random : seededRandom(opts.seed);
+  }
 
   push(
     appId: string,
@@ -72,6 +95,7 @@ export class Delivery {
       retriesUsed: 0,
       queued: false,
       gaveUp: false,
+      ...(opts.connectionId !== undefined ? { firstTo: opts.connectionId } : {}),
     };
     this.states.set(pushId, state);
     this.attempt(state);
@@ -142,6 +166,7 @@ export class Delivery {
       this.timers.clear(inFlight.timer);
       delete state.inFlight;
       record.acked = true;
+      record.ackedAt = Date.now();
       this.waiters.notify();
     } else {
       this.failAttempt(state);
@@ -149,8 +174,7 @@ export class Delivery {
   }
 
   private attempt(state: PushState): void {
-    const candidates = this.transport.readyFor(state.record.appId);
-    const conn = candidates[Math.floor(Math.random() * candidates.length)];
+    const conn = this.choose(state);
     if (!conn) {
       state.queued = true;
       this.queue.push(state);
@@ -180,6 +204,21 @@ export class Delivery {
     }, this.opts.ackTimeoutMs);
     this.waiters.notify();
     if (!this.transport.sendData(conn, frames)) this.failAttempt(state);
+  }
+
+  /**
+   * lark/README.md §2.11 (cluster mode): one of the app's ready connections, all weighted equally. One
+   * draw per attempt that has a candidate, so a seeded fake repeats its choices when the connections
+   * and the attempts come in the same order. A steered first attempt draws nothing.
+   */
+  private choose(state: PushState): Connection | undefined {
+    const candidates = this.transport.readyFor(state.record.appId);
+    const steered = state.firstTo;
+    delete state.firstTo;
+    const target = steered === undefined ? undefined : candidates.find((c) => c.id === steered);
+    if (target) return target;
+    if (candidates.length === 0) return undefined;
+    return candidates[Math.floor(this.random() * candidates.length)];
   }
 
   private failAttempt(state: PushState): void {

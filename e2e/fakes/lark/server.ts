@@ -131,6 +131,7 @@ export class FakeLarkPlatform {
       ackTimeoutMs: opts.ackTimeoutMs ?? 3000,
       repushDelaysMs: [...(opts.repushDelaysMs ?? [500, 1000, 2000, 4000])],
       fragmentBytes: opts.fragmentBytes ?? 0,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     });
     this.longConn.listener = {
       ready: (conn) => this.delivery.connectionReady(conn),
@@ -259,11 +260,11 @@ export class FakeLarkPlatform {
     return this.delivery.push(appId, randomUUID(), envelopeIdentity(envelope), envelope, opts);
   }
 
-  pushMessage(appId: string, m: PushMessageInput): { messageId: string; eventId: string; push: PushRecord } {
+  pushMessage(appId: string, m: PushMessageInput, opts?: PushOptions): { messageId: string; eventId: string; push: PushRecord } {
     const app = this.apps.require(appId);
     const built = buildMessageReceiveEvent(app, m);
     for (const { fileKey, ...resource } of m.resources ?? []) this.resources.add(built.messageId, fileKey, resource);
-    const push = this.push(appId, built.envelope);
+    const push = this.push(appId, built.envelope, opts);
     return { messageId: built.messageId, eventId: built.eventId, push };
   }
 
@@ -271,9 +272,9 @@ export class FakeLarkPlatform {
    * `card.action.trigger` (lark/README.md §3.5). The handler's response (toast / card) lands decoded in the record's
    * `ackData`, with `ackLatencyMs` against the 3 s callback deadline.
    */
-  pushCardAction(appId: string, a: PushCardActionInput): PushRecord {
+  pushCardAction(appId: string, a: PushCardActionInput, opts?: PushOptions): PushRecord {
     const app = this.apps.require(appId);
-    return this.push(appId, buildCardActionEvent(app, a).envelope);
+    return this.push(appId, buildCardActionEvent(app, a).envelope, opts);
   }
 
   /** Makes `fileKey` of `messageId` downloadable through lark/README.md §5.8 (keys belong to one message). */

@@ -90,6 +90,12 @@ export interface FakeLarkOptions {
    * (`testCertificate()` makes one). Without it the flow is only on `url` (as the Feishu host).
    */
   accountsTls?: { key: string; cert: string };
+  /**
+   * Seeds the choice of one random connection per delivery attempt (lark/README.md §2.11, cluster mode),
+   * events and card callbacks alike: the same seed, connections opened in the same order and the same
+   * attempts give the same choices. Default: `Math.random`.
+   */
+  seed?: number;
 }
 
 export interface RecordedRequest {
@@ -128,6 +134,8 @@ export interface PushRecord {
   ackCode?: number;
   ackData?: unknown;
   ackLatencyMs?: number;
+  /** When it was acked with code 200: the moment the platform counts it delivered (a re-push's ack, for a re-pushed one). */
+  ackedAt?: number;
   deliveredTo: string[];
 }
 
@@ -143,6 +151,11 @@ export interface PushOptions {
   frameType?: 'event' | 'card';
   fragments?: number;
   outOfOrder?: boolean;
+  /**
+   * The first attempt goes to this connection (`connections()[i].id`) when it is ready then, as the
+   * platform's random choice may: a test steering a click to one replica. Re-pushes choose at random.
+   */
+  connectionId?: string;
 }
 
 export interface MessageMention {

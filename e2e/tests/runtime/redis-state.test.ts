@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 /** A headless Kocoro for the test app, its state in the Redis (by `--state`, or as the environment says). */
-async function start(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; replyMode?: 'message'; wait?: boolean } = {}) {
+async function start(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; replyMode?: 'message'; wait?: boolean; args?: string[] } = {}) {
   const file = path.join(dir, `config-${run}.json`);
   const config = {
     agents: [{ id: 'model', name: 'Model', provider: { type: 'openai', baseUrl: model.baseUrl, model: 'm' } }],
@@ -60,11 +60,11 @@ async function start(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; replyMod
   };
   await fs.writeFile(file, JSON.stringify(config));
   const dataDir = opts.dataDir ?? path.join(dir, `data-${run++}`);
-  const args = ['--config', file, '--data-dir', dataDir, ...(opts.env?.KOCORO_STATE ? [] : ['--state', redis.url])];
+  const args = ['--config', file, '--data-dir', dataDir, ...(opts.env?.KOCORO_STATE ? [] : ['--state', redis.url]), ...(opts.args ?? [])];
   const p = HeadlessProcess.start(args, opts.env ?? {});
   running.push(p);
   if (opts.wait !== false) await p.waitForLog('bot.connected');
-  return { p, dataDir };
+  return { p, dataDir, file };
 }
 
 async function keysOf(pattern: string): Promise<string[]> {
@@ -86,7 +86,7 @@ describe('the bots’ state in Redis (--state)', () => {
     const keys = await keysOf(`kocoro:{${APP.appId}}:*`);
     expect(keys).toContain(`kocoro:{${APP.appId}}:seen:${messageId}`);
     expect(keys.some((k) => k.includes(':conv:'))).toBe(true);
-    expect(keys).toContain(`kocoro:{${APP.appId}}:holder`);
+    expect(keys).toContain(`kocoro:{${APP.appId}}:replicas`);
     // The data folder keeps only what stays on this computer (the files people send).
     const folder = path.join(dataDir, 'bots', 'team-bot');
     const entries = await fs.readdir(folder).catch(() => []);
@@ -158,17 +158,48 @@ describe('the bots’ state in Redis (--state)', () => {
     },
   );
 
-  it('a second process on the same app and Redis does not start the bot, and says which process has it', { timeout: 60_000 }, async () => {
-    const { p: first } = await start({ replyMode: 'message' });
-    const { p: second } = await start({ replyMode: 'message', wait: false });
-    const refused = await waitForLine(
-      second,
-      (l) => l.event === 'bot.connecting' && /another Kocoro runs app/.test(String(l.reason)),
-      25_000,
-    );
-    expect(String(refused.reason)).toContain(`pid ${first.child.pid}`);
-    expect(lark.connections(APP.appId)).toHaveLength(1);
-  });
+  it(
+    'a second process on the same app and Redis runs as a replica: both connected and registered, --check prints both, /metrics counts them',
+    { timeout: 60_000 },
+    async () => {
+      const client = new Redis(redis.url);
+      const key = `kocoro:{${APP.appId}}:replicas`;
+      try {
+        // The earlier tests' processes were killed (-9): their entries would count as alive for 10 s more.
+        await client.del(key);
+        const { p: first, file } = await start({ replyMode: 'message', args: ['--metrics', '0'] });
+        const { p: second } = await start({ replyMode: 'message' });
+        await expect.poll(() => lark.connections(APP.appId).length, { timeout: 10_000 }).toBe(2);
+        const entries = Object.values(await client.hgetall(key)).map((raw) => JSON.parse(raw) as { pid: number });
+        expect(entries.map((e) => e.pid).sort()).toEqual([first.child.pid, second.child.pid].sort());
+        expect(second.lines().filter((l) => l.event === 'bot.connecting' && /another Kocoro/.test(String(l.reason)))).toEqual([]);
+
+        // `--check` on the same Redis (a third process, not running the bot): the two replicas, and no "another program".
+        const check = HeadlessProcess.start([
+          '--check',
+          '--config',
+          file,
+          '--data-dir',
+          path.join(dir, 'data-check'),
+          '--state',
+          redis.url,
+        ]);
+        running.push(check);
+        await check.exited;
+        expect(check.stdout).toMatch(
+          /✓ Other programs: No other program is connected to this app: its 2 connections are Kocoro's own \(2 replicas/,
+        );
+        expect(check.stdout).toContain('  Replicas: 2\n');
+        for (const p of [first, second]) expect(check.stdout).toMatch(new RegExp(`^    \\S+, pid ${p.child.pid}, since \\d{4}-`, 'm'));
+        expect(check.stdout).not.toContain('(this one)');
+
+        const metricsUrl = await first.waitForStderr(/^Metrics: (\S+)$/m);
+        await expect.poll(async () => (await fetch(metricsUrl)).text(), { timeout: 10_000 }).toContain('kocoro_replicas{bot="team-bot"} 2');
+      } finally {
+        client.disconnect();
+      }
+    },
+  );
 
   it('says at start what in the Redis setup may lose state, each with its fix; nothing for a safe one', async () => {
     const safe = await start({ replyMode: 'message' });

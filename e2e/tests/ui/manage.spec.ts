@@ -1,5 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { ReplicaRegistry } from '@core/runtime/stores/redis/redis-replicas';
+import { MemoryLogger } from '../../support/memory-logger';
+import { startPrivateRedis } from '../../support/redis-server';
 import { FakeOpenAi } from '../../fakes/openai/server';
 import { postText } from '../../support/runtime-harness';
 import type { Page } from '@playwright/test';
@@ -205,4 +209,52 @@ test('settings say how secrets are protected in headless mode', async ({ page, k
   await expect(page.getByText(/readable only by your user account/)).toBeVisible();
   await page.getByLabel('Language').selectOption('zh-CN');
   await expect(page.getByRole('navigation').getByRole('link', { name: '智能体' })).toBeVisible();
+});
+
+test.describe('on a shared state store (--state)', () => {
+  // The core keeps its bots' state in a private Redis (KOCORO_STATE), where other processes may run the same app.
+  test.use({
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixtures a function needs from its first parameter.
+    kocoroEnv: async ({}, use) => {
+      const redis = await startPrivateRedis();
+      await use({ KOCORO_STATE: redis.url });
+      await redis.dispose();
+    },
+  });
+
+  test("a bot's row shows its replicas: each one's host, pid and start, this one marked", async ({ page, kocoro, lark, kocoroEnv }) => {
+    await addLarkBot(kocoro, lark);
+    await lark.waitForConnections(LARK_APP.appId);
+    // Another process on the same app and Redis (another machine, say), registered as the core's own are.
+    const client = new Redis(kocoroEnv!.KOCORO_STATE!);
+    const since = new Date(Date.now() - 3 * 60_000).toISOString();
+    const other = new ReplicaRegistry({
+      client,
+      appId: LARK_APP.appId,
+      me: { id: 'replica-b', host: 'replica-b.internal', pid: 4242, since },
+      logger: new MemoryLogger(),
+    });
+    await other.register();
+    try {
+      await page.goto(await kocoro.link());
+      const section = page.getByRole('region', { name: 'Lark' });
+      await expect(section.getByText('Connected')).toBeVisible();
+      // The bot reads its replicas every few seconds.
+      const summary = section.getByText('Replicas: 2');
+      await expect(summary).toBeVisible({ timeout: 15_000 });
+      await summary.click();
+      const list = section.getByRole('list', { name: 'Processes running this bot on the shared state store' });
+      await expect(list.getByRole('listitem')).toHaveCount(2);
+      // Oldest first: the other one started three minutes ago, this one just now.
+      await expect(list.getByRole('listitem').first()).toHaveText(/^replica-b\.internal · pid 4242 · started 3 min ago$/);
+      await expect(list.getByRole('listitem').last()).toHaveText(/^\S+ · pid \d+ · started just now\s*this one$/);
+      await screenshot(page, 'connectors-replicas');
+
+      await other.close();
+      await expect(section.getByText('Replicas: 1')).toBeVisible({ timeout: 15_000 });
+    } finally {
+      await other.close();
+      client.disconnect();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import type { BotStatus } from '@shared/bot-status';
+import type { BotReplica, BotStatus } from '@shared/bot-status';
 import type { ConfigFile } from '@shared/config-schema';
 import type { Handlers } from '@shared/contract';
 import { createProvider } from '../agents/create-provider';
@@ -60,6 +60,8 @@ export interface KocoroService {
   statuses(): BotStatus[];
   /** The bots' figures: what `--metrics` serves and the app shows on each bot. */
   readonly metrics: BotMetrics;
+  /** The live replicas of an app on the shared state store (this process marked); undefined when the state is in the data folder. */
+  replicasOf(appId: string): Promise<BotReplica[] | undefined>;
 }
 
 /** The core behind the UI contract, shared by the desktop IPC bridge and the headless HTTP server. */
@@ -136,6 +138,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     reconnectAll: () => manager.reconnectAll(),
     statuses: () => catalog.bots().map((b) => views.statusOf(b.id)),
     metrics: manager.metrics,
+    replicasOf: (appId) => manager.replicas(appId),
   };
 }
 

@@ -18,7 +18,18 @@ export function setupHandlers(ctx: ServiceContext): SetupHandlers {
       if (!runnable.ok) throw new RpcError('conflict', `The setup cannot be checked: ${runnable.reason}`, 'id');
       const { bot, agent } = runnable;
       const api = oneTryApi(bot, { logger: ctx.logger.child({ op: 'bots.setup', bot: id }) });
-      const report = await checkSetup(bot, api, { connected: false, messageArrived: false, cardActionArrived: false }, Date.now, agent);
+      // Not running here: the app's replicas elsewhere on the shared state store hold its connections.
+      const replicas = await ctx.manager.replicas(bot.appId).then(
+        (list) => list?.length,
+        () => null,
+      );
+      const evidence = {
+        connected: false,
+        messageArrived: false,
+        cardActionArrived: false,
+        ...(replicas !== undefined ? { replicas } : {}),
+      };
+      const report = await checkSetup(bot, api, evidence, Date.now, agent);
       logSetupProblems(report, ctx.logger);
       ctx.events.emit('bot.setup', report);
       return report;

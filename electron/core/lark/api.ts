@@ -6,7 +6,7 @@ import { DEFAULT_RETRY, realSleep, type RetryPolicy } from './retry';
 import { sdkLogger } from './sdk-logger';
 import { ClearableTokenCache } from './token-cache';
 import { withJsonErrorBody, withTimeout } from './http';
-import { CHAT_WINDOWS } from './rate-limiter';
+import { type CallLimiter, CHAT_WINDOWS } from './rate-limiter';
 
 export interface LarkApiOptions {
   appId: string;
@@ -19,6 +19,10 @@ export interface LarkApiOptions {
   timeoutMs?: number;
   /** Told about pacing: each wait for the app's rate limits, each rate-limit answer from the platform. */
   observer?: LarkCallObserver;
+  /** The app's rate limiter when several processes run it (the state store's); this process's own when absent. */
+  limiter?: CallLimiter;
+  /** Wall-clock milliseconds every process running the app agrees on (the state store's), for card sequence numbers; `Date.now` when absent. */
+  clock?: () => number;
 }
 
 export interface BotInfo {
@@ -69,9 +73,13 @@ export class LarkApi {
   private readonly tokenCache = new ClearableTokenCache();
   private readonly http: lark.HttpInstance;
   private readonly caller: PacedCaller;
+  /** The clock card sequence numbers are counted on (lark/README.md §5.11), shared by the app's processes when they share one. */
+  readonly clock: () => number;
 
   constructor(private readonly opts: LarkApiOptions) {
+    this.clock = opts.clock ?? Date.now;
     this.caller = new PacedCaller({
+      limiter: opts.limiter,
       retry: opts.retry ?? DEFAULT_RETRY,
       sleep: opts.sleep ?? realSleep,
       logger: opts.logger,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger } from '@e2e/support/memory-logger';
-import { PacedCaller } from './paced-call';
-import { CHAT_WINDOWS } from './rate-limiter';
+import { guardCalls, PacedCaller } from './paced-call';
+import { type CallLimiter, CHAT_WINDOWS, localLimiter, RateLimiter } from './rate-limiter';
 import { realSleep } from './retry';
 
 const platformError = (status: number, code: number, headers: Record<string, string> = {}) =>
@@ -22,6 +22,35 @@ function caller(observed: string[] = []) {
 }
 
 describe('PacedCaller', () => {
+  it('checks the guard of calls started inside guardCalls before every attempt: a retry the guard refuses is never made', async () => {
+    const c = caller();
+    let allowed = true;
+    let attempts = 0;
+    const call = guardCalls(
+      () => {
+        if (!allowed) throw new Error('no longer ours');
+      },
+      () =>
+        c.call('cardkit.content', async () => {
+          attempts++;
+          // The first attempt fails on the network; the lease runs out during the backoff.
+          allowed = false;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }),
+    );
+    await expect(call).rejects.toThrow(/no longer ours/);
+    expect(attempts).toBe(1);
+    // Outside guardCalls nothing is checked: the same failure is retried (3 attempts).
+    attempts = 0;
+    await expect(
+      c.call('cardkit.content', async () => {
+        attempts++;
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }),
+    ).rejects.toThrow();
+    expect(attempts).toBe(3);
+  });
+
   it("on 230020 holds back only that chat, for the chat's second, while other chats' replies go on", async () => {
     const observed: string[] = [];
     const c = caller(observed);
@@ -71,5 +100,44 @@ describe('PacedCaller', () => {
     expect(events[1]!.what).toBe('settings sent');
     const second = events.find((e) => e.what === 'second update sent')!;
     expect(second.at - events[0]!.at).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it("waits on the app's limiter it is given (the replicas' shared one), and tells it the platform's pause as a duration", async () => {
+    const asked: string[] = [];
+    const paused: Array<[string, number]> = [];
+    const names = (keys: ReadonlyArray<{ key: string }>) => keys.map((k) => k.key).join(' + ');
+    const limiter: CallLimiter = {
+      acquire: async (keys) => (asked.push(names(keys)), 0),
+      tryAcquire: async (keys) => (asked.push(`if room: ${names(keys)}`), 0),
+      pause: (key, forMs) => void paused.push([key, forMs]),
+    };
+    const c = new PacedCaller({
+      limiter,
+      retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+      sleep: async () => {},
+      logger: new MemoryLogger(),
+      onTokenRejected: () => {},
+    });
+    let refused = false;
+    const reply = async () => {
+      if (refused) return { code: 0 };
+      refused = true;
+      throw platformError(429, 99991400, { 'x-ogw-ratelimit-reset': '2' });
+    };
+    await c.call('message.reply', reply, chat('a'));
+    await c.callIfRoom('cardkit.content', async () => ({ code: 0 }));
+    expect(asked).toEqual(['message.reply + chat:a', 'message.reply + chat:a', 'if room: cardkit.content']);
+    // Replicas' clocks differ: a time would mean something else on each; how long does not.
+    expect(paused).toEqual([['message.reply', 2_000]]);
+  });
+
+  it("takes a pause as a duration from now on this process's own limiter (what it waits on when given none)", async () => {
+    let t = 1_000;
+    const own = new RateLimiter(() => t);
+    const limiter = localLimiter(own);
+    limiter.pause('message.reply', 500);
+    expect(await limiter.tryAcquire([{ key: 'message.reply', windows: CHAT_WINDOWS }])).toBe(500);
+    t += 500;
+    expect(await limiter.tryAcquire([{ key: 'message.reply', windows: CHAT_WINDOWS }])).toBe(0);
   });
 });

@@ -24,6 +24,25 @@ describe('BotMetrics', () => {
     expect(metrics.figures('team')).toEqual({ botId: 'team', answersToday: 0, queued: 3, running: 1 });
   });
 
+  it('has a gauge of the live replicas per bot on a shared state store, absent without one and once stopped', async () => {
+    const metrics = new BotMetrics();
+    const shared = metrics.meter('shared');
+    metrics.meter('files');
+    shared.replicas(3);
+    let text = await metrics.text();
+    expect(text).toContain('# TYPE kocoro_replicas gauge');
+    expect(text).toContain('kocoro_replicas{bot="shared"} 3');
+    expect(text).not.toContain('kocoro_replicas{bot="files"}');
+    shared.replicas(2);
+    expect(await metrics.text()).toContain('kocoro_replicas{bot="shared"} 2');
+    shared.replicas(undefined);
+    text = await metrics.text();
+    expect(text).not.toContain('kocoro_replicas{bot="shared"}');
+    shared.replicas(1);
+    metrics.forget('shared');
+    expect(await metrics.text()).not.toContain('kocoro_replicas{bot="shared"}');
+  });
+
   it("drops a removed bot's figures and per-bot series", async () => {
     const metrics = new BotMetrics();
     const meter = metrics.meter('gone');

@@ -18,6 +18,8 @@ export interface BotMeter {
   reconnecting(): void;
   /** Answers running and messages waiting, read when the figures are asked for. */
   load(read: () => { running: number; queued: number }): void;
+  /** The live replicas of the bot's app on a shared state store (this process included); undefined: not shared, or stopped. */
+  replicas(count: number | undefined): void;
 }
 
 /** For a bot run without metrics (tests of other parts). */
@@ -30,6 +32,7 @@ export const NO_METER: BotMeter = {
   rateLimited: () => {},
   reconnecting: () => {},
   load: () => {},
+  replicas: () => {},
 };
 
 /** The few figures the app shows on a bot's row. */
@@ -76,6 +79,7 @@ export class BotMetrics {
   private readonly paceSeconds: Counter<'bot' | 'api'>;
   private readonly rateLimitedTotal: Counter<'bot' | 'api' | 'code'>;
   private readonly reconnectsTotal: Counter<'bot'>;
+  private readonly replicaCount: Gauge<'bot'>;
 
   constructor(private readonly now: () => number = Date.now) {
     const registers = [this.registry];
@@ -119,6 +123,12 @@ export class BotMetrics {
       ['bot', 'api', 'code'],
     );
     this.reconnectsTotal = counter('kocoro_reconnects_total', 'Long-connection reconnects', ['bot']);
+    this.replicaCount = new Gauge({
+      name: 'kocoro_replicas',
+      help: 'Processes running the bot on the shared state store (--state), alive now, this one included',
+      labelNames: ['bot'],
+      registers,
+    });
   }
 
   /** Adds the Node process's own figures (memory, CPU, event-loop lag): for the metrics endpoint only. */
@@ -166,6 +176,10 @@ export class BotMetrics {
       load: (read) => {
         tally.load = read;
       },
+      replicas: (count) => {
+        if (count === undefined) this.replicaCount.remove(bot);
+        else this.replicaCount.set(bot, count);
+      },
     };
   }
 
@@ -175,7 +189,14 @@ export class BotMetrics {
    */
   forget(botId: string): void {
     this.tallies.delete(botId);
-    for (const metric of [this.acceptedTotal, this.answeredTotal, this.failedTotal, this.reconnectsTotal, this.answerSeconds]) {
+    for (const metric of [
+      this.acceptedTotal,
+      this.answeredTotal,
+      this.failedTotal,
+      this.reconnectsTotal,
+      this.answerSeconds,
+      this.replicaCount,
+    ]) {
       metric.remove({ bot: botId });
     }
   }

@@ -120,6 +120,40 @@ describe('the setup check', () => {
     expect(item(reconnected, 'connections')).toMatchObject({ state: 'unknown', message: expect.stringMatching(/old connection/) });
   });
 
+  it('counts the live replicas on a shared state store as its own connections, and still sees a stranger beside them', async () => {
+    const replicas = { ...NOTHING_SEEN, connected: true, replicas: 3 };
+    const ours = item(await checkSetup(BOT, api({ connections: 3 }), replicas), 'connections');
+    expect(ours).toMatchObject({ state: 'ok', message: expect.stringMatching(/Kocoro's own \(3 replicas on the shared state store\)/) });
+    // A replica between two connections (reconnecting) is no stranger either.
+    expect(item(await checkSetup(BOT, api({ connections: 2 }), replicas), 'connections').state).toBe('ok');
+
+    const stranger = item(await checkSetup(BOT, api({ connections: 4 }), replicas), 'connections');
+    expect(stranger).toMatchObject({ state: 'problem', blocking: true });
+    expect(stranger.message).toMatch(
+      /^Another program is connected to this app, besides Kocoro's 3 replicas on the shared state store; Feishu will split .* Kocoro on another computer that does not share this state store/,
+    );
+    const strangers = item(await checkSetup(BOT, api({ connections: 5 }), replicas), 'connections');
+    expect(strangers.message).toMatch(/^Another program is connected to this app \(2 of them\), besides Kocoro's 3 replicas/);
+  });
+
+  it('`--check` (not connected here) counts the replicas running elsewhere; unreadable replicas are "could not be checked", not a stranger', async () => {
+    const elsewhere = { ...NOTHING_SEEN, replicas: 2 };
+    expect(item(await checkSetup(BOT, api({ connections: 2 }), elsewhere), 'connections').state).toBe('ok');
+    expect(item(await checkSetup(BOT, api({ connections: 3 }), elsewhere), 'connections')).toMatchObject({ state: 'problem' });
+    // The one replica is this process: as without a shared state store.
+    const alone = item(await checkSetup(BOT, api({ connections: 2 }), { ...NOTHING_SEEN, connected: true, replicas: 1 }), 'connections');
+    expect(alone.message).toMatch(/^Another program is connected to this app; Feishu will split the messages between it and Kocoro\./);
+
+    const unread = item(
+      await checkSetup(BOT, api({ connections: 3 }), { ...NOTHING_SEEN, connected: true, replicas: null }),
+      'connections',
+    );
+    expect(unread).toMatchObject({ state: 'unknown', message: expect.stringMatching(/could not be read from the state store/) });
+    expect(
+      item(await checkSetup(BOT, api({ connections: 1 }), { ...NOTHING_SEEN, connected: true, replicas: null }), 'connections').state,
+    ).toBe('ok');
+  });
+
   it('stops at wrong credentials, and tells an unreachable platform apart', async () => {
     const wrong = await checkSetup(
       BOT,

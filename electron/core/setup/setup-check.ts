@@ -28,6 +28,13 @@ export interface Evidence {
   messageArrived: boolean;
   /** A card button was clicked and reached the bot: the callback works. */
   cardActionArrived: boolean;
+  /**
+   * The app's live replicas on a shared state store (`--state`), this process's included when it
+   * runs the bot: each holds one of the app's connections, so they are not "another program".
+   * Absent: the state is in the data folder (this process alone); null: shared, but the state
+   * store could not be read.
+   */
+  replicas?: number | null;
 }
 
 /**
@@ -216,9 +223,26 @@ async function connectionsItem(facts: AppFacts, evidence: Evidence, platform: st
   } catch (err) {
     return unknown('connections', 'Other programs', `Could not ask how many programs are connected (${describe(toLarkApiError(err))}).`);
   }
-  const own = evidence.connected ? 1 : 0;
-  if (count <= own) return ok('connections', 'Other programs', 'No other program is connected to this app.');
+  const replicas = evidence.replicas ?? 0;
+  // Ours: this process's connection, and one per live replica of the app (this one among them when it runs the bot).
+  const own = Math.max(evidence.connected ? 1 : 0, replicas);
+  if (count <= own) {
+    return ok(
+      'connections',
+      'Other programs',
+      replicas > 1
+        ? `No other program is connected to this app: its ${count} connection${count === 1 ? ' is' : 's are'} Kocoro's own (${replicas} replicas on the shared state store).`
+        : 'No other program is connected to this app.',
+    );
+  }
   const others = count - own;
+  if (evidence.replicas === null) {
+    return unknown(
+      'connections',
+      'Other programs',
+      `${count} connections are counted for this app; whether they are all Kocoro's replicas could not be read from the state store: checked again later.`,
+    );
+  }
   if (evidence.justReconnected) {
     return unknown(
       'connections',
@@ -229,7 +253,7 @@ async function connectionsItem(facts: AppFacts, evidence: Evidence, platform: st
   return problem(
     'connections',
     'Other programs',
-    `Another program is connected to this app${others > 1 ? ` (${others} of them)` : ''}; ${platform} will split the messages between it and Kocoro. It might be a Kocoro Cloud install, an OpenClaw gateway, or Kocoro on another computer: stop it there, or use another app for this bot.`,
+    `Another program is connected to this app${others > 1 ? ` (${others} of them)` : ''}${replicas > 1 ? `, besides Kocoro's ${replicas} replicas on the shared state store` : ''}; ${platform} will split the messages between it and Kocoro. It might be a Kocoro Cloud install, an OpenClaw gateway, or Kocoro on another computer${replicas > 0 ? ' that does not share this state store' : ''}: stop it there, or use another app for this bot.`,
   );
 }
 

@@ -17,6 +17,8 @@ export interface SetupMonitorDeps {
   api: Pick<LarkApi, 'verifyCredentials' | 'botInfo' | 'getJson'>;
   log: Logger;
   now: () => number;
+  /** The app's live replicas on a shared state store (each holds a connection); undefined: not shared. May throw (Redis away). */
+  replicas?: () => Promise<number | undefined>;
   /** After every check (the app's `bot.setup` event, the problem count on the bot's status). */
   onReport: (report: SetupReport) => void;
 }
@@ -91,7 +93,10 @@ export class SetupMonitor {
   private async run(): Promise<SetupReport> {
     const { deps } = this;
     const justReconnected = this.reconnectedAt !== undefined && deps.now() - this.reconnectedAt < OLD_CONNECTION_GRACE_MS;
-    const report = await checkSetup(deps.bot(), deps.api, { ...this.evidence, justReconnected }, deps.now, deps.agent);
+    // Redis away: null, and more connections than this one's are "could not be checked", not a stranger.
+    const replicas = deps.replicas ? await deps.replicas().catch(() => null) : undefined;
+    const evidence = { ...this.evidence, justReconnected, ...(replicas !== undefined ? { replicas } : {}) };
+    const report = await checkSetup(deps.bot(), deps.api, evidence, deps.now, deps.agent);
     this.last = report;
     // Logged when a problem appears (or its words change), not at every look.
     const before = this.logged;

@@ -1,3 +1,4 @@
+import type { BotReplica } from '@shared/bot-status';
 import type { SetupReport } from '@shared/contract';
 import type { Logger } from '../log/logger';
 
@@ -17,6 +18,14 @@ export function setupReportText(report: SetupReport, label: string): string {
       ? '  Nothing to fix.'
       : `  ${report.problems} problem${report.problems === 1 ? '' : 's'}${report.blocking ? ', the bot cannot work until the blocking ones are fixed' : ''}.`,
   );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The bot's replicas on a shared state store, as `--check` prints them under its report: host, pid and start of each. */
+export function replicasText(replicas: readonly BotReplica[]): string {
+  const lines = [`  Replicas: ${replicas.length}${replicas.length === 0 ? ' (none running on the shared state store)' : ''}`];
+  for (const r of replicas)
+    lines.push(`    ${r.host}, pid ${r.pid}, since ${new Date(r.since).toISOString()}${r.self ? ' (this one)' : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

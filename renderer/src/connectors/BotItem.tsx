@@ -9,6 +9,7 @@ import { RelativeTime } from '../components/RelativeTime';
 import { pillKind, StatusPill } from '../components/StatusPill';
 import { errorText } from '../lib/errors';
 import { routeHref } from '../shell/route';
+import { BotReplicas } from './BotReplicas';
 import { HeldDialog } from './HeldDialog';
 import { SetupDialog } from './setup/SetupDialog';
 import type { BotFigures } from './useBotFigures';
@@ -115,6 +116,7 @@ export function BotItem({
           <span>{lastAt ? <LastMessage at={lastAt} /> : t('connectors.noMessages')}</span>
         </p>
         {figures && (figures.answersToday > 0 || figures.queued > 0) && <FiguresLine figures={figures} />}
+        {bot.status.replicas && <BotReplicas replicas={bot.status.replicas} />}
         {showReason && (
           <p className={kind === 'failed' ? 'bot__reason bot__reason--failed' : 'bot__reason'}>{sentence(bot.status.reason)}</p>
         )}

@@ -122,6 +122,10 @@ export const en = {
     setupIncomplete_one: 'Setup incomplete ({{count}})',
     setupIncomplete_other: 'Setup incomplete ({{count}})',
     setup: 'Setup',
+    replicas: 'Replicas: {{count}}',
+    replicasLabel: 'Processes running this bot on the shared state store',
+    replica: '{{host}} · pid {{pid}} · started {{time}}',
+    replicaSelf: 'this one',
   },
   setup: {
     title: 'Setup check — {{name}}',

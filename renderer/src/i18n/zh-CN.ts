@@ -122,6 +122,10 @@ export const zhCN: Dictionary = {
     setupIncomplete_one: '配置未完成（{{count}}）',
     setupIncomplete_other: '配置未完成（{{count}}）',
     setup: '配置检查',
+    replicas: '副本：{{count}}',
+    replicasLabel: '在共享状态存储上运行此机器人的进程',
+    replica: '{{host}} · 进程 {{pid}} · 启动于{{time}}',
+    replicaSelf: '当前这个',
   },
   setup: {
     title: '配置检查 — {{name}}',

@@ -120,6 +120,29 @@ describe('CardHandle', () => {
     expect(sequences(second.calls)[1]!).toBeGreaterThan(sequences(second.calls)[0]!);
   });
 
+  it("taken over by a replica whose own clock is 3 s behind, goes on past the last number, counted on the API's shared clock", async () => {
+    // The state store's clock, which both replicas read (LarkApi.clock); sleeping moves it on.
+    const shared = fakeClock();
+    const first = fakeApi(shared);
+    const before = new CardHandle({ api: { ...first.api, clock: shared.now }, now: shared.now, sleep: shared.sleep });
+    const entity = await before.create({});
+    for (let i = 0; i < 4; i++) await before.streamText('stream_md', `text ${i}`);
+    const last = sequences(first.calls).at(-1)!;
+    // The other replica paces on its own clock, 3 s behind.
+    const behind = { now: () => shared.t - 3_000, sleep: shared.sleep };
+    const second = fakeApi(behind);
+    const after = new CardHandle({ api: { ...second.api, clock: shared.now }, ...behind }, entity);
+    await after.update({});
+    await after.settings({});
+    const [firstAfter, secondAfter] = sequences(second.calls);
+    expect(firstAfter!).toBeGreaterThan(last);
+    expect(secondAfter!).toBeGreaterThan(firstAfter!);
+    // Counted on that replica's own clock, the numbers would go back (the platform refuses them, 300317).
+    const own = fakeApi(behind);
+    await new CardHandle({ api: own.api, ...behind, wallClock: behind.now }, entity).update({});
+    expect(sequences(own.calls)[0]!).toBeLessThan(last);
+  });
+
   it('runs its operations one at a time, in the order asked for', async () => {
     const clock = fakeClock();
     const { api, calls, hold, release } = fakeApi(clock);

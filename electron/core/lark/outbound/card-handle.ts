@@ -1,8 +1,12 @@
 import type { CardOp, LarkApi } from '../api';
 import { cardOpUuid } from './idempotency';
 
-/** The LarkApi calls a card entity makes (a narrow port, so tests and the bench can count them). */
-export type CardKitApi = Pick<LarkApi, 'createCard' | 'updateCard' | 'setCardSettings' | 'setCardText' | 'replyMessage' | 'sendToUser'>;
+/**
+ * The LarkApi calls a card entity makes (a narrow port, so tests and the bench can count them),
+ * and the API's clock when it has one: the sequence numbers' (`LarkApi.clock`).
+ */
+export type CardKitApi = Pick<LarkApi, 'createCard' | 'updateCard' | 'setCardSettings' | 'setCardText' | 'replyMessage' | 'sendToUser'> &
+  Partial<Pick<LarkApi, 'clock'>>;
 
 /**
  * Where a card message goes: a reply to a message (in its thread when that message is in one;
@@ -14,7 +18,7 @@ export type CardDestination = { replyTo: { messageId: string; inThread: boolean;
 /** What a later run needs to operate a card again: its id, and its creation time (the base of its sequence numbers). */
 export interface CardEntity {
   cardId: string;
-  /** Wall-clock milliseconds. */
+  /** Wall-clock milliseconds, on the sequence numbers' clock (`wallClock`). */
   createdAt: number;
 }
 
@@ -30,7 +34,12 @@ export interface CardHandleOptions {
   minIntervalMs?: number;
   /** The clock the pacing is measured with. */
   now?: () => number;
-  /** The clock of `createdAt` and the sequence numbers: the wall clock, which a restart shares. */
+  /**
+   * The clock of `createdAt` and the sequence numbers: one that whoever operates the card next
+   * shares. The API's (`api.clock`: the state store's when several processes run the app, so a
+   * card taken over by one whose own clock is behind never gets a lower number), else the wall
+   * clock, which a restart shares.
+   */
   wallClock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -63,7 +72,7 @@ export class CardHandle {
   ) {
     this.minInterval = opts.minIntervalMs ?? CARD_OP_INTERVAL_MS;
     this.now = opts.now ?? Date.now;
-    this.wallClock = opts.wallClock ?? Date.now;
+    this.wallClock = opts.wallClock ?? opts.api.clock ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
     if (kept) {
       this.current = { cardId: kept.cardId, createdAt: kept.createdAt };

@@ -18,6 +18,12 @@ export interface CardStreamOptions {
   resume?: KeptCard[];
   /** Called, and awaited, whenever a card is created or sent: the caller keeps them with the message. */
   onCards?: (cards: KeptCard[]) => Promise<void>;
+  /**
+   * Also keep each card's text (`onCards`) before it is shown, and let a later run write into the
+   * cards only once its text is at least as long: where another process may take an answer over,
+   * what people read never goes backwards. Off for one process's files (a write per update).
+   */
+  keepShown?: boolean;
   /** Least time between two operations on one card (default: card-handle.ts, `CARD_OP_INTERVAL_MS`). */
   minIntervalMs?: number;
   /** Card JSON budget in bytes (the platform's limit is 30 KB). */
@@ -43,4 +49,6 @@ export interface DeliveredCard {
 export interface KeptCard extends CardEntity {
   /** The card message, once sent. */
   messageId?: string;
+  /** The text it shows, kept before it was shown (`keepShown`). */
+  shown?: string;
 }

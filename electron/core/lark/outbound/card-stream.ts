@@ -22,6 +22,8 @@ interface OpenCard extends DeliveredCard {
   openedAt: number;
   /** Text the card shows now (after its last content operation). */
   shown: string;
+  /** Streamed text shorter than this is not shown: an earlier run of the answer showed this much (`keepShown`). */
+  floor: number;
   /** Steps the card shows; undefined while it has no steps element. */
   stepsShown?: string;
 }
@@ -195,6 +197,12 @@ export class CardStream {
     if (this.steps !== undefined && this.steps !== card.stepsShown && !(await this.syncSteps(card))) return;
     const body = this.reopen + this.full.slice(this.segStart);
     if (body.length === 0 || body === card.shown) return;
+    if (body.length < card.floor) {
+      // Held until this run has written as much as the card already shows; looked at again after an interval.
+      this.textRoomAt = this.now() + this.minInterval;
+      return;
+    }
+    if (this.opts.keepShown) await this.keepText(card, body);
     const sent = this.opts.sanitize ? this.opts.sanitize(body, false) : body;
     const { retryInMs } = await card.handle.streamText(STREAM_ELEMENT_ID, sent);
     // No room under the app's limits now (many cards streaming at once): this update is skipped,
@@ -278,10 +286,24 @@ export class CardStream {
       await this.opts.onCards?.(this.kept.map((c) => ({ ...c })));
     }
     this.timings.cardSentAt ??= this.now();
-    const card: OpenCard = { cardId: record.cardId, messageId: record.messageId, handle, openedAt: this.now(), shown: '' };
+    const shown = earlier?.shown ?? '';
+    const card: OpenCard = { cardId: record.cardId, messageId: record.messageId, handle, openedAt: this.now(), shown, floor: shown.length };
     this.card = card;
     this.cards.push({ cardId: card.cardId, messageId: card.messageId });
-    if (earlier) await handle.update(fresh);
+    // Taken up again: streaming and the Stop button back, with the text it showed (kept) or its placeholder.
+    if (earlier) await handle.update(shown ? streamingCard(this.clean(shown, false), this.stopButton(), this.opts.summary) : fresh);
+  }
+
+  /** The text a card is about to show, kept first (`keepShown`): a run taking the answer over starts from it. */
+  private async keepText(card: OpenCard, text: string): Promise<void> {
+    const kept = this.kept.find((c) => c.cardId === card.cardId);
+    if (!kept || kept.shown === text) return;
+    kept.shown = text;
+    await this.opts.onCards?.(this.kept.map((c) => ({ ...c })));
+  }
+
+  private clean(text: string, final: boolean): string {
+    return this.opts.sanitize ? this.opts.sanitize(text, final) : text;
   }
 
   /** Streaming on again before the platform turns it off: its 10-minute clock starts over, the card goes on. */

@@ -107,6 +107,8 @@ export interface CardReplySinkOptions {
   /** Cards an earlier run of this answer sent, and where to keep the cards of this one (card-stream.ts). */
   resume?: KeptCard[];
   onCards?: (cards: KeptCard[]) => Promise<void>;
+  /** See CardStreamOptions. */
+  keepShown?: boolean;
 }
 
 /**
@@ -135,6 +137,7 @@ export class CardReplySink implements ReplySink {
       now: opts.now,
       resume: opts.resume,
       onCards: opts.onCards,
+      keepShown: opts.keepShown,
     });
   }
 
@@ -224,6 +227,7 @@ export interface ReplySinkChoice {
   renewStreamingAfterMs?: number;
   resume?: KeptCard[];
   onCards?: (cards: KeptCard[]) => Promise<void>;
+  keepShown?: boolean;
 }
 
 /** How one answer reaches the chat: the sink for the bot's reply mode, with the Typing reaction around it. */
@@ -236,6 +240,7 @@ export function createReplySink(api: CardApi & Pick<LarkApi, 'replyMessage'>, ta
           renewStreamingAfterMs: choice.renewStreamingAfterMs,
           resume: choice.resume,
           onCards: choice.onCards,
+          keepShown: choice.keepShown,
         })
       : new PostReplySink(api, target, choice.words);
   return new TypingReplySink(sink, choice.typing);

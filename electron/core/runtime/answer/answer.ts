@@ -18,11 +18,12 @@ import type { AgentRunner } from './run-agent';
 import { sentTimeText } from '../intake/backlog';
 import type { BotFileStore } from '../stores/file-store';
 import { type ChatCommand, runChatCommand } from '../intake/chat-commands';
-import type { ConversationMemory, Inbox } from '../stores/bot-store';
+import { type ChatLease, ChatLeaseLost, type ConversationMemory, type Inbox } from '../stores/bot-store';
 import { conversationKey } from '../stores/conversation-store';
 import type { Gate } from '../intake/gate';
 import type { AcceptedMessage } from '../intake/intake';
 import type { Redelivery } from './redelivery';
+import { fenceCalls } from './fenced-api';
 import { replyModeFor } from './reply-mode';
 import { buildTurn, rememberTurn } from './turn-builder';
 
@@ -54,6 +55,15 @@ export interface AnswerDeps {
   missingScope: (scope: string, message: string) => void;
   /** How long a streaming card goes before streaming is enabled again (tuning.ts). */
   renewStreamingAfterMs: number;
+  /**
+   * The agent's steps act on this computer (Kocoro, a program): a run is marked in the inbox entry
+   * before the agent starts, and a second run of the same message (after a crash or a takeover)
+   * says in the reply that it started again, since steps may run twice.
+   */
+  stepsAct: boolean;
+  /** Cards keep their text before showing it (another process may take the answer over: card-stream.ts `keepShown`). */
+  keepShown: boolean;
+  now: () => number;
 }
 
 /**
@@ -62,7 +72,30 @@ export interface AnswerDeps {
  * platform errors go to the redelivery.
  */
 export class AnswerStage {
-  constructor(private readonly deps: AnswerDeps) {}
+  constructor(
+    private readonly deps: AnswerDeps,
+    /** The chat lease this stage answers under (`forLease`): its writes are fenced by it. */
+    private readonly lease?: ChatLease,
+  ) {}
+
+  /**
+   * The answer stage for one chat held under `lease` (shared-chats.ts): the inbox, memory and
+   * platform calls of its answers refused once the lease is gone, so a process that lost the chat
+   * (paused past its lease, cut off) writes nothing more for it.
+   */
+  forLease(lease: ChatLease): AnswerStage {
+    const { deps } = this;
+    return new AnswerStage(
+      {
+        ...deps,
+        api: fenceCalls(deps.api, lease),
+        inbox: lease.inbox,
+        conversations: lease.conversations,
+        redelivery: deps.redelivery.inLine(lease.inbox),
+      },
+      lease,
+    );
+  }
 
   /**
    * `agentDone` is called once the agent has answered: the bot's limit on answers at once counts
@@ -85,10 +118,18 @@ export class AnswerStage {
       conversations: deps.conversations,
       logger: deps.log,
     });
+    const restarted = deps.stepsAct && entry.startedAt !== undefined;
+    // Marked before the agent starts: a run after a crash or a takeover then knows it is the second.
+    if (deps.stepsAct && !restarted) {
+      entry.startedAt = deps.now();
+      await deps.inbox.put(entry);
+    }
     const sink = this.replySink(judged);
     await sink.begin();
     // A late message (backlog `note`, or released from `hold`) says first when it was asked.
-    const late = entry.sentAt === undefined ? '' : `_${deps.say()('backlog.note', { time: sentTimeText(entry.sentAt, Date.now()) })}_\n\n`;
+    const late =
+      (entry.sentAt === undefined ? '' : `_${deps.say()('backlog.note', { time: sentTimeText(entry.sentAt, Date.now()) })}_\n\n`) +
+      (restarted ? `_${deps.say()('reply.restarted')}_\n\n` : '');
     if (late) sink.push(late);
     const progress = this.progress(judged, sink, turn.text);
     const reply = await deps.agents.run(
@@ -109,7 +150,7 @@ export class AnswerStage {
       // Notes about files not kept go below the answer, in italics.
       const text = late + (turn.notices.length > 0 ? `${reply.text}\n\n${turn.notices.join('\n')}` : reply.text);
       const sent = await sink.finish({ text, outcome, extras: progress.extras(reply.usage, deps.bot().usageFooter ?? false) });
-      await deps.inbox.remove(entry.messageId);
+      await deps.inbox.remove(entry);
       deps.log.log('info', 'reply.sent', {
         messageId: entry.messageId,
         chatId: entry.chatId,
@@ -177,7 +218,7 @@ export class AnswerStage {
         rule: verdict.rule,
       });
     }
-    if (verdict.kind !== 'unsure') await deps.inbox.remove(entry.messageId);
+    if (verdict.kind !== 'unsure') await deps.inbox.remove(entry);
     return undefined;
   }
 
@@ -191,7 +232,7 @@ export class AnswerStage {
       const first = entry.attempts === 0;
       const reply = await runChatCommand(command, { conversations: deps.conversations, key: conversationKey(message), first, say });
       const sent = await sayTo(deps.api, message, reply, deps.sanitize);
-      await deps.inbox.remove(entry.messageId);
+      await deps.inbox.remove(entry);
       deps.log.log('info', 'command.answered', { messageId: entry.messageId, chatId: entry.chatId, command, replyId: sent.replyId });
       deps.activity(message, 'answered', text);
     } catch (err) {
@@ -203,6 +244,11 @@ export class AnswerStage {
   private async replyFailed(accepted: AcceptedMessage, err: unknown, text: string, extra: Record<string, unknown> = {}): Promise<void> {
     const { message, entry } = accepted;
     const { deps } = this;
+    if (err instanceof ChatLeaseLost || (this.lease && !this.lease.valid())) {
+      // Another process holds the chat now and answers the message itself: nothing more from here.
+      deps.log.log('info', 'reply.handed_over', { messageId: entry.messageId, chatId: entry.chatId });
+      return;
+    }
     const e = toLarkApiError(err);
     if (isRetryable(e)) return deps.redelivery.later(accepted, e, () => deps.activity(message, 'failed', text));
     if (e.kind === 'credentials') deps.credentialsRejected(`${e.hint} (code ${e.code})`);
@@ -215,7 +261,7 @@ export class AnswerStage {
       hint: e.hint || 'see the platform error code',
     });
     // Wrong credentials are the owner's to fix: the message waits in the inbox for the bot's next start.
-    if (e.kind !== 'credentials') await deps.inbox.remove(entry.messageId);
+    if (e.kind !== 'credentials') await deps.inbox.remove(entry);
     deps.activity(message, 'failed', text);
   }
 
@@ -242,6 +288,7 @@ export class AnswerStage {
         typing: new TypingIndicator(deps.api, messageId, deps.log),
         renewStreamingAfterMs: deps.renewStreamingAfterMs,
         resume: entry.reply?.cards,
+        keepShown: deps.keepShown,
         onCards: async (cards) => {
           entry.reply = { cards };
           await deps.inbox.put(entry);

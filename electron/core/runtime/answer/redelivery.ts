@@ -14,6 +14,13 @@ export interface RedeliveryOptions {
   maxAttempts: number;
   /** Delay before the first retry, growing linearly with each attempt (tuning.ts). */
   delayMs: number;
+  /**
+   * The entry waits in its chat's line (shared-chats.ts: chats leased by several processes): the
+   * retry's time is kept in the entry (`retryAt`), and whichever process holds the chat then
+   * answers it; no timer here, which would die with this process.
+   */
+  inLine?: boolean;
+  now?: () => number;
 }
 
 /**
@@ -25,6 +32,11 @@ export class Redelivery {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly opts: RedeliveryOptions) {}
+
+  /** The same, for entries that wait in their chat's line, written through a chat lease's `inbox`. */
+  inLine(inbox: Inbox): Redelivery {
+    return new Redelivery({ ...this.opts, inbox, inLine: true });
+  }
 
   async later(accepted: AcceptedMessage, err: LarkApiError, onGiveUp: () => void = () => {}): Promise<void> {
     const { entry } = accepted;
@@ -39,15 +51,20 @@ export class Redelivery {
         error: err.message,
         hint: 'gave up after repeated failures',
       });
-      await inbox.remove(entry.messageId);
+      await inbox.remove(entry);
       onGiveUp();
+      return;
+    }
+    const delay = this.opts.delayMs * attempts;
+    if (this.opts.inLine) {
+      await inbox.put({ ...entry, attempts, retryAt: (this.opts.now ?? Date.now)() + delay });
+      log.log('warn', 'reply.retry_scheduled', { messageId: entry.messageId, attempts, delayMs: delay, error: err.message });
       return;
     }
     const next: AcceptedMessage = { ...accepted, entry: { ...entry, attempts } };
     await inbox.put(next.entry);
     // Stopped meanwhile: the entry waits in the inbox for the next start rather than on a timer.
     if (!this.opts.accepting()) return;
-    const delay = this.opts.delayMs * attempts;
     log.log('warn', 'reply.retry_scheduled', { messageId: entry.messageId, attempts, delayMs: delay, error: err.message });
     const timer = setTimeout(() => {
       this.timers.delete(timer);

@@ -1,4 +1,5 @@
 import type { AgentConfig, BotConfig } from '@shared/config-schema';
+import { ChatLeaseLost } from '../stores/bot-store';
 import { AgentError, type AgentProgress, type AgentProvider, type AgentUsage, applyChunk, isProgress } from '../../agents/provider';
 import type { ChatPhrases } from '../../i18n/chat-text';
 import type { InboundMessage } from '../../lark/inbound';
@@ -39,7 +40,7 @@ export class AgentRunner {
 
   constructor(private readonly deps: AgentRunnerDeps) {}
 
-  /** Undefined when aborted by shutdown: nothing is sent, the message is answered at the next start. */
+  /** Undefined when aborted by shutdown or a lost chat lease: nothing is sent, the message is answered at the next start or by another process. */
   async run(
     message: InboundMessage,
     turn: PreparedTurn,
@@ -90,7 +91,8 @@ export class AgentRunner {
       });
       return { text: answer.trim() ? answer : say('agent.empty'), failed: false, ...(usage ? { usage } : {}) };
     } catch (err) {
-      if (this.stopping) return undefined;
+      // Shutdown, or the chat's lease lost (another process answers it now): nothing is sent from here.
+      if (this.stopping || controller.signal.reason instanceof ChatLeaseLost) return undefined;
       if (controller.signal.reason instanceof StoppedByUser) {
         log.log('info', 'agent.stopped', { messageId: message.messageId, agentId: agent.config.id, chars: answer.length });
         return { text: answer, failed: false, outcome: 'stopped' };

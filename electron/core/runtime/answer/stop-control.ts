@@ -32,13 +32,13 @@ export class StopControl {
   ) {}
 
   /** The Stop button: the callback's answer (a toast) travels in the ack, within the platform's 3 s. */
-  onCardAction({ value, operatorOpenId: operator }: CardAction<StopValue>): CardActionAnswer {
-    const asker = this.deps.stops.askerOf(value.messageId);
+  async onCardAction({ value, operatorOpenId: operator }: CardAction<StopValue>): Promise<CardActionAnswer> {
+    const asker = await this.deps.stops.askerOf(value.messageId);
     if (asker !== undefined && operator !== asker && !this.deps.approvers().includes(operator)) {
       this.deps.log.log('info', 'reply.stop_refused', { messageId: value.messageId, via: 'button', operator });
       return toast('info', 'stop.toastNotYou', this.deps.say());
     }
-    const stopped = this.deps.stops.stopMessage(value.messageId);
+    const stopped = await this.deps.stops.stopMessage(value.messageId);
     this.deps.log.log('info', 'reply.stop_requested', { messageId: value.messageId, via: 'button', stopped });
     return toast('info', stopped ? 'stop.toastStopped' : 'stop.toastFinished', this.deps.say());
   }
@@ -48,7 +48,7 @@ export class StopControl {
     const { messageId, chatId } = message;
     await this.deps.remember(messageId);
     const sender = message.sender.openId;
-    const { stopped, others } = this.deps.stops.stopChat(chatId, this.deps.approvers().includes(sender) ? undefined : sender);
+    const { stopped, others } = await this.deps.stops.stopChat(chatId, this.deps.approvers().includes(sender) ? undefined : sender);
     this.deps.log.log('info', 'reply.stop_requested', {
       messageId,
       chatId,

@@ -12,8 +12,8 @@ export interface ApprovalCardDeps {
   log: Logger;
   say: () => ChatPhrases;
   sanitize: Sanitize;
-  /** A card entity was made or closed: the set of cards to close after a crash changed. */
-  changed: () => void;
+  /** A card entity of the request was made or closed: the set of cards to close after a crash changed. */
+  changed: (requestId: string) => void;
 }
 
 /** An approval card this bot sent whose request may still be open: kept so a restart after a crash closes it. */
@@ -50,7 +50,7 @@ export async function sendApprovalCard(
 ): Promise<void> {
   try {
     await card.handle.create(approvalCard(card.view, deps.say(), deps.sanitize));
-    deps.changed();
+    deps.changed(requestId);
     const asker: CardDestination =
       where === 'dm'
         ? { toUser: message.sender.openId }
@@ -76,11 +76,14 @@ export function closeApprovalCard(deps: ApprovalCardDeps, requestId: string, car
     } catch (err) {
       deps.log.log('warn', 'approval.card_failed', { requestId, error: toLarkApiError(err).message });
     }
-    deps.changed();
+    deps.changed(requestId);
   });
 }
 
-/** A card a crashed run left open: its request died with that run, and it says so now. False when it could not be updated. */
+/**
+ * A card a crashed run left open (this process's last run, or a replica that is gone): its request
+ * died with that run, and it says so now. False when it could not be updated.
+ */
 export async function closeKeptCard(deps: ApprovalCardDeps, kept: KeptApprovalCard): Promise<boolean> {
   try {
     const card = new CardHandle({ api: deps.api }, kept);

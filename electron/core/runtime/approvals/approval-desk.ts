@@ -17,11 +17,14 @@ import {
   sendApprovalCard,
   type SentCard,
 } from './approval-cards';
-import { buttonsFor, type Decider, mayDecide, type Refusal } from './approval-rights';
+import { buttonsFor, type Decider, mayDecide } from './approval-rights';
+import { ReplicaApprovals } from './replica-approvals';
+import type { DecideResult, SharedApprovals } from './shared-approvals';
 import { toolCallView } from './tool-call-view';
 import { errorMessage } from '../../log/error-message';
 
 export type { KeptApprovalCard } from './approval-cards';
+export type { DecideResult } from './shared-approvals';
 
 export interface ApprovalDeskDeps {
   botId: string;
@@ -37,11 +40,17 @@ export interface ApprovalDeskDeps {
   timeoutMs: number;
   /** The list changed (`added`: a new request), for the app. */
   onChange: (added?: PendingApproval) => void;
-  /** The cards still open, each time that changes (written to the bot's state). */
+  /**
+   * The cards still open, each time that changes (written to the bot's record). With `shared`,
+   * only the record's own leftovers: each request's cards are kept with the request instead.
+   */
   keep: (cards: KeptApprovalCard[]) => void;
+  /** The app's requests shared by its replicas (a store several processes share); absent: this process only. */
+  shared?: SharedApprovals;
+  /** With `shared`: how long a click waits for the owning replica, and how often gone replicas' requests are looked for. */
+  routeTimeoutMs?: number;
+  sweepEveryMs?: number;
 }
-
-export type DecideResult = 'decided' | 'gone' | 'done' | 'failed' | Refusal;
 
 interface Open {
   view: PendingApproval;
@@ -75,6 +84,9 @@ const TOASTS: Record<Exclude<DecideResult, 'decided'>, ChatTextKey> = {
  * The decision goes to the agent's backend, and every card of the request says who decided and
  * when, without buttons. A request that ends any other way (the backend's timeout, Stop, the
  * answer ending, the bot stopping) says so on its cards too: no card is left with live buttons.
+ * With several replicas (`shared`), a click on any of them reaches the one whose agent waits, the
+ * app lists every replica's requests, and a gone replica's cards are closed by a survivor
+ * (replica-approvals.ts).
  */
 export class ApprovalDesk {
   private readonly open = new Map<string, Open>();
@@ -83,9 +95,31 @@ export class ApprovalDesk {
   private leftovers: KeptApprovalCard[] = [];
 
   private readonly cards: ApprovalCardDeps;
+  private readonly replicas: ReplicaApprovals | undefined;
 
   constructor(private readonly deps: ApprovalDeskDeps) {
-    this.cards = { api: deps.api, log: deps.log, say: deps.say, sanitize: deps.sanitize, changed: () => deps.keep(this.kept()) };
+    const { api, log, say, sanitize, shared } = deps;
+    this.cards = { api, log, say, sanitize, changed: (requestId) => this.cardsChanged(requestId) };
+    this.replicas = shared
+      ? new ReplicaApprovals({
+          shared,
+          log,
+          cards: { ...this.cards, changed: () => undefined },
+          decideHere: ({ requestId, decision, by }) => this.decideHere(requestId, decision, by),
+          openHere: (requestId) => this.open.has(requestId),
+          onChange: (added) => deps.onChange(added),
+          routeTimeoutMs: deps.routeTimeoutMs,
+          sweepEveryMs: deps.sweepEveryMs,
+        })
+      : undefined;
+  }
+
+  /**
+   * At the bot's start: closes the cards a crashed run left in the bot's record (`leftovers`) and,
+   * with replicas, those of replicas that are gone; starts hearing decisions sent from the others.
+   */
+  async start(leftovers: KeptApprovalCard[]): Promise<void> {
+    await Promise.all([leftovers.length > 0 ? this.closeLeftovers(leftovers) : undefined, this.replicas?.start()]);
   }
 
   /** A new request from the agent answering `message`: listed at once, its cards sent. Where the asker's card went. */
@@ -166,6 +200,13 @@ export class ApprovalDesk {
       ...(shownWhole ? {} : { shownWhole }),
     });
     deps.onChange(view);
+    // Recorded for the other replicas before any card can be clicked.
+    if (this.replicas) {
+      const { messageId, chatId } = message;
+      await this.replicas.opened({ requestId: approval.requestId, messageId, chatId, view, shownWhole, cards: [] });
+      // Ended meanwhile (Stop, the answer's end): no card is sent to be left with live buttons.
+      if (entry.state === 'closed') return where;
+    }
     for (const card of entry.cards) card.ops = sendApprovalCard(this.cards, approval.requestId, card, message, where);
     await Promise.all(entry.cards.map((c) => c.ops));
     return where;
@@ -187,6 +228,12 @@ export class ApprovalDesk {
 
   /** Decides a request, if `by` may (approval-rights.ts). The first decision wins; the backend hears it before this returns. */
   async decide(requestId: string, decision: ApprovalDecision, by: Decider): Promise<DecideResult> {
+    // Another replica's (its agent waits there): decided there, who may decide checked there.
+    if (this.replicas && !this.open.has(requestId) && !this.closed.has(requestId)) return this.replicas.decide(requestId, decision, by);
+    return this.decideHere(requestId, decision, by);
+  }
+
+  private async decideHere(requestId: string, decision: ApprovalDecision, by: Decider): Promise<DecideResult> {
     const entry = this.open.get(requestId);
     if (!entry) return this.closed.has(requestId) ? 'done' : 'gone';
     const refusal = mayDecide(decision, by, { askerOpenId: entry.view.askerOpenId, shownWhole: entry.shownWhole }, this.deps.bot());
@@ -230,9 +277,11 @@ export class ApprovalDesk {
     for (const entry of [...this.open.values()]) if (entry.messageId === messageId) this.ended(entry.view.requestId, why);
   }
 
-  /** Waiting requests, oldest first. */
+  /** Waiting requests, oldest first: with replicas, every replica's. */
   list(): PendingApproval[] {
-    return [...this.open.values()].filter((e) => e.state !== 'closed').map((e) => ({ ...e.view }));
+    const here = [...this.open.values()].filter((e) => e.state !== 'closed').map((e) => ({ ...e.view }));
+    if (!this.replicas) return here;
+    return [...here, ...this.replicas.list()].sort((a, b) => a.since - b.since);
   }
 
   /** The bot stops: every open card says so; resolves once the cards are updated (or failed to be). */
@@ -240,6 +289,16 @@ export class ApprovalDesk {
     const entries = [...this.open.values()];
     for (const entry of entries) this.ended(entry.view.requestId, 'botStopped');
     await Promise.all(entries.flatMap((e) => e.cards.map((c) => c.ops)));
+    await this.replicas?.stop();
+  }
+
+  /**
+   * This replica takes over `messageId`'s answer from another one (its run there ended with its
+   * replica): that message's requests still open there are closed, their cards saying the bot
+   * stopped before a decision, unless their replica is still running. Nothing without replicas.
+   */
+  async closeLeftoversOf(messageId: string): Promise<void> {
+    await this.replicas?.closeGone((request) => request.messageId === messageId);
   }
 
   /**
@@ -257,18 +316,29 @@ export class ApprovalDesk {
     clearTimeout(entry.timer);
     this.open.delete(entry.view.requestId);
     this.closed.set(entry.view.requestId, how);
+    this.replicas?.closed(entry.view.requestId, how);
     if (this.closed.size > REMEMBER_CLOSED) this.closed.delete(this.closed.keys().next().value as string);
     this.deps.onChange();
     for (const card of entry.cards) closeApprovalCard(this.cards, entry.view.requestId, card, end);
   }
 
-  private kept(): KeptApprovalCard[] {
-    const open = [...this.open.values()].flatMap((e) =>
-      e.cards.flatMap((c) => {
-        const entity = c.handle.entity;
-        return entity ? [{ requestId: e.view.requestId, ...entity, view: c.view }] : [];
-      }),
-    );
-    return [...this.leftovers, ...open];
+  /** A card of `requestId` was made or closed: kept with the request (replicas), or in the bot's record. */
+  private cardsChanged(requestId: string): void {
+    if (!this.replicas) return this.deps.keep(this.kept());
+    const entry = this.open.get(requestId);
+    if (entry) this.replicas.cardsChanged(requestId, keptOf(entry));
   }
+
+  private kept(): KeptApprovalCard[] {
+    // With replicas the record keeps only its own leftovers: each request's cards are kept with it.
+    if (this.replicas) return [...this.leftovers];
+    return [...this.leftovers, ...[...this.open.values()].flatMap(keptOf)];
+  }
+}
+
+function keptOf(entry: Open): KeptApprovalCard[] {
+  return entry.cards.flatMap((c) => {
+    const entity = c.handle.entity;
+    return entity ? [{ requestId: entry.view.requestId, ...entity, view: c.view }] : [];
+  });
 }

@@ -3,7 +3,7 @@ import type { BotConfig } from '@shared/config-schema';
 import type { Logger } from '../../log/logger';
 import { lateness } from './backlog';
 import type { Gate } from './gate';
-import type { Inbox, SeenMessages } from '../stores/bot-store';
+import type { ChatLeases, Inbox, SeenMessages } from '../stores/bot-store';
 import type { InboxEntry } from '../stores/inbox';
 import { errorMessage } from '../../log/error-message';
 
@@ -25,6 +25,8 @@ export interface IntakeDeps {
   identity: () => BotIdentity | undefined;
   /** A stop word: acts at once, outside the chat's queue. */
   onStopWord: (message: InboundMessage) => Promise<void>;
+  /** Present where several processes share the store: recovered entries wait in their chats' lines. */
+  leases?: ChatLeases;
   /** The bot's settings now (its backlog policy). */
   bot: () => Pick<BotConfig, 'backlog' | 'backlogAfterMinutes'>;
   /** A late message under the `skip` policy: not answered (the chat is told once to ask again). */
@@ -133,35 +135,49 @@ export class Intake {
   /**
    * What the last run accepted and did not answer, oldest first: judged and queued again before
    * new messages are taken. An entry that can no longer be read or answered is removed, saying why.
+   * Where chats are leased (several processes), each waits in its chat's line instead, for
+   * whichever process holds the chat (shared-chats.ts), which judges it when its turn comes.
    */
   async recover(): Promise<void> {
     const { inbox, dedupe, log } = this.deps;
     const pending = await inbox.list();
     if (pending.length > 0) log.log('info', 'inbox.recovered', { count: pending.length });
+    for (const entry of pending) if (!(await dedupe.has(entry.messageId))) await dedupe.add(entry.messageId);
+    if (this.deps.leases) return this.deps.leases.line(pending);
     for (const entry of pending) {
-      if (!(await dedupe.has(entry.messageId))) await dedupe.add(entry.messageId);
-      const parsed = toInboundMessage(entry.event, this.deps.identity());
-      if (!parsed.ok) {
-        log.log('error', 'message.invalid', { messageId: entry.messageId, error: parsed.error });
-        await inbox.remove(entry.messageId);
-        continue;
-      }
-      // Held ones wait for the owner, as before the restart.
-      if (entry.held) continue;
-      const verdict = this.deps.gate.judge(parsed.message, this.deps.identity()?.openId);
-      if (verdict.kind === 'ignore' || verdict.kind === 'stop') {
-        const why = verdict.kind === 'ignore' ? { reason: verdict.reason, rule: verdict.rule } : { reason: 'a stop word', rule: 'stop' };
-        log.log('info', 'message.ignored', { messageId: entry.messageId, chatId: entry.chatId, ...why });
-        this.deps.onIgnored?.(why.rule);
-        await inbox.remove(entry.messageId);
-        continue;
-      }
-      const accepted: AcceptedMessage = { message: parsed.message, entry, verdict: verdict.kind };
+      const accepted = await this.reread(entry);
+      if (!accepted) continue;
       this.deps.enqueue(
         accepted,
         this.deps.onAccepted(accepted).then(() => true),
       );
     }
+  }
+
+  /**
+   * A stored entry, read and judged again (the rules may have changed since it arrived): the
+   * message to answer, or undefined when it waits for the owner (held) or is not to be answered
+   * (then it is removed from `inbox`, saying why).
+   */
+  async reread(entry: InboxEntry, inbox: Inbox = this.deps.inbox): Promise<AcceptedMessage | undefined> {
+    const { log } = this.deps;
+    const parsed = toInboundMessage(entry.event, this.deps.identity());
+    if (!parsed.ok) {
+      log.log('error', 'message.invalid', { messageId: entry.messageId, error: parsed.error });
+      await inbox.remove(entry);
+      return undefined;
+    }
+    // Held ones wait for the owner, as before the restart.
+    if (entry.held) return undefined;
+    const verdict = this.deps.gate.judge(parsed.message, this.deps.identity()?.openId);
+    if (verdict.kind === 'ignore' || verdict.kind === 'stop') {
+      const why = verdict.kind === 'ignore' ? { reason: verdict.reason, rule: verdict.rule } : { reason: 'a stop word', rule: 'stop' };
+      log.log('info', 'message.ignored', { messageId: entry.messageId, chatId: entry.chatId, ...why });
+      this.deps.onIgnored?.(why.rule);
+      await inbox.remove(entry);
+      return undefined;
+    }
+    return { message: parsed.message, entry, verdict: verdict.kind };
   }
 
   /** Inbox entry, then the dedupe record: a message is acknowledged only once both are on disk. */

@@ -61,7 +61,7 @@ export class LateMessages {
       if (!entry.held || !wanted.has(entry.messageId)) continue;
       done++;
       if (action === 'skip') {
-        await this.deps.inbox.remove(entry.messageId);
+        await this.deps.inbox.remove(entry);
         this.deps.log.log('info', 'message.held_skipped', { messageId: entry.messageId, chatId: entry.chatId });
         continue;
       }

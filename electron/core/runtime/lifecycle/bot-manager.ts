@@ -1,4 +1,4 @@
-import type { BotStatus } from '@shared/bot-status';
+import type { BotReplica, BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig, ConfigFile } from '@shared/config-schema';
 import type { BotActivity, PendingApproval, SetupReport } from '@shared/contract';
 import { createProvider } from '../../agents/create-provider';
@@ -12,6 +12,7 @@ import type { ApprovalDesk } from '../approvals/approval-desk';
 import type { LateMessages } from '../intake/late-messages';
 import type { StateBackend } from '../stores/state-backend';
 import { type BotTuning, tuningWith } from './tuning';
+import { replicaViews, sameReplicas } from './replica-watch';
 import { errorMessage } from '../../log/error-message';
 
 export interface BotManagerOptions {
@@ -197,6 +198,11 @@ export class BotManager {
     return this.metrics.figures(botId);
   }
 
+  /** The live replicas of an app on the shared state store (this process marked); undefined when the state is in the data folder. */
+  replicas(appId: string): Promise<BotReplica[] | undefined> {
+    return replicaViews(this.opts.state, appId);
+  }
+
   /** Forces the long connection of one bot to reconnect now instead of waiting for the watchdog. */
   reconnect(botId: string): void {
     this.bots.get(botId)?.reconnect();
@@ -273,6 +279,7 @@ function sameExceptTime(a: BotStatus, b: BotStatus): boolean {
     a.lastMessageAt === b.lastMessageAt &&
     a.held === b.held &&
     a.setupProblems === b.setupProblems &&
-    a.notice?.message === b.notice?.message
+    a.notice?.message === b.notice?.message &&
+    sameReplicas(a.replicas, b.replicas)
   );
 }

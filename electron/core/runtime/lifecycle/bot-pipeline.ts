@@ -25,7 +25,11 @@ import { LateMessages } from '../intake/late-messages';
 import { Redelivery } from '../answer/redelivery';
 import { AgentRunner } from '../answer/run-agent';
 import { StopControl } from '../answer/stop-control';
-import { StopRegistry } from '../answer/stop-registry';
+import { type RunsElsewhere, StopRegistry } from '../answer/stop-registry';
+import { SharedChats } from '../answer/shared-chats';
+import { type ChatLease, ChatLeaseLost, type ChatLeases } from '../stores/bot-store';
+import type { InboxEntry } from '../stores/inbox';
+import { toInboundMessage } from '../../lark/inbound';
 import { messageText } from '../answer/turn-builder';
 
 const MESSAGE_EVENT = 'im.message.receive_v1';
@@ -67,6 +71,9 @@ export class BotPipeline {
   private readonly queue: ChatScheduler;
   private readonly agents: AgentRunner;
   private readonly stopControl: StopControl;
+  private readonly stops: StopRegistry;
+  /** Where several processes share the store: who answers each chat (shared-chats.ts). */
+  private readonly shared: SharedChats | undefined;
   private readonly meter: BotMeter;
   private readonly log: Logger;
   private bot: BotConfig;
@@ -102,7 +109,7 @@ export class BotPipeline {
       log.log('error', 'runtime.task_failed', { error: errorMessage(err) }),
     );
     meter.load(() => ({ running: this.queue.active, queued: this.queue.pending }));
-    const stops = new StopRegistry(store.stops);
+    const stops = (this.stops = new StopRegistry(store.stops, store.leases && runsElsewhere(store.leases)));
     this.agents = new AgentRunner({ bot, agent: opts.agent, stops, log, now, say, timeoutMs: tuning.agentTimeoutMs });
     this.stopControl = new StopControl({
       stops,
@@ -137,6 +144,7 @@ export class BotPipeline {
       api,
       log,
       now,
+      replicas: async () => (await opts.state?.replicasOf?.(opts.bot.appId))?.length,
       onReport: (report) => {
         status.setupProblems(report.problems);
         opts.onSetup?.(report);
@@ -162,6 +170,7 @@ export class BotPipeline {
         status.activity(message, 'received', await messageText(message).catch(() => ''), entry.receivedAt);
       },
       onIgnored: (rule) => meter.ignored(rule),
+      leases: store.leases,
       enqueue: (accepted, persisted) => this.schedule(accepted, persisted),
     });
     this.desk = new ApprovalDesk({
@@ -179,10 +188,11 @@ export class BotPipeline {
         store.state.update({ approvalCards: cards });
         void store.state.flush();
       },
+      // Several replicas on one store: a click on any of them reaches the one whose agent waits.
+      shared: store.approvals,
     });
-    // A crash left these cards with live buttons; their requests died with that run.
-    const leftovers = store.state.current.approvalCards ?? [];
-    if (leftovers.length > 0) void this.desk.closeLeftovers(leftovers);
+    // A crash left these cards with live buttons; their requests died with that run (with replicas: those of replicas gone).
+    void this.desk.start(store.state.current.approvalCards ?? []);
     this.answers = new AnswerStage({
       bot,
       api,
@@ -207,7 +217,19 @@ export class BotPipeline {
       credentialsRejected: (reason) => status.setState('failed', reason),
       missingScope: (scope, message) => status.missingScope(scope, message),
       renewStreamingAfterMs: tuning.renewStreamingAfterMs,
+      stepsAct: opts.agent.provider.readsLocalFiles ?? false,
+      keepShown: store.leases !== undefined,
+      now,
     });
+    this.shared =
+      store.leases &&
+      new SharedChats({
+        leases: store.leases,
+        queue: this.queue,
+        log,
+        now,
+        answer: (entry, lease, release) => this.answerLeased(entry, lease, release),
+      });
     this.handlers = {
       eventTypes: [MESSAGE_EVENT, CARD_CALLBACK],
       onEvent: async (type, data) => {
@@ -242,12 +264,14 @@ export class BotPipeline {
     await this.intake.recover();
     this.accepting = true;
     this.intake.open();
+    this.shared?.start();
   }
 
   /** No new messages, for good: what is queued stays in the inbox for next time; running answers go on. */
   close(): void {
     this.accepting = false;
     this.intake.close();
+    this.shared?.close();
     this.queue.close();
     this.redelivery.cancel();
   }
@@ -260,6 +284,8 @@ export class BotPipeline {
       this.abortRuns();
       await this.queue.drain(2_000);
     }
+    // What is left in the chats' lines is another process's to answer now, not after the leases run out.
+    await this.shared?.releaseAll();
     await this.desk.closeAll();
     this.setup.close();
     await (this.store.close ? this.store.close() : this.store.state.flush());
@@ -274,9 +300,43 @@ export class BotPipeline {
   /** Queues the answer in the chat's line; it runs once the entry is on disk (else the platform re-pushes it). */
   private schedule(accepted: AcceptedMessage, persisted: Promise<boolean>): void {
     const { chatId, messageId } = accepted.entry;
+    const { shared } = this;
+    // Shared: the entry waits in its chat's line, answered by whichever process holds the chat.
+    if (shared) return void persisted.then((ok) => ok && shared.offer(chatId));
     const queued = this.queue.enqueue(chatId, async (release) => {
       if (await persisted) await this.answers.run(accepted, release);
     });
     if (!queued) this.log.log('info', 'message.deferred', { messageId, reason: 'shutting down; answered at next start' });
   }
+
+  /** One entry of a chat this process holds (shared-chats.ts), judged again and answered under the lease; a lost lease ends the run. */
+  private async answerLeased(entry: InboxEntry, lease: ChatLease, release: () => void): Promise<void> {
+    const accepted = await this.intake.reread(entry, lease.inbox);
+    if (!accepted) return;
+    // A run of it began before (another process, now gone, or a crash): approval cards it left open say that run ended.
+    if (entry.startedAt !== undefined) await this.desk.closeLeftoversOf(entry.messageId).catch(() => undefined);
+    const off = lease.onLost(() => this.stops.abort(entry.messageId, new ChatLeaseLost(lease.chatId)));
+    try {
+      await this.answers.forLease(lease).run(accepted, release);
+    } finally {
+      off();
+    }
+  }
+}
+
+/** Runs of the bot's other processes, found through the chats' lines and leases. */
+function runsElsewhere(leases: ChatLeases): RunsElsewhere {
+  const askerOf = (entry: InboxEntry | undefined): string | undefined => {
+    if (!entry || entry.held) return undefined;
+    const parsed = toInboundMessage(entry.event, undefined);
+    return parsed.ok ? parsed.message.sender.openId : undefined;
+  };
+  return {
+    askerOf: async (messageId) => askerOf(await leases.entry(messageId)),
+    running: async (chatId) => {
+      const entry = await leases.running(chatId);
+      const asker = askerOf(entry);
+      return entry && asker !== undefined ? { messageId: entry.messageId, askerOpenId: asker } : undefined;
+    },
+  };
 }

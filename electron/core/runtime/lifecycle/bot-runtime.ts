@@ -16,6 +16,7 @@ import { describeWriteError } from '../intake/intake';
 import { StateUnavailable } from '../stores/state-backend';
 import type { LateMessages } from '../intake/late-messages';
 import { checkOnce, type PlatformCheck, waitingReason, whenPlatformReachable } from './platform-wait';
+import { watchReplicas } from './replica-watch';
 
 export type { BotRuntimeOptions, LiveSettings } from './bot-options';
 
@@ -41,6 +42,7 @@ export class BotRuntime {
   private closed = false;
   private opening: Promise<void> | undefined;
   private unwatchState: (() => void) | undefined;
+  private unwatchReplicas: (() => void) | undefined;
 
   constructor(private readonly opts: BotRuntimeOptions) {
     const { bot, logger } = opts;
@@ -56,6 +58,9 @@ export class BotRuntime {
       logger,
       retry: opts.tuning.retry,
       observer: { paced: (op, ms) => meter.paced(op, ms), rateLimited: (op, code) => meter.rateLimited(op, code) },
+      // Replicas of the app on one state store pace their calls together and number card operations on one clock.
+      limiter: opts.state?.limiterFor?.(bot.appId),
+      clock: opts.state?.sharedClock,
     });
     this.connection = new LarkConnection({
       appId: bot.appId,
@@ -125,6 +130,18 @@ export class BotRuntime {
     if (this.closed) return;
     // While it runs, the state store's outages are said on its status (messages are refused meanwhile).
     this.unwatchState = this.opts.state?.onHealth?.((problem) => this.status.stateStore(problem));
+    // On a shared state store, the app's replicas (this process among them) on its status and in the metrics.
+    const meter = this.opts.meter ?? NO_METER;
+    this.unwatchReplicas = watchReplicas({
+      state: this.opts.state,
+      appId: this.opts.bot.appId,
+      log: this.log,
+      onChange: (replicas) => {
+        if (this.closed) return;
+        this.status.replicas(replicas);
+        meter.replicas(replicas.length);
+      },
+    });
 
     // Offline at start: the rest happens in the background once the platform answers, so the app
     // and the other bots go on meanwhile.
@@ -217,6 +234,8 @@ export class BotRuntime {
   stopAccepting(): void {
     this.closed = true;
     this.unwatchState?.();
+    this.unwatchReplicas?.();
+    this.opts.meter?.replicas(undefined);
     this.accepting = false;
     this.pipeline?.close();
     this.connection.stop();

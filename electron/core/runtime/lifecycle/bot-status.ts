@@ -1,4 +1,4 @@
-import type { BotStatus, ConnectionState } from '@shared/bot-status';
+import type { BotReplica, BotStatus, ConnectionState } from '@shared/bot-status';
 import type { BotActivity } from '@shared/contract';
 import { permissionsLink } from '@shared/lark-console';
 import type { BotConfig } from '@shared/config-schema';
@@ -42,7 +42,9 @@ export class BotStatusReporter {
   setState(state: ConnectionState, reason?: string): void {
     // The SDK repeats itself (e.g. "connecting" from us and then from the connection): nothing new to say.
     if (state === this.status.state && reason === this.status.reason) return;
-    this.status = { ...this.status, state, reason, since: this.opts.now() };
+    // A stopped bot is no longer one of the app's replicas here.
+    const { replicas: _gone, ...rest } = this.status;
+    this.status = { ...(state === 'stopped' ? rest : this.status), state, reason, since: this.opts.now() };
     const level = state === 'failed' ? 'error' : state === 'reconnecting' ? 'warn' : 'info';
     this.opts.log.log(level, `bot.${state}`, reason ? { reason } : {});
     this.publish();
@@ -65,6 +67,12 @@ export class BotStatusReporter {
     if ((this.status.setupProblems ?? 0) === count) return;
     const { setupProblems: _gone, ...rest } = this.status;
     this.status = count > 0 ? { ...rest, setupProblems: count } : rest;
+    this.publish();
+  }
+
+  /** The processes running the bot on a shared state store (runtime/lifecycle/replica-watch.ts), this one marked. */
+  replicas(replicas: BotReplica[]): void {
+    this.status = { ...this.status, replicas };
     this.publish();
   }
 

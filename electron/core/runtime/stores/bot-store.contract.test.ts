@@ -74,7 +74,7 @@ describe.each([fileBackend(), redisBackend()])('$name', (backend) => {
       await store.inbox.put(entry('om_c', 3));
       await store.inbox.put(entry('om_a', 1));
       expect((await store.inbox.list()).map((e) => e.messageId)).toEqual(['om_a', 'om_b', 'om_c']);
-      await store.inbox.remove('om_b');
+      await store.inbox.remove({ messageId: 'om_b', chatId: 'oc_1' });
       expect((await store.inbox.list()).map((e) => e.messageId)).toEqual(['om_a', 'om_c']);
     });
 
@@ -88,7 +88,7 @@ describe.each([fileBackend(), redisBackend()])('$name', (backend) => {
 
     it('takes the removal of an entry that is not there as no error', async () => {
       const store = await open();
-      await expect(store.inbox.remove('om_never')).resolves.toBeUndefined();
+      await expect(store.inbox.remove({ messageId: 'om_never', chatId: 'oc_1' })).resolves.toBeUndefined();
     });
 
     it('keeps the entries when the store is opened again', async () => {

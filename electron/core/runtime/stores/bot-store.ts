@@ -1,7 +1,8 @@
 import type { AgentTurn } from '../../agents/provider';
+import type { SharedApprovals } from '../approvals/shared-approvals';
 import type { BotState } from './bot-state';
 import type { StoredTurn } from './conversation-store';
-import type { InboxEntry } from './inbox';
+import type { InboxEntry, InboxKey } from './inbox';
 
 /**
  * Everything a bot keeps between messages and restarts, behind one seam: the messages it has seen,
@@ -22,6 +23,16 @@ export interface BotStore {
   readonly conversations: ConversationMemory;
   readonly state: BotRecord;
   readonly stops: StopSignals;
+  /**
+   * Who answers each chat, when several processes share the store (runtime/answer/shared-chats.ts);
+   * absent for the files of one process, whose own chat queue keeps each chat in order.
+   */
+  readonly leases?: ChatLeases;
+  /**
+   * The app's tool approvals, when several processes share the store (runtime/approvals/shared-approvals.ts):
+   * a card's click on any of them reaches the one whose agent waits. Absent for the files of one process.
+   */
+  readonly approvals?: SharedApprovals;
 }
 
 /** Message ids accepted, remembered for a day (lark/README.md §2.9: re-pushes come for up to 6 h). */
@@ -37,7 +48,7 @@ export interface Inbox {
   /** Atomic and durable; idempotent per `messageId` (a second put replaces the entry whole). */
   put(entry: InboxEntry): Promise<void>;
   /** Durable; removing an entry that is not there is no error. */
-  remove(messageId: string): Promise<void>;
+  remove(entry: InboxKey): Promise<void>;
   /** Every entry, oldest received first. One that cannot be read is set aside and logged, never dropped silently. */
   list(): Promise<InboxEntry[]>;
 }
@@ -95,5 +106,52 @@ export class LocalStopSignals implements StopSignals {
       set.delete(onStop);
       if (set.size === 0 && this.watchers.get(messageId) === set) this.watchers.delete(messageId);
     };
+  }
+}
+
+/**
+ * Chat leases, for a store several processes share: a chat's waiting messages (the inbox entries
+ * not held, in the order they were sent) are answered by the one process holding the chat's lease,
+ * one after another, so a chat stays in order while chats spread over the processes. A lease lasts
+ * a few seconds and is renewed while held; a process that dies or stalls loses it, and another
+ * takes the chat over (`orphans`). Every write made under a lease is fenced: refused once the lease
+ * is another's, so a process waking up from a pause writes nothing more for a chat it lost.
+ */
+export interface ChatLeases {
+  /** The chat for this process: its lease, or undefined when another process holds it or nothing waits in it. */
+  claim(chatId: string): Promise<ChatLease | undefined>;
+  /** Chats with messages waiting and no lease (their process died or let go): to be claimed. */
+  orphans(): Promise<string[]>;
+  /** The waiting entry of `messageId`, wherever it is answered (undefined once answered). */
+  entry(messageId: string): Promise<InboxEntry | undefined>;
+  /** The entry being answered in `chatId` now (the oldest waiting, its chat leased), if any. */
+  running(chatId: string): Promise<InboxEntry | undefined>;
+  /** Makes sure every entry not held waits in its chat's line (entries written before lines existed). */
+  line(entries: readonly InboxEntry[]): Promise<void>;
+}
+
+/** One chat, held by this process for now. */
+export interface ChatLease {
+  readonly chatId: string;
+  /** Whether the lease is known to be still this process's: renewed in time, by this process's clock. */
+  valid(): boolean;
+  /** The oldest entry waiting in the chat, undefined when none does. */
+  next(): Promise<InboxEntry | undefined>;
+  /** The inbox and memory for this chat's answers: each write refused (`ChatLeaseLost`) once the lease is gone. */
+  readonly inbox: Inbox;
+  readonly conversations: ConversationMemory;
+  /** Lets the chat go if nothing waits in it (true); false while something does (go on answering). Throws `ChatLeaseLost`. */
+  releaseIfIdle(): Promise<boolean>;
+  /** Lets the chat go now (shutting down): another process may take it at once. */
+  release(): Promise<void>;
+  /** Calls `listener` once, when the lease is found lost (not renewed in time, or another's); returns the way to stop listening. */
+  onLost(listener: () => void): () => void;
+}
+
+/** A write under a chat lease that is no longer this process's: nothing was written. */
+export class ChatLeaseLost extends Error {
+  constructor(readonly chatId: string) {
+    super(`chat ${chatId} is no longer answered by this process (its lease ran out or was taken over)`);
+    this.name = 'ChatLeaseLost';
   }
 }

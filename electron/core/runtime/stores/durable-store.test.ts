@@ -82,7 +82,7 @@ describe('DurableInbox', () => {
       ['om_a', 1],
       ['om_b', 0],
     ]);
-    await reopened.remove('om_a');
+    await reopened.remove({ messageId: 'om_a', chatId: 'oc' });
     expect((await reopened.list()).map((e) => e.messageId)).toEqual(['om_b']);
   });
 

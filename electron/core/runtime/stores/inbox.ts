@@ -22,9 +22,36 @@ export const inboxEntrySchema = z.object({
   /** When the message was sent (the platform's create_time), for a late message's note. */
   sentAt: z.number().optional(),
   /** The cards already sent for this answer (lark/outbound/card-stream.ts): a restart writes into them, never sends another. */
-  reply: z.object({ cards: z.array(z.object({ cardId: z.string(), messageId: z.string().optional(), createdAt: z.number() })) }).optional(),
+  reply: z
+    .object({
+      cards: z.array(
+        z.object({
+          cardId: z.string(),
+          messageId: z.string().optional(),
+          createdAt: z.number(),
+          /** The text the card shows, kept before it is shown where another process may take the answer over (its text never goes backwards). */
+          shown: z.string().optional(),
+        }),
+      ),
+    })
+    .optional(),
+  /** A run began answering it (kept for agents whose steps act on this computer): a second run says it restarted. */
+  startedAt: z.number().optional(),
+  /** Not to be answered again before this time (a transient failure's retry, where chats are leased). */
+  retryAt: z.number().optional(),
 });
 export type InboxEntry = z.infer<typeof inboxEntrySchema>;
+
+/** What names an entry in the inbox. */
+export type InboxKey = Pick<InboxEntry, 'messageId' | 'chatId'>;
+
+const sentTime = z.object({ message: z.object({ create_time: z.string().regex(/^\d+$/) }) });
+
+/** Where an entry goes in its chat's line: when the message was sent (the platform's clock), else when it was received. */
+export function inboxOrder(entry: InboxEntry): number {
+  const sent = sentTime.safeParse(entry.event);
+  return sent.success ? Number(sent.data.message.create_time) : entry.receivedAt;
+}
 
 /** An entry file's format: version 1 is the first (entries without `version`); a change adds a migration. */
 export const INBOX_ENTRY_FORMAT = versionedFormat({ schema: inboxEntrySchema, migrations: [] });
@@ -55,7 +82,7 @@ export class DurableInbox implements Inbox {
     await writeFileAtomic(this.fileFor(entry.messageId), JSON.stringify(INBOX_ENTRY_FORMAT.write(entry)));
   }
 
-  async remove(messageId: string): Promise<void> {
+  async remove({ messageId }: InboxKey): Promise<void> {
     await fs.rm(this.fileFor(messageId), { force: true });
     await syncDir(this.dir);
   }

@@ -1,4 +1,5 @@
 import type { BotConfig } from '@shared/config-schema';
+import type { CallLimiter } from '../../lark/rate-limiter';
 import type { Logger } from '../../log/logger';
 import { type BotStores, openBotStores } from './bot-stores';
 
@@ -15,6 +16,25 @@ export interface StateBackend {
   /** Whether the store can be reached: a problem in words while it cannot, undefined once it can again. */
   onHealth?(listener: (problem: string | undefined) => void): () => void;
   close(): Promise<void>;
+  /** The app's rate limiter, shared by every process on this store; absent: each process paces its own calls. */
+  limiterFor?(appId: string): CallLimiter;
+  /** A clock every process on this store shares (Redis's), for what must never go backwards between them: card sequence numbers. */
+  readonly sharedClock?: () => number;
+  /** This process among the replicas on this store (absent for files: one process only). */
+  readonly replica?: ReplicaInfo;
+  /** The replicas of an app alive now on this store, this one included (each renews its heartbeat). */
+  replicasOf?(appId: string): Promise<ReplicaInfo[]>;
+}
+
+/** One process running bots on a shared state store. */
+export interface ReplicaInfo {
+  id: string;
+  host: string;
+  pid: number;
+  /** ISO time it started. */
+  since: string;
+  /** Its last heartbeat (the store's clock, ms). */
+  seenAt?: number;
 }
 
 /** The state store cannot serve this bot now (unreachable, or the app is another process's): the words say why. */

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@core/log/logger';
 import type { BotStore } from '../bot-store';
 import type { ConversationBudget } from '../conversation-store';
+import { RedisApprovals, registryLiveness } from './redis-approvals';
 import type { RedisStoreContext } from './redis-context';
+import { RedisChatLeases } from './redis-chat-leases';
 import { RedisConversations } from './redis-conversations';
 import { RedisSeenMessages } from './redis-dedupe';
 import { describeTarget } from './redis-errors';
@@ -20,6 +23,8 @@ export interface RedisBotStoreOptions {
   dedupeTtlMs?: number;
   budget?: ConversationBudget;
   stopWindowMs?: number;
+  /** This process among the app's replicas (redis-replicas.ts); absent: a store opened outside a state backend (tests). */
+  replicaId?: string;
 }
 
 /** The two connections the caller owns (redis-connection.ts opens them from a URL) and may share between bots. */
@@ -55,6 +60,8 @@ export async function openRedisBotStore(connections: RedisStoreConnections, opts
     dedupe: new RedisSeenMessages(ctx, opts.dedupeTtlMs),
     inbox: new RedisInbox(ctx),
     conversations: new RedisConversations(ctx, opts.budget),
+    leases: new RedisChatLeases(ctx, opts.replicaId ?? randomUUID(), opts.budget),
+    approvals: new RedisApprovals(ctx, subscriber, opts.replicaId ?? randomUUID(), registryLiveness(client, opts.appId, opts.logger)),
     state,
     stops,
     async close() {

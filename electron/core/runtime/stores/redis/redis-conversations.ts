@@ -1,10 +1,10 @@
 import type { AgentTurn } from '@core/agents/provider';
 import { errorMessage } from '@core/log/error-message';
-import type { ConversationMemory } from '../bot-store';
+import { ChatLeaseLost, type ConversationMemory } from '../bot-store';
 import { CONVERSATION_FORMAT, type ConversationBudget, DEFAULT_BUDGET, type StoredTurn, withinBudget } from '../conversation-store';
-import type { RedisStoreContext } from './redis-context';
+import { type Fence, type RedisStoreContext, runStoreScript } from './redis-context';
 import { guard } from './redis-errors';
-import { CONVERSATION_RECORD, CONVERSATION_SET_ASIDE, runScript } from './redis-scripts';
+import { CONVERSATION_CLEAR, CONVERSATION_RECORD, CONVERSATION_SET_ASIDE, runScript } from './redis-scripts';
 
 /**
  * Conversation memory: one list per conversation (`…conv:<key>`), one versioned turn per element
@@ -16,6 +16,8 @@ export class RedisConversations implements ConversationMemory {
   constructor(
     private readonly ctx: RedisStoreContext,
     private readonly budget: ConversationBudget = DEFAULT_BUDGET,
+    /** A chat lease's view: its writes are refused once the lease is another's (and then throw, `ChatLeaseLost`). */
+    private readonly fence?: Fence,
   ) {}
 
   async history(key: string): Promise<AgentTurn[]> {
@@ -28,7 +30,7 @@ export class RedisConversations implements ConversationMemory {
 
   /** Never throws: memory is best effort, the answer has been sent. */
   async record(key: string, turns: Array<Omit<StoredTurn, 'at'>>): Promise<void> {
-    const { client, keys, target, logger } = this.ctx;
+    const { keys, logger } = this.ctx;
     const at = this.ctx.now();
     const lines = turns.map((t) =>
       JSON.stringify(
@@ -38,16 +40,24 @@ export class RedisConversations implements ConversationMemory {
     const userId = turns.find((t) => t.role === 'user')?.messageId ?? '';
     const args = [CONVERSATION_FORMAT.version, key, userId, this.budget.maxTurns, this.budget.maxChars, ...lines];
     try {
-      const reply = await guard(target, runScript(client, CONVERSATION_RECORD, [keys.conversation(key), keys.conversationsAside], args));
+      const reply = await runStoreScript(
+        this.ctx,
+        CONVERSATION_RECORD,
+        [keys.conversation(key), keys.conversationsAside],
+        args,
+        this.fence,
+      );
       const aside = Array.isArray(reply) ? reply[1] : undefined;
       if (typeof aside === 'string' && aside !== '') this.logNewer(key, aside);
     } catch (err) {
+      // A process that lost the chat must not go on as if it had answered: it says so to its caller.
+      if (err instanceof ChatLeaseLost) throw err;
       logger.log('warn', 'conversation.save_failed', { error: errorMessage(err) });
     }
   }
 
   async clear(key: string): Promise<void> {
-    await guard(this.ctx.target, this.ctx.client.del(this.ctx.keys.conversation(key)));
+    await runStoreScript(this.ctx, CONVERSATION_CLEAR, [this.ctx.keys.conversation(key)], [], this.fence);
   }
 
   /** The readable turns, oldest first; a conversation a newer app wrote in is set aside, and starts afresh. */

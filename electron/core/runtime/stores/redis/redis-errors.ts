@@ -1,5 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { errorMessage } from '@core/log/error-message';
+import { ChatLeaseLost } from '../bot-store';
 
 /**
  * Redis could not be reached (down, restarting, too slow): the caller refuses the work (the
@@ -27,12 +28,18 @@ export function describeTarget(client: Redis): string {
   return `${o.tls ? 'rediss' : 'redis'}://${o.host ?? 'localhost'}:${o.port ?? 6379}/${o.db ?? 0}`;
 }
 
-/** Every command the store sends goes through this: a failure says which of the two it was. */
-export function guard<T>(target: string, command: Promise<T>): Promise<T> {
+/**
+ * Every command the store sends goes through this: a failure says which of the two it was. A write
+ * refused by its chat lease's fence (redis-scripts.ts `fenced`) is `ChatLeaseLost` for `chatId`.
+ */
+export function guard<T>(target: string, command: Promise<T>, chatId?: string): Promise<T> {
   return command.catch((err: unknown) => {
     // ioredis's ReplyError (the server's own answer) is the only error that proves Redis was reached.
-    throw err instanceof Error && err.name === 'ReplyError'
-      ? new StateStoreRefusedError(target, err)
-      : new StateStoreUnreachableError(target, err);
+    if (!(err instanceof Error && err.name === 'ReplyError')) throw new StateStoreUnreachableError(target, err);
+    if (chatId !== undefined && err.message.startsWith(FENCED)) throw new ChatLeaseLost(chatId);
+    throw new StateStoreRefusedError(target, err);
   });
 }
+
+/** How a fenced script refuses a write (redis-scripts.ts). */
+export const FENCED = 'FENCED';

@@ -1,24 +1,52 @@
 import type { Inbox } from '../bot-store';
-import { INBOX_ENTRY_FORMAT, type InboxEntry } from '../inbox';
+import { INBOX_ENTRY_FORMAT, type InboxEntry, type InboxKey, inboxOrder } from '../inbox';
 import { errorMessage } from '@core/log/error-message';
-import type { RedisStoreContext } from './redis-context';
+import { type Fence, type RedisStoreContext, runStoreScript } from './redis-context';
 import { guard } from './redis-errors';
-import { INBOX_SET_ASIDE, runScript } from './redis-scripts';
+import { INBOX_PUT, INBOX_REMOVE, INBOX_SET_ASIDE, runScript } from './redis-scripts';
 
 /**
  * Accepted messages not answered yet: one hash (`…inbox`), a field per message id holding the
- * versioned entry. One HSET replaces an entry whole (atomic, idempotent per message).
+ * versioned entry, and each chat's line of entries waiting (`…pending:<chatId>`, by when they were
+ * sent; held ones wait outside it), which chat leases answer in order (redis-chat-leases.ts). Each
+ * put or remove is one script: the entry and its place change together. With a `fence`, a chat
+ * lease's view: its writes are refused once the lease is another's.
  */
 export class RedisInbox implements Inbox {
-  constructor(private readonly ctx: RedisStoreContext) {}
+  constructor(
+    private readonly ctx: RedisStoreContext,
+    private readonly fence?: Fence,
+  ) {}
 
   async put(entry: InboxEntry): Promise<void> {
+    this.ownChat(entry);
     const value = JSON.stringify(INBOX_ENTRY_FORMAT.write(entry));
-    await guard(this.ctx.target, this.ctx.client.hset(this.ctx.keys.inbox, entry.messageId, value));
+    const { keys } = this.ctx;
+    await runStoreScript(
+      this.ctx,
+      INBOX_PUT,
+      [keys.inbox, keys.pending(entry.chatId), keys.chats],
+      [entry.messageId, value, entry.held ? '1' : '', inboxOrder(entry), entry.chatId],
+      this.fence,
+    );
   }
 
-  async remove(messageId: string): Promise<void> {
-    await guard(this.ctx.target, this.ctx.client.hdel(this.ctx.keys.inbox, messageId));
+  async remove(entry: InboxKey): Promise<void> {
+    this.ownChat(entry);
+    const { keys } = this.ctx;
+    await runStoreScript(
+      this.ctx,
+      INBOX_REMOVE,
+      [keys.inbox, keys.pending(entry.chatId), keys.chats],
+      [entry.messageId, entry.chatId],
+      this.fence,
+    );
+  }
+
+  /** A lease's view writes only its own chat's entries. */
+  private ownChat({ chatId }: InboxKey): void {
+    if (this.fence && chatId !== this.fence.chatId)
+      throw new Error(`an entry of chat ${chatId} written under the lease of chat ${this.fence.chatId}`);
   }
 
   /**

@@ -32,6 +32,14 @@ export interface AppKeys {
   stop(messageId: string): string;
   /** Pub/sub channel of the app's stop requests (not a key, but named the same way). */
   readonly stopChannel: string;
+  /** ZSET messageId → when it was sent: one chat's entries waiting to be answered, in order (held ones are not in it). */
+  pending(chatId: string): string;
+  /** SET of the chats with entries waiting. */
+  readonly chats: string;
+  /** STRING: the token of the process answering the chat now, expiring unless renewed (runtime/answer/shared-chats.ts). */
+  lease(chatId: string): string;
+  /** Counter making every lease token unique. */
+  readonly fence: string;
 }
 
 export function appKeys(prefix: string): AppKeys {
@@ -46,5 +54,9 @@ export function appKeys(prefix: string): AppKeys {
     stateAside: `${prefix}aside:state`,
     stop: (messageId) => `${prefix}stop:${messageId}`,
     stopChannel: `${prefix}stops`,
+    pending: (chatId) => `${prefix}pending:${chatId}`,
+    chats: `${prefix}chats`,
+    lease: (chatId) => `${prefix}lease:${chatId}`,
+    fence: `${prefix}fence`,
   };
 }

@@ -169,6 +169,59 @@ return conversation_aside(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[1]))`,
 };
 
 /**
+ * KEYS: inbox, the chat's line (`pending`), chats. ARGV: messageId, the entry, '1' when held, its
+ * place in the line, chatId. The entry, and its place in its chat's line unless it is held (a
+ * held one waits for the owner, outside the line). A place once taken is kept: a put that updates
+ * an entry (its cards, its attempts) never moves it.
+ */
+export const INBOX_PUT: StoreScript = {
+  name: 'kocoroInboxPut',
+  keys: 3,
+  lua: String.raw`redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] == '1' then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('SREM', KEYS[3], ARGV[5]) end
+else
+  redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[5])
+end
+return 1`,
+};
+
+/** KEYS: inbox, the chat's line, chats. ARGV: messageId, chatId. The entry and its place, and the chat from the chats with work once its line is empty. */
+export const INBOX_REMOVE: StoreScript = {
+  name: 'kocoroInboxRemove',
+  keys: 3,
+  lua: String.raw`redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
+return 1`,
+};
+
+/** KEYS: the conversation. Forgets it (`/new`). */
+export const CONVERSATION_CLEAR: StoreScript = {
+  name: 'kocoroConversationClear',
+  keys: 1,
+  lua: String.raw`return redis.call('DEL', KEYS[1])`,
+};
+
+/**
+ * The same script, run only while the chat's lease (one more key, last) holds the token (one more
+ * argument, last); else it writes nothing and fails with FENCED (redis-errors.ts). The check and
+ * the write are one script: nothing can take the lease in between.
+ */
+export function fenced(script: StoreScript): StoreScript {
+  const lease = script.keys + 1;
+  return {
+    name: `${script.name}Fenced`,
+    keys: lease,
+    lua: `if redis.call('GET', KEYS[${lease}]) ~= ARGV[#ARGV] then return redis.error_reply("FENCED: the chat is no longer this process's") end
+table.remove(ARGV)
+${script.lua}`,
+  };
+}
+
+/**
  * KEYS: the request's key. ARGV: the channel, the request, how long it is kept (ms). Kept and
  * published together: a run that starts watching just after still finds it under its key.
  */
@@ -179,20 +232,22 @@ export const STOP_REQUEST: StoreScript = {
 return redis.call('PUBLISH', ARGV[1], ARGV[2])`,
 };
 
-const ALL = [INBOX_SET_ASIDE, STATE_SET_ASIDE, STATE_WRITE, CONVERSATION_RECORD, CONVERSATION_SET_ASIDE, STOP_REQUEST];
-const defined = new WeakSet<Redis>();
+const defined = new WeakMap<Redis, Set<string>>();
 
 type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
 
 /**
  * Runs a script (EVALSHA, its source sent once per connection). The command is sent before this
  * returns, so calls take effect in the order they are made, like any other command on the connection.
+ * Any module may declare its own `StoreScript`: each is defined on a connection the first time it runs there.
  */
 export function runScript(client: Redis, script: StoreScript, keys: string[], args: Array<string | number>): Promise<unknown> {
-  if (!defined.has(client)) {
-    // Defined once per connection, which the caller may share between many bots.
-    for (const s of ALL) client.defineCommand(s.name, { numberOfKeys: s.keys, lua: s.lua });
-    defined.add(client);
+  let names = defined.get(client);
+  if (!names) defined.set(client, (names = new Set()));
+  if (!names.has(script.name)) {
+    // Once per connection, which the caller may share between many bots.
+    client.defineCommand(script.name, { numberOfKeys: script.keys, lua: script.lua });
+    names.add(script.name);
   }
   if (keys.length !== script.keys) throw new Error(`${script.name} takes ${script.keys} keys, got ${keys.length}`);
   const call = (client as unknown as Record<string, ScriptCall>)[script.name]!;

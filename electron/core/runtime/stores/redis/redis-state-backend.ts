@@ -7,21 +7,21 @@ import { errorMessage } from '@core/log/error-message';
 import type { Logger } from '@core/log/logger';
 import type { BotStores } from '../bot-stores';
 import { BotFileStore, filePolicy } from '../file-store';
-import { StateUnavailable, type StateBackend } from '../state-backend';
+import { type ReplicaInfo, StateUnavailable, type StateBackend } from '../state-backend';
 import { openRedisBotStore } from './redis-bot-store';
 import { openRedisConnections } from './redis-connection';
-import { keyPrefix } from './redis-keys';
+import { StateStoreUnreachableError } from './redis-errors';
+import { redisClock } from './redis-clock';
+import { redisLimiters } from './redis-rate-limiter';
+import { readReplicas, ReplicaRegistry } from './redis-replicas';
 import { redisWarnings } from './redis-server-check';
-
-/** How long an app stays this process's without a renewal; renewed at a third of it. */
-const HOLD_MS = 15_000;
 
 /**
  * The bots' state in a Redis (`--state`): opened once for the process, checked at start (warnings
- * with their fix), and shared by the bots, each under its app's keys. For now one process runs an
- * app on a state store: each app is held by the process that runs it (a key renewed every 5 s),
- * and a second one started on the same app and store says who has it and does not start the bot
- * (two would answer a random half of the messages each).
+ * with their fix), and shared by the bots, each under its app's keys. Several processes may run
+ * one app on a state store (replicas, answering as one bot): each registers in the app's replica
+ * registry (redis-replicas.ts) while it runs the app's bot, at most 50 per app (the platform's
+ * limit of long connections).
  */
 export async function openRedisState(
   url: string,
@@ -30,7 +30,8 @@ export async function openRedisState(
 ): Promise<StateBackend> {
   // Unreachable at start is not the end: the connections go on trying, and the bots start once it answers.
   const redis = await openRedisConnections(url, logger, true);
-  const me = { id: randomUUID(), host: os.hostname(), pid: process.pid, since: new Date().toISOString() };
+  const me: ReplicaInfo = { id: randomUUID(), host: os.hostname(), pid: process.pid, since: new Date().toISOString() };
+  const replicas = new AppReplicas(redis.client, me);
   const health = new Set<(problem: string | undefined) => void>();
   let lastProblem: string | undefined;
   redis.client.on('error', (err: unknown) => {
@@ -57,9 +58,9 @@ export async function openRedisState(
       if (redis.client.status !== 'ready' || redis.subscriber.status !== 'ready') {
         throw new StateUnavailable(`the state store at ${redis.label} cannot be reached${lastProblem ? ` (${lastProblem})` : ''}`, true);
       }
-      const hold = await holdApp(redis.client, bot.appId, me, log);
+      await replicas.join(bot.appId, log);
       try {
-        const store = await openRedisBotStore(redis, { appId: bot.appId, logger: log, now });
+        const store = await openRedisBotStore(redis, { appId: bot.appId, logger: log, now, replicaId: me.id });
         // The files people send stay here: an agent opens them by path on this computer.
         const files = new BotFileStore(path.join(dir, 'files'), filePolicy(bot), log, now);
         await files.prune().catch((err: unknown) => log.log('warn', 'attachment.prune_failed', { error: errorMessage(err) }));
@@ -68,11 +69,11 @@ export async function openRedisState(
           files,
           close: async () => {
             await store.close();
-            await hold.release();
+            await replicas.leave(bot.appId);
           },
         };
       } catch (err) {
-        await hold.release();
+        await replicas.leave(bot.appId);
         throw err;
       }
     },
@@ -81,83 +82,57 @@ export async function openRedisState(
       return () => health.delete(listener);
     },
     close: () => redis.close(),
+    // One rate limiter per app for every replica, counted on Redis's clock; card sequence numbers on it too.
+    limiterFor: redisLimiters(redis.client, logger),
+    sharedClock: redisClock(redis.client),
+    replica: me,
+    replicasOf: async (appId) => (await readReplicas(redis.client, appId, logger)).alive,
   };
 }
 
 /** The interface's members of a store (its own `close` and `target` stay out: the backend closes it). */
 function storeParts(store: Awaited<ReturnType<typeof openRedisBotStore>>): Omit<BotStores, 'files'> {
-  const { dedupe, inbox, conversations, state, stops } = store;
-  return { dedupe, inbox, conversations, state, stops };
+  const { close: _close, target: _target, ...parts } = store;
+  return parts;
 }
 
-interface Holder {
-  id: string;
-  host: string;
-  pid: number;
-  since: string;
-}
+/** This process's registration in each app it runs (one per app, however many bots of it are open here). */
+class AppReplicas {
+  private readonly joined = new Map<string, { ready: Promise<ReplicaRegistry>; users: number }>();
 
-/** Renews the hold only while it is still ours (compare, then extend), or gives it up. */
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-/** Replaces the hold of a process found gone, only if it is still that one's. */
-const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end`;
+  constructor(
+    private readonly client: Redis,
+    private readonly me: ReplicaInfo,
+  ) {}
 
-/** Takes the app for this process, waiting out a dead one's hold; refuses, naming who has it, while another process renews it. */
-async function holdApp(client: Redis, appId: string, me: Holder, log: Logger): Promise<{ release(): Promise<void> }> {
-  const key = `${keyPrefix(appId)}holder`;
-  const value = JSON.stringify(me);
-  const taken = async (): Promise<boolean> => {
-    if ((await client.set(key, value, 'PX', HOLD_MS, 'NX')) === 'OK') return true;
-    const other = await client.get(key);
-    if (other === value) return true;
-    // A process of this computer that is gone (a crash, `kill -9`) holds nothing: taken over at once.
-    // Another computer's that died lets go by itself within HOLD_MS; the bot tries again meanwhile.
-    if (deadOnThisHost(other) && (await client.eval(TAKE_OVER, 1, key, other ?? '', value, String(HOLD_MS))) === 1) return true;
-    throw new StateUnavailable(
-      `another Kocoro runs app ${appId} on this state store (${describeHolder(other)}): stop it first; one process per app for now`,
-      true,
-    );
-  };
-  await taken();
-  let lost = false;
-  const timer = setInterval(() => {
-    client.eval(RENEW, 1, key, value, String(HOLD_MS)).then(
-      (kept) => {
-        if (kept === 1 || lost) return;
-        lost = true;
-        log.log('error', 'state.hold_lost', { appId, hint: 'another process took this app on the state store' });
-      },
-      // Redis away: the hold may run out meanwhile; the next renewal says whether it did.
-      () => undefined,
-    );
-  }, HOLD_MS / 3);
-  timer.unref();
-  return {
-    async release() {
-      clearInterval(timer);
-      await client.eval(RELEASE, 1, key, value).catch(() => undefined);
-    },
-  };
-}
-
-function deadOnThisHost(raw: string | null): boolean {
-  try {
-    const h = JSON.parse(raw ?? '') as Partial<Holder>;
-    if (h.host !== os.hostname() || typeof h.pid !== 'number') return false;
-    process.kill(h.pid, 0);
-    return false;
-  } catch (err) {
-    // ESRCH: no such process. EPERM: it exists (another user's); anything unreadable is not ours to take.
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  /** Registers this process as one of the app's replicas; throws StateUnavailable when the app has the most already. */
+  async join(appId: string, logger: Logger): Promise<void> {
+    let known = this.joined.get(appId);
+    if (!known) {
+      const registry = new ReplicaRegistry({ client: this.client, appId, me: this.me, logger });
+      const registered = registry.register().catch((err: unknown) => {
+        // Redis went away between the check and the registration: the bot waits for it, as for an unreachable store.
+        throw err instanceof StateStoreUnreachableError ? new StateUnavailable(err.message, true) : err;
+      });
+      const joining = { ready: registered.then(() => registry), users: 0 };
+      this.joined.set(appId, joining);
+      joining.ready.catch(() => this.joined.get(appId) === joining && this.joined.delete(appId));
+      known = joining;
+    }
+    known.users++;
+    try {
+      await known.ready;
+    } catch (err) {
+      known.users--;
+      throw err;
+    }
   }
-}
 
-function describeHolder(raw: string | null): string {
-  try {
-    const h = JSON.parse(raw ?? '') as Partial<Holder>;
-    return `pid ${h.pid ?? '?'} on ${h.host ?? '?'}, since ${h.since ?? '?'}`;
-  } catch {
-    return 'unknown process';
+  /** The app's last bot here closed: its entry goes. */
+  async leave(appId: string): Promise<void> {
+    const known = this.joined.get(appId);
+    if (!known || --known.users > 0) return;
+    this.joined.delete(appId);
+    await (await known.ready).close();
   }
 }
