@@ -207,7 +207,7 @@ export class AnswerStage {
     // Normalised again: the bot's own @mention can only be removed now.
     const rebuilt = toInboundMessage(entry.event, identity);
     const message = rebuilt.ok ? rebuilt.message : accepted.message;
-    const verdict = deps.gate.judge(message, identity.openId);
+    const verdict = await deps.gate.judge(message, identity.openId);
     if (verdict.kind === 'answer') return { message, entry, verdict: 'answer' };
     if (verdict.kind === 'stop') await deps.onStopWord(message);
     else if (verdict.kind === 'ignore') {

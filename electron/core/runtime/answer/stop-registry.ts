@@ -1,4 +1,6 @@
-import type { StopSignals } from '../stores/bot-store';
+import { toInboundMessage } from '../../lark/inbound';
+import type { ChatLeases, StopSignals } from '../stores/bot-store';
+import type { InboxEntry } from '../stores/inbox';
 
 /**
  * Runs of the bot's other processes (several share its store: chats leased, shared-chats.ts),
@@ -96,4 +98,21 @@ export class StopRegistry {
     const run = this.byMessage.get(messageId);
     if (run && !run.controller.signal.aborted) run.controller.abort(reason);
   }
+}
+
+/** Runs of the bot's other processes, found through the chats' lines and leases. */
+export function runsElsewhere(leases: ChatLeases): RunsElsewhere {
+  const askerOf = (entry: InboxEntry | undefined): string | undefined => {
+    if (!entry || entry.held) return undefined;
+    const parsed = toInboundMessage(entry.event, undefined);
+    return parsed.ok ? parsed.message.sender.openId : undefined;
+  };
+  return {
+    askerOf: async (messageId) => askerOf(await leases.entry(messageId)),
+    running: async (chatId) => {
+      const entry = await leases.running(chatId);
+      const asker = askerOf(entry);
+      return entry && asker !== undefined ? { messageId: entry.messageId, askerOpenId: asker } : undefined;
+    },
+  };
 }

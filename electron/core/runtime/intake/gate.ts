@@ -1,7 +1,7 @@
 import type { AccessConfig } from '@shared/config-schema';
 import type { InboundMessage } from '../../lark/inbound';
 import type { Logger } from '../../log/logger';
-import type { BotRecord } from '../stores/bot-store';
+import type { BotRecord, BotTurns } from '../stores/bot-store';
 import { BOT_TURN_LIMIT, BotLoopGuard, checkAccess, type RefusalCode, type ResolvedAccess, resolveAccess } from './access-policy';
 import { type ChatCommand, parseChatCommand } from './chat-commands';
 import { messageText } from '../answer/turn-builder';
@@ -16,8 +16,8 @@ export type Verdict =
 
 /**
  * The gate: who gets an answer (access-policy.ts), the bot-loop guard, stop words and chat
- * commands. It judges each message once per run, synchronously, before anything is written to
- * disk: a message from someone who may not use the bot is never stored. Access rules can change
+ * commands. It judges each message before anything is written: a message from someone who may not
+ * use the bot is never stored. Access rules can change
  * while the bot runs (`setAccess`): the next message is judged by the new ones.
  */
 export class Gate {
@@ -25,13 +25,26 @@ export class Gate {
   /** Stops bot-to-bot ping-pong per chat. */
   private readonly loopGuard = new BotLoopGuard(BOT_TURN_LIMIT, (turns) => this.state?.update({ botTurns: turns }));
   private state: BotRecord | undefined;
+  /** Where the loop guard counts: this process (kept in the bot's record), or the store several processes share. */
+  private turns: BotTurns = {
+    human: (chatId) => this.loopGuard.human(chatId),
+    admit: (chatId) => this.loopGuard.admitBot(chatId),
+  };
 
   constructor(private readonly opts: { appId: string; access: AccessConfig | undefined; log: Logger }) {
     this.access = resolveAccess(opts.access);
   }
 
-  /** Keeps the loop guard's counts in the bot's state file, starting from what an earlier run left. */
-  keepBotTurnsIn(state: BotRecord): void {
+  /**
+   * Keeps the loop guard's counts in the bot's record, starting from what an earlier run left; or,
+   * where several processes share the store (`shared`), counts there, one count per chat for all of
+   * them: a bot's messages reach whichever process the platform picks.
+   */
+  keepBotTurnsIn(state: BotRecord, shared?: BotTurns): void {
+    if (shared) {
+      this.turns = shared;
+      return;
+    }
     this.loopGuard.restore(state.current.botTurns);
     this.state = state;
   }
@@ -44,15 +57,18 @@ export class Gate {
     return this.access;
   }
 
-  /** `botOpenId`: the bot's own open_id once `bot/v3/info` answered. */
-  judge(message: InboundMessage, botOpenId: string | undefined): Verdict {
+  /**
+   * `botOpenId`: the bot's own open_id once `bot/v3/info` answered. `again`: the message was judged
+   * before (recovered, or taken from a chat's line): the loop guard has counted it already.
+   */
+  async judge(message: InboundMessage, botOpenId: string | undefined, again = false): Promise<Verdict> {
     const decision = checkAccess(message, this.access, { appId: this.opts.appId, openId: botOpenId });
     // A person speaking resets the loop guard, whether or not the bot answers them.
-    if (message.sender.type === 'user') this.loopGuard.human(message.chatId);
+    if (message.sender.type === 'user' && !again) await this.turns.human(message.chatId);
     if (!decision.answer) {
       return decision.code === 'identity_unknown' ? { kind: 'unsure' } : { kind: 'ignore', rule: decision.code, reason: decision.reason };
     }
-    if (decision.fromBot && !this.loopGuard.admitBot(message.chatId)) {
+    if (decision.fromBot && !again && !(await this.turns.admit(message.chatId, this.loopGuard.limit))) {
       this.opts.log.log('warn', 'access.loop_guard', {
         chatId: message.chatId,
         botTurns: this.loopGuard.limit,

@@ -82,54 +82,67 @@ export class Intake {
       log.log('info', 'message.duplicate', { messageId, chatId });
       return;
     }
-    const verdict = gate.judge(message, this.deps.identity()?.openId);
-    if (verdict.kind === 'ignore') {
-      log.log('info', 'message.ignored', { messageId, chatId, reason: verdict.reason, rule: verdict.rule });
-      this.deps.onIgnored?.(verdict.rule);
-      return;
-    }
-    if (verdict.kind === 'stop') return this.deps.onStopWord(message);
-
-    const late = lateness(message, this.deps.bot(), this.deps.now());
-    if (late?.policy === 'skip') {
-      await dedupe.add(messageId);
-      log.log('info', 'message.ignored', { messageId, chatId, reason: 'sent while the bot was offline (backlog "skip")', rule: 'backlog' });
-      this.deps.onIgnored?.('backlog');
-      return this.deps.onSkipped(message);
-    }
+    // Claimed before anything else is awaited: a re-push arriving meanwhile is a duplicate.
     this.claimed.add(messageId);
-    const sentAt = late && late.policy !== 'answer' ? { sentAt: late.sentAt } : {};
-    const accepted: AcceptedMessage = {
-      message,
-      entry: {
-        messageId,
-        chatId,
-        receivedAt: this.deps.now(),
-        event: data,
-        attempts: 0,
-        ...sentAt,
-        ...(late?.policy === 'hold' ? { held: true } : {}),
-      },
-      verdict: verdict.kind,
-    };
-    if (accepted.entry.held) {
-      await this.persist(accepted.entry);
-      log.log('info', 'message.held', { messageId, chatId, sentAt: late?.sentAt });
-      return this.deps.onHeld();
+    let persisting = false;
+    try {
+      const verdict = await gate.judge(message, this.deps.identity()?.openId);
+      if (verdict.kind === 'ignore') {
+        log.log('info', 'message.ignored', { messageId, chatId, reason: verdict.reason, rule: verdict.rule });
+        this.deps.onIgnored?.(verdict.rule);
+        return;
+      }
+      if (verdict.kind === 'stop') return this.deps.onStopWord(message);
+
+      const late = lateness(message, this.deps.bot(), this.deps.now());
+      if (late?.policy === 'skip') {
+        await dedupe.add(messageId);
+        log.log('info', 'message.ignored', {
+          messageId,
+          chatId,
+          reason: 'sent while the bot was offline (backlog "skip")',
+          rule: 'backlog',
+        });
+        this.deps.onIgnored?.('backlog');
+        return this.deps.onSkipped(message);
+      }
+      const sentAt = late && late.policy !== 'answer' ? { sentAt: late.sentAt } : {};
+      const accepted: AcceptedMessage = {
+        message,
+        entry: {
+          messageId,
+          chatId,
+          receivedAt: this.deps.now(),
+          event: data,
+          attempts: 0,
+          ...sentAt,
+          ...(late?.policy === 'hold' ? { held: true } : {}),
+        },
+        verdict: verdict.kind,
+      };
+      // From here the write holds the claim, and lets it go once done (persist).
+      persisting = true;
+      if (accepted.entry.held) {
+        await this.persist(accepted.entry);
+        log.log('info', 'message.held', { messageId, chatId, sentAt: late?.sentAt });
+        return this.deps.onHeld();
+      }
+      const written = this.persist(accepted.entry);
+      const announced = written.then(() => {
+        log.log('info', 'message.accepted', { messageId, chatId, chatType });
+        return this.deps.onAccepted(accepted);
+      });
+      this.deps.enqueue(
+        accepted,
+        announced.then(
+          () => true,
+          () => false,
+        ),
+      );
+      await written;
+    } finally {
+      if (!persisting) this.claimed.delete(messageId);
     }
-    const written = this.persist(accepted.entry);
-    const announced = written.then(() => {
-      log.log('info', 'message.accepted', { messageId, chatId, chatType });
-      return this.deps.onAccepted(accepted);
-    });
-    this.deps.enqueue(
-      accepted,
-      announced.then(
-        () => true,
-        () => false,
-      ),
-    );
-    await written;
   }
 
   /**
@@ -169,7 +182,7 @@ export class Intake {
     }
     // Held ones wait for the owner, as before the restart.
     if (entry.held) return undefined;
-    const verdict = this.deps.gate.judge(parsed.message, this.deps.identity()?.openId);
+    const verdict = await this.deps.gate.judge(parsed.message, this.deps.identity()?.openId, true);
     if (verdict.kind === 'ignore' || verdict.kind === 'stop') {
       const why = verdict.kind === 'ignore' ? { reason: verdict.reason, rule: verdict.rule } : { reason: 'a stop word', rule: 'stop' };
       log.log('info', 'message.ignored', { messageId: entry.messageId, chatId: entry.chatId, ...why });

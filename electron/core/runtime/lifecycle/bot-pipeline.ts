@@ -25,11 +25,10 @@ import { LateMessages } from '../intake/late-messages';
 import { Redelivery } from '../answer/redelivery';
 import { AgentRunner } from '../answer/run-agent';
 import { StopControl } from '../answer/stop-control';
-import { type RunsElsewhere, StopRegistry } from '../answer/stop-registry';
+import { runsElsewhere, StopRegistry } from '../answer/stop-registry';
 import { SharedChats } from '../answer/shared-chats';
-import { type ChatLease, ChatLeaseLost, type ChatLeases } from '../stores/bot-store';
+import { type ChatLease, ChatLeaseLost } from '../stores/bot-store';
 import type { InboxEntry } from '../stores/inbox';
-import { toInboundMessage } from '../../lark/inbound';
 import { messageText } from '../answer/turn-builder';
 
 const MESSAGE_EVENT = 'im.message.receive_v1';
@@ -79,6 +78,8 @@ export class BotPipeline {
   private bot: BotConfig;
   private say: ChatPhrases;
   private accepting = false;
+  /** Stops reading what other processes changed of the status. */
+  private readonly unfollow: () => void;
 
   /** Opens the bot's folder (its store) and wires the stages over it. */
   static async open(dir: string, parts: PipelineParts): Promise<BotPipeline> {
@@ -103,8 +104,9 @@ export class BotPipeline {
     const { redactor, sanitize } = botSanitizer(opts);
 
     this.gate = new Gate({ appId: opts.bot.appId, access: opts.bot.access, log });
-    this.gate.keepBotTurnsIn(store.state);
+    this.gate.keepBotTurnsIn(store.state, store.botTurns);
     status.keepIn(store.state);
+    this.unfollow = status.followShared(store.state);
     this.queue = new ChatScheduler(settingOf(opts.bot, 'maxConcurrentAnswers'), (err) =>
       log.log('error', 'runtime.task_failed', { error: errorMessage(err) }),
     );
@@ -287,6 +289,7 @@ export class BotPipeline {
     // What is left in the chats' lines is another process's to answer now, not after the leases run out.
     await this.shared?.releaseAll();
     await this.desk.closeAll();
+    this.unfollow();
     this.setup.close();
     await (this.store.close ? this.store.close() : this.store.state.flush());
     return { finished };
@@ -322,21 +325,4 @@ export class BotPipeline {
       off();
     }
   }
-}
-
-/** Runs of the bot's other processes, found through the chats' lines and leases. */
-function runsElsewhere(leases: ChatLeases): RunsElsewhere {
-  const askerOf = (entry: InboxEntry | undefined): string | undefined => {
-    if (!entry || entry.held) return undefined;
-    const parsed = toInboundMessage(entry.event, undefined);
-    return parsed.ok ? parsed.message.sender.openId : undefined;
-  };
-  return {
-    askerOf: async (messageId) => askerOf(await leases.entry(messageId)),
-    running: async (chatId) => {
-      const entry = await leases.running(chatId);
-      const asker = askerOf(entry);
-      return entry && asker !== undefined ? { messageId: entry.messageId, askerOpenId: asker } : undefined;
-    },
-  };
 }

@@ -17,6 +17,9 @@ const STATE_NOTICE = 'state store unreachable';
  * message, a notice for the owner) and what happens to each message. Every change is logged and
  * published once; a repeat of the same state is not news.
  */
+/** How often a bot on a shared store reads what other processes changed of its status. */
+const SHARED_STATUS_MS = 5_000;
+
 export class BotStatusReporter {
   private status: BotStatus;
   private state: BotRecord | undefined;
@@ -80,6 +83,26 @@ export class BotStatusReporter {
     this.status = { ...this.status, lastMessageAt: at };
     this.state?.update({ lastMessageAt: at });
     this.publish();
+  }
+
+  /**
+   * Where several processes share the record, "last message" is the app's: a message that reached
+   * another process counts too (read every SHARED_STATUS_MS). Returns the way to stop.
+   */
+  followShared(state: BotRecord): () => void {
+    const read = state.lastMessageShared?.bind(state);
+    if (!read) return () => undefined;
+    const timer = setInterval(() => {
+      read().then(
+        (at) => {
+          if (at !== undefined && at > (this.status.lastMessageAt ?? 0)) this.lastMessage(at);
+        },
+        // Unreachable: the status says so already.
+        () => undefined,
+      );
+    }, SHARED_STATUS_MS);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Keeps "last message" in the bot's state file, starting from what an earlier run left. */

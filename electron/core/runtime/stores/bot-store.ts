@@ -28,11 +28,21 @@ export interface BotStore {
    * absent for the files of one process, whose own chat queue keeps each chat in order.
    */
   readonly leases?: ChatLeases;
+  /** The loop guard's counts, where several processes share the store (else kept in `state`). */
+  readonly botTurns?: BotTurns;
   /**
    * The app's tool approvals, when several processes share the store (runtime/approvals/shared-approvals.ts):
    * a card's click on any of them reaches the one whose agent waits. Absent for the files of one process.
    */
   readonly approvals?: SharedApprovals;
+}
+
+/** The bot-loop guard's counts per chat (runtime/intake/gate.ts). */
+export interface BotTurns {
+  /** A person spoke in the chat: bots may be answered again. */
+  human(chatId: string): void | Promise<void>;
+  /** Counts a bot turn about to be answered; false (nothing counted) once `limit` is reached. Atomic. */
+  admit(chatId: string, limit: number): boolean | Promise<boolean>;
 }
 
 /** Message ids accepted, remembered for a day (lark/README.md §2.9: re-pushes come for up to 6 h). */
@@ -76,6 +86,8 @@ export interface BotRecord {
   update(patch: Partial<BotState>): void;
   /** Durable before it resolves: everything updated so far. */
   flush(): Promise<void>;
+  /** Where several processes share the record: the newest "last message" any of them received. */
+  lastMessageShared?(): Promise<number | undefined>;
 }
 
 /** Stop requests (the Stop button, stop words), by the message whose answer is to stop. */

@@ -184,4 +184,15 @@ describe('the Redis store', () => {
     );
     queueing.disconnect();
   });
+
+  it('tells every process of the app the newest last message any of them received', async () => {
+    const a = await open();
+    const b = await open();
+    expect(await b.state.lastMessageShared?.()).toBeUndefined();
+    a.state.update({ lastMessageAt: 2_000 });
+    await a.state.flush();
+    b.state.update({ lastMessageAt: 1_000 }); // an older one, written later: the newest stays
+    await b.state.flush();
+    expect(await b.state.lastMessageShared?.()).toBe(2_000);
+  });
 });

@@ -5,6 +5,7 @@ import type { BotStore } from '../bot-store';
 import type { ConversationBudget } from '../conversation-store';
 import { RedisApprovals, registryLiveness } from './redis-approvals';
 import type { RedisStoreContext } from './redis-context';
+import { RedisBotTurns } from './redis-bot-turns';
 import { RedisChatLeases } from './redis-chat-leases';
 import { RedisConversations } from './redis-conversations';
 import { RedisSeenMessages } from './redis-dedupe';
@@ -61,6 +62,7 @@ export async function openRedisBotStore(connections: RedisStoreConnections, opts
     inbox: new RedisInbox(ctx),
     conversations: new RedisConversations(ctx, opts.budget),
     leases: new RedisChatLeases(ctx, opts.replicaId ?? randomUUID(), opts.budget),
+    botTurns: new RedisBotTurns(ctx),
     approvals: new RedisApprovals(ctx, subscriber, opts.replicaId ?? randomUUID(), registryLiveness(client, opts.appId, opts.logger)),
     state,
     stops,

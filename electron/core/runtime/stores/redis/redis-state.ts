@@ -48,6 +48,13 @@ export class RedisBotRecord extends DebouncedRecord {
     return new RedisBotRecord(ctx, state, structuredClone(state));
   }
 
+  /** The newest "last message" any process of the app received (it only moves forward: STATE_WRITE). */
+  async lastMessageShared(): Promise<number | undefined> {
+    const raw = await guard(this.ctx.target, this.ctx.client.hget(this.ctx.keys.state, 'lastMessageAt'));
+    const at = Number(raw);
+    return raw !== null && Number.isFinite(at) ? at : undefined;
+  }
+
   /** Stops the timer; what was updated and not flushed stays unwritten (call flush first). */
   close(): void {
     this.stopTimer();
