@@ -50,6 +50,13 @@ async function countRoundTrips(redis: PrivateRedis): Promise<{ stop(): Promise<n
   };
 }
 
+async function setFsync(redis: PrivateRedis, policy: 'always' | 'everysec'): Promise<void> {
+  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  await client.config('SET', 'appendfsync', policy);
+  client.disconnect();
+}
+
 async function flush(redis: PrivateRedis): Promise<void> {
   const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await client.connect();
@@ -151,6 +158,10 @@ export async function replicasBench(): Promise<void> {
     const fileP99 = quantile(file.replyMs, 0.99);
     for (const n of [1, 2, 3])
       print(await run(`Redis, ${n} replica${n > 1 ? 's' : ''}, instant agent`, { replicas: n, redis, ...instant }), fileP99);
+    // The same with Redis flushing its append-only file once a second: what `appendfsync always` costs on this disk.
+    await setFsync(redis, 'everysec');
+    print(await run('Redis (appendfsync everysec), 1 replica, instant agent', { replicas: 1, redis, ...instant }), fileP99);
+    await setFsync(redis, 'always');
     // A 1-second agent, so answers are running when a replica dies.
     const second = { answerWords: 20, chunkChars: 6, chunkDelayMs: 50 };
     print(
