@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeCard, p2pChatIdFor } from '../../fakes/lark';
 import { type PrivateRedis, startPrivateRedis } from '../../support/redis-server';
-import { type Asked, answersTo, type Check, isApprovalCard, problems } from '../../support/replica-check';
+import { ALL_CHECKS, type Asked, answersTo, type Check, isApprovalCard, problems } from '../../support/replica-check';
 import { memberOf, Replicas, sleep, waitFor } from '../../support/replicas';
 
 /**
@@ -13,17 +13,7 @@ import { memberOf, Replicas, sleep, waitFor } from '../../support/replicas';
  * card click answered within the platform's 3 s, a dead replica's chats taken over within 10 s
  * (plus a stated margin for two busy cores).
  */
-const EVERYTHING_BUT_REFUSALS: Check[] = [
-  'unacked',
-  'unanswered',
-  'doubled',
-  'misnamed',
-  'incomplete',
-  'outOfOrder',
-  'overlapping',
-  'streaming',
-  'backwards',
-];
+const EVERYTHING_BUT_REFUSALS: Check[] = ALL_CHECKS.filter((c) => c !== 'refusals');
 /** Scheduling slack on a 2-core machine running vitest, N replicas, Redis and the fakes at once. */
 const MARGIN_MS = 2_000;
 const APPROVER = 'ou_replicaapprover000000000000001';

@@ -86,11 +86,32 @@ export interface CallLimiter {
   pause(key: string, forMs: number): void;
 }
 
+/** One timer, for the earliest time asked: a later time never puts off an earlier one. */
+export class WakeUp {
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+
+  constructor(private readonly wake: () => void) {}
+
+  at(at: number, now: number): void {
+    if (at === Infinity || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.wake();
+      },
+      Math.max(1, at - now),
+    );
+  }
+}
+
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly waiters: Waiter[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  private readonly wake = new WakeUp(() => this.pump());
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -179,7 +200,7 @@ export class RateLimiter {
       i++;
     }
     this.prune(now);
-    this.arm(next, now);
+    this.wake.at(next, now);
   }
 
   private grant(keys: readonly RateKey[], now: number): void {
@@ -216,20 +237,6 @@ export class RateLimiter {
       if (pivot > now - span) at = Math.max(at, pivot + span);
     }
     return at;
-  }
-
-  private arm(at: number, now: number): void {
-    if (at === Infinity || at >= this.timerAt) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Infinity;
-        this.pump();
-      },
-      Math.max(1, at - now),
-    );
   }
 
   /** Forgets grants older than every window, and keys with nothing left to remember (an idle bot holds nothing). */

@@ -1,31 +1,19 @@
 /** What the Redis store promises beyond the interface (bot-store.contract.test.ts): its keys, and other apps' versions of its records. */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLogger } from '@e2e/support/memory-logger';
-import { type PrivateRedis, startPrivateRedis } from '@e2e/support/redis-server';
+import { redisForFile } from '@e2e/support/redis-fixture';
 import { DEFAULT_DEDUPE_TTL_MS } from '../dedupe';
 import { openRedisBotStore, type RedisBotStore } from './redis-bot-store';
-import { type OpenedRedis, openRedisConnections } from './redis-connection';
+import { openRedisConnections } from './redis-connection';
 import { keyPrefix } from './redis-keys';
 
-let server: PrivateRedis;
-let admin: Redis;
-let connections: OpenedRedis;
+const redis = redisForFile();
 const opened: RedisBotStore[] = [];
 let app: string;
 let logger: MemoryLogger;
 let apps = 0;
 
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  admin = new Redis(server.url);
-  connections = await openRedisConnections(server.url, new MemoryLogger());
-});
-afterAll(async () => {
-  await connections.close();
-  admin.disconnect();
-  await server.dispose();
-});
 beforeEach(() => {
   app = `cli_redis_${++apps}_${Math.random().toString(36).slice(2, 8)}`;
   logger = new MemoryLogger();
@@ -35,7 +23,7 @@ afterEach(async () => {
 });
 
 async function open(): Promise<RedisBotStore> {
-  const store = await openRedisBotStore(connections, { appId: app, logger });
+  const store = await openRedisBotStore(redis.connections, { appId: app, logger });
   opened.push(store);
   return store;
 }
@@ -47,14 +35,14 @@ describe('the Redis store', () => {
     const store = await open();
     await store.dedupe.add('om_1');
     await store.inbox.put(entry);
-    await admin.hset(key('inbox'), 'om_bad', 'not json');
+    await redis.admin.hset(key('inbox'), 'om_bad', 'not json');
     await store.inbox.list();
     await store.conversations.record('chat:oc_1', [{ role: 'user', text: 'hi', messageId: 'om_1' }]);
     await store.conversations.record('thread:{odd}', [{ role: 'user', text: 'hi', messageId: 'om_2' }]);
     store.state.update({ lastMessageAt: 1, botTurns: { oc_1: 1 } });
     await store.state.flush();
     await store.stops.request('om_1');
-    const keys = (await admin.keys('*')).filter((k) => k.includes(app));
+    const keys = (await redis.admin.keys('*')).filter((k) => k.includes(app));
     expect(keys.length).toBeGreaterThanOrEqual(7);
     // Redis hashes the text between the first `{` and the next `}`: for every key, the app id.
     expect(keys.filter((k) => k.slice(k.indexOf('{') + 1, k.indexOf('}')) !== app)).toEqual([]);
@@ -69,13 +57,13 @@ describe('the Redis store', () => {
   it('lets Redis expire a seen id after the retention, and keeps a stop request only for its window', async () => {
     const store = await open();
     await store.dedupe.add('om_1');
-    const ttl = await admin.pttl(key('seen:om_1'));
+    const ttl = await redis.admin.pttl(key('seen:om_1'));
     expect(ttl).toBeGreaterThan(DEFAULT_DEDUPE_TTL_MS - 60_000);
     expect(ttl).toBeLessThanOrEqual(DEFAULT_DEDUPE_TTL_MS);
-    expect(JSON.parse((await admin.get(key('seen:om_1')))!)).toMatchObject({ version: 1, id: 'om_1' });
+    expect(JSON.parse((await redis.admin.get(key('seen:om_1')))!)).toMatchObject({ version: 1, id: 'om_1' });
     await store.stops.request('om_1');
-    expect(await admin.pttl(key('stop:om_1'))).toBeGreaterThan(0);
-    expect(await admin.pttl(key('stop:om_1'))).toBeLessThanOrEqual(30_000);
+    expect(await redis.admin.pttl(key('stop:om_1'))).toBeGreaterThan(0);
+    expect(await redis.admin.pttl(key('stop:om_1'))).toBeLessThanOrEqual(30_000);
   });
 
   it('writes every record with its format version', async () => {
@@ -84,28 +72,28 @@ describe('the Redis store', () => {
     await store.conversations.record('chat:oc_1', [{ role: 'user', text: 'hi', messageId: 'om_1' }]);
     store.state.update({ lastMessageAt: 3, botTurns: { oc_1: 2 } });
     await store.state.flush();
-    expect(JSON.parse((await admin.hget(key('inbox'), 'om_1'))!)).toMatchObject({ version: 1, messageId: 'om_1' });
-    expect(JSON.parse((await admin.lindex(key('conv:chat:oc_1'), 0))!)).toMatchObject({ version: 1, t: 'turn', text: 'hi' });
-    expect(await admin.hgetall(key('state'))).toEqual({ record: '{"version":1}', lastMessageAt: '3', 'botTurns:oc_1': '2' });
+    expect(JSON.parse((await redis.admin.hget(key('inbox'), 'om_1'))!)).toMatchObject({ version: 1, messageId: 'om_1' });
+    expect(JSON.parse((await redis.admin.lindex(key('conv:chat:oc_1'), 0))!)).toMatchObject({ version: 1, t: 'turn', text: 'hi' });
+    expect(await redis.admin.hgetall(key('state'))).toEqual({ record: '{"version":1}', lastMessageAt: '3', 'botTurns:oc_1': '2' });
   });
 
   it('sets aside an inbox entry written by a newer app, as it was, instead of dropping or overwriting it', async () => {
     const store = await open();
     const newer = JSON.stringify({ ...entry, version: 99, shape: 'unknown to us' });
-    await admin.hset(key('inbox'), 'om_1', newer);
+    await redis.admin.hset(key('inbox'), 'om_1', newer);
     await store.inbox.put({ ...entry, messageId: 'om_2' });
     expect((await store.inbox.list()).map((e) => e.messageId)).toEqual(['om_2']);
-    expect(await admin.hgetall(key('aside:inbox'))).toEqual({ om_1: newer });
+    expect(await redis.admin.hgetall(key('aside:inbox'))).toEqual({ om_1: newer });
     expect(logger.records).toContainEqual(expect.objectContaining({ event: 'inbox.corrupt_entry', reason: 'newer' }));
     // Set aside again later (a second bad entry of the same message): the first is kept beside it.
-    await admin.hset(key('inbox'), 'om_1', 'damaged');
+    await redis.admin.hset(key('inbox'), 'om_1', 'damaged');
     await store.inbox.list();
-    expect(await admin.hgetall(key('aside:inbox'))).toEqual({ om_1: newer, 'om_1#2': 'damaged' });
+    expect(await redis.admin.hgetall(key('aside:inbox'))).toEqual({ om_1: newer, 'om_1#2': 'damaged' });
   });
 
   it('sets aside a state record written by a newer app and starts afresh, at open and when one appears later', async () => {
     const newerRecord = JSON.stringify({ version: 99, approvalCards: 'a shape unknown to us' });
-    await admin.hset(key('state'), { record: newerRecord, 'botTurns:oc_1': '5' });
+    await redis.admin.hset(key('state'), { record: newerRecord, 'botTurns:oc_1': '5' });
     const store = await open();
     expect(store.state.current).toEqual({ botTurns: {} });
     expect(logger.records).toContainEqual(
@@ -113,56 +101,56 @@ describe('the Redis store', () => {
     );
     store.state.update({ botTurns: { oc_2: 1 } });
     await store.state.flush();
-    expect(await admin.hgetall(key('state'))).toEqual({ record: '{"version":1}', 'botTurns:oc_2': '1' });
+    expect(await redis.admin.hgetall(key('state'))).toEqual({ record: '{"version":1}', 'botTurns:oc_2': '1' });
 
     // A newer app writes while this one runs: its record is set aside too, not overwritten.
-    await admin.hset(key('state'), 'record', newerRecord);
+    await redis.admin.hset(key('state'), 'record', newerRecord);
     store.state.update({ botTurns: { oc_2: 2 } });
     await store.state.flush();
-    const aside = Object.entries(await admin.hgetall(key('aside:state'))).map(([field, v]) => [field, JSON.parse(v) as unknown]);
+    const aside = Object.entries(await redis.admin.hgetall(key('aside:state'))).map(([field, v]) => [field, JSON.parse(v) as unknown]);
     expect(Object.fromEntries(aside)).toEqual({
       state: { record: newerRecord, 'botTurns:oc_1': '5' },
       'state#2': { record: newerRecord, 'botTurns:oc_2': '1' },
     });
-    expect(await admin.hgetall(key('state'))).toEqual({ record: '{"version":1}', 'botTurns:oc_2': '2' });
+    expect(await redis.admin.hgetall(key('state'))).toEqual({ record: '{"version":1}', 'botTurns:oc_2': '2' });
   });
 
   it('sets aside a damaged state record and starts afresh', async () => {
-    await admin.hset(key('state'), { record: '{"version":1}', 'botTurns:oc_1': 'many' });
+    await redis.admin.hset(key('state'), { record: '{"version":1}', 'botTurns:oc_1': 'many' });
     const store = await open();
     expect(store.state.current).toEqual({ botTurns: {} });
-    expect(await admin.exists(key('state'))).toBe(0);
-    expect(await admin.hlen(key('aside:state'))).toBe(1);
+    expect(await redis.admin.exists(key('state'))).toBe(0);
+    expect(await redis.admin.hlen(key('aside:state'))).toBe(1);
   });
 
   it('sets aside a conversation a newer app wrote in, and remembers afresh', async () => {
     const store = await open();
     await store.conversations.record('chat:oc_1', [{ role: 'user', text: 'mine', messageId: 'om_1' }]);
     const theirs = JSON.stringify({ version: 99, t: 'turn', role: 'user', text: 'from the future', at: 2 });
-    await admin.rpush(key('conv:chat:oc_1'), theirs);
+    await redis.admin.rpush(key('conv:chat:oc_1'), theirs);
     expect(await store.conversations.history('chat:oc_1')).toEqual([]);
-    const [aside] = Object.values(await admin.hgetall(key('aside:conv')));
+    const [aside] = Object.values(await redis.admin.hgetall(key('aside:conv')));
     expect((JSON.parse(aside!) as string[])[1]).toBe(theirs);
     expect(logger.records).toContainEqual(expect.objectContaining({ event: 'conversation.newer_format', conversation: 'chat:oc_1' }));
 
     // Found by a record first: set aside in the same script, before the turn is added.
-    await admin.rpush(key('conv:chat:oc_2'), theirs);
+    await redis.admin.rpush(key('conv:chat:oc_2'), theirs);
     await store.conversations.record('chat:oc_2', [{ role: 'user', text: 'now', messageId: 'om_2' }]);
     expect(await store.conversations.history('chat:oc_2')).toEqual([{ role: 'user', text: 'now' }]);
-    expect(await admin.hlen(key('aside:conv'))).toBe(2);
+    expect(await redis.admin.hlen(key('aside:conv'))).toBe(2);
   });
 
   it('reads a turn stored without a version as version 1, and skips one it cannot read', async () => {
     const store = await open();
-    await admin.rpush(key('conv:chat:oc_1'), JSON.stringify({ t: 'turn', role: 'user', text: 'old', at: 1 }), '{torn');
+    await redis.admin.rpush(key('conv:chat:oc_1'), JSON.stringify({ t: 'turn', role: 'user', text: 'old', at: 1 }), '{torn');
     expect(await store.conversations.history('chat:oc_1')).toEqual([{ role: 'user', text: 'old' }]);
     expect(logger.records).toContainEqual(expect.objectContaining({ event: 'conversation.lines_skipped', count: 1 }));
   });
 
   it('serves many bots over one subscriber connection, each hearing its own app’s requests, and closing one leaves the rest', async () => {
-    const other = await openRedisConnections(server.url, new MemoryLogger());
+    const other = await openRedisConnections(redis.server.url, new MemoryLogger());
     const ids = Array.from({ length: 12 }, (_, i) => `${app}_${i}`);
-    const here = await Promise.all(ids.map((appId) => openRedisBotStore(connections, { appId, logger })));
+    const here = await Promise.all(ids.map((appId) => openRedisBotStore(redis.connections, { appId, logger })));
     const there = await Promise.all(ids.map((appId) => openRedisBotStore(other, { appId, logger })));
     const heard = ids.map(() => vi.fn());
     here.forEach((store, i) => store.stops.watch('om_1', heard[i]!));
@@ -172,14 +160,14 @@ describe('the Redis store', () => {
     await there[5]!.stops.request('om_1');
     await vi.waitFor(() => expect(heard[5]).toHaveBeenCalledTimes(1));
     expect(heard.map((h) => h.mock.calls.length)).toEqual(ids.map((_, i) => (i === 3 || i === 5 ? 1 : 0)));
-    expect(connections.subscriber.listenerCount('message')).toBe(1);
+    expect(redis.connections.subscriber.listenerCount('message')).toBe(1);
     for (const store of [...here.slice(1), ...there]) await store.close();
     await other.close();
   });
 
   it('refuses a command connection that would queue while Redis is away', async () => {
-    const queueing = new Redis(server.url, { lazyConnect: true });
-    await expect(openRedisBotStore({ client: queueing, subscriber: connections.subscriber }, { appId: app, logger })).rejects.toThrow(
+    const queueing = new Redis(redis.server.url, { lazyConnect: true });
+    await expect(openRedisBotStore({ client: queueing, subscriber: redis.connections.subscriber }, { appId: app, logger })).rejects.toThrow(
       /enableOfflineQueue: false/,
     );
     queueing.disconnect();

@@ -1,33 +1,19 @@
 /** Chat leases in Redis (bot-store.ts `ChatLeases`): one process per chat, in order, fenced writes, takeover. */
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLogger } from '@e2e/support/memory-logger';
-import { type PrivateRedis, startPrivateRedis } from '@e2e/support/redis-server';
+import { redisForFile } from '@e2e/support/redis-fixture';
 import { ChatLeaseLost, type ChatLease } from '../bot-store';
 import type { InboxEntry } from '../inbox';
 import { fenceCalls } from '../../answer/fenced-api';
 import { LEASE_MS } from './redis-chat-leases';
 import { openRedisBotStore, type RedisBotStore } from './redis-bot-store';
-import { type OpenedRedis, openRedisConnections } from './redis-connection';
 
-let server: PrivateRedis;
-let admin: Redis;
-let connections: OpenedRedis;
+const redis = redisForFile();
 const opened: RedisBotStore[] = [];
 let app: string;
 let apps = 0;
 
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  admin = new Redis(server.url);
-  connections = await openRedisConnections(server.url, new MemoryLogger());
-});
-afterAll(async () => {
-  await connections.close();
-  admin.disconnect();
-  await server.dispose();
-});
 beforeEach(() => {
   app = `cli_lease_${++apps}_${Math.random().toString(36).slice(2, 8)}`;
 });
@@ -38,7 +24,7 @@ afterEach(async () => {
 
 /** One process's view of the app's store (`replicaId` names it in its leases). */
 async function replica(replicaId: string): Promise<RedisBotStore & { leases: NonNullable<RedisBotStore['leases']> }> {
-  const store = await openRedisBotStore(connections, { appId: app, logger: new MemoryLogger(), replicaId });
+  const store = await openRedisBotStore(redis.connections, { appId: app, logger: new MemoryLogger(), replicaId });
   opened.push(store);
   if (!store.leases) throw new Error('the Redis store has chat leases');
   return store as RedisBotStore & { leases: NonNullable<RedisBotStore['leases']> };
@@ -69,7 +55,7 @@ describe('chat leases in Redis', () => {
     await a.inbox.put(message('om_1', 'oc_1', 100));
     const lease = await claimed(a, 'oc_1');
     expect(await b.leases.claim('oc_1')).toBeUndefined();
-    expect(await admin.get(`kocoro:{${app}}:lease:oc_1`)).toMatch(/^a\/\d+$/);
+    expect(await redis.admin.get(`kocoro:{${app}}:lease:oc_1`)).toMatch(/^a\/\d+$/);
     await lease.release();
     expect((await claimed(b, 'oc_1')).valid()).toBe(true);
   });
@@ -110,7 +96,7 @@ describe('chat leases in Redis', () => {
     await a.inbox.put(entry);
     const old = await claimed(a, 'oc_1');
     // The lease ran out (a pause, a cut) and b took the chat.
-    await admin.del(`kocoro:{${app}}:lease:oc_1`);
+    await redis.admin.del(`kocoro:{${app}}:lease:oc_1`);
     const current = await claimed(b, 'oc_1');
 
     await expect(old.inbox.put({ ...entry, reply: { cards: [{ cardId: 'c_old', createdAt: 1 }] } })).rejects.toBeInstanceOf(ChatLeaseLost);
@@ -167,7 +153,7 @@ describe('chat leases in Redis', () => {
   it('puts entries stored before chats had lines into their lines', async () => {
     const a = await replica('a');
     const entry = message('om_1', 'oc_1', 100);
-    await admin.hset(`kocoro:{${app}}:inbox`, 'om_1', JSON.stringify({ version: 1, ...entry }));
+    await redis.admin.hset(`kocoro:{${app}}:inbox`, 'om_1', JSON.stringify({ version: 1, ...entry }));
     expect(await a.leases.claim('oc_1')).toBeUndefined();
     await a.leases.line(await a.inbox.list());
     expect((await (await claimed(a, 'oc_1')).next())?.messageId).toBe('om_1');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '@core/log/error-message';
 import type { Logger } from '@core/log/logger';
-import { ARRIVAL_MARGIN_MS, type CallLimiter, type RateKey, RateLimiter } from '@core/lark/rate-limiter';
+import { ARRIVAL_MARGIN_MS, type CallLimiter, type RateKey, RateLimiter, WakeUp } from '@core/lark/rate-limiter';
 import { keyPrefix } from './redis-keys';
 import { runScript, type StoreScript } from './redis-scripts';
 
@@ -137,8 +137,7 @@ export class RedisRateLimiter implements CallLimiter {
   private readonly waiters: Waiter[] = [];
   private pumping = false;
   private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  private readonly wake = new WakeUp(() => void this.pump());
   private readonly local: RateLimiter;
   private readonly now: () => number;
   /** Redis could not be reached (or refused the script): the local limiter paces the calls meanwhile. */
@@ -213,25 +212,11 @@ export class RedisRateLimiter implements CallLimiter {
           for (const key of taken.full) blocked.add(key);
           next = Math.min(next, waiter.notBefore);
         }
-        this.arm(next);
+        this.wake.at(next, this.now());
       } while (this.again);
     } finally {
       this.pumping = false;
     }
-  }
-
-  private arm(at: number): void {
-    if (at === Infinity || at >= this.timerAt) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Infinity;
-        void this.pump();
-      },
-      Math.max(1, at - this.now()),
-    );
   }
 
   /** One attempt, never queued: granted under every key (0), or how long to wait and which keys are full. */

@@ -2,34 +2,20 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BotConfig } from '@shared/config-schema';
 import { MemoryLogger } from '@e2e/support/memory-logger';
-import { type PrivateRedis, startPrivateRedis } from '@e2e/support/redis-server';
+import { redisForFile } from '@e2e/support/redis-fixture';
 import { type StateBackend, StateUnavailable } from '../state-backend';
-import { type OpenedRedis, openRedisConnections } from './redis-connection';
 import { MAX_REPLICAS_PER_APP, readReplicas, ReplicaRegistry, type ReplicaRegistryOptions, replicasKey } from './redis-replicas';
 import { openRedisState } from './redis-state-backend';
 
-let server: PrivateRedis;
-let admin: Redis;
-let connections: OpenedRedis;
+const redis = redisForFile();
 let app: string;
 let apps = 0;
 let logger: MemoryLogger;
 const registries: ReplicaRegistry[] = [];
 
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  admin = new Redis(server.url);
-  connections = await openRedisConnections(server.url, new MemoryLogger());
-});
-afterAll(async () => {
-  await connections.close();
-  admin.disconnect();
-  await server.dispose();
-});
 beforeEach(() => {
   app = `cli_replicas_${++apps}_${Math.random().toString(36).slice(2, 8)}`;
   logger = new MemoryLogger();
@@ -42,7 +28,7 @@ const SINCE = '2026-12-03T10:00:00.000Z';
 
 function registry(id: string, opts: Partial<ReplicaRegistryOptions> = {}): ReplicaRegistry {
   const r = new ReplicaRegistry({
-    client: connections.client,
+    client: redis.connections.client,
     appId: app,
     me: { id, host: `host-${id}`, pid: 100, since: SINCE },
     logger,
@@ -54,14 +40,14 @@ function registry(id: string, opts: Partial<ReplicaRegistryOptions> = {}): Repli
 
 /** Redis's own clock, in ms. */
 async function redisNow(): Promise<number> {
-  const [s, us] = await admin.time();
+  const [s, us] = await redis.admin.time();
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 }
 
 /** An entry written behind the registry's back: another process, seen `agoMs` before Redis's now. */
 async function writeEntry(id: string, agoMs: number): Promise<void> {
   const seenAt = (await redisNow()) - agoMs;
-  await admin.hset(replicasKey(app), id, JSON.stringify({ version: 1, id, host: 'elsewhere', pid: 7, since: SINCE, seenAt }));
+  await redis.admin.hset(replicasKey(app), id, JSON.stringify({ version: 1, id, host: 'elsewhere', pid: 7, since: SINCE, seenAt }));
 }
 
 describe('the replica registry', () => {
@@ -71,7 +57,7 @@ describe('the replica registry', () => {
     await a.register();
     const after = await redisNow();
     expect(replicasKey(app)).toBe(`kocoro:{${app}}:replicas`);
-    const raw = await admin.hgetall(replicasKey(app));
+    const raw = await redis.admin.hgetall(replicasKey(app));
     expect(Object.keys(raw)).toEqual(['a']);
     const entry = JSON.parse(raw.a!) as Record<string, unknown>;
     expect(entry).toMatchObject({ version: 1, id: 'a', host: 'host-a', pid: 100, since: SINCE });
@@ -83,10 +69,10 @@ describe('the replica registry', () => {
     const reader = registry('a');
     expect((await reader.alive()).map((r) => r.id)).toEqual(['a']);
     await reader.close();
-    expect(await admin.hexists(replicasKey(app), 'a')).toBe(1);
+    expect(await redis.admin.hexists(replicasKey(app), 'a')).toBe(1);
 
     await a.close();
-    expect(await admin.exists(replicasKey(app))).toBe(0);
+    expect(await redis.admin.exists(replicasKey(app))).toBe(0);
     expect(await a.alive()).toEqual([]);
   });
 
@@ -108,7 +94,7 @@ describe('the replica registry', () => {
     expect(await a.forget('a')).toBe(false);
     expect(await a.forget('b')).toBe(true);
     expect(await a.gone()).toEqual([]);
-    expect(await admin.hexists(replicasKey(app), 'b')).toBe(0);
+    expect(await redis.admin.hexists(replicasKey(app), 'b')).toBe(0);
   });
 
   it('prunes entries gone for longer than the prune time at the next heartbeat, and keeps recently gone ones', async () => {
@@ -116,8 +102,8 @@ describe('the replica registry', () => {
     await writeEntry('just-gone', 20_000);
     const a = registry('a');
     await a.register();
-    expect(await admin.hkeys(replicasKey(app))).toEqual(expect.arrayContaining(['a', 'just-gone']));
-    expect(await admin.hexists(replicasKey(app), 'long-gone')).toBe(0);
+    expect(await redis.admin.hkeys(replicasKey(app))).toEqual(expect.arrayContaining(['a', 'just-gone']));
+    expect(await redis.admin.hexists(replicasKey(app), 'long-gone')).toBe(0);
     expect((await a.gone()).map((r) => r.id)).toEqual(['just-gone']);
     expect((await a.alive()).map((r) => r.id)).toEqual(['a']);
   });
@@ -128,7 +114,7 @@ describe('the replica registry', () => {
     const fiftieth = registry('fiftieth');
     await fiftieth.register();
     expect(await fiftieth.isAlive('fiftieth')).toBe(true);
-    expect(await readReplicas(connections.client, app).then((s) => s.alive.length)).toBe(MAX_REPLICAS_PER_APP - 1);
+    expect(await readReplicas(redis.connections.client, app).then((s) => s.alive.length)).toBe(MAX_REPLICAS_PER_APP - 1);
     await registry('almost').register();
 
     const extra = registry('extra');
@@ -141,17 +127,21 @@ describe('the replica registry', () => {
     expect((refused as Error).message).toMatch(
       /already has 50 live replicas on this state store, and the platform allows at most 50 long connections per app \(lark\/README\.md §2\.11\)/,
     );
-    expect(await admin.hexists(replicasKey(app), 'extra')).toBe(0);
+    expect(await redis.admin.hexists(replicasKey(app), 'extra')).toBe(0);
     // One leaves: the next one gets its place.
-    await admin.hdel(replicasKey(app), 'other-0');
+    await redis.admin.hdel(replicasKey(app), 'other-0');
     await extra.register();
     expect(await extra.isAlive('extra')).toBe(true);
   });
 
   it('skips an entry it cannot read (logged once), and never counts it', async () => {
-    await admin.hset(replicasKey(app), 'damaged', '{not json');
-    await admin.hset(replicasKey(app), 'partial', JSON.stringify({ id: 'partial', host: 'h', since: SINCE, seenAt: await redisNow() }));
-    await admin.hset(
+    await redis.admin.hset(replicasKey(app), 'damaged', '{not json');
+    await redis.admin.hset(
+      replicasKey(app),
+      'partial',
+      JSON.stringify({ id: 'partial', host: 'h', since: SINCE, seenAt: await redisNow() }),
+    );
+    await redis.admin.hset(
       replicasKey(app),
       'renamed',
       JSON.stringify({ id: 'other', host: 'h', pid: 1, since: SINCE, seenAt: await redisNow() }),
@@ -167,12 +157,12 @@ describe('the replica registry', () => {
 
   it('reads a newer Kocoro’s entry (more fields, a higher version) as the live replica it is', async () => {
     const seenAt = await redisNow();
-    await admin.hset(
+    await redis.admin.hset(
       replicasKey(app),
       'next',
       JSON.stringify({ version: 2, id: 'next', host: 'h', pid: 9, since: SINCE, seenAt, zone: 'b' }),
     );
-    expect(await readReplicas(connections.client, app)).toMatchObject({
+    expect(await readReplicas(redis.connections.client, app)).toMatchObject({
       alive: [{ id: 'next', host: 'h', pid: 9, since: SINCE, seenAt }],
       gone: [],
     });
@@ -191,7 +181,7 @@ describe('the Redis state backend: several processes per app', () => {
   });
 
   async function startProcess(): Promise<StateBackend> {
-    const backend = await openRedisState(server.url, new MemoryLogger());
+    const backend = await openRedisState(redis.server.url, new MemoryLogger());
     backends.push(backend);
     return backend;
   }
@@ -212,7 +202,7 @@ describe('the Redis state backend: several processes per app', () => {
     // Both use the same state: what one stores the other sees.
     await a.dedupe.add('om_1');
     expect(await b.dedupe.has('om_1')).toBe(true);
-    expect(await admin.exists(`kocoro:{${app}}:holder`)).toBe(0);
+    expect(await redis.admin.exists(`kocoro:{${app}}:holder`)).toBe(0);
 
     await b.close!();
     expect(await ids(first)).toEqual([first.replica!.id]);
