@@ -3,7 +3,9 @@
  * per line on stdout. With `--ui PORT` it also serves the Kocoro UI on 127.0.0.1 and prints a
  * one-time sign-in link on stderr (never in the JSON log stream, which is often collected):
  * `UI: http://127.0.0.1:PORT/#code=…`. `--link` asks the running one for another
- * (server/link-socket.ts). The session token itself is never printed.
+ * (server/link-socket.ts). The session token itself is never printed. With `--webhook [HOST:]PORT`
+ * the bots set to receive by webhook take the platform's requests there (core/webhook/server.ts),
+ * each at `/webhook/<bot id>`, printed on stderr: `Webhook: http://HOST:PORT/webhook/<bot id>`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,10 +24,14 @@ import { LinkUnavailable, linkSocketPath, requestLink, serveLinkSocket } from '.
 import { startUiServer, type UiServer } from './server/ui-server';
 import { errorMessage } from './core/log/error-message';
 import { chooseState } from './core/boot/state-option';
+import { createJsonLineLogger } from './core/log/logger';
+import { WebhookServer } from './core/webhook/server';
+import { parseListen } from './core/webhook/listen-address';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui PORT] [--metrics PORT] [--state URL]
+                            [--webhook [HOST:]PORT]
        npm run headless -- --check [--config FILE] [--data-dir DIR]
        npm run headless -- --link [--data-dir DIR]
 
@@ -39,6 +45,10 @@ const USAGE = `Usage: npm run headless -- [--config FILE] [--data-dir DIR] [--ui
   --state URL       keep the bots' state in Redis (redis://host:port/db, rediss://…, or a unix
                     socket path; also KOCORO_STATE, or "state" in the config file) instead of files
                     in the data dir
+  --webhook [HOST:]PORT
+                    take the events and card callbacks of the bots whose "receive" is "webhook" on
+                    http://HOST:PORT/webhook/<bot id> (HOST default 127.0.0.1, behind an HTTPS
+                    reverse proxy; 0 picks a free port; each bot's address is printed on stderr)
   --check           check each bot's setup on the Open Platform (credentials, Bot capability,
                     permissions, events and callback, published version, another program on the
                     app's connection), print the report and exit: 1 when something blocks a bot
@@ -69,6 +79,14 @@ function portProblem(flag: string, port: number, err: unknown): string {
   throw err;
 }
 
+/** Why `--webhook` could not listen, in words; anything but an address problem is rethrown. */
+function listenProblem(flag: string, at: { host: string; port: number }, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `${flag} ${at.host}:${at.port}: ${at.host} is not an address of this machine`;
+  return portProblem(flag, at.port, err);
+}
+
 function readVersion(): string {
   try {
     return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
@@ -87,6 +105,7 @@ async function main(): Promise<number> {
         ui: { type: 'string' },
         metrics: { type: 'string' },
         state: { type: 'string' },
+        webhook: { type: 'string' },
         check: { type: 'boolean' },
         link: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -102,7 +121,13 @@ async function main(): Promise<number> {
   }
   const configPath = args.values.config;
   if (args.values.link) {
-    if (configPath !== undefined || args.values.ui !== undefined || args.values.metrics !== undefined || args.values.check)
+    if (
+      configPath !== undefined ||
+      args.values.ui !== undefined ||
+      args.values.metrics !== undefined ||
+      args.values.webhook !== undefined ||
+      args.values.check
+    )
       return fail('--link takes only --data-dir', true);
     return printNewLink(path.resolve(args.values['data-dir'] ?? defaultDataDir()));
   }
@@ -124,6 +149,14 @@ async function main(): Promise<number> {
     if (metricsPort === null) return fail(`--metrics: "${args.values.metrics}" is not a port (0-65535; 0 picks a free one)`, true);
   }
 
+  let webhookAt: { host: string; port: number } | null = null;
+  if (args.values.webhook !== undefined) {
+    webhookAt = parseListen(args.values.webhook);
+    if (webhookAt === null)
+      return fail(`--webhook: "${args.values.webhook}" is not [HOST:]PORT (e.g. 8080, 0.0.0.0:8080, [::1]:8080)`, true);
+    if (args.values.check) return fail('--check takes no --webhook', true);
+  }
+
   const redactor = new SecretRedactor();
   let config: ConfigFile | undefined;
   if (configPath !== undefined) {
@@ -138,6 +171,20 @@ async function main(): Promise<number> {
   const state = chooseState({ flag: args.values.state, env: process.env.KOCORO_STATE, config: config?.state });
   if ('problem' in state) return fail(state.problem, true);
 
+  // Bound before the bots start, so they can register; logged like the rest (one JSON object per line).
+  let webhook: WebhookServer | undefined;
+  if (webhookAt !== null) {
+    try {
+      webhook = await WebhookServer.start({
+        ...webhookAt,
+        logger: createJsonLineLogger((line) => process.stdout.write(line), redactor),
+        onRegister: (_botId, url) => process.stderr.write(`Webhook: ${url}\n`),
+      });
+    } catch (err) {
+      return fail(listenProblem('--webhook', webhookAt, err));
+    }
+  }
+
   const dataDir = path.resolve(args.values['data-dir'] ?? defaultDataDir());
   let kocoro: RunningKocoro;
   try {
@@ -151,6 +198,7 @@ async function main(): Promise<number> {
       openVault: (logger) => FileVault.open(path.join(dataDir, 'secrets.json'), { logger }),
       ...(config && configPath !== undefined ? { config: { file: path.resolve(configPath), content: config } } : {}),
       ...accountsHostsFromEnv(),
+      ...(webhook ? { runtime: { webhook }, webhookEvidence: (botId: string) => webhook?.evidence(botId) } : {}),
       ...(state.kind === 'redis'
         ? {
             // Loaded only when asked for: a process that keeps its state in files never loads the Redis client.
@@ -163,6 +211,7 @@ async function main(): Promise<number> {
     });
   } catch (err) {
     // Another Kocoro (the desktop app, another headless run) uses this folder: nothing was changed.
+    await webhook?.close(0);
     if (err instanceof DataDirBusy) {
       process.stderr.write(`${err.message}\n`);
       return 3;
@@ -170,6 +219,12 @@ async function main(): Promise<number> {
     throw err;
   }
   const { service, logger } = kocoro;
+  if (webhook) {
+    const listener = webhook;
+    // Closed first: no new requests while the bots finish.
+    kocoro.onStop(() => listener.close());
+    logger.log('info', 'webhook.listening', { url: listener.origin, port: listener.port });
+  }
   if (args.values.check) return checkAll(kocoro);
 
   let ui: UiServer | null = null;

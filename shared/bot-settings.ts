@@ -129,6 +129,13 @@ export const liveSettings = {
 
 /** Written in the config file (or the app's store): taken when the bot starts. */
 export const startSettings = {
+  /**
+   * How the platform's events and card callbacks reach the bot: the long connection it opens
+   * (`long-connection`, no public URL needed), or HTTP requests to Kocoro's request URL
+   * (`webhook`: a server, `npm run headless -- --webhook`; needs the Encrypt Key and the
+   * Verification Token).
+   */
+  receive: value(z.enum(['long-connection', 'webhook']), 'long-connection'),
   /** How old a message must be, in minutes, to count as late (`backlog`). */
   backlogAfterMinutes: value(z.number().int().min(1), 10),
   /** Files people send: kept only for agents that open local files, within a quota and a retention. */

@@ -83,6 +83,8 @@ export const botSchema = z
     appId: appIdSchema,
     appSecret: secretSchema.min(1, 'must not be empty'),
     encryptKey: secretSchema.optional(),
+    /** Events & Callbacks → Encryption Strategy: checked on every request in webhook mode (`receive`). */
+    verificationToken: secretSchema.optional(),
     agentId: idSchema,
     displayName: z.string().optional(),
     domain: httpUrlSchema.optional(),

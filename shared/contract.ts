@@ -7,11 +7,12 @@
  * Pure: no Node, no Electron, no DOM. Secrets travel only UI → core; views carry `hasX` flags.
  */
 import { z } from 'zod';
-import { liveSettings, liveViewShape, optionalShape } from './bot-settings';
+import { liveSettings, liveViewShape, optionalShape, startSettings } from './bot-settings';
 import { platformSchema } from './config-schema';
 import { isMethodName } from './contract-names';
 import { APP_ID_PATTERN, APP_ID_RULE, idSchema } from './ids';
 import { kocoroStateDirSchema, providerTypes, providerUnion } from './providers';
+import { publicUrlSchema } from './webhook';
 
 // ---------- shared pieces ----------
 
@@ -44,7 +45,8 @@ export const botStatusSchema = z.object({
 
 /** One item of a bot's setup check (README "Setup check"): what was checked, and when it fails what to click. */
 export const setupItemSchema = z.object({
-  id: z.enum(['credentials', 'bot', 'scopes', 'events', 'callback', 'version', 'connections', 'exposure']),
+  /** `requests`: webhook bots only, what the request URL has received from the platform (shared/webhook.ts). */
+  id: z.enum(['credentials', 'bot', 'scopes', 'events', 'callback', 'version', 'connections', 'requests', 'exposure']),
   state: z.enum(['ok', 'problem', 'unknown']),
   /** The bot cannot receive or answer messages until this is fixed. */
   blocking: z.boolean(),
@@ -124,6 +126,10 @@ export const agentInputSchema = z.object({
 
 // ---------- bots ----------
 
+/** `long-connection` or `webhook` (shared/bot-settings.ts `receive`). */
+export const receiveSchema = startSettings.receive.schema;
+export type ReceiveMode = z.output<typeof receiveSchema>;
+
 /** `access` with every default filled in (see shared/bot-settings.ts). */
 export const accessViewSchema = liveViewShape.access;
 
@@ -142,7 +148,10 @@ export const botViewSchema = z.object({
   enabled: z.boolean(),
   hasAppSecret: z.boolean(),
   hasEncryptKey: z.boolean(),
+  hasVerificationToken: z.boolean(),
   managedBy: managedBySchema,
+  /** How events and card callbacks reach the bot (a start setting: a change restarts it). */
+  receive: receiveSchema,
   /** The settings the app edits, defaults filled in (shared/bot-settings.ts). */
   ...liveViewShape,
   status: botStatusSchema,
@@ -192,20 +201,31 @@ export const credentialsCheckSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), reason: z.enum(['unknown_app', 'credentials', 'network', 'platform']), message: z.string() }),
 ]);
 
+/**
+ * A webhook bot (`receive: 'webhook'`) needs both the Encrypt Key and the Verification Token
+ * (Events & Callbacks → Encryption Strategy); the core refuses one without them.
+ */
 export const botCreateInputSchema = credentialsInputSchema.extend({
   encryptKey: z.string().optional(),
+  verificationToken: z.string().optional(),
+  receive: receiveSchema.optional(),
   agentId: id,
   displayName: z.string().trim().max(64).optional(),
   ...liveSettingsInput,
 });
 
-/** Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` clears it). */
+/**
+ * Secrets: a new value replaces the saved one, absent keeps it (`encryptKey: ''` and
+ * `verificationToken: ''` clear it; not on a webhook bot). `receive` restarts the bot.
+ */
 export const botUpdateInputSchema = z.object({
   id,
   agentId: id.optional(),
   displayName: z.string().trim().max(64).optional(),
   appSecret: z.string().min(1).optional(),
   encryptKey: z.string().optional(),
+  verificationToken: z.string().optional(),
+  receive: receiveSchema.optional(),
   ...liveSettingsInput,
 });
 
@@ -275,7 +295,22 @@ export const settingsSchema = z.object({
   language: languageSchema,
   /** Desktop only: start the app at login (undefined where the host cannot). */
   startAtLogin: z.boolean().optional(),
+  /**
+   * The public URL of this server (headless, webhook mode): webhook bots' request URLs are
+   * `<publicUrl>/webhook/<bot id>` (shared/webhook.ts). Absent when not set.
+   */
+  publicUrl: z.string().optional(),
 });
+
+/** A change of settings: `publicUrl` validated as an http(s) URL, `''` clears it. */
+export const settingsUpdateSchema = settingsSchema
+  .extend({
+    publicUrl: z
+      .string()
+      .trim()
+      .pipe(z.union([z.literal(''), publicUrlSchema])),
+  })
+  .partial();
 
 export const appInfoSchema = z.object({
   version: z.string(),
@@ -299,7 +334,7 @@ export const methods = {
    */
   'app.signInLink': { input: none, output: z.object({ link: z.string(), expiresAt: z.number() }) },
   'settings.get': { input: none, output: settingsSchema },
-  'settings.update': { input: settingsSchema.partial(), output: settingsSchema },
+  'settings.update': { input: settingsUpdateSchema, output: settingsSchema },
 
   'bots.list': { input: none, output: z.array(botViewSchema) },
   'bots.checkCredentials': { input: credentialsInputSchema, output: credentialsCheckSchema },

@@ -13,6 +13,7 @@ export type {
   FakeLarkOptions,
   FakeReaction,
   FakeResourceInput,
+  FakeWebhook,
   InjectedResponse,
   MessageMention,
   PushCardActionInput,
@@ -22,7 +23,21 @@ export type {
   RecordedRequest,
   RequestMatch,
   SentMessage,
+  UrlVerification,
+  WebhookAttempt,
 } from './types.js';
+export {
+  buildWebhookRequest,
+  decryptWebhookPayload,
+  encryptWebhookPayload,
+  HEADER_NONCE,
+  HEADER_SIGNATURE,
+  HEADER_TIMESTAMP,
+  sendWebhookRequest,
+  webhookSignature,
+} from './webhook-crypto.js';
+export type { BuildWebhookOptions, SendWebhookOptions, WebhookOutcome, WebhookRequest, WebhookResponse } from './webhook-crypto.js';
+export { DOCUMENTED_REPUSH_DELAYS_MS, URL_VERIFICATION_DEADLINE_MS } from './webhook-delivery.js';
 export type { HandshakeRejection } from './long-connection.js';
 export { buildCardActionEvent, buildMessageReceiveEvent, DEFAULT_GROUP_CHAT_ID, DEFAULT_SENDER_OPEN_ID, p2pChatIdFor } from './events.js';
 export type { EventSource } from './events.js';

@@ -37,6 +37,7 @@ import type {
   FakeLarkOptions,
   FakeReaction,
   FakeResourceInput,
+  FakeWebhook,
   InjectedResponse,
   PushCardActionInput,
   PushMessageInput,
@@ -45,8 +46,12 @@ import type {
   RecordedRequest,
   RequestMatch,
   SentMessage,
+  UrlVerification,
 } from './types.js';
 import { Waiters } from './waiters.js';
+import { WebhookDelivery } from './webhook-delivery.js';
+import { buildWebhookRequest } from './webhook-crypto.js';
+import type { BuildWebhookOptions, WebhookRequest, WebhookResponse } from './webhook-crypto.js';
 
 const DEFAULT_CLIENT_CONFIG: ClientConfig = { PingInterval: 5, ReconnectCount: -1, ReconnectInterval: 1, ReconnectNonce: 0 };
 const DEFAULT_WAIT_MS = 5000;
@@ -87,6 +92,7 @@ export class FakeLarkPlatform {
   private readonly recorded: RecordedRequest[] = [];
   private readonly longConn: LongConnectionServer;
   private readonly delivery: Delivery;
+  private readonly webhooks: WebhookDelivery;
   private closed = false;
 
   private constructor(
@@ -119,6 +125,11 @@ export class FakeLarkPlatform {
       rateLimits: this.limits,
       appInfo: this.infos,
       connectionCount: (appId) => this.longConn.list(appId).length + (this.otherConnections.get(appId) ?? 0),
+    });
+    this.webhooks = new WebhookDelivery(this.timers, this.waiters, {
+      ackTimeoutMs: opts.ackTimeoutMs ?? 3000,
+      repushDelaysMs: [...(opts.repushDelaysMs ?? [500, 1000, 2000, 4000])],
+      connectTimeoutMs: opts.webhookConnectTimeoutMs ?? 2000,
     });
     for (const app of opts.apps ?? []) this.addApp(app);
     this.longConn = new LongConnectionServer(
@@ -161,9 +172,97 @@ export class FakeLarkPlatform {
   }
 
   addApp(app: FakeApp): void {
-    this.apps.add(app);
+    const token = app.verificationToken ?? app.webhook?.verificationToken;
+    if (app.webhook?.verificationToken !== undefined && token !== app.webhook.verificationToken) {
+      throw new Error(`fake-lark: app ${app.appId} has two different verification tokens (app and webhook)`);
+    }
+    this.apps.add(token === undefined ? app : { ...app, verificationToken: token });
     this.scopes.set(app.appId, app.grantedScopes);
-    this.infos.set(app.appId, app.info);
+    this.infos.set(app.appId, app.webhook ? { ...webhookInfo(app.webhook), ...app.info } : app.info);
+    this.webhooks.set(app.appId, app.webhook);
+  }
+
+  // ---- webhook mode (lark/README.md §4; §11) ------------
+
+  /**
+   * Events and card callbacks of the app now go to `webhook.url` over HTTP (`null`: back to the long connection).
+   * Its `verificationToken` becomes the app's, and the app's setup facts say webhook mode with this URL and key.
+   */
+  setWebhook(appId: string, webhook: FakeWebhook | null): void {
+    const app = this.apps.require(appId);
+    this.webhooks.set(appId, webhook ?? undefined);
+    if (webhook?.verificationToken !== undefined) app.verificationToken = webhook.verificationToken;
+    this.infos.patch(
+      appId,
+      webhook ? webhookInfo(webhook) : { eventMode: 'websocket', callbackMode: 'websocket', eventRequestUrl: '', callbackRequestUrl: '' },
+    );
+  }
+
+  webhook(appId: string): FakeWebhook | undefined {
+    this.apps.require(appId);
+    return this.webhooks.get(appId);
+  }
+
+  /**
+   * The request the platform would POST for a message, a card click or any envelope, signed and encrypted with the
+   * app's Encrypt Key (or as `opts` say), so a test can tamper with it and send it with `sendWebhook`. `token`
+   * replaces `header.token`. A message becomes readable / reactable / repliable, as when pushed.
+   */
+  webhookRequest(
+    appId: string,
+    what: { message: PushMessageInput } | { cardAction: PushCardActionInput } | { envelope: object },
+    opts: BuildWebhookOptions & { token?: string } = {},
+  ): { request: WebhookRequest; envelope: object; eventId: string; messageId?: string } {
+    const app = this.apps.require(appId);
+    let envelope: Record<string, unknown>;
+    let messageId: string | undefined;
+    if ('message' in what) {
+      const built = buildMessageReceiveEvent(app, what.message);
+      for (const { fileKey, ...resource } of what.message.resources ?? []) this.resources.add(built.messageId, fileKey, resource);
+      envelope = built.envelope;
+      messageId = built.messageId;
+    } else if ('cardAction' in what) envelope = buildCardActionEvent(app, what.cardAction).envelope;
+    else envelope = { ...(what.envelope as Record<string, unknown>) };
+    const { token, ...buildOpts } = opts;
+    if (token !== undefined) envelope = { ...envelope, header: { ...(envelope.header as object), token } };
+    const incoming = incomingFromEnvelope(envelope);
+    if (incoming) this.messages.rememberIncoming(appId, incoming);
+    const encryptKey = this.webhooks.get(appId)?.encryptKey;
+    const request = buildWebhookRequest(envelope, { ...(encryptKey ? { encryptKey } : {}), ...buildOpts });
+    return { request, envelope, eventId: envelopeIdentity(envelope).eventId, ...(messageId ? { messageId } : {}) };
+  }
+
+  /**
+   * POSTs a hand-built request (exact bytes) to the app's webhook URL (or `opts.url`, or `opts.path` on its origin).
+   * Not recorded as a push; never rejects. `timeoutMs` defaults to the ack deadline.
+   */
+  sendWebhook(
+    appId: string,
+    request: Pick<WebhookRequest, 'headers' | 'body'>,
+    opts: { url?: string; path?: string; timeoutMs?: number } = {},
+  ): Promise<WebhookResponse> {
+    this.apps.require(appId);
+    const config = this.webhooks.get(appId);
+    const base = opts.url ?? config?.url;
+    if (!base) return Promise.reject(new Error(`fake-lark: app ${appId} has no webhook url; setWebhook() first or pass { url }`));
+    const url = opts.path !== undefined ? new URL(opts.path, base).toString() : base;
+    return this.webhooks.sendRaw(url, request, opts.timeoutMs, config?.ca);
+  }
+
+  /**
+   * The console's check when a request URL is saved (lark/README.md §4.1): POSTs `url_verification`, encrypted when the
+   * app has an Encrypt Key (`encrypt` overrides), unsigned, and records whether the same challenge came back within 1 s.
+   */
+  verifyWebhookUrl(
+    appId: string,
+    opts: { url?: string; encrypt?: boolean; challenge?: string; token?: string; sign?: boolean; timeoutMs?: number } = {},
+  ): Promise<UrlVerification> {
+    const app = this.apps.require(appId);
+    return this.webhooks.verifyUrl(appId, app.verificationToken, opts);
+  }
+
+  urlVerifications(appId?: string): UrlVerification[] {
+    return this.webhooks.urlVerifications(appId);
   }
 
   /** Changes what the app reads about its own setup (lark/README.md §5.15); fields not given stay as they are. */
@@ -257,7 +356,10 @@ export class FakeLarkPlatform {
     this.apps.require(appId);
     const incoming = incomingFromEnvelope(envelope);
     if (incoming) this.messages.rememberIncoming(appId, incoming);
-    return this.delivery.push(appId, randomUUID(), envelopeIdentity(envelope), envelope, opts);
+    const webhook = this.webhooks.get(appId);
+    if (!webhook) return this.delivery.push(appId, randomUUID(), envelopeIdentity(envelope), envelope, opts);
+    if (webhook.alsoLongConnection) this.delivery.push(appId, randomUUID(), envelopeIdentity(envelope), envelope, opts);
+    return this.webhooks.push(appId, randomUUID(), envelopeIdentity(envelope), envelope);
   }
 
   pushMessage(appId: string, m: PushMessageInput, opts?: PushOptions): { messageId: string; eventId: string; push: PushRecord } {
@@ -307,11 +409,13 @@ export class FakeLarkPlatform {
   /** Resolves when acked with code 200; rejects once the push gave up (retries exhausted) or on timeout. */
   waitForAck(pushId: string, timeoutMs = DEFAULT_WAIT_MS): Promise<PushRecord> {
     if (this.closed) return Promise.reject(new Error('fake-lark: closed'));
+    if (this.webhooks.has(pushId)) return this.webhooks.waitForAck(pushId, timeoutMs);
     return this.delivery.waitForAck(pushId, timeoutMs);
   }
 
+  /** Long-connection pushes, then webhook ones (`via: 'webhook'`). */
   pushes(): PushRecord[] {
-    return this.delivery.list();
+    return [...this.delivery.list(), ...this.webhooks.list()];
   }
 
   // ---- REST observation ------------------------------------------------------------------
@@ -364,6 +468,7 @@ export class FakeLarkPlatform {
     this.closed = true;
     this.timers.clearAll();
     this.waiters.rejectAll('fake-lark: closed');
+    this.webhooks.close();
     this.longConn.close();
     const servers = [this.server, this.accountsServers.feishu, this.accountsServers.lark].filter((s): s is Server => s !== undefined);
     await Promise.all(
@@ -445,6 +550,17 @@ export class FakeLarkPlatform {
     }
     return notFound();
   }
+}
+
+/** What saving a request URL in the console sets (lark/README.md §5.15): webhook mode for events and callbacks, one URL. */
+function webhookInfo(webhook: FakeWebhook): FakeAppInfo {
+  return {
+    eventMode: 'webhook',
+    eventRequestUrl: webhook.url,
+    callbackMode: 'webhook',
+    callbackRequestUrl: webhook.url,
+    encryptKey: webhook.encryptKey ?? '',
+  };
 }
 
 function listen<S extends Server>(server: S): Promise<S> {

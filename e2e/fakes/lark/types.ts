@@ -1,6 +1,7 @@
 /** Public shapes of the fake platform. Kept in one file so tests can import types without pulling in servers. */
 
 import type { RateLimitOptions } from './rate-limits.js';
+import type { WebhookOutcome, WebhookRequest, WebhookResponse } from './webhook-crypto.js';
 
 export interface FakeApp {
   appId: string;
@@ -18,6 +19,61 @@ export interface FakeApp {
   grantedScopes?: string[];
   /** What the app reads about its own setup (`application/v6/applications/me`, lark/README.md §5.15); defaults in `FakeAppInfo`. */
   info?: FakeAppInfo;
+  /**
+   * Webhook mode (lark/README.md §4; §11): events and card callbacks are POSTed
+   * to this request URL instead of the long connection. Also settable later with `setWebhook`.
+   */
+  webhook?: FakeWebhook;
+}
+
+/** The app's request URL and its Encryption Strategy (console: Events & Callbacks), one URL for events and callbacks. */
+export interface FakeWebhook {
+  url: string;
+  /** With a key every request is encrypted and signed (lark/README.md §4.2, §4.3); without one, plain and unsigned. */
+  encryptKey?: string;
+  /** The app's Verification Token (`header.token`, the challenge's `token`); sets `FakeApp.verificationToken`. */
+  verificationToken?: string;
+  /** Push to the long connection as well (a second PushRecord, `via` unset); the real platform has one mode per app. */
+  alsoLongConnection?: boolean;
+  /**
+   * A re-push is signed afresh (new timestamp, nonce and IV). Default false: the first attempt's exact bytes and
+   * headers again, so a re-push 7 h later carries a 7 h old timestamp. The docs say neither (lark/README.md §11).
+   */
+  resignRepushes?: boolean;
+  /** CA of an https:// request URL with a test certificate. */
+  ca?: string;
+}
+
+/** One HTTP delivery attempt of a webhook push, as the platform saw it. */
+export interface WebhookAttempt {
+  /** 1 = first delivery. */
+  attempt: number;
+  url: string;
+  sentAt: number;
+  /** What was sent (exact bytes and headers). */
+  request: WebhookRequest;
+  outcome: WebhookOutcome;
+  status?: number;
+  /** Response body text. */
+  body: string;
+  latencyMs: number;
+  /** Socket error code for `connect-failed` / `reset`. */
+  error?: string;
+}
+
+/** A `url_verification` challenge sent as the console does when a request URL is saved (lark/README.md §4.1). */
+export interface UrlVerification {
+  appId: string;
+  url: string;
+  challenge: string;
+  /** Sent as `{"encrypt":…}`. */
+  encrypted: boolean;
+  request: WebhookRequest;
+  response: WebhookResponse;
+  /** HTTP 200 with `{"challenge": <the same>}` within the 1 s deadline: the console would save the URL. */
+  answered: boolean;
+  latencyMs: number;
+  at: number;
 }
 
 /** How events or callbacks reach the app: the long connection (`websocket`) or an HTTP `webhook`. */
@@ -90,6 +146,8 @@ export interface FakeLarkOptions {
    * (`testCertificate()` makes one). Without it the flow is only on `url` (as the Feishu host).
    */
   accountsTls?: { key: string; cert: string };
+  /** Webhook mode: no TCP connection to the request URL within this is a failed attempt. Default 2000 (lark/README.md §4). */
+  webhookConnectTimeoutMs?: number;
   /**
    * Seeds the choice of one random connection per delivery attempt (lark/README.md §2.11, cluster mode),
    * events and card callbacks alike: the same seed, connections opened in the same order and the same
@@ -137,6 +195,20 @@ export interface PushRecord {
   /** When it was acked with code 200: the moment the platform counts it delivered (a re-push's ack, for a re-pushed one). */
   ackedAt?: number;
   deliveredTo: string[];
+  /** `webhook` when delivered over HTTP to the request URL (then `deliveredTo` holds the URL per attempt); unset = long connection. */
+  via?: 'webhook';
+  /**
+   * Webhook pushes: every HTTP attempt. `ackCode` is then the last HTTP status, `ackData` the last response body
+   * (JSON-decoded when it parses: a callback's toast/card), `ackLatencyMs` the last attempt's time to its answer.
+   */
+  webhookAttempts?: WebhookAttempt[];
+  /** Webhook pushes: some attempt was answered 4xx (401 for a bad signature). The platform re-pushes it like any failure. */
+  refused?: boolean;
+  /**
+   * Webhook card callbacks (never re-pushed): the client error the clicking user sees (lark/README.md §3.5):
+   * 200341 timed out, 200342 connect failed, 200671 non-200 status, 200672 malformed response body.
+   */
+  callbackError?: number;
 }
 
 export interface ConnectionInfo {

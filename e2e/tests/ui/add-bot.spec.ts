@@ -176,3 +176,57 @@ test.describe('with no agent yet', () => {
     await expect(dialog.getByText(/first words/)).toBeVisible();
   });
 });
+
+test('step 2 says what the Encrypt Key is for; a webhook bot needs its token and shows its request URL with a copy button', async ({
+  page,
+  kocoro,
+  lark,
+}) => {
+  await page.goto(await kocoro.link());
+  const section = page.getByRole('region', { name: 'Feishu' });
+  await section.getByRole('button', { name: 'Add Bot' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add Feishu Bot' });
+  await dialog.getByLabel('App ID').fill(FEISHU_APP.appId);
+  await dialog.getByLabel('App Secret', { exact: true }).fill(FEISHU_APP.appSecret);
+  await dialog.getByText('Advanced').click();
+  await dialog.getByLabel('Open Platform URL').fill(lark.url);
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByText('Step 2/3')).toBeVisible();
+
+  // The Encrypt Key is optional on the long connection, and says so; this server offers a request URL.
+  await expect(dialog.getByText(/only needed if Kocoro receives events on a request URL/)).toBeVisible();
+  await expect(dialog.getByLabel('Verification Token')).toHaveCount(0);
+  await dialog.getByRole('radio', { name: /Request URL/ }).check();
+  await expect(dialog.getByLabel('Verification Token')).toBeVisible();
+  for (const box of await dialog.getByRole('checkbox').all()) await box.check();
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByText(/needs the Encrypt Key/)).toBeVisible();
+  await expect(dialog.getByText(/needs the Verification Token/)).toBeVisible();
+  await dialog.getByLabel('Encrypt Key').fill('encrypt-key-123');
+  await dialog.getByLabel('Verification Token').fill('verification-token-456');
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByText('Step 3/3')).toBeVisible();
+  await dialog.getByLabel('Choose Agent').selectOption({ label: 'Echo' });
+  await dialog.getByRole('button', { name: 'Register Bot' }).click();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await expect(dialog).toBeHidden();
+
+  // No public URL yet: the row says so and where to set it; once set, the full URL with a copy button.
+  await expect(section.getByText(/No request URL yet/)).toBeVisible();
+  await section.getByRole('link', { name: 'Open Settings' }).click();
+  const publicUrl = page.getByRole('region', { name: 'Public URL of this server' });
+  await publicUrl.getByLabel('Public URL').fill('bots.example.com');
+  await publicUrl.getByRole('button', { name: 'Save URL' }).click();
+  await expect(publicUrl.getByText(/Enter an http\(s\) URL/)).toBeVisible();
+  await publicUrl.getByLabel('Public URL').fill('https://bots.example.com/');
+  await publicUrl.getByRole('button', { name: 'Save URL' }).click();
+  await expect(publicUrl.getByText('Saved.')).toBeVisible();
+  await expect(publicUrl.getByLabel('Public URL')).toHaveValue('https://bots.example.com');
+  await page.getByRole('link', { name: 'Connectors' }).click();
+  const bots = await kocoro.call<Array<{ id: string; receive: string; hasVerificationToken: boolean }>>('bots.list');
+  expect(bots[0]).toMatchObject({ receive: 'webhook', hasVerificationToken: true });
+  await expect(section.getByText(`https://bots.example.com/webhook/${bots[0]!.id}`)).toBeVisible();
+  await expect(section.getByRole('button', { name: 'Copy URL' })).toBeVisible();
+  expect(JSON.stringify(bots)).not.toContain('verification-token-456');
+  await screenshot(page, 'feishu-webhook-row');
+});

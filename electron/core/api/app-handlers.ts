@@ -7,7 +7,8 @@ type AppHandlers = Pick<Handlers, 'app.info' | 'app.signInLink' | 'settings.get'
 export function appHandlers(ctx: ServiceContext): AppHandlers {
   const settings = (): Settings => {
     const startAtLogin = ctx.host?.getStartAtLogin?.();
-    return { language: ctx.store.settings().language, ...(startAtLogin !== undefined ? { startAtLogin } : {}) };
+    const { language, publicUrl } = ctx.store.settings();
+    return { language, ...(startAtLogin !== undefined ? { startAtLogin } : {}), ...(publicUrl ? { publicUrl } : {}) };
   };
 
   return {
@@ -32,6 +33,8 @@ export function appHandlers(ctx: ServiceContext): AppHandlers {
           throw new RpcError('invalid_input', 'Starting at login is only available in the desktop app.', 'startAtLogin');
         }
         if (input.language !== undefined) ctx.store.updateSettings({ language: input.language });
+        // Already validated (shared/webhook.ts `publicUrlSchema`); '' clears it.
+        if (input.publicUrl !== undefined) ctx.store.updateSettings({ publicUrl: input.publicUrl || undefined });
         if (input.startAtLogin !== undefined) ctx.host?.setStartAtLogin?.(input.startAtLogin);
         const next = settings();
         ctx.events.emit('settings.changed', next);

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { editSettings, liveSettingsChanged, liveSettingsOf } from '@shared/bot-settings';
+import { editSettings, liveSettingsChanged, liveSettingsOf, settingOf, startSettings } from '@shared/bot-settings';
 import { PLATFORM_DOMAIN } from '@shared/platform';
-import { type Handlers, RpcError } from '@shared/contract';
+import { type Handlers, type ReceiveMode, RpcError } from '@shared/contract';
 import type { Platform } from '@shared/config-schema';
 import { BotDirectory } from './bot-directory';
 import type { AppBot } from '../store/app-store';
@@ -98,6 +98,32 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     }
   };
 
+  /**
+   * A webhook bot checks every request with its Encrypt Key and Verification Token, so it cannot be
+   * saved without them; and only a server (headless) has a URL the platform can reach.
+   */
+  const requireWebhookSecrets = (receive: ReceiveMode, has: { encryptKey: boolean; verificationToken: boolean }, changed: boolean) => {
+    if (receive !== 'webhook') return;
+    if (changed && ctx.mode === 'desktop')
+      throw new RpcError(
+        'invalid_input',
+        'receive: webhook mode needs a server the platform can reach: run Kocoro headless (npm run headless -- --webhook PORT)',
+        'receive',
+      );
+    if (!has.encryptKey)
+      throw new RpcError(
+        'invalid_input',
+        'encryptKey: webhook mode needs the Encrypt Key (Events & Callbacks → Encryption Strategy)',
+        'encryptKey',
+      );
+    if (!has.verificationToken)
+      throw new RpcError(
+        'invalid_input',
+        'verificationToken: webhook mode needs the Verification Token (Events & Callbacks → Encryption Strategy)',
+        'verificationToken',
+      );
+  };
+
   return {
     'bots.list': async () => Promise.all(catalog.bots().map((b) => views.bot(b))),
 
@@ -121,6 +147,12 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
             'appId',
           );
         }
+        const receive = input.receive ?? startSettings.receive.default;
+        requireWebhookSecrets(
+          receive,
+          { encryptKey: Boolean(input.encryptKey), verificationToken: Boolean(input.verificationToken) },
+          true,
+        );
         const id = botIdFor(input.platform, input.appId, (candidate) => catalog.botIdTaken(candidate));
         const credentials = credentialsOf(input);
         const domain = customDomain(input.platform, credentials.domain);
@@ -133,15 +165,17 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
           ...(displayName ? { displayName } : {}),
           ...(domain ? { domain } : {}),
         };
-        const record = editSettings(identity, input);
+        const record = withReceive(editSettings(identity, input), input.receive);
         await saveSecret(secretKeys.appSecret(id), credentials.appSecret);
         await saveSecret(secretKeys.encryptKey(id), input.encryptKey);
+        await saveSecret(secretKeys.verificationToken(id), input.verificationToken);
         try {
           store.putBot(record);
         } catch (err) {
           // Not saved, so nothing may be left behind under its id.
           await vault.delete(secretKeys.appSecret(id)).catch(() => undefined);
           await vault.delete(secretKeys.encryptKey(id)).catch(() => undefined);
+          await vault.delete(secretKeys.verificationToken(id)).catch(() => undefined);
           throw err;
         }
         // The scan's secret now lives in the vault; the registration is done with it.
@@ -158,16 +192,32 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         if (input.agentId !== undefined) requireAgent(input.agentId);
         const { managedBy: _managedBy, ...saved } = current;
         const displayName = input.displayName === undefined ? saved.displayName : input.displayName || undefined;
-        const next: AppBot = editSettings({ ...saved, agentId: input.agentId ?? saved.agentId }, input);
+        const next: AppBot = withReceive(editSettings({ ...saved, agentId: input.agentId ?? saved.agentId }, input), input.receive);
         delete next.displayName;
         if (displayName) next.displayName = displayName;
+        const receiveChanged = settingOf(next, 'receive') !== settingOf(saved, 'receive');
+        const had = await catalog.botSecrets(current);
+        requireWebhookSecrets(
+          settingOf(next, 'receive'),
+          {
+            encryptKey: input.encryptKey !== undefined ? input.encryptKey !== '' : had.encryptKey !== undefined,
+            verificationToken: input.verificationToken !== undefined ? input.verificationToken !== '' : had.verificationToken !== undefined,
+          },
+          receiveChanged,
+        );
 
         if (input.appSecret !== undefined) await saveSecret(secretKeys.appSecret(input.id), input.appSecret);
         if (input.encryptKey !== undefined) await saveSecret(secretKeys.encryptKey(input.id), input.encryptKey);
+        if (input.verificationToken !== undefined) await saveSecret(secretKeys.verificationToken(input.id), input.verificationToken);
         store.putBot(next);
         // A new name needs nothing; the live settings apply to the running bot's next message; a
-        // new agent or secret needs a new connection.
-        const restart = next.agentId !== saved.agentId || input.appSecret !== undefined || input.encryptKey !== undefined;
+        // new agent, secret or way of receiving needs a new start.
+        const restart =
+          next.agentId !== saved.agentId ||
+          input.appSecret !== undefined ||
+          input.encryptKey !== undefined ||
+          input.verificationToken !== undefined ||
+          receiveChanged;
         if (next.enabled !== false) {
           if (restart) await launcher.launch(input.id);
           else if (liveSettingsChanged(saved, next)) ctx.manager.applyLive(input.id, liveSettingsOf(next));
@@ -201,6 +251,7 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         store.removeBot(input.id);
         await vault.delete(secretKeys.appSecret(input.id));
         await vault.delete(secretKeys.encryptKey(input.id));
+        await vault.delete(secretKeys.verificationToken(input.id));
         await fs.rm(path.join(ctx.dataDir, 'bots', input.id), { recursive: true, force: true });
         ctx.manager.forget(input.id);
         ctx.activity.forget(input.id);
@@ -231,6 +282,15 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
     'bots.searchPeople': (input) => directory.searchPeople(input.id, input.query),
     'bots.searchChats': (input) => directory.searchChats(input.id, input.query),
   };
+}
+
+/** `record` with the receive mode given (not written down when it is the default); unchanged when none is given. */
+function withReceive(record: AppBot, receive: ReceiveMode | undefined): AppBot {
+  if (receive === undefined) return record;
+  const next: AppBot = { ...record };
+  delete next.receive;
+  if (receive !== startSettings.receive.default) next.receive = receive;
+  return next;
 }
 
 function describe(bot: { id: string; displayName?: string }): string {

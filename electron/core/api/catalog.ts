@@ -8,10 +8,17 @@ export type ManagedBy = 'config' | 'app';
 /** A bot as listed: never a secret in it. */
 export type BotRecord = AppBot & { managedBy: ManagedBy };
 export type AgentRecord = AppAgent & { managedBy: ManagedBy };
+/** A bot's secrets, each undefined when not set. */
+export interface BotSecrets {
+  appSecret?: string;
+  encryptKey?: string;
+  verificationToken?: string;
+}
 
 export const secretKeys = {
   appSecret: (botId: string) => `bot:${botId}:appSecret`,
   encryptKey: (botId: string) => `bot:${botId}:encryptKey`,
+  verificationToken: (botId: string) => `bot:${botId}:verificationToken`,
   apiKey: (agentId: string) => `agent:${agentId}:apiKey`,
 };
 
@@ -122,14 +129,19 @@ export class Catalog {
     return value ? value : undefined;
   }
 
-  async botSecrets(record: BotRecord): Promise<{ appSecret?: string; encryptKey?: string }> {
+  async botSecrets(record: BotRecord): Promise<BotSecrets> {
     if (record.managedBy === 'config') {
       const bot = this.config.bots.find((b) => b.id === record.id);
-      return { appSecret: bot?.appSecret || undefined, encryptKey: bot?.encryptKey || undefined };
+      return {
+        appSecret: bot?.appSecret || undefined,
+        encryptKey: bot?.encryptKey || undefined,
+        verificationToken: bot?.verificationToken || undefined,
+      };
     }
     return {
       appSecret: await this.secret(secretKeys.appSecret(record.id)),
       encryptKey: await this.secret(secretKeys.encryptKey(record.id)),
+      verificationToken: await this.secret(secretKeys.verificationToken(record.id)),
     };
   }
 
@@ -165,11 +177,15 @@ export class Catalog {
     }
     const agent = this.agent(record.agentId);
     if (!agent) return { ok: false, reason: `Its agent "${record.agentId}" no longer exists: edit the bot and choose another agent.` };
-    const { appSecret, encryptKey } = await this.botSecrets(record);
+    const { appSecret, encryptKey, verificationToken } = await this.botSecrets(record);
     if (!appSecret)
       return { ok: false, reason: 'Its App Secret is missing or can no longer be decrypted: edit the bot and enter the App Secret again.' };
     const { managedBy: _managedBy, ...bot } = record;
-    return { ok: true, bot: { ...bot, appSecret, ...(encryptKey ? { encryptKey } : {}) }, agent: await this.agentConfig(agent) };
+    return {
+      ok: true,
+      bot: { ...bot, appSecret, ...(encryptKey ? { encryptKey } : {}), ...(verificationToken ? { verificationToken } : {}) },
+      agent: await this.agentConfig(agent),
+    };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { BotReplica, BotStatus } from '@shared/bot-status';
 import type { ConfigFile } from '@shared/config-schema';
 import type { Handlers } from '@shared/contract';
+import { type WebhookEvidence, webhookUrl } from '@shared/webhook';
 import { createProvider } from '../agents/create-provider';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/redact';
@@ -37,11 +38,13 @@ export interface ServiceOptions {
   config?: { file: string; content: ConfigFile };
   /** Supplied by the desktop shell; absent in headless. */
   host?: HostHooks;
-  runtime?: Pick<BotManagerOptions, 'tuning'>;
+  runtime?: Pick<BotManagerOptions, 'tuning' | 'webhook'>;
   /** Where the bots keep their state: the data folder when absent, or a shared Redis (`--state`). */
   state?: StateBackend;
   /** The accounts hosts of the scan-to-create flow (default the platforms' own; tests use the fake's). */
   accountsHosts?: AccountsHosts;
+  /** What the webhook endpoint saw of a bot's requests (webhook mode), for the setup check of a bot not running here. */
+  webhookEvidence?: (botId: string) => WebhookEvidence | undefined;
 }
 
 export interface KocoroService {
@@ -62,6 +65,8 @@ export interface KocoroService {
   readonly metrics: BotMetrics;
   /** The live replicas of an app on the shared state store (this process marked); undefined when the state is in the data folder. */
   replicasOf(appId: string): Promise<BotReplica[] | undefined>;
+  /** A webhook bot's request URL, `<public URL>/webhook/<bot id>`; undefined while Settings has no public URL. */
+  requestUrl(botId: string): string | undefined;
 }
 
 /** The core behind the UI contract, shared by the desktop IPC bridge and the headless HTTP server. */
@@ -72,12 +77,17 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
   // Every event to the UI goes through the redactor too (agent test output, status reasons).
   const events = new EventBus((text) => redactor.redact(text));
   const activity = new ActivityLog();
+  const requestUrl = (botId: string): string | undefined => {
+    const base = store.settings().publicUrl;
+    return base ? webhookUrl(base, botId) : undefined;
+  };
   const manager = new BotManager({
     dataDir: opts.dataDir,
     logger,
     redactor,
     ...opts.runtime,
     ...(opts.state ? { state: opts.state } : {}),
+    requestUrl,
   });
   const views = new Views({ catalog, manager, redactor });
   const launcher = new BotLauncher({ catalog, manager, logger });
@@ -115,6 +125,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     events,
     agentTests,
     registrations,
+    ...(opts.webhookEvidence ? { webhookEvidence: opts.webhookEvidence } : {}),
     exclusive: createExclusive(),
   };
   const handlers: Handlers = {
@@ -139,6 +150,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     statuses: () => catalog.bots().map((b) => views.statusOf(b.id)),
     metrics: manager.metrics,
     replicasOf: (appId) => manager.replicas(appId),
+    requestUrl,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { WebhookEvidence } from '@shared/webhook';
 import type { SecretRedactor } from '../log/redact';
 import type { Logger } from '../log/logger';
 import type { BotManager } from '../runtime/lifecycle/bot-manager';
@@ -32,6 +33,8 @@ export interface ServiceContext {
   agentTests: AgentTestRunner;
   /** Scan-to-create registrations and the credentials they made. */
   registrations: Registrations;
+  /** What the webhook endpoint saw of a bot's requests (webhook mode); absent when no webhook server runs. */
+  webhookEvidence?: (botId: string) => WebhookEvidence | undefined;
   /**
    * Runs changes one at a time: checks such as "this App ID is not registered yet" must still hold
    * when the change is written.

@@ -1,4 +1,5 @@
 import { type Handlers, RpcError } from '@shared/contract';
+import { webhookUrl } from '@shared/webhook';
 import { oneTryApi } from './check-credentials';
 import { checkSetup } from '../setup/setup-check';
 import { logSetupProblems } from '../setup/setup-report-text';
@@ -23,13 +24,22 @@ export function setupHandlers(ctx: ServiceContext): SetupHandlers {
         (list) => list?.length,
         () => null,
       );
+      const webhook = ctx.webhookEvidence?.(id);
       const evidence = {
         connected: false,
         messageArrived: false,
         cardActionArrived: false,
         ...(replicas !== undefined ? { replicas } : {}),
+        ...(webhook ? { webhook } : {}),
       };
-      const report = await checkSetup(bot, api, evidence, Date.now, agent);
+      const publicUrl = ctx.store.settings().publicUrl;
+      const report = await checkSetup(
+        { ...bot, ...(publicUrl ? { requestUrl: webhookUrl(publicUrl, id) } : {}) },
+        api,
+        evidence,
+        Date.now,
+        agent,
+      );
       logSetupProblems(report, ctx.logger);
       ctx.events.emit('bot.setup', report);
       return report;

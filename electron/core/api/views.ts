@@ -1,4 +1,4 @@
-import { resolveLiveSettings } from '@shared/bot-settings';
+import { resolveLiveSettings, settingOf } from '@shared/bot-settings';
 import type { BotStatus } from '@shared/bot-status';
 import type { AgentView, BotView } from '@shared/contract';
 import type { SecretRedactor } from '../log/redact';
@@ -33,7 +33,9 @@ export class Views {
       enabled: record.enabled !== false,
       hasAppSecret: secrets.appSecret !== undefined,
       hasEncryptKey: secrets.encryptKey !== undefined,
+      hasVerificationToken: secrets.verificationToken !== undefined,
       managedBy: record.managedBy,
+      receive: settingOf(record, 'receive'),
       ...resolveLiveSettings(record),
       status: this.statusOf(record.id),
     };

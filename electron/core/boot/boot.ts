@@ -27,6 +27,8 @@ export interface BootOptions {
   host?: HostHooks;
   runtime?: ServiceOptions['runtime'];
   accountsHosts?: ServiceOptions['accountsHosts'];
+  /** What the webhook listener (`--webhook`) saw of each bot's requests, for the setup check. */
+  webhookEvidence?: ServiceOptions['webhookEvidence'];
   /** Opens where the bots keep their state (`--state`: a Redis); the data folder when absent. Closed after the bots stop. */
   openState?: (logger: Logger) => Promise<StateBackend>;
 }
@@ -82,6 +84,7 @@ async function startLocked(opts: BootOptions, lock: DataDirLock): Promise<Runnin
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.runtime ? { runtime: opts.runtime } : {}),
     ...(opts.accountsHosts ? { accountsHosts: opts.accountsHosts } : {}),
+    ...(opts.webhookEvidence ? { webhookEvidence: opts.webhookEvidence } : {}),
     ...(state ? { state } : {}),
   });
 

@@ -26,15 +26,27 @@ const appSchema = z.object({
         online_version_id: z.string().optional(),
         unaudit_version_id: z.string().optional(),
         event: z
-          .object({ subscription_type: z.string().optional(), subscribed_events: z.array(z.string()).optional() })
+          .object({
+            subscription_type: z.string().optional(),
+            request_url: z.string().optional(),
+            subscribed_events: z.array(z.string()).optional(),
+          })
           .loose()
           .optional(),
         callback_info: z
-          .object({ callback_type: z.string().optional(), subscribed_callbacks: z.array(z.string()).optional() })
+          .object({
+            callback_type: z.string().optional(),
+            request_url: z.string().optional(),
+            subscribed_callbacks: z.array(z.string()).optional(),
+          })
           .loose()
           .optional(),
         callback: z
-          .object({ callback_type: z.string().optional(), subscribed_callbacks: z.array(z.string()).optional() })
+          .object({
+            callback_type: z.string().optional(),
+            request_url: z.string().optional(),
+            subscribed_callbacks: z.array(z.string()).optional(),
+          })
           .loose()
           .optional(),
       })
@@ -48,8 +60,12 @@ const connectionSchema = z.object({ data: z.object({ online_instance_cnt: z.numb
 export interface AppInfo {
   /** `websocket` for the long connection, `webhook`, or undefined when none is set. */
   eventMode?: string;
+  /** Webhook mode: the request URL events are sent to, when the answer says (lark/README.md §5.15). */
+  eventRequestUrl?: string;
   events: string[];
   callbackMode?: string;
+  /** Webhook mode: the request URL card callbacks are sent to, when the answer says. */
+  callbackRequestUrl?: string;
   callbacks: string[];
   /** A version is published and online. */
   published: boolean;
@@ -82,8 +98,10 @@ export class AppFacts {
     const callback = app.callback_info ?? app.callback;
     return {
       eventMode: app.event?.subscription_type || undefined,
+      ...(app.event?.request_url ? { eventRequestUrl: app.event.request_url } : {}),
       events: app.event?.subscribed_events ?? [],
       callbackMode: callback?.callback_type || undefined,
+      ...(callback?.request_url ? { callbackRequestUrl: callback.request_url } : {}),
       callbacks: callback?.subscribed_callbacks ?? [],
       published: Boolean(app.online_version_id),
       inReview: Boolean(app.unaudit_version_id),

@@ -1,5 +1,6 @@
 import type { AgentConfig, BotConfig } from '@shared/config-schema';
 import type { SetupItem, SetupReport } from '@shared/contract';
+import type { WebhookEvidence } from '@shared/webhook';
 import {
   CARD_CALLBACK,
   consoleLinks,
@@ -14,6 +15,8 @@ import type { LarkApi } from '../lark/api';
 import { AppFacts, type AppInfo } from '../lark/app-facts';
 import { type LarkApiError, toLarkApiError } from '../lark/errors';
 import { exposureItem } from './exposure';
+import { describe, ok, problem, unknown } from './setup-items';
+import { requestsItem, webhookConsoleItems, webhookUnreadItems } from './webhook-items';
 
 /** What the bot has seen work, which stands in for what the app may not read about itself. */
 export interface Evidence {
@@ -35,7 +38,17 @@ export interface Evidence {
    * store could not be read.
    */
   replicas?: number | null;
+  /**
+   * Webhook bots: what the request URL has seen of the bot's requests (the webhook server's record),
+   * absent when no webhook server runs here.
+   */
+  webhook?: WebhookEvidence;
 }
+
+/** The bot as the check needs it; `requestUrl` (webhook bots): `<public URL>/webhook/<bot id>`, when Settings has the public URL. */
+export type CheckedBot = Pick<BotConfig, 'id' | 'platform' | 'appId' | 'access' | 'approvers' | 'askersMayApprove' | 'receive'> & {
+  requestUrl?: string;
+};
 
 /**
  * One setup check of a bot (README "Setup check"): credentials, the Bot capability, the guide's
@@ -44,7 +57,7 @@ export interface Evidence {
  * click, with the console page.
  */
 export async function checkSetup(
-  bot: Pick<BotConfig, 'id' | 'platform' | 'appId' | 'access' | 'approvers' | 'askersMayApprove'>,
+  bot: CheckedBot,
   api: Pick<LarkApi, 'verifyCredentials' | 'botInfo' | 'getJson'>,
   evidence: Evidence,
   now: () => number = Date.now,
@@ -94,7 +107,9 @@ export async function checkSetup(
 
   items.push(await scopesItem(bot, facts));
   items.push(...(await appInfoItems(bot, facts, evidence)));
-  items.push(await connectionsItem(facts, evidence, platform));
+  // A webhook bot opens no long connection: what counts is what its request URL receives.
+  if (bot.receive === 'webhook') items.push(requestsItem(bot.requestUrl, evidence.webhook, links));
+  else items.push(await connectionsItem(facts, evidence, platform));
   if (exposure) items.push(exposure);
   return report(bot.id, items, now);
 }
@@ -125,7 +140,7 @@ async function scopesItem(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: App
   };
 }
 
-async function appInfoItems(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: AppFacts, evidence: Evidence): Promise<SetupItem[]> {
+async function appInfoItems(bot: CheckedBot, facts: AppFacts, evidence: Evidence): Promise<SetupItem[]> {
   const links = consoleLinks(bot.platform, bot.appId);
   let info: AppInfo;
   try {
@@ -137,6 +152,8 @@ async function appInfoItems(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: A
       e.kind === 'permission'
         ? `Kocoro cannot read the app's own settings without the optional permission ${SELF_MANAGE_SCOPE} (grant it with the link to have this checked)`
         : `The app's settings could not be read (${describe(e)})`;
+    if (bot.receive === 'webhook')
+      return [...webhookUnreadItems(why, grant, evidence), unknown('version', 'Published version', `${why}.`, grant)];
     return [
       evidence.messageArrived
         ? ok('events', 'Events', 'A message arrived, so the message event reaches the bot.')
@@ -152,6 +169,8 @@ async function appInfoItems(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: A
       unknown('version', 'Published version', `${why}.`, grant),
     ];
   }
+  const version = versionItem(info, links);
+  if (bot.receive === 'webhook') return [...webhookConsoleItems(info, bot.requestUrl, evidence, links), version];
   // Whether real answers always fill `event` / `callback_info` is not confirmed (lark/README.md §5.15): when the
   // app says nothing about them, they are unknown (and what arrives decides), never a problem.
   const eventsSaid = info.eventMode !== undefined || info.events.length > 0;
@@ -203,7 +222,11 @@ async function appInfoItems(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: A
             `The app's callback settings could not be read. Meanwhile: the first Stop or approval click that works shows the callback works.`,
             links.callbacks,
           );
-  const version: SetupItem = info.published
+  return [events, callback, version];
+}
+
+function versionItem(info: AppInfo, links: ReturnType<typeof consoleLinks>): SetupItem {
+  return info.published
     ? ok('version', 'Published version', 'A version of the app is published.')
     : problem(
         'version',
@@ -213,7 +236,6 @@ async function appInfoItems(bot: Pick<BotConfig, 'platform' | 'appId'>, facts: A
           : 'No version of the app is published: under Version Management & Release, create a version and publish it (console changes take effect only then).',
         links.release,
       );
-  return [events, callback, version];
 }
 
 async function connectionsItem(facts: AppFacts, evidence: Evidence, platform: string): Promise<SetupItem> {
@@ -265,28 +287,6 @@ async function attempt(fn: () => Promise<unknown>): Promise<LarkApiError | undef
     return toLarkApiError(err);
   }
 }
-
-function describe(e: LarkApiError): string {
-  return e.code !== undefined ? `code ${e.code}: ${e.platformMessage}` : e.networkCause ? `network: ${e.networkCause}` : e.platformMessage;
-}
-
-const ok = (id: SetupItem['id'], title: string, message: string): SetupItem => ({ id, state: 'ok', blocking: false, title, message });
-const unknown = (id: SetupItem['id'], title: string, message: string, link?: string): SetupItem => ({
-  id,
-  state: 'unknown',
-  blocking: false,
-  title,
-  message,
-  ...(link ? { link } : {}),
-});
-const problem = (id: SetupItem['id'], title: string, message: string, link?: string, blocking = true): SetupItem => ({
-  id,
-  state: 'problem',
-  blocking,
-  title,
-  message,
-  ...(link ? { link } : {}),
-});
 
 function report(botId: string, items: SetupItem[], now: () => number): SetupReport {
   const problems = items.filter((i) => i.state === 'problem');

@@ -1,8 +1,9 @@
-import type { AgentConfig, BotConfig } from '@shared/config-schema';
+import type { AgentConfig } from '@shared/config-schema';
 import type { SetupReport } from '@shared/contract';
+import type { WebhookEvidence } from '@shared/webhook';
 import type { LarkApi } from '../lark/api';
 import type { Logger } from '../log/logger';
-import { checkSetup, type Evidence } from './setup-check';
+import { type CheckedBot, checkSetup, type Evidence } from './setup-check';
 import { logSetupProblems } from './setup-report-text';
 
 /** A check asked for without `force` within this long of the last one gets that one (the page polls while it is open). */
@@ -11,7 +12,11 @@ export const SETUP_CHECK_EVERY_MS = 30_000;
 export const OLD_CONNECTION_GRACE_MS = 3 * 60_000;
 
 export interface SetupMonitorDeps {
-  bot: () => Pick<BotConfig, 'id' | 'platform' | 'appId' | 'access' | 'approvers' | 'askersMayApprove'>;
+  bot: () => Omit<CheckedBot, 'requestUrl'>;
+  /** Webhook bots: `<public URL>/webhook/<bot id>` as Settings has it now; undefined while no public URL is set. */
+  requestUrl?: () => string | undefined;
+  /** Webhook bots: what the webhook server saw of the bot's requests (signed and verified, or refused and why). */
+  webhook?: () => WebhookEvidence | undefined;
   /** The bot's agent, for who may reach what it runs on this computer. */
   agent: Pick<AgentConfig, 'provider'>;
   api: Pick<LarkApi, 'verifyCredentials' | 'botInfo' | 'getJson'>;
@@ -36,6 +41,8 @@ export class SetupMonitor {
   private reconnectedAt: number | undefined;
   private everConnected = false;
   private recheck: NodeJS.Timeout | undefined;
+  /** The refusal reason the last report's "Requests" item was about. */
+  private lastRefusal: string | undefined;
 
   constructor(private readonly deps: SetupMonitorDeps) {}
 
@@ -84,6 +91,21 @@ export class SetupMonitor {
     if (this.last?.items.some((i) => i.id === 'events' && i.state !== 'ok')) void this.check(true).catch(() => undefined);
   }
 
+  /**
+   * The webhook server's record of the bot changed (a first verified request, or a refusal): checked
+   * again when the "Requests from the platform" item would say something else.
+   */
+  webhookChanged(): void {
+    const item = this.last?.items.find((i) => i.id === 'requests');
+    if (!item) return;
+    const seen = this.deps.webhook?.();
+    const refusal = seen?.lastProblem;
+    const refused = refusal !== undefined && (seen?.lastGoodAt === undefined || refusal.at > seen.lastGoodAt);
+    const now = refused ? `problem:${refusal.reason}` : seen?.lastGoodAt !== undefined ? 'ok' : 'unknown';
+    const before = item.state === 'problem' ? `problem:${this.lastRefusal ?? ''}` : item.state;
+    if (now !== before) void this.check(true).catch(() => undefined);
+  }
+
   cardActionArrived(): void {
     if (this.evidence.cardActionArrived) return;
     this.evidence.cardActionArrived = true;
@@ -95,8 +117,16 @@ export class SetupMonitor {
     const justReconnected = this.reconnectedAt !== undefined && deps.now() - this.reconnectedAt < OLD_CONNECTION_GRACE_MS;
     // Redis away: null, and more connections than this one's are "could not be checked", not a stranger.
     const replicas = deps.replicas ? await deps.replicas().catch(() => null) : undefined;
-    const evidence = { ...this.evidence, justReconnected, ...(replicas !== undefined ? { replicas } : {}) };
-    const report = await checkSetup(deps.bot(), deps.api, evidence, deps.now, deps.agent);
+    const webhook = deps.webhook?.();
+    const evidence = {
+      ...this.evidence,
+      justReconnected,
+      ...(replicas !== undefined ? { replicas } : {}),
+      ...(webhook ? { webhook } : {}),
+    };
+    const requestUrl = deps.requestUrl?.();
+    const report = await checkSetup({ ...deps.bot(), ...(requestUrl ? { requestUrl } : {}) }, deps.api, evidence, deps.now, deps.agent);
+    this.lastRefusal = webhook?.lastProblem?.reason;
     this.last = report;
     // Logged when a problem appears (or its words change), not at every look.
     const before = this.logged;

@@ -35,6 +35,20 @@ describe('AppStore', () => {
     expect(logger.records).toEqual([]);
   });
 
+  it('keeps the public URL and a webhook bot’s receive mode, and drops the URL when it is removed', async () => {
+    const logger = new MemoryLogger();
+    const store = await AppStore.open({ dataDir: dir, logger });
+    store.putBot({ ...bot, receive: 'webhook' });
+    store.updateSettings({ publicUrl: 'https://bots.example.com' });
+    const again = await AppStore.open({ dataDir: dir, logger });
+    expect(again.bots()).toEqual([{ ...bot, receive: 'webhook' }]);
+    expect(again.settings()).toEqual({ language: 'system', publicUrl: 'https://bots.example.com' });
+    again.updateSettings({ publicUrl: undefined });
+    expect(again.settings()).toEqual({ language: 'system' });
+    expect(await fs.readFile(path.join(dir, 'kocoro.json'), 'utf8')).not.toContain('publicUrl');
+    expect(logger.records).toEqual([]);
+  });
+
   it('keeps an invalid file as a backup, starts empty and names the field in the error', async () => {
     const file = path.join(dir, 'kocoro.json');
     const content = JSON.stringify({ bots: [{ ...bot, appId: 'cli_123' }], settings: { language: 'fr' } });

@@ -37,7 +37,10 @@ export const appAgentSchema = z.object({
 });
 export type AppAgent = z.infer<typeof appAgentSchema>;
 
-/** Bots created in the app. Secrets live in the vault under `bot:<id>:appSecret` / `bot:<id>:encryptKey`. */
+/**
+ * Bots created in the app. Secrets live in the vault under `bot:<id>:appSecret`, `bot:<id>:encryptKey`
+ * and `bot:<id>:verificationToken`.
+ */
 export const appBotSchema = z.object({
   id: idSchema,
   platform: platformSchema,
@@ -50,7 +53,11 @@ export const appBotSchema = z.object({
 });
 export type AppBot = z.infer<typeof appBotSchema>;
 
-export const appSettingsSchema = z.object({ language: languageSchema.default('system') });
+export const appSettingsSchema = z.object({
+  language: languageSchema.default('system'),
+  /** The public URL of this server (webhook mode: shared/webhook.ts); read leniently, validated when set. */
+  publicUrl: z.string().min(1).optional(),
+});
 export type AppSettings = z.infer<typeof appSettingsSchema>;
 
 const storeSchema = z
@@ -164,8 +171,11 @@ export class AppStore {
     this.write({ ...this.data, bots: this.data.bots.filter((b) => b.id !== id) });
   }
 
+  /** Changes the settings given; a `publicUrl` of `undefined` (given as a key) removes it. */
   updateSettings(patch: Partial<AppSettings>): AppSettings {
-    this.write({ ...this.data, settings: appSettingsSchema.parse({ ...this.data.settings, ...patch }) });
+    const next: Record<string, unknown> = { ...this.data.settings, ...patch };
+    for (const key of Object.keys(next)) if (next[key] === undefined) delete next[key];
+    this.write({ ...this.data, settings: appSettingsSchema.parse(next) });
     return this.settings();
   }
 

@@ -79,6 +79,26 @@ describe('loadConfigFile', () => {
     );
   });
 
+  it('reads a webhook bot’s Verification Token from the environment when it says env:NAME, hiding it like a secret', async () => {
+    const redactor = new SecretRedactor();
+    const bot = {
+      ...valid.bots[0]!,
+      receive: 'webhook',
+      encryptKey: 'encrypt-key-123456',
+      verificationToken: 'env:FEISHU_VERIFICATION_TOKEN',
+    };
+    const cfg = await loadConfigFile(
+      await write({ ...valid, bots: [bot] }),
+      { OPENAI_API_KEY: 'k', FEISHU_APP_SECRET: 's', FEISHU_VERIFICATION_TOKEN: 'token-abcdef123' },
+      redactor,
+    );
+    expect(cfg.bots[0]).toMatchObject({ receive: 'webhook', verificationToken: 'token-abcdef123' });
+    expect(redactor.redact('x token-abcdef123 y')).toBe('x *** y');
+    expect(await errorOf({ ...valid, bots: [bot] }, { OPENAI_API_KEY: 'k', FEISHU_APP_SECRET: 's' })).toMatch(
+      /verificationToken: environment variable FEISHU_VERIFICATION_TOKEN is not set/,
+    );
+  });
+
   it('loads a file saved with a UTF-8 byte-order mark (as Windows Notepad saves it)', async () => {
     const cfg = await loadConfigFile(
       await write(`\uFEFF${JSON.stringify(valid, null, 2)}`),

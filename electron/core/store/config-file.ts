@@ -65,6 +65,7 @@ export function resolveSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, redac
     ...bot,
     appSecret: resolve(bot.appSecret, `bots[${i}].appSecret`) ?? '',
     encryptKey: resolve(bot.encryptKey, `bots[${i}].encryptKey`),
+    verificationToken: resolve(bot.verificationToken, `bots[${i}].verificationToken`),
   }));
   // A Redis URL may carry a password: hidden like any secret.
   const state = resolve(config.state, 'state');

@@ -11,6 +11,8 @@ import { errorText } from '../lib/errors';
 import { routeHref } from '../shell/route';
 import { BotReplicas } from './BotReplicas';
 import { HeldDialog } from './HeldDialog';
+import { RequestUrl } from './RequestUrl';
+import { useWebhookContext } from './useWebhookSetup';
 import { SetupDialog } from './setup/SetupDialog';
 import type { BotFigures } from './useBotFigures';
 import './connectors.css';
@@ -63,6 +65,7 @@ export function BotItem({
   const lastAt = Math.max(bot.status.lastMessageAt ?? 0, lastActivity ?? 0) || undefined;
   const showReason = bot.status.reason && (kind === 'failed' || kind === 'reconnecting' || kind === 'connecting');
   const readOnly = bot.managedBy === 'config';
+  const { publicUrl } = useWebhookContext();
 
   const toggle = async () => {
     setBusy(true);
@@ -117,6 +120,7 @@ export function BotItem({
         </p>
         {figures && (figures.answersToday > 0 || figures.queued > 0) && <FiguresLine figures={figures} />}
         {bot.status.replicas && <BotReplicas replicas={bot.status.replicas} />}
+        {bot.receive === 'webhook' && <RequestUrl botId={bot.id} publicUrl={publicUrl} />}
         {showReason && (
           <p className={kind === 'failed' ? 'bot__reason bot__reason--failed' : 'bot__reason'}>{sentence(bot.status.reason)}</p>
         )}

@@ -15,6 +15,7 @@ import { EditBotDialog } from './EditBotDialog';
 import { useBotFigures, type BotFigures } from './useBotFigures';
 import { useApprovals } from './useApprovals';
 import { useBots } from './useBots';
+import { useWebhookSetup, WebhookSetupContext } from './useWebhookSetup';
 import './connectors.css';
 
 const PLATFORMS: readonly Platform[] = ['lark', 'feishu'];
@@ -33,89 +34,92 @@ export function ConnectorsPage() {
   const [editing, setEditing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<BotView | null>(null);
   const { approvals, removeApproval, jumpToApprovals } = useApprovalsSection();
+  const webhook = useWebhookSetup();
 
   const editingBot = bots?.find((b) => b.id === editing) ?? null;
   const waiting = new Map<string, number>();
   for (const a of approvals ?? []) waiting.set(a.botId, (waiting.get(a.botId) ?? 0) + 1);
 
   return (
-    <div className="page">
-      <header className="page__header">
-        <div>
-          <h1 className="page__title" tabIndex={-1}>
-            {t('connectors.title')}
-          </h1>
-          <p className="page__lede">{t('connectors.lede')}</p>
-        </div>
-      </header>
-
-      {error !== null && bots === null && (
-        <Banner tone="error" title={t('errors.loadBots')}>
-          <p>{errorText(t, error)}</p>
-          <button type="button" className="button button--small" onClick={reload}>
-            {t('app.retry')}
-          </button>
-        </Banner>
-      )}
-
-      {bots === null && error === null && (
-        <p className="loading" role="status">
-          <Spinner /> {t('app.loading')}
-        </p>
-      )}
-
-      {approvals !== null && approvals.length > 0 && <ApprovalsSection approvals={approvals} bots={bots} onDecided={removeApproval} />}
-
-      {bots !== null && bots.length === 0 && (
-        <div className="intro-card">
-          <Icon name="plug" className="intro-card__icon" />
+    <WebhookSetupContext.Provider value={webhook}>
+      <div className="page">
+        <header className="page__header">
           <div>
-            <h2 className="intro-card__title">{t('connectors.intro.title')}</h2>
-            <p>{t('connectors.intro.body')}</p>
-            <p className="muted">{t('connectors.intro.steps')}</p>
+            <h1 className="page__title" tabIndex={-1}>
+              {t('connectors.title')}
+            </h1>
+            <p className="page__lede">{t('connectors.lede')}</p>
           </div>
-        </div>
-      )}
+        </header>
 
-      {bots !== null &&
-        PLATFORMS.map((platform) => (
-          <PlatformSection
-            key={platform}
-            platform={platform}
-            bots={bots.filter((b) => b.platform === platform)}
-            agents={agents}
-            lastActivity={lastActivity}
-            figures={figures}
-            approvalsWaiting={waiting}
-            onShowApprovals={jumpToApprovals}
-            // A transition, so the dialog opens once its chunk is here (the boundary below keeps
-            // showing nothing meanwhile) rather than after React's delay for revealing suspended content.
-            onAdd={() => startTransition(() => setAdding(platform))}
-            onEdit={(bot) => setEditing(bot.id)}
-            onRemove={setRemoving}
-          />
-        ))}
-
-      <Suspense fallback={null}>
-        {adding !== null && (
-          <AddBotDialog platform={adding} registeredAppIds={bots?.map((b) => b.appId) ?? []} onClose={() => setAdding(null)} />
+        {error !== null && bots === null && (
+          <Banner tone="error" title={t('errors.loadBots')}>
+            <p>{errorText(t, error)}</p>
+            <button type="button" className="button button--small" onClick={reload}>
+              {t('app.retry')}
+            </button>
+          </Banner>
         )}
-      </Suspense>
-      {editingBot !== null && <EditBotDialog bot={editingBot} agents={agents ?? []} onClose={() => setEditing(null)} />}
-      {removing !== null && (
-        <ConfirmDialog
-          title={t('removeBot.title', { name: botName(removing) })}
-          confirmLabel={t('removeBot.confirm')}
-          busyLabel={t('common.removing')}
-          onClose={() => setRemoving(null)}
-          onConfirm={async () => {
-            await client.call('bots.remove', { id: removing.id });
-          }}
-        >
-          <p>{t('removeBot.body', { platform: t(`platform.${removing.platform}`) })}</p>
-        </ConfirmDialog>
-      )}
-    </div>
+
+        {bots === null && error === null && (
+          <p className="loading" role="status">
+            <Spinner /> {t('app.loading')}
+          </p>
+        )}
+
+        {approvals !== null && approvals.length > 0 && <ApprovalsSection approvals={approvals} bots={bots} onDecided={removeApproval} />}
+
+        {bots !== null && bots.length === 0 && (
+          <div className="intro-card">
+            <Icon name="plug" className="intro-card__icon" />
+            <div>
+              <h2 className="intro-card__title">{t('connectors.intro.title')}</h2>
+              <p>{t('connectors.intro.body')}</p>
+              <p className="muted">{t('connectors.intro.steps')}</p>
+            </div>
+          </div>
+        )}
+
+        {bots !== null &&
+          PLATFORMS.map((platform) => (
+            <PlatformSection
+              key={platform}
+              platform={platform}
+              bots={bots.filter((b) => b.platform === platform)}
+              agents={agents}
+              lastActivity={lastActivity}
+              figures={figures}
+              approvalsWaiting={waiting}
+              onShowApprovals={jumpToApprovals}
+              // A transition, so the dialog opens once its chunk is here (the boundary below keeps
+              // showing nothing meanwhile) rather than after React's delay for revealing suspended content.
+              onAdd={() => startTransition(() => setAdding(platform))}
+              onEdit={(bot) => setEditing(bot.id)}
+              onRemove={setRemoving}
+            />
+          ))}
+
+        <Suspense fallback={null}>
+          {adding !== null && (
+            <AddBotDialog platform={adding} registeredAppIds={bots?.map((b) => b.appId) ?? []} onClose={() => setAdding(null)} />
+          )}
+        </Suspense>
+        {editingBot !== null && <EditBotDialog bot={editingBot} agents={agents ?? []} onClose={() => setEditing(null)} />}
+        {removing !== null && (
+          <ConfirmDialog
+            title={t('removeBot.title', { name: botName(removing) })}
+            confirmLabel={t('removeBot.confirm')}
+            busyLabel={t('common.removing')}
+            onClose={() => setRemoving(null)}
+            onConfirm={async () => {
+              await client.call('bots.remove', { id: removing.id });
+            }}
+          >
+            <p>{t('removeBot.body', { platform: t(`platform.${removing.platform}`) })}</p>
+          </ConfirmDialog>
+        )}
+      </div>
+    </WebhookSetupContext.Provider>
   );
 }
 

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type LiveKey, type LiveView, maxConcurrentAnswersSchema, resolveLiveSettings } from '@shared/bot-settings';
 import type { BotLanguage, ReplyMode } from '@shared/config-schema';
-import type { AgentView, BotView, MethodInput } from '@shared/contract';
+import type { AgentView, BotView, MethodInput, ReceiveMode } from '@shared/contract';
 import { useClient } from '../api/ClientContext';
 import { Banner } from '../components/Banner';
 import { Checkbox, SecretField, SelectField, TextField } from '../components/Field';
@@ -10,10 +10,12 @@ import { Modal } from '../components/Modal';
 import { errorField, errorText } from '../lib/errors';
 import { AccessSection, PeoplePicker, RadioGroup } from './AccessSection';
 import { botName } from './BotItem';
+import { RequestUrl } from './RequestUrl';
 import { changedSettings } from './setting-changes';
+import { useWebhookContext } from './useWebhookSetup';
 import './connectors.css';
 
-type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey' | 'maxConcurrentAnswers';
+type FieldName = 'agentId' | 'displayName' | 'appSecret' | 'encryptKey' | 'verificationToken' | 'receive' | 'maxConcurrentAnswers';
 
 /** Agent, display name and replacement secrets of one bot. Secrets are never shown or pre-filled. */
 export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: AgentView[]; onClose: () => void }) {
@@ -24,6 +26,11 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
   const [appSecret, setAppSecret] = useState('');
   const [encryptKey, setEncryptKey] = useState('');
   const [clearEncryptKey, setClearEncryptKey] = useState(false);
+  const [verificationToken, setVerificationToken] = useState('');
+  const [receive, setReceive] = useState<ReceiveMode>(bot.receive);
+  const webhook = useWebhookContext();
+  // Offered where the platform can reach a request URL (a server), or kept visible on a bot already in webhook mode.
+  const offerReceive = webhook.headless === true || bot.receive === 'webhook';
   // Every setting the app edits, as the bot has it now; the ones changed are sent on save.
   const [settings, setSettings] = useState<LiveView>(() => resolveLiveSettings(bot));
   const set =
@@ -46,6 +53,19 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
     if (appSecret.trim() !== '') input.appSecret = appSecret.trim();
     if (encryptKey.trim() !== '') input.encryptKey = encryptKey.trim();
     else if (clearEncryptKey) input.encryptKey = '';
+    if (verificationToken.trim() !== '') input.verificationToken = verificationToken.trim();
+    if (receive !== bot.receive) input.receive = receive;
+    if (receive === 'webhook') {
+      // Every request is checked with both: said here rather than by a bot that refuses everything.
+      if (!(input.encryptKey ?? (bot.hasEncryptKey ? 'saved' : ''))) {
+        setErrors({ encryptKey: t('webhook.encryptKeyRequired') });
+        return;
+      }
+      if (!(input.verificationToken ?? (bot.hasVerificationToken ? 'saved' : ''))) {
+        setErrors({ verificationToken: t('webhook.tokenRequired') });
+        return;
+      }
+    }
     const parallel = Number(concurrency.trim());
     if (!/^\d+$/.test(concurrency.trim()) || !maxConcurrentAnswersSchema.safeParse(parallel).success) {
       setErrors({ maxConcurrentAnswers: t('editBot.concurrencyInvalid') });
@@ -79,6 +99,8 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
         field === 'displayName' ||
         field === 'appSecret' ||
         field === 'encryptKey' ||
+        field === 'verificationToken' ||
+        field === 'receive' ||
         field === 'maxConcurrentAnswers'
       ) {
         setErrors({ [field]: errorText(t, err) });
@@ -188,15 +210,45 @@ export function EditBotDialog({ bot, agents, onClose }: { bot: BotView; agents: 
           placeholder={t('common.notSet')}
           hint={bot.hasEncryptKey ? t('editBot.encryptKeyHint') : t('addBot.encryption.note')}
           error={errors.encryptKey}
-          optional
+          optional={receive !== 'webhook'}
         />
-        {bot.hasEncryptKey && (
+        {bot.hasEncryptKey && receive !== 'webhook' && (
           <Checkbox
             label={t('editBot.clearEncryptKey')}
             checked={clearEncryptKey}
             disabled={encryptKey !== ''}
             onChange={setClearEncryptKey}
           />
+        )}
+        {offerReceive && (
+          <RadioGroup
+            legend={t('webhook.receive')}
+            name="receive"
+            value={receive}
+            onChange={(mode) => {
+              setReceive(mode);
+              if (mode === 'webhook') setClearEncryptKey(false);
+            }}
+            hint={errors.receive ?? t('webhook.receiveHint')}
+            options={[
+              { value: 'long-connection', label: t('webhook.longConnection') },
+              { value: 'webhook', label: t('webhook.webhook') },
+            ]}
+          />
+        )}
+        {receive === 'webhook' && (
+          <>
+            <SecretField
+              label={t('webhook.token')}
+              value={verificationToken}
+              onChange={setVerificationToken}
+              saved={bot.hasVerificationToken}
+              placeholder={t('common.notSet')}
+              hint={bot.hasVerificationToken ? t('webhook.tokenKeepHint') : t('webhook.tokenHint')}
+              error={errors.verificationToken}
+            />
+            <RequestUrl botId={bot.id} publicUrl={webhook.publicUrl} />
+          </>
         )}
         <AccessSection botId={bot.id} value={settings.access} onChange={set('access')} />
         <section className="access stack" aria-label={t('editBot.approvals.heading')}>

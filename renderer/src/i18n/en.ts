@@ -352,7 +352,7 @@ export const en = {
       instructions: 'Go to “Events & Callbacks → Encryption Strategy”, click “Reset” on Encrypt Key to generate one, then paste it here.',
       openEncryption: 'Open Encryption Strategy',
       label: 'Encrypt Key',
-      note: 'Optional. It is only used in webhook mode: the long connection Kocoro uses is authenticated when it connects.',
+      note: 'Optional: only needed if Kocoro receives events on a request URL (webhook mode). The long connection Kocoro uses by default is authenticated when it connects.',
     },
     checklist: {
       heading: 'In the developer console',
@@ -557,6 +557,16 @@ export const en = {
       copy: 'Copy link',
       validUntil: 'Works once, until {{time}}. Whoever opens it first is signed in: keep it to yourself.',
     },
+    publicUrl: {
+      heading: 'Public URL of this server',
+      body: 'Where the platform reaches this server, for bots that receive events on a request URL (webhook mode): for example https://bots.example.com behind an HTTPS reverse proxy. Each such bot’s request URL is this URL followed by /webhook/ and the bot’s id, shown on the bot.',
+      label: 'Public URL',
+      placeholder: 'https://bots.example.com',
+      hint: 'Leave empty and save to remove it.',
+      save: 'Save URL',
+      saved: 'Saved.',
+      invalid: 'Enter an http(s) URL such as https://bots.example.com, without ?query or #fragment.',
+    },
     about: {
       heading: 'About',
       version: 'Version',
@@ -566,6 +576,27 @@ export const en = {
       dataDir: 'Data folder',
       configFile: 'Config file',
     },
+  },
+  webhook: {
+    receive: 'How events reach Kocoro',
+    receiveHint:
+      'A request URL needs this server to be reachable by the platform (npm run headless -- --webhook PORT, usually behind an HTTPS reverse proxy). The long connection needs no public URL.',
+    longConnection: 'Long connection (no public URL needed)',
+    webhook: 'Request URL (webhook: the platform sends events to this server)',
+    encryptKeyHint: 'Required for a request URL: every request is checked against it.',
+    encryptKeyRequired: 'A request URL needs the Encrypt Key: paste it from Events & Callbacks → Encryption Strategy.',
+    token: 'Verification Token',
+    tokenHint: 'From Events & Callbacks → Encryption Strategy, beside the Encrypt Key. Every request must carry it.',
+    tokenKeepHint: 'Leave empty to keep the saved token.',
+    tokenRequired: 'A request URL needs the Verification Token: paste it from Events & Callbacks → Encryption Strategy.',
+    urlAfterRegister:
+      'Once the bot is registered, its row shows the request URL to paste in Event configuration and Callback configuration.',
+    requestUrl: 'Request URL:',
+    requestUrlHint: 'Paste it as the Request URL in Events & Callbacks → Event configuration and Callback configuration.',
+    copy: 'Copy URL',
+    noPublicUrl:
+      'No request URL yet: set the public URL of this server in Settings; this bot’s request URL is then that URL followed by {{path}}.',
+    openSettings: 'Open Settings',
   },
 };
 

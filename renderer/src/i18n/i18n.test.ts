@@ -51,6 +51,18 @@ describe('dictionaries', () => {
   });
 });
 
+describe('webhook mode', () => {
+  it('has its words in both languages', () => {
+    const english = flatten(en as Tree);
+    const chinese = flatten(zhCN as Tree);
+    const keys = [...english.keys()].filter((k) => k.startsWith('webhook.') || k.startsWith('settings.publicUrl.'));
+    expect(keys.length).toBeGreaterThanOrEqual(20);
+    for (const key of keys) expect(chinese.get(key), key).toBeTruthy();
+    expect(english.get('addBot.encryption.note')).toContain('only needed if Kocoro receives events on a request URL');
+    expect(chinese.get('webhook.noPublicUrl')).toContain('{{path}}');
+  });
+});
+
 describe('systemLanguage', () => {
   it('follows the first supported preferred language', () => {
     expect(systemLanguage(['zh-CN', 'en-US'])).toBe('zh-CN');

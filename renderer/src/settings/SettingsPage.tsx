@@ -8,6 +8,7 @@ import { Spinner } from '../components/Icon';
 import { systemLanguage, browserLanguages } from '../i18n';
 import { errorText } from '../lib/errors';
 import { useReconnectEpoch } from '../shell/connection';
+import { PublicUrlSection } from './PublicUrlSection';
 import { SignInLinkSection } from './SignInLinkSection';
 import './settings.css';
 
@@ -106,6 +107,8 @@ export function SettingsPage({ settings, settingsError, onChange }: SettingsPage
       </section>
 
       {client.transport === 'http' && <SignInLinkSection />}
+
+      {info?.mode === 'headless' && settings !== null && <PublicUrlSection value={settings.publicUrl} onChange={onChange} />}
 
       {info !== null && (
         <section className="card settings-card" aria-labelledby="settings-about">

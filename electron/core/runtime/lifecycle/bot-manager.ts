@@ -14,6 +14,7 @@ import type { StateBackend } from '../stores/state-backend';
 import { type BotTuning, tuningWith } from './tuning';
 import { replicaViews, sameReplicas } from './replica-watch';
 import { errorMessage } from '../../log/error-message';
+import type { WebhookRegistry } from '../../webhook/server';
 
 export interface BotManagerOptions {
   dataDir: string;
@@ -29,6 +30,10 @@ export interface BotManagerOptions {
   redactor?: SecretRedactor;
   /** Where the bots' figures are counted (the metrics endpoint reads the same); a private one when absent. */
   metrics?: BotMetrics;
+  /** The webhook listener (`npm run headless -- --webhook`); absent on the desktop: bots use the long connection. */
+  webhook?: WebhookRegistry;
+  /** A webhook bot's request URL as the app shows it (its public base URL set): the setup check compares the console's with it. */
+  requestUrl?: (botId: string) => string | undefined;
 }
 
 /** Time an answer in progress gets when one bot is paused, edited or removed, before it is aborted (it stays in the inbox). */
@@ -234,6 +239,8 @@ export class BotManager {
       logger: this.opts.logger.child({ bot: bot.id }),
       tuning: tuningWith(this.opts.tuning),
       ...(this.opts.state ? { state: this.opts.state } : {}),
+      ...(this.opts.webhook ? { webhook: this.opts.webhook } : {}),
+      ...(this.opts.requestUrl ? { requestUrl: () => this.opts.requestUrl?.(bot.id) } : {}),
       now: this.opts.now,
       redactor: this.opts.redactor,
       meter: this.metrics.meter(bot.id),

@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger';
 import type { SecretRedactor } from '../../log/redact';
 import type { BotMeter } from '../../metrics/bot-metrics';
 import type { StateBackend } from '../stores/state-backend';
+import type { WebhookRegistry } from '../../webhook/server';
 import type { BotTuning } from './tuning';
 
 /** What a BotRuntime is given: the bot, its agent, where it keeps its data, and the shared parts. */
@@ -31,6 +32,10 @@ export interface BotRuntimeOptions {
   onSetup?: (report: SetupReport) => void;
   /** An approval was asked for (`added`), decided or ended (the app's list and its notification). */
   onApprovals?: (added?: PendingApproval) => void;
+  /** The webhook listener (`--webhook`): a bot whose `receive` is `webhook` registers there instead of connecting. */
+  webhook?: WebhookRegistry;
+  /** Its request URL as the app shows it, when the public base URL is set (the setup check compares the console's with it). */
+  requestUrl?: () => string | undefined;
 }
 
 /** The settings a running bot takes without reconnecting (shared/bot-settings.ts `liveSettings`). */

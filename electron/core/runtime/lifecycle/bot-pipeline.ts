@@ -147,6 +147,8 @@ export class BotPipeline {
       log,
       now,
       replicas: async () => (await opts.state?.replicasOf?.(opts.bot.appId))?.length,
+      ...(opts.webhook ? { webhook: () => opts.webhook?.evidence(opts.bot.id) } : {}),
+      ...(opts.requestUrl ? { requestUrl: opts.requestUrl } : {}),
       onReport: (report) => {
         status.setupProblems(report.problems);
         opts.onSetup?.(report);

@@ -2,7 +2,7 @@ import type { BotStatus } from '@shared/bot-status';
 import type { BotConfig } from '@shared/config-schema';
 import { PLATFORM_DOMAIN } from '@shared/platform';
 import { LarkApi } from '../../lark/api';
-import { LarkConnection } from '../../lark/connection';
+import { type ConnectionHandlers, LarkConnection } from '../../lark/connection';
 import type { Logger } from '../../log/logger';
 import { NO_METER } from '../../metrics/bot-metrics';
 import type { SetupMonitor } from '../../setup/setup-monitor';
@@ -17,6 +17,7 @@ import { StateUnavailable } from '../stores/state-backend';
 import type { LateMessages } from '../intake/late-messages';
 import { checkOnce, type PlatformCheck, waitingReason, whenPlatformReachable } from './platform-wait';
 import { watchReplicas } from './replica-watch';
+import { receivesByWebhook, WEBHOOK_RECEIVING, WEBHOOK_WAITING, webhookSecrets, webhookStartProblem } from '../../webhook/bot-webhook';
 
 export type { BotRuntimeOptions, LiveSettings } from './bot-options';
 
@@ -43,6 +44,8 @@ export class BotRuntime {
   private opening: Promise<void> | undefined;
   private unwatchState: (() => void) | undefined;
   private unwatchReplicas: (() => void) | undefined;
+  /** Receiving by webhook: stops the listener handing this bot its requests. */
+  private unregister: (() => void) | undefined;
 
   constructor(private readonly opts: BotRuntimeOptions) {
     const { bot, logger } = opts;
@@ -115,6 +118,9 @@ export class BotRuntime {
    */
   async start(): Promise<void> {
     if (this.closed) return;
+    // A webhook bot without its secrets (or without a listener) would never hear from the platform.
+    const cannot = webhookStartProblem(this.opts.bot, this.opts.webhook);
+    if (cannot) return this.status.setState('failed', cannot);
     this.status.setState('connecting');
     const dir = botFolder(this.opts.dataDir, this.opts.bot.id);
     this.opening = this.openWhenPossible(dir);
@@ -200,7 +206,24 @@ export class BotRuntime {
     await this.pipeline.open();
     if (this.closed) return;
     this.accepting = true;
-    this.connection.start(this.pipeline.handlers);
+    this.listen(this.pipeline.handlers);
+  }
+
+  /** The long connection, or (`receive: webhook`) the webhook listener's requests for this bot (webhook/server.ts). */
+  private listen(handlers: ConnectionHandlers): void {
+    const { bot, webhook } = this.opts;
+    if (!webhook || !receivesByWebhook(bot)) return this.connection.start(handlers);
+    const heard = webhook.health(bot.id)?.lastGood !== undefined;
+    this.unregister = webhook.register(bot.id, {
+      secrets: webhookSecrets(bot),
+      handlers,
+      onFirstRequest: () => {
+        if (!this.closed) this.status.setState('connected', WEBHOOK_RECEIVING);
+      },
+      onRecord: () => this.pipeline?.setup.webhookChanged(),
+    });
+    this.pipeline?.setup.connected();
+    this.status.setState('connected', heard ? WEBHOOK_RECEIVING : WEBHOOK_WAITING);
   }
 
   /**
@@ -222,7 +245,7 @@ export class BotRuntime {
 
   /** Drops the long connection and opens a new one now, e.g. after the machine wakes up. */
   reconnect(): void {
-    if (!this.accepting || this.closed || !this.pipeline) return;
+    if (!this.accepting || this.closed || !this.pipeline || this.unregister) return;
     this.log.log('info', 'bot.reconnect_requested');
     this.connection.restart(this.pipeline.handlers);
   }
@@ -238,6 +261,7 @@ export class BotRuntime {
     this.opts.meter?.replicas(undefined);
     this.accepting = false;
     this.pipeline?.close();
+    this.unregister?.();
     this.connection.stop();
     if (this.status.current.state !== 'failed') this.status.setState('stopped');
   }

@@ -10,6 +10,8 @@ import { DEFAULT_ACCESS_VIEW, sameAccess } from '../AccessSection';
 import { AgentStep } from './AgentStep';
 import { CredentialsStep } from './CredentialsStep';
 import { EncryptionStep } from './EncryptionStep';
+import { RequestUrl } from '../RequestUrl';
+import { useWebhookContext } from '../useWebhookSetup';
 import { LiveChecklist } from './LiveChecklist';
 import { useScanToCreate } from './ScanToCreate';
 import { FIELD_IDS, type CredentialSource, type Draft, type FieldErrors, type ScannedApp, type StepBanner } from './types';
@@ -22,6 +24,8 @@ const emptyDraft: Draft = {
   appSecret: '',
   domain: '',
   encryptKey: '',
+  receive: 'long-connection',
+  verificationToken: '',
   botAdded: false,
   scopesAdded: false,
   agentId: '',
@@ -97,6 +101,8 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
 
   const platformName = t(`platform.${platform}`);
   const focusField = useFieldFocus();
+  const webhook = useWebhookContext();
+  const offerReceive = webhook.headless === true;
 
   const update = useCallback((patch: Partial<Draft>) => {
     setDraft((d) => ({ ...d, ...patch }));
@@ -208,6 +214,18 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
   };
 
   const continueFromChecklist = () => {
+    if (draft.receive === 'webhook') {
+      // A webhook bot checks every request with both: asked for here, where they are pasted.
+      const next: FieldErrors = {};
+      if (draft.encryptKey.trim() === '') next.encryptKey = t('webhook.encryptKeyRequired');
+      if (draft.verificationToken.trim() === '') next.verificationToken = t('webhook.tokenRequired');
+      setErrors(next);
+      const first = (['encryptKey', 'verificationToken'] as const).find((f) => next[f]);
+      if (first) {
+        focusField(FIELD_IDS[first]);
+        return;
+      }
+    }
     if ((!draft.botAdded || !draft.scopesAdded) && !reminderShown) {
       setReminderShown(true);
       return;
@@ -242,6 +260,7 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
         : { appSecret: draft.appSecret.trim(), ...(optionalText(draft.domain) !== undefined ? { domain: draft.domain.trim() } : {}) }),
       agentId: draft.agentId,
       ...(optionalText(draft.encryptKey) !== undefined ? { encryptKey: draft.encryptKey.trim() } : {}),
+      ...(draft.receive === 'webhook' ? { receive: 'webhook' as const, verificationToken: draft.verificationToken.trim() } : {}),
       ...(optionalText(draft.displayName) !== undefined ? { displayName: draft.displayName.trim() } : {}),
       ...(sameAccess(draft.access, DEFAULT_ACCESS_VIEW) ? {} : { access }),
       ...(owner !== null ? { approvers: [owner] } : {}),
@@ -260,7 +279,11 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
       } else if (field === 'appId' || field === 'appSecret' || field === 'domain') {
         setErrors({ [field]: errorText(t, err) });
         setBanner({ tone: 'error', text: errorText(t, err), backToStep1: true });
-      } else if (field === 'agentId' || field === 'displayName' || field === 'encryptKey') {
+      } else if (field === 'encryptKey' || field === 'verificationToken') {
+        // Typed in step 2: shown there.
+        setErrors({ [field]: errorText(t, err) });
+        setStep(2);
+      } else if (field === 'agentId' || field === 'displayName') {
         setErrors({ [field]: errorText(t, err) });
       } else {
         setBanner({ tone: 'error', text: errorText(t, err) });
@@ -365,6 +388,8 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
           platform={botPlatform()}
           draft={draft}
           update={update}
+          errors={errors}
+          offerReceive={offerReceive}
           showReminder={reminderShown && (!draft.botAdded || !draft.scopesAdded)}
         />
       )}
@@ -382,6 +407,7 @@ export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDial
           }}
         />
       )}
+      {created !== null && created.receive === 'webhook' && <RequestUrl botId={created.id} publicUrl={webhook.publicUrl} />}
       {created !== null && <LiveChecklist bot={created} />}
     </Modal>
   );

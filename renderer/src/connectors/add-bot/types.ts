@@ -1,5 +1,5 @@
 import type { Platform } from '@shared/config-schema';
-import type { AccessView } from '@shared/contract';
+import type { AccessView, ReceiveMode } from '@shared/contract';
 
 /** How step 1 gets the credentials: pasted from the console (the default) or made by scanning a QR code. */
 export type CredentialSource = 'paste' | 'scan';
@@ -20,6 +20,10 @@ export interface Draft {
   appSecret: string;
   domain: string;
   encryptKey: string;
+  /** How events reach the bot: offered only where Kocoro is a server (headless). */
+  receive: ReceiveMode;
+  /** Webhook mode: Events & Callbacks → Encryption Strategy → Verification Token. */
+  verificationToken: string;
   botAdded: boolean;
   scopesAdded: boolean;
   agentId: string;
@@ -38,6 +42,7 @@ export interface FieldErrors {
   appSecret?: string;
   domain?: string;
   encryptKey?: string;
+  verificationToken?: string;
   agentId?: string;
   displayName?: string;
   /** The platform refused the App ID + Secret pair: both fields are marked. */
@@ -58,6 +63,7 @@ export const FIELD_IDS = {
   appSecret: 'add-bot-app-secret',
   domain: 'add-bot-domain',
   encryptKey: 'add-bot-encrypt-key',
+  verificationToken: 'add-bot-verification-token',
   agentId: 'add-bot-agent',
   displayName: 'add-bot-display-name',
 } as const;

@@ -36,7 +36,8 @@ function manualLink(
 ): { href: string; key: 'openEvents' | 'openCallbacks' | 'openRelease' } | undefined {
   if (item.state !== 'unknown') return undefined;
   const links = consoleLinks(bot.platform, bot.appId);
-  if (item.id === 'events') return { href: links.events, key: 'openEvents' };
+  // Nothing reached a webhook bot's request URL yet: the Event configuration is where its URL is set.
+  if (item.id === 'events' || item.id === 'requests') return { href: links.events, key: 'openEvents' };
   if (item.id === 'callback') return { href: links.callbacks, key: 'openCallbacks' };
   if (item.id === 'version') return { href: links.release, key: 'openRelease' };
   return undefined;
