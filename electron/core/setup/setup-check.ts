@@ -16,7 +16,7 @@ import { AppFacts, type AppInfo } from '../lark/app-facts';
 import { type LarkApiError, toLarkApiError } from '../lark/errors';
 import { exposureItem } from './exposure';
 import { describe, ok, problem, unknown } from './setup-items';
-import { requestsItem, webhookConsoleItems, webhookUnreadItems } from './webhook-items';
+import { arrivalItems, requestsItem, webhookConsoleItems } from './webhook-items';
 
 /** What the bot has seen work, which stands in for what the app may not read about itself. */
 export interface Evidence {
@@ -152,22 +152,7 @@ async function appInfoItems(bot: CheckedBot, facts: AppFacts, evidence: Evidence
       e.kind === 'permission'
         ? `Kocoro cannot read the app's own settings without the optional permission ${SELF_MANAGE_SCOPE} (grant it with the link to have this checked)`
         : `The app's settings could not be read (${describe(e)})`;
-    if (bot.receive === 'webhook')
-      return [...webhookUnreadItems(why, grant, evidence), unknown('version', 'Published version', `${why}.`, grant)];
-    return [
-      evidence.messageArrived
-        ? ok('events', 'Events', 'A message arrived, so the message event reaches the bot.')
-        : unknown('events', 'Events', `${why}. Meanwhile: the first message that arrives shows events work.`, grant),
-      evidence.cardActionArrived
-        ? ok('callback', 'Card callback', 'A card button reached the bot, so the callback works.')
-        : unknown(
-            'callback',
-            'Card callback',
-            `${why}. Meanwhile: the first Stop or approval click that works shows the callback works.`,
-            grant,
-          ),
-      unknown('version', 'Published version', `${why}.`, grant),
-    ];
+    return [...arrivalItems(why, grant, evidence, bot.receive === 'webhook'), unknown('version', 'Published version', `${why}.`, grant)];
   }
   const version = versionItem(info, links);
   if (bot.receive === 'webhook') return [...webhookConsoleItems(info, bot.requestUrl, evidence, links), version];

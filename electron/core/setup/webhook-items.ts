@@ -58,12 +58,27 @@ export function webhookConsoleItems(info: AppInfo, requestUrl: string | undefine
   ];
 }
 
-/** The app's info could not be read at all: only what arrived says anything. */
-export function webhookUnreadItems(why: string, grant: string, seen: WebhookSeen): SetupItem[] {
+/**
+ * The app's info could not be read at all: only what arrived says anything (`viaUrl`: a webhook
+ * bot, whose events arrive on the request URL).
+ */
+export function arrivalItems(why: string, grant: string, seen: WebhookSeen, viaUrl: boolean): SetupItem[] {
+  const eventsSeen = seen.messageArrived || (viaUrl && seen.webhook?.lastGoodAt !== undefined);
   return [
-    seen.messageArrived || seen.webhook?.lastGoodAt !== undefined
-      ? ok('events', 'Events', 'A message arrived on the request URL, so events reach the bot.')
-      : unknown('events', 'Events', `${why}. Meanwhile: the first message that arrives on the request URL shows events work.`, grant),
+    eventsSeen
+      ? ok(
+          'events',
+          'Events',
+          viaUrl
+            ? 'A message arrived on the request URL, so events reach the bot.'
+            : 'A message arrived, so the message event reaches the bot.',
+        )
+      : unknown(
+          'events',
+          'Events',
+          `${why}. Meanwhile: the first message that arrives${viaUrl ? ' on the request URL' : ''} shows events work.`,
+          grant,
+        ),
     seen.cardActionArrived
       ? ok('callback', 'Card callback', 'A card button reached the bot, so the callback works.')
       : unknown(
