@@ -254,16 +254,18 @@ test("Add Bot with a Kocoro agent asks who the owner is: one click on the first 
   const owner = dialog.getByRole('listitem').filter({ hasText: 'You in Lark' });
   await expect(owner.getByText(/only approvers may allow it/)).toBeVisible();
   const { messageId } = askToDelete(lark);
-  await owner.getByRole('button', { name: 'That’s me: I sent “please delete my notes”' }).click();
-  await expect(owner.getByText('You are the bot’s approver', { exact: false })).toBeVisible();
-  const [bot] = await kocoro.call<Array<{ approvers: string[] }>>('bots.list');
-  expect(bot!.approvers).toEqual([ASKER]);
-  // The request asked before there was an approver waits for the app: its card offers the asker only Deny.
   const cards = () =>
     lark
       .sentMessages({ replyTo: messageId })
       .filter((m) => m.cardId)
       .map((m) => JSON.stringify(lark.card(m.cardId!)?.json ?? {}));
+  // The agent asks for the approval before anyone is the approver (the premise of this test: click only once it has).
+  await expect.poll(() => cards().some((json) => json.includes('"kocoro":"approval"'))).toBe(true);
+  await owner.getByRole('button', { name: 'That’s me: I sent “please delete my notes”' }).click();
+  await expect(owner.getByText('You are the bot’s approver', { exact: false })).toBeVisible();
+  const [bot] = await kocoro.call<Array<{ approvers: string[] }>>('bots.list');
+  expect(bot!.approvers).toEqual([ASKER]);
+  // The request asked before there was an approver waits for the app: its card offers the asker only Deny.
   await expect.poll(() => cards().find((json) => json.includes('"kocoro":"approval"')) ?? '').toContain("Waiting for the owner's approval");
   expect(cards().find((json) => json.includes('"kocoro":"approval"'))).not.toContain('"element_id":"apr_allow"');
 });
