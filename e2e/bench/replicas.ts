@@ -8,13 +8,21 @@ import { Redis } from 'ioredis';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type PrivateRedis, startPrivateRedis } from '../support/redis-server';
-import { answersTo } from '../support/replica-check';
+import { answersTo, type Asked } from '../support/replica-check';
 import { Replicas, type ReplicaSetOptions, sleep } from '../support/replicas';
 import { fmt, quantile } from './stats';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** 40 DMs/s for 10 s: 400 messages from 40 people, 10 each (so each chat's order means something). */
-const LOAD = { chats: 40, perChat: 10, everyMs: 25 };
+/**
+ * 40 DMs/s from 40 people, in two phases: 5 s right after the processes start (200 messages from
+ * chats of their own), then 20 s measured (800 messages, 20 from each person, so each chat's order
+ * means something). A process answers its first messages slower while V8 compiles the code they
+ * take; with three replicas on this machine's two cores three processes do that at once. That is a
+ * start-up cost of the processes, not of where their state is, so the comparison with the file
+ * store is made after it, and the start-up phase is printed on its own row.
+ */
+const START_UP = { chats: 40, perChat: 5, everyMs: 25, firstChat: 100 };
+const LOAD = { chats: 40, perChat: 20, everyMs: 25 };
 
 export interface ReplicaFigures {
   label: string;
@@ -24,7 +32,9 @@ export interface ReplicaFigures {
   doubled: number;
   outOfOrder: number;
   refusals: number;
+  /** Message → first reply, for the measured phase, and for the start-up phase (without a kill). */
   replyMs: number[];
+  startUpMs: number[];
   redisCalls?: number;
   takeover?: { orphans: number; firstWriteMs: number; lastAnswerMs: number };
 }
@@ -69,8 +79,10 @@ async function run(label: string, opts: ReplicaSetOptions, kill?: { replica: num
   if (opts.redis) await flush(opts.redis);
   const set = await Replicas.start({ replyMode: 'message', seed: 40, ...opts });
   try {
+    const startUp = kill ? [] : await set.askMany(START_UP);
+    if (startUp.length) await set.waitForAnswers(startUp, 60_000).catch(() => undefined);
     const trips = opts.redis ? await countRoundTrips(opts.redis) : undefined;
-    const load = set.askMany(LOAD);
+    const load = set.askMany(kill ? { ...LOAD, perChat: 10 } : LOAD);
     let takeover: ReplicaFigures['takeover'];
     let killedAt = 0;
     let orphans: string[] = [];
@@ -85,7 +97,7 @@ async function run(label: string, opts: ReplicaSetOptions, kill?: { replica: num
     const asked = await load;
     await set.waitForAnswers(asked, 60_000).catch(() => undefined);
     const calls = trips ? await trips.stop() : undefined;
-    const v = set.check({ asked });
+    const v = set.check({ asked: [...startUp, ...asked] });
     if (kill) {
       const chats = new Set(orphans.map((t) => set.asked.find((a) => a.tag === t)!.chatId));
       const firstWrites = [...chats].map(
@@ -95,18 +107,21 @@ async function run(label: string, opts: ReplicaSetOptions, kill?: { replica: num
       const worst = (xs: Array<number | undefined>) => (xs.some((x) => x === undefined) ? NaN : Math.max(...(xs as number[])) - killedAt);
       takeover = { orphans: orphans.length, firstWriteMs: worst(firstWrites), lastAnswerMs: worst(answers) };
     }
+    const replyMs = (list: Asked[]) =>
+      list.flatMap((a) => {
+        const first = answersTo(set.lark, a.messageId)[0];
+        return first ? [first.beganAt - a.at] : [];
+      });
     return {
       label,
-      messages: asked.length,
+      messages: startUp.length + asked.length,
       lost: v.unanswered.length,
       unacked: v.unacked.length,
       doubled: v.doubled.length,
       outOfOrder: v.outOfOrder.reduce((n, c) => n + c.pairs.length, 0),
       refusals: v.refusals.length,
-      replyMs: asked.flatMap((a) => {
-        const first = answersTo(set.lark, a.messageId)[0];
-        return first ? [first.beganAt - a.at] : [];
-      }),
+      replyMs: replyMs(asked),
+      startUpMs: replyMs(startUp),
       ...(calls !== undefined ? { redisCalls: calls / asked.length } : {}),
       ...(takeover ? { takeover } : {}),
     };
@@ -122,10 +137,11 @@ function print(f: ReplicaFigures, fileP99?: number): void {
   row('lost / doubled / out of order', `${f.lost} / ${f.doubled} / ${f.outOfOrder}`, 'target 0 / 0 / 0');
   row('refused for a rate limit (429, 230020)', String(f.refusals), 'target 0');
   if (f.unacked) row('never acked (the platform gave up re-pushing)', String(f.unacked));
-  const p99 = quantile(f.replyMs, 0.99);
+  const p50p99 = (xs: number[]) => `${fmt(quantile(xs, 0.5), 'ms')} / ${fmt(quantile(xs, 0.99), 'ms')}`;
+  if (f.startUpMs.length) row('message → reply p50 / p99, first 5 s after start', p50p99(f.startUpMs), 'start-up, for information');
   row(
-    'message → reply p50 / p99',
-    `${fmt(quantile(f.replyMs, 0.5), 'ms')} / ${fmt(p99, 'ms')}`,
+    f.startUpMs.length ? 'message → reply p50 / p99, the 20 s after' : 'message → reply p50 / p99',
+    p50p99(f.replyMs),
     fileP99 !== undefined ? `target p99 ≤ the file store's ${fmt(fileP99, 'ms')}` : '',
   );
   if (f.redisCalls !== undefined) {
@@ -140,7 +156,7 @@ function print(f: ReplicaFigures, fileP99?: number): void {
 
 export async function replicasBench(): Promise<void> {
   console.log(
-    'Replicas: one app, state in one Redis (appendfsync always), 40 DMs/s for 10 s (400 messages, 40 people), reply mode "message"',
+    'Replicas: one app, state in one Redis (appendfsync always), 40 DMs/s from 40 people, reply mode "message": 5 s from start, then 20 s measured',
   );
   let redis: PrivateRedis;
   try {
@@ -162,7 +178,7 @@ export async function replicasBench(): Promise<void> {
     await setFsync(redis, 'everysec');
     print(await run('Redis (appendfsync everysec), 1 replica, instant agent', { replicas: 1, redis, ...instant }), fileP99);
     await setFsync(redis, 'always');
-    // A 1-second agent, so answers are running when a replica dies.
+    // A 1-second agent, so answers are running when a replica dies; 10 s of load, the kill in its middle.
     const second = { answerWords: 20, chunkChars: 6, chunkDelayMs: 50 };
     print(
       await run('Redis, 3 replicas, 1 s agent, kill -9 of one at 5 s', { replicas: 3, redis, ...second }, { replica: 0, afterMs: 5_000 }),

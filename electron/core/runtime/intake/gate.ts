@@ -64,7 +64,7 @@ export class Gate {
   async judge(message: InboundMessage, botOpenId: string | undefined, again = false): Promise<Verdict> {
     const decision = checkAccess(message, this.access, { appId: this.opts.appId, openId: botOpenId });
     // A person speaking resets the loop guard, whether or not the bot answers them.
-    if (message.sender.type === 'user' && !again) await this.turns.human(message.chatId);
+    if (message.sender.type === 'user' && !again) this.turns.human(message.chatId);
     if (!decision.answer) {
       return decision.code === 'identity_unknown' ? { kind: 'unsure' } : { kind: 'ignore', rule: decision.code, reason: decision.reason };
     }

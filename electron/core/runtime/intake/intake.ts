@@ -18,6 +18,8 @@ export interface AcceptedMessage {
 export interface IntakeDeps {
   inbox: Inbox;
   dedupe: SeenMessages;
+  /** The entry into `inbox` and its id into `dedupe`, durable before it resolves (bot-store.ts `accept`). */
+  accept: (entry: InboxEntry) => Promise<void>;
   gate: Gate;
   log: Logger;
   now: () => number;
@@ -193,12 +195,11 @@ export class Intake {
     return { message: parsed.message, entry, verdict: verdict.kind };
   }
 
-  /** Inbox entry, then the dedupe record: a message is acknowledged only once both are on disk. */
+  /** Inbox entry and dedupe record: a message is acknowledged only once both are on disk. */
   private async persist(entry: InboxEntry): Promise<void> {
     const { messageId, chatId } = entry;
     try {
-      await this.deps.inbox.put(entry);
-      await this.deps.dedupe.add(messageId);
+      await this.deps.accept(entry);
     } catch (err) {
       this.deps.log.log('error', 'message.persist_failed', {
         messageId,

@@ -3,6 +3,8 @@ import type { BotStatus } from '@shared/bot-status';
 import type { AgentConfig, BotConfig } from '@shared/config-schema';
 import type { BotActivity, PendingApproval, SetupReport } from '@shared/contract';
 import type { AgentProvider } from '../../agents/provider';
+import type { ConnectionHandlers } from '../../lark/connection';
+import type { SdkHttp } from '../../lark/http';
 import type { Logger } from '../../log/logger';
 import type { SecretRedactor } from '../../log/redact';
 import type { BotMeter } from '../../metrics/bot-metrics';
@@ -34,9 +36,22 @@ export interface BotRuntimeOptions {
   onApprovals?: (added?: PendingApproval) => void;
   /** The webhook listener (`--webhook`): a bot whose `receive` is `webhook` registers there instead of connecting. */
   webhook?: WebhookRegistry;
+  /**
+   * A platform inside this process instead of the Open Platform (the preview chat,
+   * preview/preview-platform.ts): the SDK's requests go to its `http`, and the bot registers its
+   * handlers there instead of connecting. Nothing reaches the network.
+   */
+  platform?: InProcessPlatform;
   /** Its request URL as the app shows it, when the public base URL is set (the setup check compares the console's with it). */
   requestUrl?: () => string | undefined;
 }
 
 /** The settings a running bot takes without reconnecting (shared/bot-settings.ts `liveSettings`). */
 export type LiveSettings = Pick<BotConfig, LiveKey>;
+
+/** A platform the bot talks to inside this process (BotRuntimeOptions `platform`). */
+export interface InProcessPlatform {
+  http: SdkHttp;
+  /** Takes the bot's event handlers; returns the way to stop delivering to them. */
+  listen(handlers: ConnectionHandlers): () => void;
+}

@@ -157,6 +157,7 @@ export class BotPipeline {
     this.intake = new Intake({
       inbox: store.inbox,
       dedupe: store.dedupe,
+      accept: (entry) => store.accept(entry),
       gate: this.gate,
       log,
       now,

@@ -64,6 +64,7 @@ export class BotRuntime {
       // Replicas of the app on one state store pace their calls together and number card operations on one clock.
       limiter: opts.state?.limiterFor?.(bot.appId),
       clock: opts.state?.sharedClock,
+      ...(opts.platform ? { http: opts.platform.http } : {}),
     });
     this.connection = new LarkConnection({
       appId: bot.appId,
@@ -209,9 +210,13 @@ export class BotRuntime {
     this.listen(this.pipeline.handlers);
   }
 
-  /** The long connection, or (`receive: webhook`) the webhook listener's requests for this bot (webhook/server.ts). */
+  /** The long connection, or (`receive: webhook`) the webhook listener's requests for this bot (webhook/server.ts), or an in-process platform's events (the preview). */
   private listen(handlers: ConnectionHandlers): void {
-    const { bot, webhook } = this.opts;
+    const { bot, webhook, platform } = this.opts;
+    if (platform) {
+      this.unregister = platform.listen(handlers);
+      return this.status.setState('connected');
+    }
     if (!webhook || !receivesByWebhook(bot)) return this.connection.start(handlers);
     const heard = webhook.health(bot.id)?.lastGood !== undefined;
     this.unregister = webhook.register(bot.id, {

@@ -91,6 +91,17 @@ describe.each([fileBackend(), redisBackend()])('$name', (backend) => {
       await expect(store.inbox.remove({ messageId: 'om_never', chatId: 'oc_1' })).resolves.toBeUndefined();
     });
 
+    it('accepts a message whole: its entry listed and its id seen once accept resolves, also after opening again', async () => {
+      const store = await open();
+      await store.accept(entry('om_a', 1));
+      expect(await store.inbox.list()).toEqual([entry('om_a', 1)]);
+      expect(await store.dedupe.has('om_a')).toBe(true);
+      const again = await open();
+      expect(await again.inbox.list()).toEqual([entry('om_a', 1)]);
+      expect(await again.dedupe.has('om_a')).toBe(true);
+      expect(await again.dedupe.has('om_b')).toBe(false);
+    });
+
     it('keeps the entries when the store is opened again', async () => {
       await (await open()).inbox.put(entry('om_a', 1));
       expect(await (await open()).inbox.list()).toEqual([entry('om_a', 1)]);

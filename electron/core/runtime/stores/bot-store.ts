@@ -24,6 +24,12 @@ export interface BotStore {
   readonly state: BotRecord;
   readonly stops: StopSignals;
   /**
+   * A message accepted: its entry put in `inbox` and its id recorded in `dedupe`, durable before it
+   * resolves (the platform's ack waits on it). The files write the entry first, so a crash between
+   * leaves an entry whose id recovery records; Redis does both in one script (one round trip).
+   */
+  accept(entry: InboxEntry): Promise<void>;
+  /**
    * Who answers each chat, when several processes share the store (runtime/answer/shared-chats.ts);
    * absent for the files of one process, whose own chat queue keeps each chat in order.
    */
@@ -39,8 +45,11 @@ export interface BotStore {
 
 /** The bot-loop guard's counts per chat (runtime/intake/gate.ts). */
 export interface BotTurns {
-  /** A person spoke in the chat: bots may be answered again. */
-  human(chatId: string): void | Promise<void>;
+  /**
+   * A person spoke in the chat: bots may be answered again. Not awaited (the message's write does
+   * not depend on it): it takes effect before any later call on the store, and a failure is logged.
+   */
+  human(chatId: string): void;
   /** Counts a bot turn about to be answered; false (nothing counted) once `limit` is reached. Atomic. */
   admit(chatId: string, limit: number): boolean | Promise<boolean>;
 }

@@ -29,5 +29,16 @@ export async function openBotStores(dir: string, bot: Pick<BotConfig, 'files'>, 
   await files.prune().catch((err: unknown) => log.log('warn', 'attachment.prune_failed', { error: describeWriteError(err) }));
   const state = await BotStateFile.open(path.join(dir, 'state.json'), log);
   const conversations = new ConversationStore(path.join(dir, 'conversations'), log, DEFAULT_BUDGET, now);
-  return { inbox, dedupe, files, state, conversations, stops: new LocalStopSignals() };
+  return {
+    inbox,
+    dedupe,
+    files,
+    state,
+    conversations,
+    stops: new LocalStopSignals(),
+    async accept(entry) {
+      await inbox.put(entry);
+      await dedupe.add(entry.messageId);
+    },
+  };
 }

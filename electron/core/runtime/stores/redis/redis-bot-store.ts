@@ -56,10 +56,13 @@ export async function openRedisBotStore(connections: RedisStoreConnections, opts
   const ctx: RedisStoreContext = { client, keys, target, logger: opts.logger, now: opts.now ?? Date.now };
   const state = await RedisBotRecord.open(ctx);
   const stops = await RedisStopSignals.open(ctx, subscriber, opts.stopWindowMs);
+  const dedupe = new RedisSeenMessages(ctx, opts.dedupeTtlMs);
+  const inbox = new RedisInbox(ctx);
   return {
     target,
-    dedupe: new RedisSeenMessages(ctx, opts.dedupeTtlMs),
-    inbox: new RedisInbox(ctx),
+    dedupe,
+    inbox,
+    accept: (entry) => inbox.accept(entry, dedupe.record(entry.messageId)),
     conversations: new RedisConversations(ctx, opts.budget),
     leases: new RedisChatLeases(ctx, opts.replicaId ?? randomUUID(), opts.budget),
     botTurns: new RedisBotTurns(ctx),

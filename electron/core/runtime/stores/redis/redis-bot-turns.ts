@@ -1,3 +1,4 @@
+import { errorMessage } from '@core/log/error-message';
 import type { BotTurns } from '../bot-store';
 import type { RedisStoreContext } from './redis-context';
 import { guard } from './redis-errors';
@@ -24,8 +25,16 @@ return 1`,
 export class RedisBotTurns implements BotTurns {
   constructor(private readonly ctx: RedisStoreContext) {}
 
-  async human(chatId: string): Promise<void> {
-    await guard(this.ctx.target, this.ctx.client.hdel(this.ctx.keys.state, field(chatId)));
+  /**
+   * Sent, not awaited: commands on one connection run in the order sent, so a bot turn counted
+   * after this message is counted after the reset. Lost with Redis away: the message is refused too
+   * (its write fails), and the platform's re-push resets the count then.
+   */
+  human(chatId: string): void {
+    const { client, keys, target, logger } = this.ctx;
+    guard(target, client.hdel(keys.state, field(chatId))).catch((err: unknown) =>
+      logger.log('warn', 'loop_guard.reset_failed', { chatId, error: errorMessage(err) }),
+    );
   }
 
   async admit(chatId: string, limit: number): Promise<boolean> {

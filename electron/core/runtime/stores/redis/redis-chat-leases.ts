@@ -24,18 +24,38 @@ export const RENEW_MS = 1_500;
  */
 const SAFETY_MS = 1_000;
 
-/** KEYS: lease, fence counter, the chat's line, chats. ARGV: replica id, lease ms, chatId. The chat, if nobody holds it and something waits in it. */
+/** The oldest entry waiting in a line, {id, raw}; a place whose entry is gone is dropped on the way. */
+const LINE_HEAD = String.raw`
+local function line_head(line, inbox)
+  for _ = 1, 100 do
+    local first = redis.call('ZRANGE', line, 0, 0)[1]
+    if not first then return false end
+    local raw = redis.call('HGET', inbox, first)
+    if raw then return {first, raw} end
+    redis.call('ZREM', line, first)
+  end
+  return false
+end
+`;
+
+/**
+ * KEYS: lease, fence counter, the chat's line, chats, inbox. ARGV: replica id, lease ms, chatId.
+ * The chat, if nobody holds it and something waits in it: {token, id, raw} with the oldest entry
+ * waiting, so a turn's first entry comes with its lease (one round trip, not two).
+ */
 const CLAIM: StoreScript = {
   name: 'kocoroLeaseClaim',
-  keys: 4,
-  lua: String.raw`if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-if redis.call('ZCARD', KEYS[3]) == 0 then
+  keys: 5,
+  lua: String.raw`${LINE_HEAD}
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local head = line_head(KEYS[3], KEYS[5])
+if not head then
   redis.call('SREM', KEYS[4], ARGV[3])
   return false
 end
 local token = ARGV[1] .. '/' .. redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
-return token`,
+return {token, head[1], head[2]}`,
 };
 
 /** KEYS: lease. ARGV: token, lease ms. 1 while it is still ours (extended), 0 once another's or gone. */
@@ -64,18 +84,12 @@ const RELEASE: StoreScript = {
 return 0`,
 };
 
-/** KEYS: the chat's line, inbox. The oldest waiting entry {id, raw}; a place whose entry is gone is dropped on the way. */
+/** KEYS: the chat's line, inbox. The oldest waiting entry {id, raw}. */
 const NEXT: StoreScript = {
   name: 'kocoroLineNext',
   keys: 2,
-  lua: String.raw`for _ = 1, 100 do
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
-  if not first then return false end
-  local raw = redis.call('HGET', KEYS[2], first)
-  if raw then return {first, raw} end
-  redis.call('ZREM', KEYS[1], first)
-end
-return false`,
+  lua: String.raw`${LINE_HEAD}
+return line_head(KEYS[1], KEYS[2])`,
 };
 
 /** KEYS: inbox, the chat's line, chats. ARGV: messageId, its place, chatId. A place in the line for an entry still there that has none. */
@@ -110,12 +124,18 @@ export class RedisChatLeases implements ChatLeases {
   async claim(chatId: string): Promise<ChatLease | undefined> {
     const { client, keys, target } = this.ctx;
     const sentAt = performance.now();
-    const token = await guard(
+    const claimed = await guard(
       target,
-      runScript(client, CLAIM, [keys.lease(chatId), keys.fence, keys.pending(chatId), keys.chats], [this.replicaId, LEASE_MS, chatId]),
+      runScript(
+        client,
+        CLAIM,
+        [keys.lease(chatId), keys.fence, keys.pending(chatId), keys.chats, keys.inbox],
+        [this.replicaId, LEASE_MS, chatId],
+      ),
     );
-    if (typeof token !== 'string') return undefined;
-    return new RedisChatLease(this.ctx, chatId, keys.lease(chatId), token, sentAt, this.budget);
+    if (!Array.isArray(claimed)) return undefined;
+    const [token, messageId, raw] = claimed as [string, string, string];
+    return new RedisChatLease(this.ctx, chatId, keys.lease(chatId), token, sentAt, [messageId, raw], this.budget);
   }
 
   async orphans(): Promise<string[]> {
@@ -177,6 +197,8 @@ class RedisChatLease implements ChatLease {
     key: string,
     token: string,
     claimSentAt: number,
+    /** The oldest entry waiting when the lease was claimed: the first `next`, without asking again. */
+    private head: [messageId: string, raw: string] | undefined,
     budget?: ConversationBudget,
   ) {
     this.fence = { chatId, key, token, valid: () => this.valid() };
@@ -201,7 +223,8 @@ class RedisChatLease implements ChatLease {
   async next(): Promise<InboxEntry | undefined> {
     const { client, keys, target, logger } = this.ctx;
     this.check();
-    const found = await guard(target, runScript(client, NEXT, [keys.pending(this.chatId), keys.inbox], []));
+    const found = this.head ?? (await guard(target, runScript(client, NEXT, [keys.pending(this.chatId), keys.inbox], [])));
+    this.head = undefined;
     if (!Array.isArray(found)) return undefined;
     const [messageId, raw] = found as [string, string];
     let read: ReturnType<typeof INBOX_ENTRY_FORMAT.read>;

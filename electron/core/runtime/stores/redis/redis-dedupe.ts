@@ -3,6 +3,13 @@ import type { SeenMessages } from '../bot-store';
 import type { RedisStoreContext } from './redis-context';
 import { guard } from './redis-errors';
 
+/** One seen message's key, its record and how long Redis keeps it. */
+export interface SeenRecord {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
 /**
  * Message ids accepted, one key each (`…seen:<id>`) holding the versioned `{id, at}` of the file
  * store's log. Redis expires the key after the retention, so nothing needs compacting; `SET … PX`
@@ -31,7 +38,12 @@ export class RedisSeenMessages implements SeenMessages {
 
   /** Durable once Redis has it (on its disk too with `appendfsync always`). */
   async add(id: string): Promise<void> {
-    const record = JSON.stringify(DEDUPE_FORMAT.write({ id, at: this.ctx.now() }));
-    await guard(this.ctx.target, this.ctx.client.set(this.ctx.keys.seen(id), record, 'PX', this.ttlMs));
+    const { key, value, ttlMs } = this.record(id);
+    await guard(this.ctx.target, this.ctx.client.set(key, value, 'PX', ttlMs));
+  }
+
+  /** What `add` writes, for a script that writes it along with other keys (RedisInbox.accept). */
+  record(id: string): SeenRecord {
+    return { key: this.ctx.keys.seen(id), value: JSON.stringify(DEDUPE_FORMAT.write({ id, at: this.ctx.now() })), ttlMs: this.ttlMs };
   }
 }

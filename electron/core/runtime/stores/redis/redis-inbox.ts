@@ -3,7 +3,8 @@ import { INBOX_ENTRY_FORMAT, type InboxEntry, type InboxKey, inboxOrder } from '
 import { errorMessage } from '@core/log/error-message';
 import { type Fence, type RedisStoreContext, runStoreScript } from './redis-context';
 import { guard } from './redis-errors';
-import { INBOX_PUT, INBOX_REMOVE, INBOX_SET_ASIDE, runScript } from './redis-scripts';
+import type { SeenRecord } from './redis-dedupe';
+import { INBOX_ACCEPT, INBOX_PUT, INBOX_REMOVE, INBOX_SET_ASIDE, runScript } from './redis-scripts';
 
 /**
  * Accepted messages not answered yet: one hash (`…inbox`), a field per message id holding the
@@ -20,15 +21,29 @@ export class RedisInbox implements Inbox {
 
   async put(entry: InboxEntry): Promise<void> {
     this.ownChat(entry);
-    const value = JSON.stringify(INBOX_ENTRY_FORMAT.write(entry));
-    const { keys } = this.ctx;
+    await runStoreScript(this.ctx, INBOX_PUT, this.putKeys(entry), this.putArgs(entry), this.fence);
+  }
+
+  /** `put`, and the message's seen record written with it: one script (bot-store.ts `accept`). */
+  async accept(entry: InboxEntry, seen: SeenRecord): Promise<void> {
+    this.ownChat(entry);
     await runStoreScript(
       this.ctx,
-      INBOX_PUT,
-      [keys.inbox, keys.pending(entry.chatId), keys.chats],
-      [entry.messageId, value, entry.held ? '1' : '', inboxOrder(entry), entry.chatId],
+      INBOX_ACCEPT,
+      [...this.putKeys(entry), seen.key],
+      [...this.putArgs(entry), seen.value, seen.ttlMs],
       this.fence,
     );
+  }
+
+  private putKeys(entry: InboxEntry): string[] {
+    const { keys } = this.ctx;
+    return [keys.inbox, keys.pending(entry.chatId), keys.chats];
+  }
+
+  private putArgs(entry: InboxEntry): Array<string | number> {
+    const value = JSON.stringify(INBOX_ENTRY_FORMAT.write(entry));
+    return [entry.messageId, value, entry.held ? '1' : '', inboxOrder(entry), entry.chatId];
   }
 
   async remove(entry: InboxKey): Promise<void> {

@@ -169,22 +169,42 @@ return conversation_aside(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[1]))`,
 };
 
 /**
- * KEYS: inbox, the chat's line (`pending`), chats. ARGV: messageId, the entry, '1' when held, its
- * place in the line, chatId. The entry, and its place in its chat's line unless it is held (a
- * held one waits for the owner, outside the line). A place once taken is kept: a put that updates
- * an entry (its cards, its attempts) never moves it.
+ * The entry, and its place in its chat's line unless it is held (a held one waits for the owner,
+ * outside the line). A place once taken is kept: a put that updates an entry (its cards, its
+ * attempts) never moves it.
  */
+const PUT_ENTRY = String.raw`
+local function put_entry(inbox, line, chats, id, raw, held, place, chat)
+  redis.call('HSET', inbox, id, raw)
+  if held == '1' then
+    redis.call('ZREM', line, id)
+    if redis.call('ZCARD', line) == 0 then redis.call('SREM', chats, chat) end
+  else
+    redis.call('ZADD', line, 'NX', place, id)
+    redis.call('SADD', chats, chat)
+  end
+end
+`;
+
+/** KEYS: inbox, the chat's line (`pending`), chats. ARGV: messageId, the entry, '1' when held, its place in the line, chatId. */
 export const INBOX_PUT: StoreScript = {
   name: 'kocoroInboxPut',
   keys: 3,
-  lua: String.raw`redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-if ARGV[3] == '1' then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('SREM', KEYS[3], ARGV[5]) end
-else
-  redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[1])
-  redis.call('SADD', KEYS[3], ARGV[5])
-end
+  lua: String.raw`${PUT_ENTRY}
+put_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+return 1`,
+};
+
+/**
+ * KEYS: as INBOX_PUT, then the message's seen key. ARGV: as INBOX_PUT, then the seen record and how
+ * long it is kept (ms). A message accepted (bot-store.ts `accept`): its entry and its seen record at once.
+ */
+export const INBOX_ACCEPT: StoreScript = {
+  name: 'kocoroInboxAccept',
+  keys: 4,
+  lua: String.raw`${PUT_ENTRY}
+put_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[7])
 return 1`,
 };
 
