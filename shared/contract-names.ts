@@ -34,6 +34,10 @@ export const METHOD_NAME_LIST = [
   'agents.test',
   'agents.health',
   'agents.kocoroAgents',
+  'preview.start',
+  'preview.send',
+  'preview.click',
+  'preview.close',
   'links.open',
 ] as const satisfies readonly MethodName[];
 
@@ -47,6 +51,7 @@ export const EVENT_NAME_LIST = [
   'approvals.changed',
   'agent.test',
   'settings.changed',
+  'preview',
 ] as const satisfies readonly EventName[];
 
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };

@@ -12,6 +12,14 @@ import { platformSchema } from './config-schema';
 import { isMethodName } from './contract-names';
 import { APP_ID_PATTERN, APP_ID_RULE, idSchema } from './ids';
 import { kocoroStateDirSchema, providerTypes, providerUnion } from './providers';
+import {
+  previewClickSchema,
+  previewEventSchema,
+  previewSendSchema,
+  previewSessionSchema,
+  previewStartSchema,
+  previewToastSchema,
+} from './preview';
 import { publicUrlSchema } from './webhook';
 
 // ---------- shared pieces ----------
@@ -403,6 +411,15 @@ export const methods = {
     }),
   },
 
+  /**
+   * The preview chat (shared/preview.ts): the real bot runtime over an in-process stand-in for the
+   * platform. Messages and card changes arrive as `preview` events with the session's id.
+   */
+  'preview.start': { input: previewStartSchema, output: previewSessionSchema },
+  'preview.send': { input: previewSendSchema, output: z.object({ messageId: z.string() }) },
+  'preview.click': { input: previewClickSchema, output: z.object({ toast: previewToastSchema.optional() }) },
+  'preview.close': { input: z.object({ sessionId: z.string().min(1).max(100) }), output: z.object({ closed: z.boolean() }) },
+
   /** Opens an allowlisted console or docs link in the OS browser (desktop); headless returns opened:false. */
   'links.open': { input: z.object({ url: z.string() }), output: z.object({ opened: z.boolean() }) },
 } as const;
@@ -426,6 +443,7 @@ export const events = {
     error: z.string().optional(),
   }),
   'settings.changed': settingsSchema,
+  preview: previewEventSchema,
 } as const;
 
 export type Methods = typeof methods;

@@ -176,7 +176,8 @@ export class ServiceHarness {
     for (const s of this.services) await s.stop(500).catch(() => undefined);
     await this.lark.close();
     await this.model.close();
-    await fs.rm(this.dataDir, { recursive: true, force: true });
+    // A bot restarted just before may still be finishing with its folder: rm retries ENOTEMPTY.
+    await fs.rm(this.dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
 

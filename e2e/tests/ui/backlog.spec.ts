@@ -19,7 +19,7 @@ test('late messages held for the owner are listed per chat, answered or skipped 
   await page.goto(await kocoro.link());
   const section = page.getByRole('region', { name: 'Lark' });
   await expect(section.getByText('While you were away: 3 messages are waiting')).toBeVisible();
-  await section.getByRole('button', { name: 'Review' }).click();
+  await section.getByRole('button', { name: 'Review', exact: true }).click();
   const dialog = page.getByRole('dialog');
   await expect(dialog.getByText('can you check the report?')).toBeVisible();
   await screenshot(page, 'held-messages');

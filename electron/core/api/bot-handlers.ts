@@ -252,7 +252,8 @@ export function botHandlers(ctx: ServiceContext): BotHandlers {
         await vault.delete(secretKeys.appSecret(input.id));
         await vault.delete(secretKeys.encryptKey(input.id));
         await vault.delete(secretKeys.verificationToken(input.id));
-        await fs.rm(path.join(ctx.dataDir, 'bots', input.id), { recursive: true, force: true });
+        // A runtime replaced just before may still be closing its files there: rm retries ENOTEMPTY.
+        await fs.rm(path.join(ctx.dataDir, 'bots', input.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
         ctx.manager.forget(input.id);
         ctx.activity.forget(input.id);
         ctx.logger.log('info', 'bot.removed', { bot: input.id });

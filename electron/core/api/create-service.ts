@@ -15,6 +15,8 @@ import { AgentTestRunner } from './agent-test';
 import { appHandlers } from './app-handlers';
 import { approvalHandlers } from './approval-handlers';
 import { setupHandlers } from './setup-handlers';
+import { previewHandlers } from './preview-handlers';
+import { PreviewSessions } from '../preview/preview-sessions';
 import { type AccountsHosts, Registrations } from './registration';
 import { registrationHandlers } from './registration-handlers';
 import { BotLauncher } from './bot-launcher';
@@ -103,6 +105,13 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     redactor,
     ...(opts.accountsHosts ? { hosts: opts.accountsHosts } : {}),
   });
+  const previews = new PreviewSessions({
+    catalog,
+    logger,
+    redactor,
+    onMessage: (sessionId, message) => events.emit('preview', { sessionId, message }),
+    onClosed: (sessionId) => events.emit('preview', { sessionId, closed: true }),
+  });
   manager.onSetup((report) => events.emit('bot.setup', report));
   manager.onApprovals((added) => events.emit('approvals.changed', added ? { added } : {}));
   reportShadowed(catalog, logger, opts.config?.file);
@@ -125,6 +134,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     events,
     agentTests,
     registrations,
+    previews,
     ...(opts.webhookEvidence ? { webhookEvidence: opts.webhookEvidence } : {}),
     exclusive: createExclusive(),
   };
@@ -135,6 +145,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     ...setupHandlers(ctx),
     ...registrationHandlers(ctx),
     ...agentHandlers(ctx),
+    ...previewHandlers(ctx),
   };
 
   return {
@@ -144,6 +155,7 @@ export async function createKocoroService(opts: ServiceOptions): Promise<KocoroS
     async stop(graceMs) {
       agentTests.abortAll();
       registrations.cancelAll();
+      await previews.closeAll();
       return manager.stopAll(graceMs);
     },
     reconnectAll: () => manager.reconnectAll(),

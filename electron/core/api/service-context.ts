@@ -12,6 +12,7 @@ import type { HostHooks } from './host-hooks';
 import type { EventBus } from './event-bus';
 import type { Views } from './views';
 import type { Registrations } from './registration';
+import type { PreviewSessions } from '../preview/preview-sessions';
 
 /** What the handlers share; built once by createKocoroService. */
 export interface ServiceContext {
@@ -33,6 +34,8 @@ export interface ServiceContext {
   agentTests: AgentTestRunner;
   /** Scan-to-create registrations and the credentials they made. */
   registrations: Registrations;
+  /** The preview chats: the real runtime over a platform inside this process. */
+  previews: PreviewSessions;
   /** What the webhook endpoint saw of a bot's requests (webhook mode); absent when no webhook server runs. */
   webhookEvidence?: (botId: string) => WebhookEvidence | undefined;
   /**

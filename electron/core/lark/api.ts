@@ -21,6 +21,8 @@ export interface LarkApiOptions {
   observer?: LarkCallObserver;
   /** The app's rate limiter when several processes run it (the state store's); this process's own when absent. */
   limiter?: CallLimiter;
+  /** Instead of the network (with `timeoutMs`): the preview's platform in this process (preview/preview-platform.ts). */
+  http?: lark.HttpInstance;
   /** Wall-clock milliseconds every process running the app agrees on (the state store's), for card sequence numbers; `Date.now` when absent. */
   clock?: () => number;
 }
@@ -86,7 +88,7 @@ export class LarkApi {
       observer: opts.observer,
       onTokenRejected: () => this.tokenCache.clear(),
     });
-    this.http = withTimeout(opts.timeoutMs ?? 30_000);
+    this.http = opts.http ?? withTimeout(opts.timeoutMs ?? 30_000);
     this.client = new lark.Client({
       appId: opts.appId,
       appSecret: opts.appSecret,

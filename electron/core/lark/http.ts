@@ -36,3 +36,54 @@ export async function withJsonErrorBody(err: unknown): Promise<unknown> {
   }
   return err;
 }
+
+/** The SDK's HTTP client, as a type the rest of the core may name (only lark/ imports the SDK). */
+export type SdkHttp = lark.HttpInstance;
+
+/** One request the SDK makes: the full URL, the method, JSON body, query, headers (the tenant token). */
+export interface SdkRequest {
+  url: string;
+  method: string;
+  data: unknown;
+  params: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  /** Asked for downloads: the answer is `{data, headers}` instead of the body. */
+  returnHeaders: boolean;
+}
+
+/**
+ * An HTTP client for the SDK that answers in this process (the preview's platform): `handle`
+ * returns the body as the platform's would be, or throws an error shaped as the SDK's client throws
+ * them (`response.data` the platform's JSON), which lark/errors.ts reads.
+ */
+export function inProcessHttp(handle: (req: SdkRequest) => Promise<unknown>): SdkHttp {
+  const request = (opts: lark.HttpRequestOptions<unknown>) =>
+    handle({
+      url: opts.url ?? '',
+      method: (opts.method ?? 'GET').toUpperCase(),
+      data: typeof opts.data === 'string' ? (JSON.parse(opts.data) as unknown) : opts.data,
+      params: (opts.params ?? {}) as Record<string, unknown>,
+      headers: (opts.headers ?? {}) as Record<string, unknown>,
+      returnHeaders: (opts as { $return_headers?: unknown }).$return_headers === true,
+    });
+  // The SDK uses the shorthands too (its token manager posts).
+  const without =
+    (method: string) =>
+    (url: string, opts: lark.HttpRequestOptions<unknown> = {}) =>
+      request({ ...opts, url, method });
+  const withData =
+    (method: string) =>
+    (url: string, data?: unknown, opts: lark.HttpRequestOptions<unknown> = {}) =>
+      request({ ...opts, url, method, data });
+  const http = {
+    request,
+    get: without('GET'),
+    delete: without('DELETE'),
+    head: without('HEAD'),
+    options: without('OPTIONS'),
+    post: withData('POST'),
+    put: withData('PUT'),
+    patch: withData('PATCH'),
+  };
+  return http as unknown as SdkHttp;
+}

@@ -130,7 +130,7 @@ async function newestClaim(dir: string): Promise<number | undefined> {
 }
 
 /** Is anyone listening? Connecting is all: nothing is sent or read. */
-function knock(at: string): Promise<'live' | 'dead' | 'gone'> {
+function knock(at: string, tries = 3): Promise<'live' | 'dead' | 'gone'> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(at);
     socket.once('connect', () => {
@@ -140,6 +140,8 @@ function knock(at: string): Promise<'live' | 'dead' | 'gone'> {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNREFUSED') resolve('dead');
       else if (err.code === 'ENOENT') resolve('gone');
+      // Reset while queued: the listener closed under it (its holder just died). Asked again, a dead one refuses.
+      else if (err.code === 'ECONNRESET' && tries > 1) setTimeout(() => knock(at, tries - 1).then(resolve, reject), 5);
       else if (err.code === 'EAGAIN')
         resolve('live'); // its backlog is full: someone listens (stopped, perhaps)
       else reject(err);

@@ -1,4 +1,4 @@
-import { useId, useLayoutEffect, useRef, type FormEvent, type ReactNode } from 'react';
+import { useId, useLayoutEffect, useRef, type FormEvent, type ReactNode, type RefObject } from 'react';
 import { cx } from '../lib/cx';
 
 interface ModalProps {
@@ -21,17 +21,8 @@ interface ModalProps {
  * it inert and closes it on Esc. Mount it to open it, unmount it to close it.
  */
 export function Modal({ title, aside, onClose, onSubmit, footer, children, size = 'large', busy = false }: ModalProps) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog();
   const titleId = useId();
-
-  useLayoutEffect(() => {
-    const dialog = ref.current;
-    if (dialog === null) return;
-    if (!dialog.open) dialog.showModal();
-    return () => {
-      if (dialog.open) dialog.close();
-    };
-  }, []);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -75,4 +66,18 @@ export function Modal({ title, aside, onClose, onSubmit, footer, children, size 
       )}
     </dialog>
   );
+}
+
+/** A `<dialog>` shown modal while mounted (focus trapped, the page behind inert, Esc closes), closed when unmounted. */
+export function useModalDialog(): RefObject<HTMLDialogElement | null> {
+  const ref = useRef<HTMLDialogElement>(null);
+  useLayoutEffect(() => {
+    const dialog = ref.current;
+    if (dialog === null) return;
+    if (!dialog.open) dialog.showModal();
+    return () => {
+      if (dialog.open) dialog.close();
+    };
+  }, []);
+  return ref;
 }

@@ -38,6 +38,8 @@ interface BotItemProps {
   /** Scrolls to the "Waiting for approval" section. */
   onShowApprovals: () => void;
   onEdit: () => void;
+  /** Opens the preview chat with this bot's settings. */
+  onPreview: () => void;
   onRemove: () => void;
 }
 
@@ -50,6 +52,7 @@ export function BotItem({
   approvalsWaiting,
   onShowApprovals,
   onEdit,
+  onPreview,
   onRemove,
 }: BotItemProps) {
   const { t } = useTranslation();
@@ -158,6 +161,9 @@ export function BotItem({
             {bot.enabled ? t('connectors.pause') : t('connectors.resume')}
           </button>
         )}
+        <button type="button" className="button button--small" onClick={onPreview} aria-label={t('preview.openFor', { name })}>
+          {t('preview.open')}
+        </button>
         <button type="button" className="button button--small" onClick={() => setCheckingSetup(true)}>
           {t('connectors.setup')}
         </button>

@@ -1,7 +1,9 @@
 import { lazy, startTransition, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentView, BotView, PendingApproval } from '@shared/contract';
+import type { PreviewOf } from '../preview/PreviewDialog';
 import type { Platform } from '@shared/config-schema';
+import { PREVIEW_ECHO_AGENT } from '@shared/preview';
 import { useClient } from '../api/ClientContext';
 import { useAgents } from '../agents/useAgents';
 import { Banner } from '../components/Banner';
@@ -23,14 +25,19 @@ const PLATFORMS: readonly Platform[] = ['lark', 'feishu'];
 // Add Bot is the largest dialog and not part of the first paint: its chunk (and stylesheet) is
 // fetched when it is first opened.
 const AddBotDialog = lazy(() => import('./add-bot/AddBotDialog').then((m) => ({ default: m.AddBotDialog })));
+// The preview chat brings the card renderer: also fetched when first opened.
+const PreviewDialog = lazy(() => import('../preview/PreviewDialog').then((m) => ({ default: m.PreviewDialog })));
 
 export function ConnectorsPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const client = useClient();
   const { bots, error, lastActivity, reload } = useBots();
   const figures = useBotFigures();
   const { agents } = useAgents();
   const [adding, setAdding] = useState<Platform | null>(null);
+  /** The agent Try it's next step chose for the Add Bot dialog. */
+  const [addingAgent, setAddingAgent] = useState<string | undefined>(undefined);
+  const [previewing, setPreviewing] = useState<PreviewOf | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<BotView | null>(null);
   const { approvals, removeApproval, jumpToApprovals } = useApprovalsSection();
@@ -76,6 +83,18 @@ export function ConnectorsPage() {
               <h2 className="intro-card__title">{t('connectors.intro.title')}</h2>
               <p>{t('connectors.intro.body')}</p>
               <p className="muted">{t('connectors.intro.steps')}</p>
+              <p>
+                <button
+                  type="button"
+                  className="button button--primary"
+                  onClick={() =>
+                    startTransition(() => setPreviewing({ kind: 'try', platform: i18n.language.startsWith('zh') ? 'feishu' : 'lark' }))
+                  }
+                >
+                  {t('preview.tryIt')}
+                </button>{' '}
+                <span className="muted">{t('preview.tryHint')}</span>
+              </p>
             </div>
           </div>
         )}
@@ -93,7 +112,13 @@ export function ConnectorsPage() {
               onShowApprovals={jumpToApprovals}
               // A transition, so the dialog opens once its chunk is here (the boundary below keeps
               // showing nothing meanwhile) rather than after React's delay for revealing suspended content.
-              onAdd={() => startTransition(() => setAdding(platform))}
+              onAdd={() =>
+                startTransition(() => {
+                  setAddingAgent(undefined);
+                  setAdding(platform);
+                })
+              }
+              onPreview={(bot) => startTransition(() => setPreviewing({ kind: 'bot', botId: bot.id, botName: botName(bot) }))}
               onEdit={(bot) => setEditing(bot.id)}
               onRemove={setRemoving}
             />
@@ -101,7 +126,29 @@ export function ConnectorsPage() {
 
         <Suspense fallback={null}>
           {adding !== null && (
-            <AddBotDialog platform={adding} registeredAppIds={bots?.map((b) => b.appId) ?? []} onClose={() => setAdding(null)} />
+            <AddBotDialog
+              platform={adding}
+              initialAgentId={addingAgent}
+              registeredAppIds={bots?.map((b) => b.appId) ?? []}
+              onClose={() => setAdding(null)}
+            />
+          )}
+          {previewing !== null && (
+            <PreviewDialog
+              of={previewing}
+              agents={agents}
+              onClose={() => setPreviewing(null)}
+              onAddToPlatform={async (agentId, platform) => {
+                let id = agentId;
+                // Echo is built into the preview; a bot needs it as a real agent, so it is made one first.
+                if (agentId === PREVIEW_ECHO_AGENT && !agents?.some((a) => a.id === agentId)) {
+                  id = (await client.call('agents.create', { name: 'Echo', provider: { type: 'echo' } })).id;
+                }
+                setPreviewing(null);
+                setAddingAgent(id);
+                startTransition(() => setAdding(platform));
+              }}
+            />
           )}
         </Suspense>
         {editingBot !== null && <EditBotDialog bot={editingBot} agents={agents ?? []} onClose={() => setEditing(null)} />}
@@ -133,6 +180,7 @@ interface PlatformSectionProps {
   onShowApprovals: () => void;
   onAdd: () => void;
   onEdit: (bot: BotView) => void;
+  onPreview: (bot: BotView) => void;
   onRemove: (bot: BotView) => void;
 }
 
@@ -146,6 +194,7 @@ function PlatformSection({
   onShowApprovals,
   onAdd,
   onEdit,
+  onPreview,
   onRemove,
 }: PlatformSectionProps) {
   const { t } = useTranslation();
@@ -184,6 +233,7 @@ function PlatformSection({
               approvalsWaiting={approvalsWaiting.get(bot.id) ?? 0}
               onShowApprovals={onShowApprovals}
               onEdit={() => onEdit(bot)}
+              onPreview={() => onPreview(bot)}
               onRemove={() => onRemove(bot)}
             />
           ))}

@@ -61,14 +61,16 @@ interface AddBotDialogProps {
   platform: Platform;
   /** App IDs Kocoro already has a bot for: caught in step 1 instead of at "Register Bot". */
   registeredAppIds: readonly string[];
+  /** The agent chosen beforehand (Try it's "Add this agent to your Lark / Feishu"). */
+  initialAgentId?: string;
   onClose: () => void;
 }
 
-export function AddBotDialog({ platform, registeredAppIds, onClose }: AddBotDialogProps) {
+export function AddBotDialog({ platform, registeredAppIds, initialAgentId, onClose }: AddBotDialogProps) {
   const { t } = useTranslation();
   const client = useClient();
   const [step, setStep] = useState(1);
-  const [draft, setDraft] = useState<Draft>(emptyDraft);
+  const [draft, setDraft] = useState<Draft>(() => (initialAgentId ? { ...emptyDraft, agentId: initialAgentId } : emptyDraft));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [banner, setBanner] = useState<StepBanner | null>(null);
   const [busy, setBusy] = useState<'checking' | 'registering' | null>(null);
