@@ -23,6 +23,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { dispatch, type Handlers } from '@shared/contract';
+import { PREVIEW_ATTACHMENT_MAX_BYTES } from '@shared/preview';
 import type { EventBus } from '../core/api/event-bus';
 import type { Logger } from '../core/log/logger';
 import {
@@ -75,7 +76,8 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** The largest call: a preview attachment (10 MB as base64, 4/3 of it) and the rest of its JSON. */
+export const MAX_BODY_BYTES = Math.ceil((PREVIEW_ATTACHMENT_MAX_BYTES * 4) / 3) + 64 * 1024;
 const DEFAULT_PING_MS = 25_000;
 /** A client this far behind on events is dropped (it reconnects and refetches). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;

@@ -90,7 +90,8 @@ test('an attached file and image reach the bot as the client sends them', async 
   const dialog = await openTryIt(page, kocoro);
   const chooser = page.waitForEvent('filechooser');
   await dialog.getByRole('button', { name: 'Attach' }).click();
-  await (await chooser).setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('the notes') });
+  // 3 MB: more than any other call carries, and the headless UI takes it (up to the preview's 10 MB).
+  await (await chooser).setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.alloc(3 * 1024 * 1024, 'the notes ') });
   await expect(dialog.getByRole('button', { name: 'Remove notes.txt' })).toBeVisible();
   await write(dialog, 'see the file');
   // A file goes as its own message, then the text: in the direct chat the bot answers both (Echo

@@ -95,18 +95,14 @@ export class PreviewPlatform {
     return text.trim() ? this.deliver(this.store(chat, 'me', 'text', JSON.stringify({ text: body }), { mentions })) : first;
   }
 
-  /** The member presses a button on one of the bot's cards: the callback the platform sends, and the bot's answer (a toast). */
-  async click(messageId: string, value: Record<string, unknown>): Promise<{ toast?: { type: string; content: string } }> {
+  /** The member presses a button on one of the bot's cards: the callback the platform sends, and the bot's answer (its toast, unread). */
+  async click(messageId: string, value: Record<string, unknown>): Promise<{ toast?: unknown }> {
     const message = this.messages.get(messageId);
     if (!message || message.msgType !== 'interactive') throw new Error('no card with this message id in the preview');
     const handlers = this.requireHandlers();
     const press = { messageId, chatId: this.chatIds[message.chat], value, at: this.now() };
-    const answer = (await handlers.onEvent(CARD_CALLBACK, cardActionEvent(this.cast, press))) as
-      { toast?: { type?: unknown; content?: unknown } } | undefined;
-    const toast = answer?.toast;
-    return typeof toast?.type === 'string' && typeof toast.content === 'string'
-      ? { toast: { type: toast.type, content: toast.content } }
-      : {};
+    const answer = (await handlers.onEvent(CARD_CALLBACK, cardActionEvent(this.cast, press))) as { toast?: unknown } | undefined;
+    return { toast: answer?.toast };
   }
 
   // ---- the events -------------------------------------------------------------------------
