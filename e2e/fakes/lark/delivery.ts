@@ -3,7 +3,7 @@ import type { Frame, FrameHeader } from './frames.js';
 import { newTraceId } from './ids.js';
 import type { Connection } from './long-connection.js';
 import type { TimerSet } from './timers.js';
-import type { Waiters } from './waiters.js';
+import { untilAcked, type Waiters } from './waiters.js';
 import type { PushOptions, PushRecord } from './types.js';
 
 /** What delivery needs from the socket layer. */
@@ -109,19 +109,11 @@ export class Delivery {
   waitForAck(pushId: string, timeoutMs: number): Promise<PushRecord> {
     const state = this.states.get(pushId);
     if (!state) return Promise.reject(new Error(`fake-lark: unknown push ${pushId}`));
-    return this.waiters.until(
-      () => {
-        if (state.record.acked) return state.record;
-        if (state.gaveUp) {
-          throw new Error(
-            `fake-lark: push ${pushId} (${state.record.eventType}) was never acked with code 200 after ${state.record.attempts} attempt(s); last ack code ${state.record.ackCode ?? 'none'}`,
-          );
-        }
-        return undefined;
-      },
-      timeoutMs,
-      () => `ack of push ${pushId} (attempts so far: ${state.record.attempts})`,
-    );
+    return untilAcked(this.waiters, state, timeoutMs, {
+      gaveUp: () =>
+        `fake-lark: push ${pushId} (${state.record.eventType}) was never acked with code 200 after ${state.record.attempts} attempt(s); last ack code ${state.record.ackCode ?? 'none'}`,
+      waiting: `ack of push ${pushId}`,
+    });
   }
 
   /** A connection became able to receive: hand it everything that was waiting for this app. */

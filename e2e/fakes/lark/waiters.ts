@@ -1,4 +1,5 @@
 import type { TimerSet } from './timers.js';
+import type { PushRecord } from './types.js';
 
 interface Waiter {
   probe: () => boolean;
@@ -59,4 +60,28 @@ export class Waiters {
   rejectAll(reason: string): void {
     for (const waiter of [...this.pending]) waiter.reject(new Error(reason));
   }
+}
+
+/** A push as both deliveries (long connection, webhook) keep it: acked, or given up on. */
+interface PushState {
+  record: PushRecord;
+  gaveUp: boolean;
+}
+
+/** Until the push is acked; fails once the delivery gave up on it, saying why (`gaveUp`). */
+export function untilAcked(
+  waiters: Waiters,
+  state: PushState,
+  timeoutMs: number,
+  words: { gaveUp: () => string; waiting: string },
+): Promise<PushRecord> {
+  return waiters.until(
+    () => {
+      if (state.record.acked) return state.record;
+      if (state.gaveUp) throw new Error(words.gaveUp());
+      return undefined;
+    },
+    timeoutMs,
+    () => `${words.waiting} (attempts so far: ${state.record.attempts})`,
+  );
 }

@@ -2,7 +2,7 @@ import type { ClientRequest } from 'node:http';
 import { hex } from './ids.js';
 import type { TimerSet } from './timers.js';
 import type { FakeWebhook, PushRecord, UrlVerification, WebhookAttempt } from './types.js';
-import type { Waiters } from './waiters.js';
+import { untilAcked, type Waiters } from './waiters.js';
 import { buildWebhookRequest, sendWebhookRequest } from './webhook-crypto.js';
 import type { WebhookRequest, WebhookResponse } from './webhook-crypto.js';
 
@@ -101,22 +101,17 @@ export class WebhookDelivery {
   waitForAck(pushId: string, timeoutMs: number): Promise<PushRecord> {
     const state = this.states.get(pushId);
     if (!state) return Promise.reject(new Error(`fake-lark: unknown push ${pushId}`));
-    return this.waiters.until(
-      () => {
-        if (state.record.acked) return state.record;
-        if (state.gaveUp) {
-          const last = state.record.webhookAttempts?.at(-1);
-          throw new Error(
-            `fake-lark: webhook push ${pushId} (${state.record.eventType}) was never answered 200 after ${state.record.attempts} attempt(s); ` +
-              `last: ${last ? `${last.outcome}${last.status !== undefined ? ` ${last.status}` : ''}${last.error ? ` ${last.error}` : ''}` : 'none'}` +
-              (state.record.callbackError !== undefined ? `; callback error ${state.record.callbackError}` : ''),
-          );
-        }
-        return undefined;
+    return untilAcked(this.waiters, state, timeoutMs, {
+      gaveUp: () => {
+        const last = state.record.webhookAttempts?.at(-1);
+        return (
+          `fake-lark: webhook push ${pushId} (${state.record.eventType}) was never answered 200 after ${state.record.attempts} attempt(s); ` +
+          `last: ${last ? `${last.outcome}${last.status !== undefined ? ` ${last.status}` : ''}${last.error ? ` ${last.error}` : ''}` : 'none'}` +
+          (state.record.callbackError !== undefined ? `; callback error ${state.record.callbackError}` : '')
+        );
       },
-      timeoutMs,
-      () => `webhook answer to push ${pushId} (attempts so far: ${state.record.attempts})`,
-    );
+      waiting: `webhook answer to push ${pushId}`,
+    });
   }
 
   /** lark/README.md §4.1: POST the challenge (encrypted when the app has an Encrypt Key, unless `encrypt: false`). */
