@@ -149,8 +149,12 @@ describe('the preview chat', () => {
     );
     expect(textOf(approval)).toContain('ls');
     await h.call('preview.click', { sessionId, messageId: approval.messageId, value: buttonValue(approval, /^allow$/i)! });
-    await waitFor('the answer', () => finishedCards(h!, sessionId, messageId));
+    const [answer] = await waitFor('the answer', () => finishedCards(h!, sessionId, messageId));
     expect(kocoro.approvals[0]?.decision).toBe('allow');
+    // The tool step is folded into a panel at the end of the answer card, as in the chat.
+    const panels = (cardOf(answer!).body?.elements ?? []).filter((e) => (e as { tag?: unknown }).tag === 'collapsible_panel');
+    expect(panels).toHaveLength(1);
+    expect(JSON.stringify(panels[0])).toContain('bash');
     // Only the preview's approvals: the app's list of real ones stays empty.
     expect(await h.call('approvals.list', {})).toEqual([]);
   });
@@ -179,7 +183,13 @@ describe('the preview chat', () => {
   it('previews an existing bot with its agent, language and reply mode, without touching its folder or the platform', async () => {
     h = await ServiceHarness.create();
     const agent = await h.createModelAgent('Model');
-    const bot = await h.createBot(agent.id, { language: 'zh-CN', replyMode: { dm: 'message', group: 'card' }, displayName: 'Team Helper' });
+    const bot = await h.createBot(agent.id, {
+      language: 'zh-CN',
+      replyMode: { dm: 'message', group: 'card' },
+      displayName: 'Team Helper',
+      // Unlike the default (an @mention), this bot answers every group message: the preview does too.
+      access: { group: 'all' },
+    });
     await h.waitForEvent('bot.status', (s) => s.botId === bot.id && s.state === 'connected');
     const folder = path.join(h.dataDir, 'bots', bot.id);
     const before = await listTree(folder);
@@ -196,6 +206,9 @@ describe('the preview chat', () => {
     expect(post.msgType).toBe('post');
     expect(post.content).toContain('You said: hi');
     expect(JSON.parse(post.content)).toHaveProperty('zh_cn');
+    const inGroup = await h.call('preview.send', { sessionId: session.sessionId, chat: 'group', text: 'no mention here' });
+    const [card] = await waitFor('the group answer', () => finishedCards(h!, session.sessionId, inGroup.messageId));
+    expect(textOf(card!)).toContain('You said: no mention here');
     expect(await listTree(folder)).toEqual(before);
     // The real bot reads its own setup meanwhile; nothing of the preview's reaches the platform.
     const writes = h.lark
